@@ -1,0 +1,81 @@
+package dev.opcached.protocol.segment;
+
+/**
+ * What a lookup found: a snapshot of the entry's metadata and the means to copy out its payload.
+ * It stays valid to hold after a reset or a replacement; {@link #copyPayload()} and
+ * {@link Segment#hitIfCurrent} then simply report that it is no longer current.
+ */
+public final class CachedEntry {
+    private final Segment segment;
+    private final SegmentKey key;
+    private final long generation;
+    private final long slotOffset;
+    private final long ref;
+    private final int entryOffset;
+    private final int entryLength;
+    private final int payloadLength;
+    private final EntryMetadata metadata;
+
+    CachedEntry(Segment segment, SegmentKey key, long generation, long slotOffset, long ref,
+                int entryOffset, int entryLength, int payloadLength, EntryMetadata metadata) {
+        this.segment = segment;
+        this.key = key;
+        this.generation = generation;
+        this.slotOffset = slotOffset;
+        this.ref = ref;
+        this.entryOffset = entryOffset;
+        this.entryLength = entryLength;
+        this.payloadLength = payloadLength;
+        this.metadata = metadata;
+    }
+
+    public SegmentKey key() {
+        return key;
+    }
+
+    public EntryMetadata metadata() {
+        return metadata;
+    }
+
+    /** The generation the entry was made in. */
+    public long generation() {
+        return generation;
+    }
+
+    /** Bytes the entry takes in the arena (its memory_consumption). */
+    public int memoryConsumption() {
+        return entryLength;
+    }
+
+    public int payloadLength() {
+        return payloadLength;
+    }
+
+    /**
+     * Copies the payload out of the segment and verifies its checksum.
+     *
+     * @return the payload, or null when the entry was recycled by a restart meanwhile or is damaged
+     *         (a damaged entry also schedules a restart); treat null as a miss
+     */
+    public byte[] copyPayload() {
+        return segment.copyPayload(this);
+    }
+
+    long slotOffset() {
+        return slotOffset;
+    }
+
+    long ref() {
+        return ref;
+    }
+
+    int entryOffset() {
+        return entryOffset;
+    }
+
+    @Override
+    public String toString() {
+        return "CachedEntry[key=" + key + ", generation=" + generation + ", offset=" + entryOffset
+                + ", length=" + entryLength + "]";
+    }
+}

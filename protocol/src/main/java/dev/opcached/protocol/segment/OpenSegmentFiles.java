@@ -1,0 +1,123 @@
+package dev.opcached.protocol.segment;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The segment files this JVM has open, one channel and one in-process lock per file.
+ *
+ * <p>fcntl locks belong to a process, not to a channel: closing any descriptor of a file drops
+ * every lock the process holds on it, and a second lock from the same JVM throws
+ * {@code OverlappingFileLockException}. So every {@link Segment} on one file in this JVM shares
+ * one {@link Handle}: one read-write channel, closed when the last segment closes, and one
+ * in-process lock taken before the fcntl lock.
+ */
+final class OpenSegmentFiles {
+    private static final Map<Object, Handle> OPEN = new HashMap<>();
+
+    private OpenSegmentFiles() {
+    }
+
+    /** Opens (or shares) the channel of an existing file. */
+    static Handle open(Path path) throws IOException {
+        Object fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        synchronized (OPEN) {
+            Handle handle = OPEN.get(fileKey);
+            if (handle == null) {
+                FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                handle = new Handle(fileKey, channel);
+                OPEN.put(fileKey, handle);
+            }
+            handle.references++;
+            return handle;
+        }
+    }
+
+    /** One open segment file, shared by every segment of this JVM on that file. */
+    static final class Handle {
+        private final Object fileKey;
+        private final FileChannel channel;
+        private final ReentrantLock processLock = new ReentrantLock();
+        private int references;
+        private FileLock fileLock;
+
+        private Handle(Object fileKey, FileChannel channel) {
+            this.fileKey = fileKey;
+            this.channel = channel;
+        }
+
+        FileChannel channel() {
+            return channel;
+        }
+
+        /**
+         * Takes the cross-process write lock: this JVM's lock, then an fcntl lock on the lock word's
+         * byte range, which the kernel releases when the holder dies, however it dies.
+         *
+         * @return false when the deadline passed first
+         */
+        boolean lock(long timeoutNanos) throws IOException {
+            long deadline = System.nanoTime() + timeoutNanos;
+            if (processLock.isHeldByCurrentThread()) {
+                throw new IllegalStateException("segment write lock is not reentrant");
+            }
+            try {
+                if (!processLock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            boolean locked = false;
+            try {
+                long backoff = 1_000;
+                while (true) {
+                    fileLock = channel.tryLock(HeaderLayout.LOCK_WORD_OFFSET, Long.BYTES, false);
+                    if (fileLock != null) {
+                        locked = true;
+                        return true;
+                    }
+                    if (System.nanoTime() - deadline >= 0) {
+                        return false;
+                    }
+                    LockSupport.parkNanos(backoff);
+                    backoff = Math.min(backoff * 2, 1_000_000);
+                }
+            } finally {
+                if (!locked) {
+                    processLock.unlock();
+                }
+            }
+        }
+
+        void unlock() throws IOException {
+            try {
+                FileLock held = fileLock;
+                fileLock = null;
+                held.release();
+            } finally {
+                processLock.unlock();
+            }
+        }
+
+        void close() throws IOException {
+            synchronized (OPEN) {
+                if (--references == 0) {
+                    OPEN.remove(fileKey);
+                    channel.close();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.opcached.protocol.segment;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where segment files live and what they are called: {@code <dir>/<pool>.<pid>.<random>.seg},
+ * named after the supervisor that made them, in a directory only their owner can enter.
+ */
+public final class SegmentFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentFiles.class);
+
+    /** Default directory: tmpfs, so the segment is memory, never written back to a disk. */
+    public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm/opcached");
+    /** Pool names: what may safely stand in a file name. */
+    public static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwx------");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private SegmentFiles() {
+    }
+
+    /** Creates the directory (0700) if needed; refuses one that group or others can enter. */
+    public static Path ensureDirectory(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(DIRECTORY_MODE));
+        }
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(directory);
+        if (!DIRECTORY_MODE.containsAll(mode)) {
+            throw new IOException("segment directory " + directory + " has mode "
+                    + PosixFilePermissions.toString(mode) + "; it must be rwx------ (chmod 700 " + directory + ")");
+        }
+        return directory;
+    }
+
+    /** A fresh, unguessable path for this process's segment of a pool. */
+    public static Path newSegmentPath(Path directory, String pool) {
+        if (!POOL_NAME.matcher(pool).matches()) {
+            throw new IllegalArgumentException("pool name must match " + POOL_NAME + ": pool=" + pool);
+        }
+        byte[] random = new byte[8];
+        RANDOM.nextBytes(random);
+        return directory.resolve(pool + "." + ProcessHandle.current().pid() + "."
+                + HexFormat.of().formatHex(random) + ".seg");
+    }
+
+    /**
+     * Deletes the segments in {@code directory} whose creator has exited (a supervisor that was
+     * killed cannot delete its own). Files that are not readable segments are left alone.
+     *
+     * @return the files deleted
+     */
+    public static List<Path> removeAbandoned(Path directory) throws IOException {
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(directory)) {
+            return removed;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.seg")) {
+            for (Path file : files) {
+                try {
+                    Segment.attach(file).close();
+                } catch (SegmentAttachException e) {
+                    if (e.failure() == SegmentAttachException.Failure.CREATOR_DEAD && Files.deleteIfExists(file)) {
+                        LOG.info("removed abandoned segment {}", file);
+                        removed.add(file);
+                    }
+                }
+            }
+        }
+        return removed;
+    }
+}
