@@ -1066,6 +1066,7 @@ public final class Segment implements AutoCloseable {
         bytes.writeInt(USED_KEYS_OFFSET, keys);
         bytes.writeInt(CACHED_SCRIPTS_OFFSET, scripts);
         bytes.writeLong(WASTED_BYTES_OFFSET, top - live);
+        bytes.writeLong(RECOVERIES_OFFSET, bytes.readLong(RECOVERIES_OFFSET) + 1);
         LOG.warn("segment {}: recovered after an interrupted write: keys={}, scripts={}, wasted={}, dropped={}",
                 path, keys, scripts, top - live, dropped);
     }
@@ -1152,6 +1153,7 @@ public final class Segment implements AutoCloseable {
                 bytes.readVolatileLong(HASH_RESTARTS_OFFSET),
                 bytes.readVolatileLong(MANUAL_RESTARTS_OFFSET),
                 bytes.readVolatileLong(CORRUPTION_RESTARTS_OFFSET),
+                bytes.readVolatileLong(RECOVERIES_OFFSET),
                 bytes.readVolatileLong(GENERATION_OFFSET),
                 bytes.readVolatileLong(CREATOR_PID_OFFSET),
                 bytes.readVolatileLong(HEARTBEAT_MILLIS_OFFSET));

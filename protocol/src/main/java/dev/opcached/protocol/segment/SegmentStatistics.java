@@ -25,6 +25,7 @@ public record SegmentStatistics(
         long hashRestarts,
         long manualRestarts,
         long corruptionRestarts,
+        long recoveries,
         long generation,
         long creatorPid,
         long heartbeatMillis) {

@@ -1,0 +1,40 @@
+package dev.opcached.protocol.segment.processes;
+
+import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentKey;
+import dev.opcached.protocol.testing.ChildMain;
+import dev.opcached.protocol.testing.TestPayloads;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+/**
+ * Child JVM that writes as fast as it can until it is killed: large payloads, so that most of
+ * its time is spent holding the write lock. Args: segment, keys, seed. Prints "ready".
+ */
+public final class KillableWriter {
+    public static void main(String[] args) throws Exception {
+        ChildMain.watchParent(null);
+        int keys = Integer.parseInt(args[1]);
+        SplittableRandom random = new SplittableRandom(Long.parseLong(args[2]));
+        SegmentKey[] segmentKeys = new SegmentKey[keys];
+        for (int i = 0; i < keys; i++) {
+            segmentKeys[i] = SegmentKey.of(TestPayloads.path(i));
+        }
+        Segment segment = Segment.attach(Path.of(args[0]));
+        System.out.println("ready");
+        long version = random.nextLong(1, 1L << 40);
+        while (true) {
+            int key = random.nextInt(keys);
+            int op = random.nextInt(100);
+            if (op < 95) {
+                int size = 64 * 1024 + random.nextInt(192 * 1024);
+                version++;
+                segment.store(segmentKeys[key], TestPayloads.metadata(version, size), TestPayloads.payload(key, version, size));
+            } else if (op < 99) {
+                segment.invalidate(segmentKeys[key], true);
+            } else {
+                segment.reset();
+            }
+        }
+    }
+}
