@@ -3,7 +3,6 @@ package dev.opcached.daemon;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentFiles;
-import dev.opcached.protocol.segment.SegmentStatistics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /**
  * The supervisor, {@code opcached}: creates this pool's segment and keeps it until SIGTERM.
@@ -47,36 +47,37 @@ public final class Opcached implements Callable<Integer> {
             LOG.info("removed the segment of a supervisor that died: {}", abandoned);
         }
         Path path = SegmentFiles.newSegmentPath(directory, pool);
-        Segment segment = Segment.create(path, config);
-        CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch stop = new CountDownLatch(1);
+        // Handled, not left to shutdown hooks, so that SIGTERM is an orderly stop that exits 0.
+        for (String signal : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(signal), received -> {
+                LOG.info("SIG{} received; stopping", received.getName());
+                stop.countDown();
+            });
+        }
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "housekeeping");
             thread.setDaemon(true);
             return thread;
         });
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try (Segment segment = Segment.create(path, config)) {
+            housekeeping.scheduleAtFixedRate(() -> {
+                try {
+                    segment.heartbeat();
+                    segment.maintain();
+                } catch (RuntimeException e) {
+                    LOG.error("housekeeping failed", e);
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+            LOG.info("pool {} ready: segment {} ({} MiB, {} keys max, max_wasted_percentage {})", pool, path,
+                    config.memoryConsumption() >> 20, config.maxAcceleratedFiles(), config.maxWastedPercentage());
+            stop.await();
+        } finally {
             housekeeping.shutdownNow();
-            try {
-                segment.close();
-                Files.deleteIfExists(path);
-                LOG.info("stopped; segment {} deleted", path);
-            } catch (Exception e) {
-                LOG.error("stopping: cannot delete segment {}", path, e);
-            }
-            stopped.countDown();
-        }, "shutdown"));
-        housekeeping.scheduleAtFixedRate(() -> {
-            try {
-                segment.heartbeat();
-                segment.maintain();
-            } catch (RuntimeException e) {
-                LOG.error("housekeeping failed", e);
-            }
-        }, 1, 1, TimeUnit.SECONDS);
-        SegmentStatistics stats = segment.statistics();
-        LOG.info("pool {} ready: segment {} ({} MiB, {} keys max, max_wasted_percentage {})", pool, path,
-                stats.memoryConsumption() >> 20, stats.maxCachedKeys(), config.maxWastedPercentage());
-        stopped.await();
+            housekeeping.awaitTermination(5, TimeUnit.SECONDS);
+            Files.deleteIfExists(path);
+            LOG.info("stopped; segment {} deleted", path);
+        }
         return 0;
     }
 
@@ -89,8 +90,6 @@ public final class Opcached implements Callable<Integer> {
             LOG.error("opcached failed to start", e);
             return 1;
         }).execute(args);
-        if (exit != 0) {
-            System.exit(exit);
-        }
+        System.exit(exit);
     }
 }

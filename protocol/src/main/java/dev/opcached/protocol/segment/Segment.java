@@ -113,9 +113,8 @@ public final class Segment implements AutoCloseable {
         OpenSegmentFiles.Handle file = null;
         try {
             file = OpenSegmentFiles.open(path);
-            FileChannel channel = file.channel();
-            channel.write(ByteBuffer.wrap(new byte[1]), config.memoryConsumption() - 1);
-            MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, config.memoryConsumption());
+            allocate(file.channel(), config.memoryConsumption());
+            MappedByteBuffer buffer = file.channel().map(FileChannel.MapMode.READ_WRITE, 0, config.memoryConsumption());
             Segment segment = new Segment(path, buffer, file, clock, config.memoryConsumption(),
                     config.slotCount(), config.maxAcceleratedFiles(), config.maxWastedPercentage());
             segment.writeHeader();
@@ -128,6 +127,19 @@ public final class Segment implements AutoCloseable {
             }
             Files.deleteIfExists(path);
             throw e;
+        }
+    }
+
+    /**
+     * Writes the whole file rather than extending it sparsely: on a full tmpfs a sparse mapping
+     * would kill the process with SIGBUS at some later store; this fails here, with an IOException.
+     */
+    private static void allocate(FileChannel channel, long length) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        long position = 0;
+        while (position < length) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), length - position));
+            position += channel.write(zeros, position);
         }
     }
 
@@ -1178,10 +1190,13 @@ public final class Segment implements AutoCloseable {
                 continue;
             }
             String path = entryKey(offset);
-            if (path == null) {
-                continue;
+            SegmentKey key;
+            try {
+                key = path == null ? null : SegmentKey.of(path);
+            } catch (IllegalArgumentException damagedKey) {
+                key = null;
             }
-            CachedEntry entry = find(SegmentKey.of(path));
+            CachedEntry entry = key == null ? null : find(key);
             if (entry == null || entry.ref() != ref) {
                 continue;
             }

@@ -35,6 +35,10 @@ public final class ChildJvm implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmFlags());
+        String logConfiguration = System.getProperty("logback.configurationFile");
+        if (logConfiguration != null) {
+            command.add("-Dlogback.configurationFile=" + logConfiguration);
+        }
         command.add("-Xmx256m");
         command.add("-XX:+UseSerialGC");
         command.add("-XX:TieredStopAtLevel=1");
