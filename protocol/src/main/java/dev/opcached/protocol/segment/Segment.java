@@ -1044,15 +1044,33 @@ public final class Segment implements AutoCloseable {
      * generation from the index, dropping (as wasted) any entry that does not verify.
      */
     private void recover() {
-        long generation = bytes.readLong(GENERATION_OFFSET);
         long top = bytes.readLong(ARENA_TOP_OFFSET);
+        SegmentVerification scan = scan(bytes.readLong(GENERATION_OFFSET), top, true);
+        if (scan.keys() > maxKeys) {
+            LOG.warn("segment {}: {} keys claimed, more than the {} allowed; restarting", path, scan.keys(), maxKeys);
+            restart(RestartReason.CORRUPTION);
+            return;
+        }
+        bytes.writeInt(USED_KEYS_OFFSET, scan.keys());
+        bytes.writeInt(CACHED_SCRIPTS_OFFSET, scan.scripts());
+        bytes.writeLong(WASTED_BYTES_OFFSET, top - scan.liveBytes());
+        bytes.writeLong(RECOVERIES_OFFSET, bytes.readLong(RECOVERIES_OFFSET) + 1);
+        LOG.warn("segment {}: recovered after an interrupted write or damaged counters: keys={}, scripts={}, wasted={},"
+                + " dropped={}", path, scan.keys(), scan.scripts(), top - scan.liveBytes(), scan.problems().size());
+    }
+
+    /**
+     * Walks the index of {@code generation}, verifying every entry (checksum included). With
+     * {@code repair} (under the lock), a slot whose entry does not verify is pointed at no entry.
+     */
+    private SegmentVerification scan(long generation, long top, boolean repair) {
+        List<String> problems = new ArrayList<>();
         int keys = 0;
         int scripts = 0;
         long live = 0;
-        int dropped = 0;
         for (int index = 0; index < slotCount; index++) {
             long slot = LENGTH + (long) index * SlotLayout.LENGTH;
-            long ref = bytes.readLong(slot + SlotLayout.REF_OFFSET);
+            long ref = bytes.readVolatileLong(slot + SlotLayout.REF_OFFSET);
             if (!SlotLayout.isGeneration(ref, generation)) {
                 continue;
             }
@@ -1066,21 +1084,13 @@ public final class Segment implements AutoCloseable {
                 scripts++;
                 live += length;
             } else {
-                bytes.writeVolatileLong(slot + SlotLayout.REF_OFFSET, SlotLayout.ref(generation, 0));
-                dropped++;
+                problems.add("slot " + index + " points at a damaged entry at offset " + offset);
+                if (repair) {
+                    bytes.writeVolatileLong(slot + SlotLayout.REF_OFFSET, SlotLayout.ref(generation, 0));
+                }
             }
         }
-        if (keys > maxKeys) {
-            LOG.warn("segment {}: {} keys claimed, more than the {} allowed; restarting", path, keys, maxKeys);
-            restart(RestartReason.CORRUPTION);
-            return;
-        }
-        bytes.writeInt(USED_KEYS_OFFSET, keys);
-        bytes.writeInt(CACHED_SCRIPTS_OFFSET, scripts);
-        bytes.writeLong(WASTED_BYTES_OFFSET, top - live);
-        bytes.writeLong(RECOVERIES_OFFSET, bytes.readLong(RECOVERIES_OFFSET) + 1);
-        LOG.warn("segment {}: recovered after an interrupted write: keys={}, scripts={}, wasted={}, dropped={}",
-                path, keys, scripts, top - live, dropped);
+        return new SegmentVerification(keys, scripts, live, top, problems);
     }
 
     /**
@@ -1227,40 +1237,20 @@ public final class Segment implements AutoCloseable {
             problems.add("arena top " + top + " out of range 0.." + arenaLength);
             return new SegmentVerification(0, 0, 0, top, problems);
         }
-        int keys = 0;
-        int scripts = 0;
-        long live = 0;
-        for (int index = 0; index < slotCount; index++) {
-            long slot = LENGTH + (long) index * SlotLayout.LENGTH;
-            long ref = bytes.readVolatileLong(slot + SlotLayout.REF_OFFSET);
-            if (!SlotLayout.isGeneration(ref, generation)) {
-                continue;
-            }
-            keys++;
-            int offset = SlotLayout.entryOffset(ref);
-            if (offset == 0) {
-                continue;
-            }
-            long length = verifyEntry(offset, generation, bytes.readLong(slot + SlotLayout.KEY_HASH_OFFSET), top);
-            if (length < 0) {
-                problems.add("slot " + index + " points at a damaged entry at offset " + offset);
-            } else {
-                scripts++;
-                live += length;
-            }
-        }
+        SegmentVerification scan = scan(generation, top, false);
+        problems.addAll(scan.problems());
         if (bytes.readVolatileLong(DIRTY_OFFSET) == 0) {
-            if (keys != bytes.readInt(USED_KEYS_OFFSET)) {
-                problems.add("used keys " + bytes.readInt(USED_KEYS_OFFSET) + " but " + keys + " slots claimed");
+            if (scan.keys() != bytes.readInt(USED_KEYS_OFFSET)) {
+                problems.add("used keys " + bytes.readInt(USED_KEYS_OFFSET) + " but " + scan.keys() + " slots claimed");
             }
-            if (scripts != bytes.readInt(CACHED_SCRIPTS_OFFSET)) {
-                problems.add("cached scripts " + bytes.readInt(CACHED_SCRIPTS_OFFSET) + " but " + scripts + " entries");
+            if (scan.scripts() != bytes.readInt(CACHED_SCRIPTS_OFFSET)) {
+                problems.add("cached scripts " + bytes.readInt(CACHED_SCRIPTS_OFFSET) + " but " + scan.scripts() + " entries");
             }
-            if (top - live != bytes.readLong(WASTED_BYTES_OFFSET)) {
-                problems.add("wasted " + bytes.readLong(WASTED_BYTES_OFFSET) + " but top - live = " + (top - live));
+            if (top - scan.liveBytes() != bytes.readLong(WASTED_BYTES_OFFSET)) {
+                problems.add("wasted " + bytes.readLong(WASTED_BYTES_OFFSET) + " but top - live = " + (top - scan.liveBytes()));
             }
         }
-        return new SegmentVerification(keys, scripts, live, top, problems);
+        return new SegmentVerification(scan.keys(), scan.scripts(), scan.liveBytes(), top, problems);
     }
 
     @Override
