@@ -2,8 +2,10 @@ package dev.opcached.protocol.segment;
 
 /**
  * What a lookup found: a snapshot of the entry's metadata and the means to copy out its payload.
- * It stays valid to hold after a reset or a replacement; {@link #copyPayload()} and
- * {@link Segment#hitIfCurrent} then simply report that it is no longer current.
+ * Safe to hold for any time: {@link Segment#hitIfCurrent} says whether it is still the key's
+ * entry. After a restart {@link #copyPayload()} returns null (the arena is being reused); after a
+ * replacement or invalidation in the same generation it still returns this entry's own payload,
+ * which stays intact until the next restart.
  */
 public final class CachedEntry {
     private final Segment segment;

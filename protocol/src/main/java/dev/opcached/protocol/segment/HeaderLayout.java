@@ -15,12 +15,11 @@ package dev.opcached.protocol.segment;
  *  +-------------------+-------------------+-------------------+-------------------+
  *  | INDEX_OFFSET      | ARENA_OFFSET      | ARENA_LENGTH      | CREATOR_PID       |
  *  +-------------------+-------------------+-------------------+-------------------+
- *   64                  72                  80        84
- *  +-------------------+-------------------+---------+---------+  line 0: written once at
- *  | CREATOR_START_MS  | START_TIME_MS     |MAX_WASTE| (pad)   |  create, except GENERATION
- *  +-------------------+-------------------+---------+---------+  (88), bumped by a restart
- *  | GENERATION (88)   |
- *  +-------------------+
+ *   64                  72                  80                  88
+ *  +-------------------+-------------------+-------------------+-------------------+
+ *  | CREATOR_START_MS  | START_TIME_MS     | MAX_WASTED_PCT    | GENERATION        |
+ *  +-------------------+-------------------+-------------------+-------------------+
+ *  bytes 0..127 (identity): written once at create, except GENERATION, bumped by a restart
  *  128: allocation line (written by writers under the lock)
  *  | ARENA_TOP | WASTED_BYTES | USED_KEYS | CACHED_SCRIPTS | CACHE_FULL | RESTART_PENDING |
  *  | LAST_RESTART_MS | LAST_RESTART_REASON |
@@ -35,8 +34,9 @@ package dev.opcached.protocol.segment;
  *  ... reserved (zero) up to 4096
  * </pre>
  *
- * <p>{@link #VERSION} is written last, with a release store, so that a reader that sees a non-zero
- * version sees every other field of line 0. See {@code docs/segment-format.md}.
+ * <p>MAGIC and then VERSION are written last, VERSION with a release store, so that a process that
+ * sees a non-zero version sees every other identity field. All offsets are little-endian; the
+ * segment is refused on a big-endian platform. See {@code docs/segment-format.md}.
  */
 public final class HeaderLayout {
     /** Bytes taken by the header; the index starts here. */

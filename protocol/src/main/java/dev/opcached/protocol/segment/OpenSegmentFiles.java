@@ -1,6 +1,8 @@
 package dev.opcached.protocol.segment;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -43,6 +45,23 @@ final class OpenSegmentFiles {
         }
     }
 
+    /**
+     * Maps a file read-only. Through the shared channel when this JVM has the file open: closing a
+     * channel of its own would drop the locks this JVM holds on the file.
+     */
+    static MappedByteBuffer mapReadOnly(Path path, long length) throws IOException {
+        Object fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        synchronized (OPEN) {
+            Handle handle = OPEN.get(fileKey);
+            if (handle != null) {
+                return handle.channel.map(FileChannel.MapMode.READ_ONLY, 0, length);
+            }
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+                return channel.map(FileChannel.MapMode.READ_ONLY, 0, length);
+            }
+        }
+    }
+
     /** One open segment file, shared by every segment of this JVM on that file. */
     static final class Handle {
         private final Object fileKey;
@@ -77,7 +96,7 @@ final class OpenSegmentFiles {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return false;
+                throw new InterruptedIOException("interrupted while waiting for the segment write lock");
             }
             boolean locked = false;
             try {
@@ -115,7 +134,13 @@ final class OpenSegmentFiles {
             synchronized (OPEN) {
                 if (--references == 0) {
                     OPEN.remove(fileKey);
-                    channel.close();
+                    // Closing drops the fcntl lock: let a write of another thread finish first.
+                    processLock.lock();
+                    try {
+                        channel.close();
+                    } finally {
+                        processLock.unlock();
+                    }
                 }
             }
         }

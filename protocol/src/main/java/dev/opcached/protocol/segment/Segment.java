@@ -6,13 +6,13 @@ import dev.opcached.protocol.segment.SegmentAttachException.Failure;
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
@@ -73,6 +73,14 @@ public final class Segment implements AutoCloseable {
     private final int maxWastedPercentage;
     private final long lockTimeoutNanos;
     private volatile boolean closed;
+
+    static {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            // Chronicle Bytes accesses memory in the platform's order; the format is little-endian.
+            throw new ExceptionInInitializerError("opcached segments are little-endian; this platform is "
+                    + ByteOrder.nativeOrder());
+        }
+    }
 
     private Segment(Path path, MappedByteBuffer buffer, OpenSegmentFiles.Handle file, EpochClock clock,
                     long segmentLength, int slotCount, int maxKeys, int maxWastedPercentage) {
@@ -215,9 +223,7 @@ public final class Segment implements AutoCloseable {
         MappedByteBuffer buffer;
         try {
             if (readOnly) {
-                try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-                    buffer = channel.map(FileChannel.MapMode.READ_ONLY, 0, fileLength);
-                }
+                buffer = OpenSegmentFiles.mapReadOnly(path, fileLength);
             } else {
                 file = OpenSegmentFiles.open(path);
                 buffer = file.channel().map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
@@ -245,21 +251,23 @@ public final class Segment implements AutoCloseable {
                                            EpochClock clock, long fileLength, boolean readOnly) {
         BytesStore<?, ?> header = BytesStore.follow(buffer);
         try {
+            // MAGIC and VERSION are written last: zeros there are a creator still at work (or one that died).
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ATTACH_TIMEOUT_MILLIS);
+            int version;
+            while ((version = header.readVolatileInt(VERSION_OFFSET)) == 0 && header.readLong(MAGIC_OFFSET) == 0
+                    && System.nanoTime() - deadline < 0) {
+                LockSupport.parkNanos(1_000_000);
+            }
             long magic = header.readLong(MAGIC_OFFSET);
-            if (magic != MAGIC_VALUE) {
+            if (magic != MAGIC_VALUE && !(magic == 0 && version == 0)) {
                 throw new SegmentAttachException(path, Failure.BAD_MAGIC,
                         "magic is 0x" + Long.toHexString(magic) + ", not 0x" + Long.toHexString(MAGIC_VALUE)
                                 + " (\"OPCACHED\"): not an opcached segment");
             }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ATTACH_TIMEOUT_MILLIS);
-            int version;
-            while ((version = header.readVolatileInt(VERSION_OFFSET)) == 0 && System.nanoTime() - deadline < 0) {
-                LockSupport.parkNanos(1_000_000);
-            }
             if (version == 0) {
                 throw new SegmentAttachException(path, Failure.NOT_INITIALISED,
-                        "layout version still 0 after " + ATTACH_TIMEOUT_MILLIS
-                                + " ms: its creator never finished writing the header; remove the file");
+                        "header still unwritten after " + ATTACH_TIMEOUT_MILLIS
+                                + " ms: its creator never finished creating it (the next start of its pool removes it)");
             }
             if (version != VERSION_VALUE) {
                 throw new SegmentAttachException(path, Failure.BAD_VERSION,
@@ -414,8 +422,11 @@ public final class Segment implements AutoCloseable {
         }
         long at = entry.slotOffset() + SlotLayout.REVALIDATE_AFTER_MILLIS_OFFSET;
         long due = bytes.readVolatileLong(at);
+        // 0: never validated since the store; like OPcache, the first check is due one period
+        // after the compile, not on the first request.
+        long dueAt = due == 0 ? entry.metadata().compiledAtMillis() + freqMillis : due;
         long now = clock.millis();
-        if (now < due || bytes.readVolatileLong(entry.slotOffset() + SlotLayout.REF_OFFSET) != entry.ref()) {
+        if (now < dueAt || bytes.readVolatileLong(entry.slotOffset() + SlotLayout.REF_OFFSET) != entry.ref()) {
             return false;
         }
         return bytes.compareAndSwapLong(at, due, now + freqMillis);
@@ -459,6 +470,11 @@ public final class Segment implements AutoCloseable {
                 return null;
             }
             generation = bytes.readVolatileLong(GENERATION_OFFSET);
+            if ((int) generation == 0) {
+                // Would make every never-written slot look claimed: only damage produces it.
+                scheduleRestart(RestartReason.CORRUPTION, "generation " + generation + " is never used");
+                return null;
+            }
             long hash = key.hash();
             int index = (int) hash & slotMask;
             for (int probe = 0; probe < slotCount; probe++) {
@@ -578,7 +594,7 @@ public final class Segment implements AutoCloseable {
 
     /**
      * Asks for a restart at the next write; readers cannot take the lock, so this is how they
-     * report damage. Logged once per request.
+     * report damage. Only the process that sets the request logs it.
      */
     private void scheduleRestart(RestartReason reason, String what) {
         if (readOnly()) {
@@ -730,7 +746,8 @@ public final class Segment implements AutoCloseable {
     }
 
     private boolean entryKeyEquals(int offset, SegmentKey key) {
-        return offset >= arenaOffset && offset + (long) EntryLayout.HEADER_LENGTH + key.utf8().length <= arenaEnd
+        return offset >= arenaOffset && (offset & 7) == 0
+                && offset + EntryLayout.entryLength(key.utf8().length, 0) <= arenaEnd
                 && bytes.readInt(offset + EntryLayout.KEY_LENGTH_OFFSET) == key.utf8().length
                 && keyEquals(offset + EntryLayout.HEADER_LENGTH, key);
     }
@@ -1009,6 +1026,9 @@ public final class Segment implements AutoCloseable {
         if (bytes.readLong(MAGIC_OFFSET) != MAGIC_VALUE || bytes.readInt(VERSION_OFFSET) != VERSION_VALUE) {
             return "bad magic or version";
         }
+        if ((int) bytes.readLong(GENERATION_OFFSET) == 0) {
+            return "generation with zero low bits, which no restart makes";
+        }
         if (bytes.readLong(SEGMENT_LENGTH_OFFSET) != segmentLength || bytes.readInt(SLOT_COUNT_OFFSET) != slotCount
                 || bytes.readInt(MAX_KEYS_OFFSET) != maxKeys
                 || geometryProblem(bytes, segmentLength, slotCount, maxKeys, bytes.readLong(MAX_WASTED_PERCENTAGE_OFFSET)) != null
@@ -1046,8 +1066,10 @@ public final class Segment implements AutoCloseable {
     private void recover() {
         long top = bytes.readLong(ARENA_TOP_OFFSET);
         SegmentVerification scan = scan(bytes.readLong(GENERATION_OFFSET), top, true);
-        if (scan.keys() > maxKeys) {
-            LOG.warn("segment {}: {} keys claimed, more than the {} allowed; restarting", path, scan.keys(), maxKeys);
+        if (scan.keys() > maxKeys || scan.liveBytes() > top) {
+            // More keys than allowed, or entries shared by slots: a recount cannot make this right.
+            LOG.warn("segment {}: {} keys claimed ({} allowed), {} live bytes below a top of {}; restarting", path,
+                    scan.keys(), maxKeys, scan.liveBytes(), top);
             restart(RestartReason.CORRUPTION);
             return;
         }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +46,13 @@ public final class SegmentFiles {
         return directory;
     }
 
+    private static final Pattern SEGMENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}\\.(\\d+)\\.[0-9a-f]{16}\\.seg");
+
+    private static boolean creatorInNameIsGone(String name) {
+        Matcher matcher = SEGMENT_NAME.matcher(name);
+        return matcher.matches() && ProcessHandle.of(Long.parseLong(matcher.group(1))).map(p -> !p.isAlive()).orElse(true);
+    }
+
     /** A fresh, unguessable path for this process's segment of a pool. */
     public static Path newSegmentPath(Path directory, String pool) {
         if (!POOL_NAME.matcher(pool).matches()) {
@@ -58,7 +66,9 @@ public final class SegmentFiles {
 
     /**
      * Deletes the segments in {@code directory} whose creator has exited (a supervisor that was
-     * killed cannot delete its own). Files that are not readable segments are left alone.
+     * killed cannot delete its own): those whose header names a dead creator, and those named
+     * after a pid that is not running (a creator that died before finishing the header). Other
+     * files are left alone.
      *
      * @return the files deleted
      */
@@ -69,13 +79,17 @@ public final class SegmentFiles {
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.seg")) {
             for (Path file : files) {
+                boolean abandoned;
                 try {
                     Segment.attach(file).close();
+                    abandoned = false;
                 } catch (SegmentAttachException e) {
-                    if (e.failure() == SegmentAttachException.Failure.CREATOR_DEAD && Files.deleteIfExists(file)) {
-                        LOG.info("removed abandoned segment {}", file);
-                        removed.add(file);
-                    }
+                    abandoned = e.failure() == SegmentAttachException.Failure.CREATOR_DEAD
+                            || creatorInNameIsGone(file.getFileName().toString());
+                }
+                if (abandoned && Files.deleteIfExists(file)) {
+                    LOG.info("removed abandoned segment {}", file);
+                    removed.add(file);
                 }
             }
         }

@@ -75,10 +75,14 @@ class SegmentAttachTest {
     }
 
     @Test
-    void halfCreatedFileIsNeverAttached() throws Exception {
-        Path path = created();
-        overwrite(path, HeaderLayout.VERSION_OFFSET, new byte[4]);
+    void halfCreatedFileIsNeverAttachedAndIsRemovedOnceItsCreatorIsGone() throws Exception {
+        Path path = dir.resolve("www.999999999.0123456789abcdef.seg");
+        Segment.create(path, new SegmentConfig(1 << 20, 64, 5)).close();
+        overwrite(path, HeaderLayout.MAGIC_OFFSET, new byte[12]);
         assertAttachFails(path, Failure.NOT_INITIALISED).hasMessageContaining("never finished");
+        overwrite(path, HeaderLayout.MAGIC_OFFSET, "OPCACHED".getBytes());
+        assertAttachFails(path, Failure.NOT_INITIALISED);
+        assertThat(SegmentFiles.removeAbandoned(dir)).as("pid 999999999 is not running").containsExactly(path);
     }
 
     @Test

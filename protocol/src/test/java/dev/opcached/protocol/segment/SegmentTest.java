@@ -182,6 +182,8 @@ class SegmentTest {
         SegmentKey key = SegmentKey.of("/a.java");
         segment.store(key, metadata(1, 1), payload("A"));
         CachedEntry entry = segment.lookup(key);
+        assertThat(segment.claimRevalidation(entry, 2_000)).as("not due before one period after the compile").isFalse();
+        now.addAndGet(2_000);
         assertThat(segment.claimRevalidation(entry, 2_000)).isTrue();
         assertThat(segment.claimRevalidation(entry, 2_000)).isFalse();
         now.addAndGet(1_999);
