@@ -28,7 +28,7 @@ package dev.opcached.protocol.segment;
  *  256: liveness line
  *  | HEARTBEAT_MS |
  *  320: counters line (written by writers under the lock)
- *  | STORES | OOM_RESTARTS | HASH_RESTARTS | MANUAL_RESTARTS | CORRUPTION_RESTARTS | RECOVERIES |
+ *  | STORES | OOM_RESTARTS | HASH_RESTARTS | MANUAL_RESTARTS | CORRUPTION_RESTARTS | RECOVERIES | COMPILES |
  *  1024: statistics stripes, STRIPE_COUNT x 64 bytes, one picked by pid
  *  | HITS | MISSES | BLACKLIST_MISSES | (5 spare longs) |
  *  ... reserved (zero) up to 4096
@@ -89,6 +89,8 @@ public final class HeaderLayout {
     public static final int CORRUPTION_RESTARTS_OFFSET = MANUAL_RESTARTS_OFFSET + Long.BYTES;
     /** Writes found interrupted (DIRTY set by a writer that died) and recovered by recount. */
     public static final int RECOVERIES_OFFSET = CORRUPTION_RESTARTS_OFFSET + Long.BYTES;
+    /** Compilations by any process of the pool, stored or not (added to atomically, without the lock). */
+    public static final int COMPILES_OFFSET = RECOVERIES_OFFSET + Long.BYTES;
 
     public static final int STRIPES_OFFSET = 1024;
     public static final int STRIPE_COUNT = 16;

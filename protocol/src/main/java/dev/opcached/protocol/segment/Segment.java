@@ -432,6 +432,13 @@ public final class Segment implements AutoCloseable {
         return bytes.compareAndSwapLong(at, due, now + freqMillis);
     }
 
+    /** Counts one compilation done by this process for the pool (status: compiles). */
+    public void countCompile() {
+        if (!closed && !readOnly()) {
+            bytes.addAndGetLong(COMPILES_OFFSET, 1);
+        }
+    }
+
     /** Counts a lookup of a script that may not be cached (opcache's blacklist_misses). */
     public void countBlacklistMiss() {
         count(STRIPE_BLACKLIST_MISSES);
@@ -1198,6 +1205,7 @@ public final class Segment implements AutoCloseable {
                 bytes.readVolatileLong(MANUAL_RESTARTS_OFFSET),
                 bytes.readVolatileLong(CORRUPTION_RESTARTS_OFFSET),
                 bytes.readVolatileLong(RECOVERIES_OFFSET),
+                bytes.readVolatileLong(COMPILES_OFFSET),
                 bytes.readVolatileLong(GENERATION_OFFSET),
                 bytes.readVolatileLong(CREATOR_PID_OFFSET),
                 bytes.readVolatileLong(HEARTBEAT_MILLIS_OFFSET));

@@ -26,6 +26,7 @@ public record SegmentStatistics(
         long manualRestarts,
         long corruptionRestarts,
         long recoveries,
+        long compiles,
         long generation,
         long creatorPid,
         long heartbeatMillis) {
