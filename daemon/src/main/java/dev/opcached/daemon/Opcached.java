@@ -1,95 +1,100 @@
 package dev.opcached.daemon;
 
-import dev.opcached.protocol.segment.Segment;
-import dev.opcached.protocol.segment.SegmentConfig;
-import dev.opcached.protocol.segment.SegmentFiles;
-import java.nio.file.Files;
+import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.logging.LogConfiguration;
+import dev.opcached.daemon.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /**
- * The supervisor, {@code opcached}: creates this pool's segment and keeps it until SIGTERM.
- * Worker JVMs, the HTTP pool and the admin endpoint are built on top of it by later work.
+ * {@code opcached}: the supervisor of one pool (the default), or {@code opcached run FILE.java}.
+ * Options name directives; {@code -d} sets any directive, as {@code php -d} does.
  */
 @Command(name = "opcached", mixinStandardHelpOptions = true, version = "opcached 0.1.0",
-        description = "Shared bytecode cache supervisor: creates the pool's segment and runs in the foreground until SIGTERM.")
+        subcommands = {RunCommand.class},
+        description = {"Shared bytecode cache for Java scripts: runs a pool of worker JVMs that serve the",
+                "docroot's .java scripts over HTTP, each compiled once for the whole pool.",
+                "Runs in the foreground until SIGTERM or SIGINT."})
 public final class Opcached implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(Opcached.class);
 
-    @Option(names = "--pool", defaultValue = "www", description = "Pool name, part of the segment file name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (name = value lines, php.ini style).")
+    Path configFile;
+
+    @Option(names = "--docroot", paramLabel = "DIR", description = "Directory of the scripts (" + Directives.DOCROOT + ").")
+    String docroot;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "HTTP address of the workers (" + Directives.LISTEN + ").")
+    String listen;
+
+    @Option(names = "--admin-listen", paramLabel = "HOST:PORT", description = "Admin endpoint address (" + Directives.ADMIN_LISTEN + ").")
+    String adminListen;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Worker JVMs (" + Directives.MAX_CHILDREN + ").")
+    String workers;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "Directory of the admin token (" + Directives.STATE_DIR + ").")
+    String stateDir;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Admin token file (" + Directives.TOKEN_FILE + ").")
+    String tokenFile;
+
+    @Option(names = "--pool", paramLabel = "NAME", description = "Pool name, part of the segment file name (" + Directives.POOL + ").")
     String pool;
 
-    @Option(names = "--segment-dir", defaultValue = "/dev/shm/opcached",
-            description = "Directory of segment files, created 0700 (default: ${DEFAULT-VALUE}).")
-    Path segmentDirectory;
+    @Option(names = "--segment-dir", paramLabel = "DIR", description = "Directory of segment files (" + Directives.SEGMENT_DIR + ").")
+    String segmentDir;
 
-    @Option(names = "-d", paramLabel = "NAME=VALUE", description = "Sets a directive, as php -d does: -d opcache.memory_consumption=64")
+    @Option(names = "-d", paramLabel = "NAME=VALUE", description = "Sets a directive: -d opcache.revalidate_freq=0")
     Map<String, String> directives = new LinkedHashMap<>();
+
+    /** The directives: defaults, then the file, then -d, then the named options. */
+    Directives resolve() throws Exception {
+        Map<String, String> overrides = new LinkedHashMap<>(directives);
+        putIfSet(overrides, Directives.DOCROOT, docroot);
+        putIfSet(overrides, Directives.LISTEN, listen);
+        putIfSet(overrides, Directives.ADMIN_LISTEN, adminListen);
+        putIfSet(overrides, Directives.MAX_CHILDREN, workers);
+        putIfSet(overrides, Directives.STATE_DIR, stateDir);
+        putIfSet(overrides, Directives.TOKEN_FILE, tokenFile);
+        putIfSet(overrides, Directives.POOL, pool);
+        putIfSet(overrides, Directives.SEGMENT_DIR, segmentDir);
+        return Directives.resolve(configFile, overrides);
+    }
+
+    private static void putIfSet(Map<String, String> map, String name, String value) {
+        if (value != null) {
+            map.put(name, value);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
-        Directives resolved = Directives.resolve(directives);
-        SegmentConfig config = resolved.segmentConfig();
-        Path directory = SegmentFiles.ensureDirectory(segmentDirectory);
-        for (Path abandoned : SegmentFiles.removeAbandoned(directory)) {
-            LOG.info("removed the segment of a supervisor that died: {}", abandoned);
-        }
-        Path path = SegmentFiles.newSegmentPath(directory, pool);
-        CountDownLatch stop = new CountDownLatch(1);
-        // Handled, not left to shutdown hooks, so that SIGTERM is an orderly stop that exits 0.
-        for (String signal : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(signal), received -> {
-                LOG.info("SIG{} received; stopping", received.getName());
-                stop.countDown();
-            });
-        }
-        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "housekeeping");
-            thread.setDaemon(true);
-            return thread;
-        });
-        try (Segment segment = Segment.create(path, config)) {
-            housekeeping.scheduleAtFixedRate(() -> {
-                try {
-                    segment.heartbeat();
-                    segment.maintain();
-                } catch (RuntimeException e) {
-                    LOG.error("housekeeping failed", e);
-                }
-            }, 1, 1, TimeUnit.SECONDS);
-            LOG.info("pool {} ready: segment {} ({} MiB, {} keys max, max_wasted_percentage {})", pool, path,
-                    config.memoryConsumption() >> 20, config.maxAcceleratedFiles(), config.maxWastedPercentage());
-            stop.await();
-        } finally {
-            housekeeping.shutdownNow();
-            housekeeping.awaitTermination(5, TimeUnit.SECONDS);
-            Files.deleteIfExists(path);
-            LOG.info("stopped; segment {} deleted", path);
-        }
-        return 0;
+        Directives config = resolve();
+        LogConfiguration.apply(config.string(Directives.LOG_CONFIG));
+        return new Supervisor(config).run();
     }
 
-    public static void main(String[] args) {
-        int exit = new CommandLine(new Opcached()).setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+    /** Runs opcached with these arguments and returns the exit code; usage errors are 2. */
+    static int execute(String[] args) {
+        return new CommandLine(new Opcached()).setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof IllegalArgumentException) {
                 commandLine.getErr().println("opcached: " + e.getMessage());
                 return 2;
             }
-            LOG.error("opcached failed to start", e);
+            LOG.error("opcached failed", e);
             return 1;
         }).execute(args);
-        System.exit(exit);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
     }
 }

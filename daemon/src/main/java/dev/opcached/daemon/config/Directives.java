@@ -1,0 +1,200 @@
+package dev.opcached.daemon.config;
+
+import static dev.opcached.daemon.config.Directive.Type.ADDRESS;
+import static dev.opcached.daemon.config.Directive.Type.BOOLEAN;
+import static dev.opcached.daemon.config.Directive.Type.INTEGER;
+import static dev.opcached.daemon.config.Directive.Type.SIZE;
+import static dev.opcached.daemon.config.Directive.Type.STRING;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every directive opcached understands, and a resolved set of values: defaults, then the
+ * configuration file, then {@code -d} and the command-line options, later ones winning. Names are
+ * OPcache's and PHP-FPM's where one fits; {@code opcached.*} where none does.
+ */
+public final class Directives {
+    public static final String MEMORY_CONSUMPTION = "opcache.memory_consumption";
+    public static final String MAX_ACCELERATED_FILES = "opcache.max_accelerated_files";
+    public static final String MAX_WASTED_PERCENTAGE = "opcache.max_wasted_percentage";
+    public static final String VALIDATE_TIMESTAMPS = "opcache.validate_timestamps";
+    public static final String REVALIDATE_FREQ = "opcache.revalidate_freq";
+    public static final String FILE_UPDATE_PROTECTION = "opcache.file_update_protection";
+    public static final String MAX_FILE_SIZE = "opcache.max_file_size";
+    public static final String BLACKLIST_FILENAME = "opcache.blacklist_filename";
+    public static final String COMPILE_TIMEOUT = "opcached.compile_timeout";
+    public static final String REALPATH_CACHE_TTL = "realpath_cache_ttl";
+    public static final String DISPLAY_ERRORS = "display_errors";
+    public static final String POST_MAX_SIZE = "post_max_size";
+    public static final String MAX_CHILDREN = "pm.max_children";
+    public static final String MAX_REQUESTS = "pm.max_requests";
+    public static final String REQUEST_TERMINATE_TIMEOUT = "request_terminate_timeout";
+    public static final String PROCESS_CONTROL_TIMEOUT = "process_control_timeout";
+    public static final String LISTEN = "listen";
+    public static final String ACCESS_LOG = "access.log";
+    public static final String ADMIN_LISTEN = "opcached.admin_listen";
+    public static final String DOCROOT = "opcached.docroot";
+    public static final String POOL = "opcached.pool";
+    public static final String SEGMENT_DIR = "opcached.segment_dir";
+    public static final String STATE_DIR = "opcached.state_dir";
+    public static final String TOKEN_FILE = "opcached.token_file";
+    public static final String WORKER_THREADS = "opcached.worker_threads";
+    public static final String LOG_CONFIG = "opcached.log_config";
+
+    /** All directives, in the order the documentation lists them. */
+    public static final Map<String, Directive> ALL;
+
+    static {
+        Map<String, Directive> all = new LinkedHashMap<>();
+        for (Directive directive : List.of(
+                new Directive(MEMORY_CONSUMPTION, INTEGER, "128", 8, 2047,
+                        "MiB of shared memory for the whole segment (header, index and arena)"),
+                new Directive(MAX_ACCELERATED_FILES, INTEGER, "10000", 200, 1_000_000,
+                        "most scripts (keys) the cache holds"),
+                new Directive(MAX_WASTED_PERCENTAGE, INTEGER, "5", 1, 50,
+                        "wasted share of memory at which a full cache restarts"),
+                new Directive(VALIDATE_TIMESTAMPS, BOOLEAN, "1", 0, 1,
+                        "check sources for changes every revalidate_freq seconds"),
+                new Directive(REVALIDATE_FREQ, INTEGER, "2", 0, 86_400,
+                        "seconds between two checks of one script, for the whole pool"),
+                new Directive(FILE_UPDATE_PROTECTION, INTEGER, "2", 0, 86_400,
+                        "sources modified less than this many seconds ago are compiled but not cached"),
+                new Directive(MAX_FILE_SIZE, SIZE, "0", 0, Integer.MAX_VALUE,
+                        "sources larger than this are compiled but not cached; 0 = no limit"),
+                new Directive(BLACKLIST_FILENAME, STRING, "", 0, 0,
+                        "file of path prefixes (one a line, * wildcards) never cached"),
+                new Directive(COMPILE_TIMEOUT, INTEGER, "30", 1, 3_600,
+                        "seconds a worker waits for another's compile of the same script before compiling itself"),
+                new Directive(REALPATH_CACHE_TTL, INTEGER, "120", 0, 86_400,
+                        "seconds a worker keeps the URL-to-file resolution"),
+                new Directive(DISPLAY_ERRORS, BOOLEAN, "0", 0, 1,
+                        "show compile diagnostics and exceptions in the 500 body (always logged)"),
+                new Directive(POST_MAX_SIZE, SIZE, "8M", 0, Integer.MAX_VALUE,
+                        "largest request body accepted; larger gets 413"),
+                new Directive(MAX_CHILDREN, INTEGER, "2", 1, 256, "worker JVMs"),
+                new Directive(MAX_REQUESTS, INTEGER, "0", 0, Integer.MAX_VALUE,
+                        "requests a worker serves before it is recycled; 0 = never"),
+                new Directive(REQUEST_TERMINATE_TIMEOUT, INTEGER, "0", 0, 86_400,
+                        "seconds a request may run before it gets 504 and its worker is replaced; 0 = no limit"),
+                new Directive(PROCESS_CONTROL_TIMEOUT, INTEGER, "10", 1, 3_600,
+                        "seconds in-flight requests get to finish when the pool stops"),
+                new Directive(LISTEN, ADDRESS, "127.0.0.1:8080", 0, 0, "address the workers serve HTTP on"),
+                new Directive(ACCESS_LOG, BOOLEAN, "0", 0, 1, "log one line per request"),
+                new Directive(ADMIN_LISTEN, ADDRESS, "127.0.0.1:9180", 0, 0, "address of the admin endpoint"),
+                new Directive(DOCROOT, STRING, "", 0, 0,
+                        "directory of the scripts; empty = the built-in example, docs/examples/www"),
+                new Directive(POOL, STRING, "www", 0, 0, "pool name, part of the segment file name"),
+                new Directive(SEGMENT_DIR, STRING, "/dev/shm/opcached", 0, 0, "directory of segment files (0700)"),
+                new Directive(STATE_DIR, STRING, "", 0, 0,
+                        "directory of the admin token; empty = ~/.opcached"),
+                new Directive(TOKEN_FILE, STRING, "", 0, 0, "admin token file; empty = STATE_DIR/admin.token"),
+                new Directive(WORKER_THREADS, INTEGER, "16", 1, 1_024, "requests one worker runs at once"),
+                new Directive(LOG_CONFIG, STRING, "", 0, 0,
+                        "a logback.xml to use instead of the built-in one (supervisor and workers)"))) {
+            all.put(directive.name(), directive);
+        }
+        ALL = Collections.unmodifiableMap(all);
+    }
+
+    private final Map<String, String> values;
+
+    private Directives(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Defaults only. */
+    public static Directives defaults() {
+        Map<String, String> values = new LinkedHashMap<>();
+        ALL.values().forEach(d -> values.put(d.name(), d.defaultValue()));
+        return new Directives(values);
+    }
+
+    /**
+     * Defaults, overridden by {@code file} (if not null), overridden by {@code overrides}.
+     *
+     * @throws IllegalArgumentException naming the key, the value and what is allowed
+     */
+    public static Directives resolve(Path file, Map<String, String> overrides) throws IOException {
+        Directives directives = defaults();
+        if (file != null) {
+            directives = directives.with(ConfigFile.read(file));
+        }
+        return directives.with(overrides);
+    }
+
+    /** These values with {@code changes} applied, each checked. */
+    public Directives with(Map<String, String> changes) {
+        Map<String, String> values = new LinkedHashMap<>(this.values);
+        changes.forEach((name, text) -> {
+            Directive directive = ALL.get(name);
+            if (directive == null) {
+                throw new IllegalArgumentException("unknown directive " + name
+                        + " (see docs/configuration.md for the list)");
+            }
+            values.put(name, directive.normalise(text));
+        });
+        return new Directives(values);
+    }
+
+    public String string(String name) {
+        String value = values.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("unknown directive " + name);
+        }
+        return value;
+    }
+
+    public long number(String name) {
+        return Long.parseLong(string(name));
+    }
+
+    public int integer(String name) {
+        return Math.toIntExact(number(name));
+    }
+
+    public boolean flag(String name) {
+        return "1".equals(string(name));
+    }
+
+    public HostPort address(String name) {
+        return HostPort.parse(name, string(name));
+    }
+
+    /** Every value, canonical form, in documentation order. */
+    public Map<String, String> values() {
+        return Collections.unmodifiableMap(values);
+    }
+
+    /** The arguments that give a worker exactly these values. */
+    public List<String> asArguments() {
+        return values.entrySet().stream().flatMap(e -> List.of("-d", e.getKey() + "=" + e.getValue()).stream()).toList();
+    }
+
+    /** System property the launcher sets to the installation's root, where the built-in example lives. */
+    public static final String HOME_PROPERTY = "opcached.home";
+
+    /** The docroot, absolute; the built-in example when none is set. */
+    public Path docroot() {
+        String docroot = string(DOCROOT);
+        if (docroot.isEmpty()) {
+            return Path.of(System.getProperty(HOME_PROPERTY, ".")).resolve("docs/examples/www").toAbsolutePath().normalize();
+        }
+        return path(DOCROOT);
+    }
+
+    /** The file the directives name relative to the working directory, made absolute. */
+    public Path path(String name) {
+        return Path.of(string(name)).toAbsolutePath().normalize();
+    }
+
+    static String readText(Path file) throws IOException {
+        return Files.readString(file, StandardCharsets.UTF_8);
+    }
+}

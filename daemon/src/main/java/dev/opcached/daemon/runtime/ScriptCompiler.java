@@ -1,0 +1,128 @@
+package dev.opcached.daemon.runtime;
+
+import dev.opcached.protocol.segment.ClassFile;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import javax.tools.Diagnostic;
+import javax.tools.DiagnosticCollector;
+import javax.tools.FileObject;
+import javax.tools.ForwardingJavaFileManager;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileManager;
+import javax.tools.JavaFileObject;
+import javax.tools.SimpleJavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.StandardLocation;
+import javax.tools.ToolProvider;
+
+/**
+ * Compiles one script source in memory with {@code javax.tools}, the docroot as source path and
+ * the worker's class path as class path. Keeps only the classes declared in that file: the other
+ * docroot files it uses are entries of their own.
+ */
+public final class ScriptCompiler {
+    private static final List<String> OPTIONS = List.of(
+            "-proc:none", "-implicit:none", "-g", "-encoding", "UTF-8", "-Xlint:none", "-nowarn");
+
+    private final JavaCompiler javac;
+    private final Path sourcePath;
+    private final List<Path> classPath;
+
+    public ScriptCompiler(Path sourcePath) {
+        this.javac = ToolProvider.getSystemJavaCompiler();
+        if (javac == null) {
+            throw new IllegalStateException("no Java compiler in this runtime: opcached needs a JDK, not a JRE");
+        }
+        this.sourcePath = sourcePath;
+        this.classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !entry.isEmpty()).map(Path::of).toList();
+    }
+
+    /** What one compilation produced. */
+    public record Compilation(boolean success, List<ClassFile> classes, List<String> diagnostics, long micros) {
+    }
+
+    /**
+     * Compiles {@code source} (whose text is {@code text}, read by the caller so that what is hashed
+     * is what is compiled).
+     */
+    public Compilation compile(Path source, byte[] text) throws IOException {
+        long started = System.nanoTime();
+        DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
+        SourceFile unit = new SourceFile(source, new String(text, StandardCharsets.UTF_8));
+        List<ClassFile> classes = new ArrayList<>();
+        boolean success;
+        try (StandardJavaFileManager standard = javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
+            standard.setLocationFromPaths(StandardLocation.SOURCE_PATH, List.of(sourcePath));
+            standard.setLocationFromPaths(StandardLocation.CLASS_PATH, classPath);
+            InMemoryOutput output = new InMemoryOutput(standard, unit.toUri(), classes);
+            success = javac.getTask(null, output, diagnostics, OPTIONS, null, List.of(unit)).call();
+        }
+        List<String> messages = new ArrayList<>();
+        for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
+            if (diagnostic.getKind() == Diagnostic.Kind.ERROR) {
+                String file = diagnostic.getSource() == null ? source.toString() : Path.of(diagnostic.getSource().toUri()).toString();
+                messages.add(file + ":" + diagnostic.getLineNumber() + ": error: " + diagnostic.getMessage(Locale.ROOT));
+            }
+        }
+        return new Compilation(success && !classes.isEmpty(), success ? List.copyOf(classes) : List.of(), messages,
+                (System.nanoTime() - started) / 1_000);
+    }
+
+    /** The source text as javac sees it, under the file's own URI so that outputs can name it. */
+    private static final class SourceFile extends SimpleJavaFileObject {
+        private final String text;
+
+        SourceFile(Path path, String text) {
+            super(path.toUri(), Kind.SOURCE);
+            this.text = text;
+        }
+
+        @Override
+        public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+            return text;
+        }
+    }
+
+    /** Collects class files in memory, keeping those whose source is the file being compiled. */
+    private static final class InMemoryOutput extends ForwardingJavaFileManager<JavaFileManager> {
+        private final URI source;
+        private final List<ClassFile> classes;
+
+        InMemoryOutput(JavaFileManager delegate, URI source, List<ClassFile> classes) {
+            super(delegate);
+            this.source = source;
+            this.classes = classes;
+        }
+
+        @Override
+        public JavaFileObject getJavaFileForOutput(Location location, String className, JavaFileObject.Kind kind,
+                                                   FileObject sibling) {
+            boolean ours = sibling != null && sibling.toUri().equals(source);
+            return new SimpleJavaFileObject(URI.create("mem:///" + className.replace('.', '/') + kind.extension), kind) {
+                @Override
+                public OutputStream openOutputStream() {
+                    return new ByteArrayOutputStream() {
+                        @Override
+                        public void close() {
+                            if (ours) {
+                                synchronized (classes) {
+                                    classes.add(new ClassFile(className, toByteArray()));
+                                }
+                            }
+                        }
+                    };
+                }
+            };
+        }
+    }
+}
