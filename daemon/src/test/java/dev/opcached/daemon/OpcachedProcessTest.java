@@ -19,7 +19,9 @@ class OpcachedProcessTest {
     Path dir;
 
     private ChildJvm start(String pool) throws Exception {
+        Path docroot = java.nio.file.Files.createDirectories(dir.resolve("www"));
         return ChildJvm.start(Opcached.class, "--pool", pool, "--segment-dir", dir.resolve("shm").toString(),
+                "--docroot", docroot.toString(), "--workers", "1", "--listen", "127.0.0.1:0",
                 "-d", "opcache.memory_consumption=8", "-d", "opcache.max_accelerated_files=200");
     }
 
@@ -32,11 +34,12 @@ class OpcachedProcessTest {
             try (Segment attached = Segment.attach(segment)) {
                 assertThat(attached.memoryConsumption()).isEqualTo(8 << 20);
             }
-            supervisor.process().destroy();
+            supervisor.awaitLine("\\[\\d+ worker-1\\] .* serving ", Duration.ofSeconds(30));
+            supervisor.process().toHandle().destroy();
             assertThat(supervisor.awaitExit(Duration.ofSeconds(30))).as(supervisor.output()).isZero();
             assertThat(segment).doesNotExist();
             assertThat(supervisor.output()).contains("[" + supervisor.pid() + " supervisor]")
-                    .doesNotContain("WARN").doesNotContain("ERROR");
+                    .containsPattern("\\[\\d+ worker-1\\]").doesNotContain("WARN").doesNotContain("ERROR");
         }
     }
 

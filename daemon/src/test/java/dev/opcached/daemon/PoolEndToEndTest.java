@@ -1,0 +1,191 @@
+package dev.opcached.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opcached.daemon.testing.PoolProcess;
+import dev.opcached.daemon.testing.Scripts;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One real pool (supervisor + 2 worker JVMs) answering real HTTP requests. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PoolEndToEndTest {
+    private Path dir;
+    private Path docroot;
+    private PoolProcess pool;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        this.dir = dir;
+        docroot = Files.createDirectories(dir.resolve("www"));
+        Scripts.text(docroot, "hello", "hello");
+        Files.createDirectories(docroot.resolve("sub"));
+        Scripts.text(docroot.resolve("sub"), "index", "sub index");
+        pool = PoolProcess.start(docroot, dir.resolve("shm"), "e2e", 2,
+                "opcache.revalidate_freq=1", "opcache.file_update_protection=0", "display_errors=1",
+                "request_terminate_timeout=3");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    /** Requests on new connections until {@code condition} holds for a response, or fails at the deadline. */
+    private HttpResponse<String> awaitResponse(String path, java.util.function.Predicate<HttpResponse<String>> condition,
+                                               Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpResponse<String> last = null;
+        while (System.nanoTime() - deadline < 0) {
+            try {
+                last = pool.get(path);
+                if (condition.test(last)) {
+                    return last;
+                }
+            } catch (java.io.IOException e) {
+                // a worker being replaced: try again
+            }
+            Thread.sleep(20);
+        }
+        throw new TimeoutException("no matching response to " + path + " within " + timeout + "; last: "
+                + (last == null ? null : last.statusCode() + " " + last.body()) + "\n" + pool.supervisor().output());
+    }
+
+    @Test
+    @Order(1)
+    void scriptAnswersWithItsWorkersPid() throws Exception {
+        HttpResponse<String> response = pool.get("/hello.java");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("hello");
+        assertThat(response.headers().firstValue("X-Opcached-Worker")).isPresent();
+        assertThat(pool.get("/sub/").body()).as("a directory serves its index.java").isEqualTo("sub index");
+        assertThat(pool.get("/sub/index.java?x=1").body()).isEqualTo("sub index");
+    }
+
+    @Test
+    @Order(2)
+    void everyWorkerServesAndTheScriptIsCompiledOnceForThePool() throws Exception {
+        Path script = Scripts.text(docroot, "shared", "shared");
+        long compilesBefore = pool.statistics().compiles();
+        Set<String> workers = new HashSet<>();
+        awaitResponse("/shared.java", response -> {
+            assertThat(response.body()).isEqualTo("shared");
+            workers.add(response.headers().firstValue("X-Opcached-Worker").orElseThrow());
+            return workers.size() == 2;
+        }, Duration.ofSeconds(60));
+        assertThat(pool.statistics().compiles() - compilesBefore).as("compilations of %s", script).isEqualTo(1);
+        assertThat(pool.count("compiled " + script.toRealPath())).isEqualTo(1);
+        assertThat(pool.statistics().hits()).isPositive();
+    }
+
+    @Test
+    @Order(3)
+    void editedScriptIsServedOnceRevalidateFreqHasPassed() throws Exception {
+        Scripts.text(docroot, "edited", "version one");
+        assertThat(pool.get("/edited.java").body()).isEqualTo("version one");
+        Scripts.text(docroot, "edited", "version two, longer");
+        awaitResponse("/edited.java", response -> response.body().equals("version two, longer"), Duration.ofSeconds(20));
+    }
+
+    @Test
+    @Order(4)
+    void compileErrorAnswers500WithDiagnosticsAndTheWorkerKeepsServing() throws Exception {
+        Scripts.write(docroot, "broken", "response.write(undefinedVariable);");
+        HttpResponse<String> broken = pool.get("/broken.java");
+        assertThat(broken.statusCode()).isEqualTo(500);
+        assertThat(broken.body()).contains("broken.java:4: error:").contains("undefinedVariable");
+        assertThat(pool.get("/hello.java").statusCode()).isEqualTo(200);
+        assertThat(pool.supervisor().output()).contains("compile of " + docroot.resolve("broken.java").toRealPath() + " failed");
+    }
+
+    @Test
+    @Order(5)
+    void exceptionInAScriptAnswers500AndIsLoggedWithItsStackTrace() throws Exception {
+        Scripts.write(docroot, "thrower", "throw new IllegalStateException(\"boom in script\");");
+        HttpResponse<String> response = pool.get("/thrower.java");
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).contains("IllegalStateException: boom in script");
+        assertThat(pool.supervisor().output()).contains("java.lang.IllegalStateException: boom in script")
+                .contains("thrower.handle(thrower.java:4)");
+        assertThat(pool.get("/hello.java").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(6)
+    void pathsOutsideTheDocrootAndMissingFilesAre404() throws Exception {
+        Files.writeString(dir.resolve("secret.java"), "secret");
+        Files.createSymbolicLink(docroot.resolve("escape.java"), dir.resolve("secret.java"));
+        Files.createSymbolicLink(docroot.resolve("outside"), dir);
+        for (String path : new String[] {"/../secret.java", "/%2e%2e/secret.java", "/sub/../../secret.java",
+                "/%2E%2E%2Fsecret.java", "/escape.java", "/outside/secret.java", "/missing.java", "/hello", "/hello.java%00"}) {
+            String response = pool.raw("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertThat(response).as(path).startsWith("HTTP/1.1 404 ").doesNotContain("secret\n");
+        }
+        assertThat(pool.supervisor().output()).contains("refused path /../secret.java: it leaves the docroot")
+                .contains("a symbolic link leads out of the docroot");
+    }
+
+    @Test
+    @Order(7)
+    void pipelinedRequestsAreAnsweredInOrderOnOneConnection() throws Exception {
+        Scripts.text(docroot, "first", "one");
+        Scripts.text(docroot, "second", "two");
+        String responses = pool.raw("GET /first.java HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /second.java HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /hello.java HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertThat(responses.split("HTTP/1.1 200 OK", -1)).hasSize(4);
+        assertThat(responses.indexOf("\r\n\r\none")).isLessThan(responses.indexOf("\r\n\r\ntwo"));
+        assertThat(responses.indexOf("\r\n\r\ntwo")).isLessThan(responses.indexOf("\r\n\r\nhello"));
+    }
+
+    @Test
+    @Order(8)
+    void requestBodiesOverPostMaxSizeAre413() throws Exception {
+        String response = pool.raw("POST /hello.java HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n"
+                + "Connection: close\r\n\r\n");
+        assertThat(response).startsWith("HTTP/1.1 413 ");
+    }
+
+    @Test
+    @Order(20)
+    void endlessScriptGets504AndItsWorkerIsReplaced() throws Exception {
+        Scripts.write(docroot, "endless", "while (true) { Thread.onSpinWait(); }");
+        HttpResponse<String> response = pool.get("/endless.java");
+        assertThat(response.statusCode()).isEqualTo(504);
+        String replaced = response.headers().firstValue("X-Opcached-Worker").orElseThrow();
+        pool.supervisor().awaitLine("\\(pid " + replaced + "\\) exited after a request timeout; replacing it",
+                Duration.ofSeconds(30));
+        awaitResponse("/hello.java", r -> r.statusCode() == 200, Duration.ofSeconds(60));
+        pool.supervisor().awaitLine("(?s)exited after a request timeout.*worker-\\d started", Duration.ofSeconds(30));
+    }
+
+    @Test
+    @Order(21)
+    void workerKilledWithSigkillIsReplacedAndServingWithinSeconds() throws Exception {
+        String victim = pool.get("/hello.java").headers().firstValue("X-Opcached-Worker").orElseThrow();
+        ProcessHandle.of(Long.parseLong(victim)).orElseThrow().destroyForcibly();
+        pool.supervisor().awaitLine("\\(pid " + victim + "\\) died with exit code 137 \\(signal 9\\)", Duration.ofSeconds(30));
+        Set<String> workers = new HashSet<>();
+        awaitResponse("/hello.java", response -> {
+            workers.add(response.headers().firstValue("X-Opcached-Worker").orElseThrow());
+            workers.remove(victim);
+            return workers.size() == 2;
+        }, Duration.ofSeconds(60));
+    }
+}

@@ -1,0 +1,141 @@
+package dev.opcached.daemon.testing;
+
+import dev.opcached.daemon.Opcached;
+import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentStatistics;
+import dev.opcached.protocol.testing.ChildJvm;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+
+/** A real supervisor started by a test, with its workers, on a free port; and an HTTP client for it. */
+public final class PoolProcess implements AutoCloseable {
+    private final ChildJvm supervisor;
+    private final int port;
+    private final Path segment;
+
+    private PoolProcess(ChildJvm supervisor, int port, Path segment) {
+        this.supervisor = supervisor;
+        this.port = port;
+        this.segment = segment;
+    }
+
+    /** Starts a pool serving {@code docroot}, segments in {@code segmentDir}, and waits until it answers. */
+    public static PoolProcess start(Path docroot, Path segmentDir, String name, int workers, String... directives)
+            throws Exception {
+        int port = freePort();
+        List<String> args = new ArrayList<>(List.of("--docroot", docroot.toString(), "--segment-dir", segmentDir.toString(),
+                "--pool", name, "--workers", Integer.toString(workers), "--listen", "127.0.0.1:" + port,
+                "-d", "opcache.memory_consumption=16", "-d", "opcache.max_accelerated_files=200",
+                "-d", "opcached.worker_threads=4"));
+        for (String directive : directives) {
+            args.add("-d");
+            args.add(directive);
+        }
+        ChildJvm supervisor = ChildJvm.start(Opcached.class, args.toArray(String[]::new));
+        try {
+            Path segment = Path.of(supervisor.awaitLine("pool \\S+ ready: segment (\\S+) ", Duration.ofSeconds(60)).group(1));
+            PoolProcess pool = new PoolProcess(supervisor, port, segment);
+            pool.awaitServing(workers, Duration.ofSeconds(60));
+            return pool;
+        } catch (Exception | Error e) {
+            supervisor.close();
+            throw e;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private void awaitServing(int workers, Duration timeout) throws Exception {
+        supervisor.awaitLine("(?s)(serving .*){" + workers + "}", timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                get("/");
+                return;
+            } catch (ConnectException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new TimeoutException("pool on port " + port + " never answered:\n" + supervisor.output());
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    public ChildJvm supervisor() {
+        return supervisor;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path segment() {
+        return segment;
+    }
+
+    /** The segment's figures, read through a read-only mapping. */
+    public SegmentStatistics statistics() throws Exception {
+        try (Segment readOnly = Segment.openReadOnly(segment)) {
+            return readOnly.statistics();
+        }
+    }
+
+    /** GET on a new connection, so that successive calls may reach different workers. */
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sends raw bytes on one connection and returns everything the server sends until it closes. */
+    public String raw(String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** How often the supervisor's output (its own and its workers' logs) contains {@code text}. */
+    public int count(String text) {
+        String output = supervisor.output();
+        int count = 0;
+        for (int at = output.indexOf(text); at >= 0; at = output.indexOf(text, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    /** SIGTERM, as systemd stops it; SIGKILL if it has not stopped within 30 s. */
+    @Override
+    public void close() throws IOException {
+        supervisor.process().toHandle().destroy();
+        try {
+            supervisor.process().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        supervisor.close();
+    }
+}
