@@ -112,7 +112,7 @@ public final class Directives {
     /** Defaults only. */
     public static Directives defaults() {
         Map<String, String> values = new LinkedHashMap<>();
-        ALL.values().forEach(d -> values.put(d.name(), d.defaultValue()));
+        ALL.values().forEach(d -> values.put(d.name(), d.normalise(d.defaultValue())));
         return new Directives(values);
     }
 
