@@ -124,9 +124,13 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     /** SIGKILL, and wait until the kernel has reaped it. */
-    public void kill() throws Exception {
+    public void kill() {
         process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The first group of the last line matching {@code regex}, if any. */
@@ -140,7 +144,7 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         if (process.isAlive()) {
             kill();
         }
