@@ -40,6 +40,21 @@ public final class Supervisor {
                 config.integer(Directives.MAX_WASTED_PERCENTAGE));
     }
 
+    /**
+     * Workers share the port through SO_REUSEPORT, which the kernel grants to any process of the
+     * same user: a second pool started on this port by mistake would silently take half the
+     * connections. A plain bind first makes that a clear error instead.
+     */
+    private void refuseIfListenAddressInUse() {
+        java.net.InetSocketAddress address = config.address(Directives.LISTEN).toSocketAddress();
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(address);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(Directives.LISTEN + "=" + config.string(Directives.LISTEN)
+                    + " is not free (" + e.getMessage() + "): is another pool or server listening there?");
+        }
+    }
+
     /** Runs the pool until SIGTERM or SIGINT; returns the exit code. */
     public int run() throws Exception {
         Path docroot = config.docroot();
@@ -77,6 +92,7 @@ public final class Supervisor {
                     LOG.error("housekeeping failed", e);
                 }
             }, 1, 1, TimeUnit.SECONDS);
+            refuseIfListenAddressInUse();
             int workers = config.integer(Directives.MAX_CHILDREN);
             if (workers > 1 && !Epoll.isAvailable()) {
                 LOG.warn("native epoll is not available ({}): without SO_REUSEPORT only one worker can listen;"

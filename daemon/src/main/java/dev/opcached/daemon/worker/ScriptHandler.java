@@ -2,6 +2,7 @@ package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.runtime.BufferedResponse;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -54,7 +55,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (!request.decoderResult().isSuccess()) {
             request.release();
-            write(ctx, plain(HttpResponseStatus.BAD_REQUEST, "400 Bad Request\n"), false, started, "?", "?");
+            write(ctx, plain(HttpResponseStatus.BAD_REQUEST, "400 Bad Request\n"), false, started, "?", "?", null);
             return;
         }
         String path = new QueryStringDecoder(request.uri()).path();
@@ -62,7 +63,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         Path file = worker.documentRoot().resolve(path);
         if (file == null) {
             request.release();
-            write(ctx, plain(HttpResponseStatus.NOT_FOUND, "404 Not Found\n"), keepAlive, started, method, request.uri());
+            write(ctx, plain(HttpResponseStatus.NOT_FOUND, "404 Not Found\n"), keepAlive, started, method, request.uri(), null);
             return;
         }
         HttpScriptRequest scriptRequest;
@@ -75,13 +76,13 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         WorkerState.Running running = worker.started(ctx, method + " " + uri);
         worker.executor().submit(file, scriptRequest, response -> ctx.executor().execute(() -> {
             if (running.finish()) {
-                write(ctx, toHttp(response), keepAlive, started, method, uri);
+                write(ctx, toHttp(response), keepAlive, started, method, uri, running);
             }
         }));
     }
 
     private void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive, long started,
-                       String method, String uri) {
+                       String method, String uri, WorkerState.Running running) {
         boolean keep = keepAlive && !worker.draining();
         response.headers().set("X-Opcached-Worker", worker.pid());
         HttpUtil.setContentLength(response, response.content().readableBytes());
@@ -90,14 +91,18 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             ACCESS.info("{} \"{} {}\" {} {} {}ms", ctx.channel().remoteAddress(), method, uri, response.status().code(),
                     response.content().readableBytes(), (System.nanoTime() - started) / 1_000_000);
         }
+        ChannelFuture written = ctx.writeAndFlush(response);
+        if (running != null) {
+            written.addListener(done -> running.written());
+        }
         if (keep) {
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            written.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
             runNext(ctx);
         } else {
             pending.forEach(FullHttpRequest::release);
             pending.clear();
-            running = false;
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            this.running = false;
+            written.addListener(ChannelFutureListener.CLOSE);
         }
         worker.served();
     }

@@ -61,8 +61,12 @@ final class WorkerState {
 
         /** Claims the right to answer; false when the timeout already did. */
         boolean finish() {
-            inFlight.remove(this);
             return answered.compareAndSet(false, true);
+        }
+
+        /** The answer is written out: a draining worker may now exit. */
+        void written() {
+            inFlight.remove(this);
         }
     }
 
