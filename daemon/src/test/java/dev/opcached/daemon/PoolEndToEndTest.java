@@ -104,6 +104,15 @@ class PoolEndToEndTest {
     }
 
     @Test
+    @Order(3)
+    void deletedScriptIs404OnceRevalidated() throws Exception {
+        Path script = Scripts.text(docroot, "doomed", "alive");
+        assertThat(pool.get("/doomed.java").body()).isEqualTo("alive");
+        Files.delete(script);
+        awaitResponse("/doomed.java", response -> response.statusCode() == 404, Duration.ofSeconds(20));
+    }
+
+    @Test
     @Order(4)
     void compileErrorAnswers500WithDiagnosticsAndTheWorkerKeepsServing() throws Exception {
         Scripts.write(docroot, "broken", "response.write(undefinedVariable);");

@@ -31,6 +31,11 @@ public final class ScriptRunner {
             script.handle(request, response);
             return response;
         } catch (ScriptException e) {
+            if (e.isNotFound()) {
+                BufferedResponse notFound = new BufferedResponse();
+                notFound.status(404).header("Content-Type", "text/plain; charset=utf-8").write("404 Not Found\n");
+                return notFound;
+            }
             LOG.warn("{} {}: {}", request.method(), request.path(), e.getMessage());
             return error(e.getMessage() + (e.diagnostics().isEmpty() ? "" : "\n" + String.join("\n", e.diagnostics())));
         } catch (Throwable e) {

@@ -156,7 +156,7 @@ public final class ScriptRuntime {
             }
             SourceStamp stamp = SourceStamp.of(realPath);
             if (stamp == null) {
-                throw new ScriptException(realPath + " no longer exists", List.of());
+                throw ScriptException.notFound(realPath);
             }
             String notCacheable = notCacheable(realPath, stamp);
             if (notCacheable != null) {
@@ -210,7 +210,7 @@ public final class ScriptRuntime {
         try {
             text = Files.readAllBytes(realPath);
         } catch (NoSuchFileException e) {
-            throw new ScriptException(realPath + " no longer exists", List.of());
+            throw ScriptException.notFound(realPath);
         } catch (IOException e) {
             throw new ScriptException(realPath + ": cannot read: " + e, e);
         }

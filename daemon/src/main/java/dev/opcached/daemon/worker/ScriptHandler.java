@@ -97,7 +97,8 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (keep) {
             written.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-            runNext(ctx);
+            // Later, not now: a long pipeline of quick answers must not recurse on the stack.
+            ctx.executor().execute(() -> runNext(ctx));
         } else {
             pending.forEach(FullHttpRequest::release);
             pending.clear();
