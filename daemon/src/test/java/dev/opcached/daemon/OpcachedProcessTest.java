@@ -22,6 +22,7 @@ class OpcachedProcessTest {
         Path docroot = java.nio.file.Files.createDirectories(dir.resolve("www"));
         return ChildJvm.start(Opcached.class, "--pool", pool, "--segment-dir", dir.resolve("shm").toString(),
                 "--docroot", docroot.toString(), "--workers", "1", "--listen", "127.0.0.1:0",
+                "--admin-listen", "127.0.0.1:0", "--state-dir", dir.resolve("state").toString(),
                 "-d", "opcache.memory_consumption=8", "-d", "opcache.max_accelerated_files=200");
     }
 

@@ -47,6 +47,9 @@ public final class Directives {
     public static final String TOKEN_FILE = "opcached.token_file";
     public static final String WORKER_THREADS = "opcached.worker_threads";
     public static final String LOG_CONFIG = "opcached.log_config";
+    public static final String ADMIN_TLS_CERTIFICATE = "opcached.admin_tls_certificate";
+    public static final String ADMIN_TLS_KEY = "opcached.admin_tls_key";
+    public static final String ADMIN_ALLOW_INSECURE = "opcached.admin_allow_insecure";
 
     /** All directives, in the order the documentation lists them. */
     public static final Map<String, Directive> ALL;
@@ -95,6 +98,11 @@ public final class Directives {
                 new Directive(STATE_DIR, STRING, "", 0, 0,
                         "directory of the admin token; empty = ~/.opcached"),
                 new Directive(TOKEN_FILE, STRING, "", 0, 0, "admin token file; empty = STATE_DIR/admin.token"),
+                new Directive(ADMIN_TLS_CERTIFICATE, STRING, "", 0, 0,
+                        "PEM certificate chain: the admin endpoint speaks HTTPS"),
+                new Directive(ADMIN_TLS_KEY, STRING, "", 0, 0, "PEM PKCS#8 private key of that certificate"),
+                new Directive(ADMIN_ALLOW_INSECURE, BOOLEAN, "0", 0, 1,
+                        "allow plain HTTP on a non-loopback admin address (the token would cross the network in clear)"),
                 new Directive(WORKER_THREADS, INTEGER, "16", 1, 1_024, "requests one worker runs at once"),
                 new Directive(LOG_CONFIG, STRING, "", 0, 0,
                         "a logback.xml to use instead of the built-in one (supervisor and workers)"))) {
@@ -187,6 +195,16 @@ public final class Directives {
             return Path.of(System.getProperty(HOME_PROPERTY, ".")).resolve("docs/examples/www").toAbsolutePath().normalize();
         }
         return path(DOCROOT);
+    }
+
+    /** The admin token file: opcached.token_file, else admin.token in the state directory (~/.opcached by default). */
+    public Path tokenFile() {
+        if (!string(TOKEN_FILE).isEmpty()) {
+            return path(TOKEN_FILE);
+        }
+        String stateDir = string(STATE_DIR);
+        Path directory = stateDir.isEmpty() ? Path.of(System.getProperty("user.home"), ".opcached") : path(STATE_DIR);
+        return directory.resolve("admin.token").toAbsolutePath().normalize();
     }
 
     /** The file the directives name relative to the working directory, made absolute. */

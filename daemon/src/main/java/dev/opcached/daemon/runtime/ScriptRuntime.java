@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.daemon.config.Directives;
 import dev.opcached.protocol.segment.CachedEntry;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.ClassFilePayload;
@@ -35,6 +36,16 @@ public final class ScriptRuntime {
     /** How the cache treats script files; the OPcache directives that decide it. */
     public record Policy(boolean validateTimestamps, long revalidateFreqMillis, long fileUpdateProtectionMillis,
                          long maxFileSize, Blacklist blacklist, long compileTimeoutMillis) {
+
+        /** The policy the directives describe (reads the blacklist file). */
+        public static Policy of(Directives config) throws IOException {
+            return new Policy(config.flag(Directives.VALIDATE_TIMESTAMPS),
+                    config.number(Directives.REVALIDATE_FREQ) * 1000,
+                    config.number(Directives.FILE_UPDATE_PROTECTION) * 1000,
+                    config.number(Directives.MAX_FILE_SIZE),
+                    Blacklist.read(config.string(Directives.BLACKLIST_FILENAME)),
+                    config.number(Directives.COMPILE_TIMEOUT) * 1000);
+        }
     }
 
     private final Segment segment;

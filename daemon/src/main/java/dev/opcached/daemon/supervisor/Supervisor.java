@@ -1,6 +1,14 @@
 package dev.opcached.daemon.supervisor;
 
+import dev.opcached.daemon.admin.AdminOperations;
+import dev.opcached.daemon.admin.AdminServer;
+import dev.opcached.daemon.admin.AdminToken;
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.runtime.ScriptRuntime;
+import dev.opcached.protocol.segment.EpochClock;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentFiles;
@@ -55,6 +63,40 @@ public final class Supervisor {
         }
     }
 
+    /**
+     * The admin endpoint's TLS context: HTTPS when a certificate is configured. A non-loopback
+     * address without it is refused unless opcached.admin_allow_insecure says otherwise, since
+     * the token would cross the network in clear.
+     */
+    private SslContext adminTls() throws IOException {
+        String certificate = config.string(Directives.ADMIN_TLS_CERTIFICATE);
+        String key = config.string(Directives.ADMIN_TLS_KEY);
+        if (certificate.isEmpty() != key.isEmpty()) {
+            throw new IllegalArgumentException(Directives.ADMIN_TLS_CERTIFICATE + " and " + Directives.ADMIN_TLS_KEY
+                    + " go together: set both or neither");
+        }
+        if (certificate.isEmpty()) {
+            java.net.InetSocketAddress admin = config.address(Directives.ADMIN_LISTEN).toSocketAddress();
+            if (admin.getAddress() == null || !admin.getAddress().isLoopbackAddress()) {
+                if (!config.flag(Directives.ADMIN_ALLOW_INSECURE)) {
+                    throw new IllegalArgumentException(Directives.ADMIN_LISTEN + "=" + config.string(Directives.ADMIN_LISTEN)
+                            + " is not a loopback address: set " + Directives.ADMIN_TLS_CERTIFICATE + " and "
+                            + Directives.ADMIN_TLS_KEY + " for HTTPS, or " + Directives.ADMIN_ALLOW_INSECURE
+                            + "=1 to send the token in clear");
+                }
+                LOG.warn("admin endpoint on {} without TLS: the token crosses the network in clear",
+                        config.string(Directives.ADMIN_LISTEN));
+            }
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(new java.io.File(certificate), new java.io.File(key)).build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot use the admin TLS certificate " + certificate + " and key " + key
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Runs the pool until SIGTERM or SIGINT; returns the exit code. */
     public int run() throws Exception {
         Path docroot = config.docroot();
@@ -82,6 +124,10 @@ public final class Supervisor {
             thread.setDaemon(true);
             return thread;
         });
+        refuseIfListenAddressInUse();
+        String token = AdminToken.loadOrCreate(config.tokenFile());
+        SslContext tls = adminTls();
+        ScriptRuntime.Policy policy = ScriptRuntime.Policy.of(config);
         List<WorkerSlot> slots = new ArrayList<>();
         try (Segment segment = Segment.create(path, segmentConfig)) {
             scheduler.scheduleAtFixedRate(() -> {
@@ -92,7 +138,6 @@ public final class Supervisor {
                     LOG.error("housekeeping failed", e);
                 }
             }, 1, 1, TimeUnit.SECONDS);
-            refuseIfListenAddressInUse();
             int workers = config.integer(Directives.MAX_CHILDREN);
             if (workers > 1 && !Epoll.isAvailable()) {
                 LOG.warn("native epoll is not available ({}): without SO_REUSEPORT only one worker can listen;"
@@ -101,18 +146,24 @@ public final class Supervisor {
             }
             WorkerLauncher launcher = new WorkerLauncher(path, config);
             for (int i = 1; i <= workers; i++) {
-                WorkerSlot slot = new WorkerSlot("worker-" + i, launcher, scheduler, workerRestarts);
-                slots.add(slot);
-                slot.start();
+                slots.add(new WorkerSlot("worker-" + i, launcher, scheduler, workerRestarts));
             }
-            LOG.info("pool {} ready: segment {} ({} MiB, {} keys max), {} workers serving {} on http://{}", pool, path,
-                    segmentConfig.memoryConsumption() >> 20, segmentConfig.maxAcceleratedFiles(), workers, docroot,
-                    config.string(Directives.LISTEN));
-            stop.await();
-            slots.forEach(WorkerSlot::stop);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.number(Directives.PROCESS_CONTROL_TIMEOUT) + 2);
-            for (WorkerSlot slot : slots) {
-                slot.awaitStopped(deadline);
+            // The supervisor compiles too (POST /compile), into the same segment, with the workers' rules.
+            AdminOperations operations = new AdminOperations(segment, config, policy.blacklist(),
+                    new ScriptRuntime(segment, docroot, policy, EpochClock.SYSTEM),
+                    () -> slots.stream().map(WorkerSlot::status).toList());
+            try (AdminServer admin = AdminServer.start(config.address(Directives.ADMIN_LISTEN), token, operations, tls)) {
+                slots.forEach(WorkerSlot::start);
+                LOG.info("pool {} ready: segment {} ({} MiB, {} keys max), {} workers serving {} on http://{}, admin on port {}",
+                        pool, path, segmentConfig.memoryConsumption() >> 20, segmentConfig.maxAcceleratedFiles(), workers,
+                        docroot, config.string(Directives.LISTEN), admin.port());
+                stop.await();
+                slots.forEach(WorkerSlot::stop);
+                long deadline = System.nanoTime()
+                        + TimeUnit.SECONDS.toNanos(config.number(Directives.PROCESS_CONTROL_TIMEOUT) + 2);
+                for (WorkerSlot slot : slots) {
+                    slot.awaitStopped(deadline);
+                }
             }
         } finally {
             slots.forEach(WorkerSlot::stop);

@@ -1,6 +1,7 @@
 package dev.opcached.daemon.supervisor;
 
 import dev.opcached.daemon.worker.WorkerExit;
+import dev.opcached.protocol.admin.StatusResponse;
 import java.io.IOException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,8 @@ final class WorkerSlot {
     private final AtomicLong restarts;
     private volatile Process process;
     private volatile boolean stopping;
-    private long startedAt;
+    private volatile long startedAt;
+    private volatile long restartsOfSlot;
     private int crashesInARow;
 
     WorkerSlot(String name, WorkerLauncher launcher, ScheduledExecutorService scheduler, AtomicLong restarts) {
@@ -43,6 +45,11 @@ final class WorkerSlot {
     long pid() {
         Process current = process;
         return current != null && current.isAlive() ? current.pid() : -1;
+    }
+
+    /** What /status shows of this worker. */
+    StatusResponse.WorkerStatus status() {
+        return new StatusResponse.WorkerStatus(name, pid(), startedAt / 1000, restartsOfSlot);
     }
 
     synchronized void start() {
@@ -88,6 +95,7 @@ final class WorkerSlot {
             crashesInARow++;
         }
         restarts.incrementAndGet();
+        restartsOfSlot++;
         if (delay > 0) {
             LOG.info("{} restarts in {} ms (crash {} in a row)", name, delay, crashesInARow);
         }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,14 +19,21 @@ public final class DocumentRoot {
 
     private final Path root;
     private final long ttlNanos;
+    private final LongSupplier statGeneration;
     private final Map<String, Resolution> cache = new ConcurrentHashMap<>();
+    private volatile long seenStatGeneration;
 
     private record Resolution(Path file, long expiresAt) {
     }
 
-    public DocumentRoot(Path root, long ttlSeconds) throws IOException {
+    /**
+     * @param statGeneration the pool's stat/clear counter: when it moves, the cache is dropped
+     */
+    public DocumentRoot(Path root, long ttlSeconds, LongSupplier statGeneration) throws IOException {
         this.root = root.toRealPath();
         this.ttlNanos = ttlSeconds * 1_000_000_000L;
+        this.statGeneration = statGeneration;
+        this.seenStatGeneration = statGeneration.getAsLong();
     }
 
     public Path root() {
@@ -37,6 +45,11 @@ public final class DocumentRoot {
      * path that would leave the docroot (logged).
      */
     public Path resolve(String urlPath) {
+        long generation = statGeneration.getAsLong();
+        if (generation != seenStatGeneration) {
+            seenStatGeneration = generation;
+            cache.clear();
+        }
         long now = System.nanoTime();
         Resolution cached = cache.get(urlPath);
         if (cached != null && now - cached.expiresAt() < 0) {

@@ -1,7 +1,6 @@
 package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.config.Directives;
-import dev.opcached.daemon.runtime.Blacklist;
 import dev.opcached.daemon.runtime.ScriptRunner;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.segment.EpochClock;
@@ -68,14 +67,10 @@ public final class WorkerMain implements Callable<Integer> {
             LOG.error("cannot start: {}", e.getMessage());
             return WorkerExit.STARTUP_FAILED;
         }
-        ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), new ScriptRuntime.Policy(
-                config.flag(Directives.VALIDATE_TIMESTAMPS),
-                config.number(Directives.REVALIDATE_FREQ) * 1000,
-                config.number(Directives.FILE_UPDATE_PROTECTION) * 1000,
-                config.number(Directives.MAX_FILE_SIZE),
-                Blacklist.read(config.string(Directives.BLACKLIST_FILENAME)),
-                config.number(Directives.COMPILE_TIMEOUT) * 1000), EpochClock.SYSTEM);
-        DocumentRoot documentRoot = new DocumentRoot(config.docroot(), config.number(Directives.REALPATH_CACHE_TTL));
+        ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), ScriptRuntime.Policy.of(config),
+                EpochClock.SYSTEM);
+        DocumentRoot documentRoot = new DocumentRoot(config.docroot(), config.number(Directives.REALPATH_CACHE_TTL),
+                segment::statGeneration);
         RequestExecutor executor = new RequestExecutor(new ScriptRunner(runtime, config.flag(Directives.DISPLAY_ERRORS)),
                 config.integer(Directives.WORKER_THREADS));
         long drainMillis = config.number(Directives.PROCESS_CONTROL_TIMEOUT) * 1000;

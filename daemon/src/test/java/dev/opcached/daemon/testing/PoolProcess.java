@@ -25,20 +25,36 @@ import java.util.concurrent.TimeoutException;
 public final class PoolProcess implements AutoCloseable {
     private final ChildJvm supervisor;
     private final int port;
+    private final int adminPort;
     private final Path segment;
+    private final Path tokenFile;
 
-    private PoolProcess(ChildJvm supervisor, int port, Path segment) {
+    private PoolProcess(ChildJvm supervisor, int port, int adminPort, Path segment, Path tokenFile) {
         this.supervisor = supervisor;
         this.port = port;
+        this.adminPort = adminPort;
         this.segment = segment;
+        this.tokenFile = tokenFile;
+    }
+
+    /** The admin endpoint's base URL. */
+    public String adminUrl() {
+        return "http://127.0.0.1:" + adminPort;
+    }
+
+    /** The admin token file the supervisor made. */
+    public Path tokenFile() {
+        return tokenFile;
     }
 
     /** Starts a pool serving {@code docroot}, segments in {@code segmentDir}, and waits until it answers. */
     public static PoolProcess start(Path docroot, Path segmentDir, String name, int workers, String... directives)
             throws Exception {
         int port = freePort();
+        int adminPort = freePort();
         List<String> args = new ArrayList<>(List.of("--docroot", docroot.toString(), "--segment-dir", segmentDir.toString(),
                 "--pool", name, "--workers", Integer.toString(workers), "--listen", "127.0.0.1:" + port,
+                "--admin-listen", "127.0.0.1:" + adminPort, "--state-dir", segmentDir.resolveSibling("state-" + name).toString(),
                 "-d", "opcache.memory_consumption=16", "-d", "opcache.max_accelerated_files=200",
                 "-d", "opcached.worker_threads=4"));
         for (String directive : directives) {
@@ -48,7 +64,8 @@ public final class PoolProcess implements AutoCloseable {
         ChildJvm supervisor = ChildJvm.start(Opcached.class, args.toArray(String[]::new));
         try {
             Path segment = Path.of(supervisor.awaitLine("pool \\S+ ready: segment (\\S+) ", Duration.ofSeconds(60)).group(1));
-            PoolProcess pool = new PoolProcess(supervisor, port, segment);
+            PoolProcess pool = new PoolProcess(supervisor, port, adminPort, segment,
+                    segmentDir.resolveSibling("state-" + name).resolve("admin.token"));
             pool.awaitServing(workers, Duration.ofSeconds(60));
             return pool;
         } catch (Exception | Error e) {

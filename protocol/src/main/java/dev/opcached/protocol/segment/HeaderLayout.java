@@ -19,7 +19,12 @@ package dev.opcached.protocol.segment;
  *  +-------------------+-------------------+-------------------+-------------------+
  *  | CREATOR_START_MS  | START_TIME_MS     | MAX_WASTED_PCT    | GENERATION        |
  *  +-------------------+-------------------+-------------------+-------------------+
- *  bytes 0..127 (identity): written once at create, except GENERATION, bumped by a restart
+ *   96
+ *  +-------------------+
+ *  | STAT_GENERATION   |
+ *  +-------------------+
+ *  bytes 0..127 (identity, read by every lookup): written once at create, except GENERATION,
+ *  bumped by a restart, and STAT_GENERATION, bumped by stat/clear
  *  128: allocation line (written by writers under the lock)
  *  | ARENA_TOP | WASTED_BYTES | USED_KEYS | CACHED_SCRIPTS | CACHE_FULL | RESTART_PENDING |
  *  | LAST_RESTART_MS | LAST_RESTART_REASON |
@@ -61,6 +66,8 @@ public final class HeaderLayout {
     public static final int START_TIME_MILLIS_OFFSET = CREATOR_START_MILLIS_OFFSET + Long.BYTES;
     public static final int MAX_WASTED_PERCENTAGE_OFFSET = START_TIME_MILLIS_OFFSET + Long.BYTES;
     public static final int GENERATION_OFFSET = MAX_WASTED_PERCENTAGE_OFFSET + Long.BYTES;
+    /** Bumped by stat/clear (clearstatcache for the pool): a worker that sees it change drops its realpath cache. */
+    public static final int STAT_GENERATION_OFFSET = GENERATION_OFFSET + Long.BYTES;
 
     public static final int ALLOCATION_LINE = 128;
     public static final int ARENA_TOP_OFFSET = ALLOCATION_LINE;

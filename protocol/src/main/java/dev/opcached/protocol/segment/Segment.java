@@ -830,6 +830,19 @@ public final class Segment implements AutoCloseable {
         write(() -> null);
     }
 
+    /** How many times the pool's realpath caches were cleared; workers compare it on each request. */
+    public long statGeneration() {
+        return closed ? 0 : bytes.readVolatileLong(STAT_GENERATION_OFFSET);
+    }
+
+    /** Asks every process of the pool to drop its realpath cache (stat/clear); returns the new value. */
+    public long clearStatCaches() {
+        if (readOnly()) {
+            throw new IllegalStateException("segment " + path + " is mapped read-only");
+        }
+        return bytes.addAndGetLong(STAT_GENERATION_OFFSET, 1);
+    }
+
     /** The supervisor's liveness signal, read by tools. */
     public void heartbeat() {
         if (!readOnly() && !closed) {
