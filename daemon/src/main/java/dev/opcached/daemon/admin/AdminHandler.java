@@ -50,6 +50,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ObjectMapper json;
     private final Executor executor;
     private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
+    /** Answers not yet written; an idle connection is closed only when there are none. */
+    private final java.util.concurrent.atomic.AtomicInteger unanswered = new java.util.concurrent.atomic.AtomicInteger();
 
     AdminHandler(AdminOperations operations, TokenAuthenticator authenticator, ObjectMapper json, Executor executor) {
         this.operations = operations;
@@ -84,10 +86,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             LOG.warn("admin: authentication failed from {} for {} {}", remote, request.method(), safe(request.uri()));
             FullHttpResponse unauthorized = json(new Answer(HttpResponseStatus.UNAUTHORIZED, error("unauthorized")), false);
             unauthorized.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+            unanswered.incrementAndGet();
             ctx.executor().schedule(() -> ctx.writeAndFlush(unauthorized).addListener(ChannelFutureListener.CLOSE),
                     delay, TimeUnit.MILLISECONDS);
             return;
         }
+        authenticator.succeeded(remote);
         String path = new QueryStringDecoder(request.uri()).path();
         HttpMethod method = ROUTES.get(path);
         if (method == null) {
@@ -104,9 +108,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean scripts = "1".equals(param(request, "scripts"));
         byte[] body = new byte[request.content().readableBytes()];
         request.content().getBytes(request.content().readerIndex(), body);
+        unanswered.incrementAndGet();
         previous = previous.handle((ignored, failure) -> null).thenApplyAsync(
                 ignored -> run(path, scripts, body, remote), executor)
-                .thenAccept(answer -> respond(ctx, answer, keepAlive));
+                .thenAccept(answer -> {
+                    unanswered.decrementAndGet();
+                    respond(ctx, answer, keepAlive);
+                });
     }
 
     private Answer run(String path, boolean scripts, byte[] body, String remote) {
@@ -201,7 +209,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof IdleStateEvent) {
-            ctx.close();
+            if (unanswered.get() == 0) {
+                ctx.close();
+            }
         } else {
             super.userEventTriggered(ctx, event);
         }

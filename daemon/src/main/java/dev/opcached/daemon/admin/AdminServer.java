@@ -23,12 +23,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin endpoint: Netty HTTP (HTTPS when a certificate is configured) in the supervisor.
- * Bodies over {@link #MAX_BODY} get 413; connections idle for {@link #IDLE_SECONDS} are closed.
+ * Bodies over {@link #MAX_BODY} get 413; idle connections are closed.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
     static final int MAX_BODY = 64 * 1024;
-    static final int IDLE_SECONDS = 30;
 
     private final EventLoopGroup group;
     private final ExecutorService operationsThreads;
@@ -41,8 +40,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** Binds {@code address}; {@code tls} null for plain HTTP. */
-    public static AdminServer start(HostPort address, String token, AdminOperations operations, SslContext tls)
-            throws InterruptedException {
+    public static AdminServer start(HostPort address, String token, AdminOperations operations, SslContext tls,
+                                    int idleSeconds) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         ExecutorService operationsThreads = Executors.newFixedThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "admin");
@@ -60,7 +59,7 @@ public final class AdminServer implements AutoCloseable {
                                 ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                             }
                             ch.pipeline().addLast(
-                                    new IdleStateHandler(0, 0, IDLE_SECONDS),
+                                    new IdleStateHandler(0, 0, idleSeconds),
                                     new HttpServerCodec(4096, 8192, 8192),
                                     new HttpObjectAggregator(MAX_BODY),
                                     new AdminHandler(operations, authenticator, json, operationsThreads));

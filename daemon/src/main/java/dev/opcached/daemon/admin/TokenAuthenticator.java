@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Checks {@code Authorization: Bearer <token>} in constant time, and slows down addresses that
  * keep failing: each failure past the third doubles the delay of the next 401, up to 5 s; a
- * minute without failures forgives an address.
+ * minute without failures, or a success, forgives an address.
  */
 final class TokenAuthenticator {
     /** Longer Authorization headers are refused without looking at them. */
@@ -39,6 +39,13 @@ final class TokenAuthenticator {
             return false;
         }
         return MessageDigest.isEqual(digest(authorization.substring(space + 1).strip()), expectedDigest);
+    }
+
+    /** A success from {@code address}: it knows the token, so its earlier failures are forgiven. */
+    void succeeded(String address) {
+        if (!failures.isEmpty()) {
+            failures.remove(address);
+        }
     }
 
     /** Records a failure from {@code address}; returns how long to wait before answering it. */

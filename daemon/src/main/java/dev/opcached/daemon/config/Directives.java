@@ -50,6 +50,7 @@ public final class Directives {
     public static final String ADMIN_TLS_CERTIFICATE = "opcached.admin_tls_certificate";
     public static final String ADMIN_TLS_KEY = "opcached.admin_tls_key";
     public static final String ADMIN_ALLOW_INSECURE = "opcached.admin_allow_insecure";
+    public static final String ADMIN_IDLE_TIMEOUT = "opcached.admin_idle_timeout";
 
     /** All directives, in the order the documentation lists them. */
     public static final Map<String, Directive> ALL;
@@ -101,6 +102,8 @@ public final class Directives {
                 new Directive(ADMIN_TLS_CERTIFICATE, STRING, "", 0, 0,
                         "PEM certificate chain: the admin endpoint speaks HTTPS"),
                 new Directive(ADMIN_TLS_KEY, STRING, "", 0, 0, "PEM PKCS#8 private key of that certificate"),
+                new Directive(ADMIN_IDLE_TIMEOUT, INTEGER, "30", 1, 3_600,
+                        "seconds an admin connection may stay idle before it is closed"),
                 new Directive(ADMIN_ALLOW_INSECURE, BOOLEAN, "0", 0, 1,
                         "allow plain HTTP on a non-loopback admin address (the token would cross the network in clear)"),
                 new Directive(WORKER_THREADS, INTEGER, "16", 1, 1_024, "requests one worker runs at once"),

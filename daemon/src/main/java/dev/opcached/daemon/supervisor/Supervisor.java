@@ -152,7 +152,8 @@ public final class Supervisor {
             AdminOperations operations = new AdminOperations(segment, config, policy.blacklist(),
                     new ScriptRuntime(segment, docroot, policy, EpochClock.SYSTEM),
                     () -> slots.stream().map(WorkerSlot::status).toList());
-            try (AdminServer admin = AdminServer.start(config.address(Directives.ADMIN_LISTEN), token, operations, tls)) {
+            try (AdminServer admin = AdminServer.start(config.address(Directives.ADMIN_LISTEN), token, operations, tls,
+                    config.integer(Directives.ADMIN_IDLE_TIMEOUT))) {
                 slots.forEach(WorkerSlot::start);
                 LOG.info("pool {} ready: segment {} ({} MiB, {} keys max), {} workers serving {} on http://{}, admin on port {}",
                         pool, path, segmentConfig.memoryConsumption() >> 20, segmentConfig.maxAcceleratedFiles(), workers,
