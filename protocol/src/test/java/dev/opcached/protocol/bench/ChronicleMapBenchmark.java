@@ -43,9 +43,11 @@ public class ChronicleMapBenchmark {
         Path file;
         ChronicleMap<CharSequence, byte[]> map;
         String[] keys;
+        int pickFrom;
 
         @Setup(Level.Trial)
         public void create() throws IOException {
+            pickFrom = Workload.pickFrom(keyCount);
             // Refuses exactly the combinations the segment cannot hold, so that both run the same matrix.
             Workload.segmentConfig(payloadSize, keyCount);
             keys = Workload.paths(keyCount);
@@ -90,6 +92,6 @@ public class ChronicleMapBenchmark {
      */
     @Benchmark
     public byte[] getCopy(Data data, KeyPicker picker) {
-        return data.map.get(data.keys[picker.next(data.keyCount)]);
+        return data.map.get(data.keys[picker.next(data.pickFrom)]);
     }
 }

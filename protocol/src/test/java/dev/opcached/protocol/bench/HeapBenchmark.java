@@ -37,9 +37,11 @@ public class HeapBenchmark {
 
         ConcurrentHashMap<String, byte[]> map;
         String[] keys;
+        int pickFrom;
 
         @Setup(Level.Trial)
         public void create() {
+            pickFrom = Workload.pickFrom(keyCount);
             // Refuses exactly the combinations the segment cannot hold, so that all run the same matrix.
             Workload.segmentConfig(payloadSize, keyCount);
             keys = Workload.paths(keyCount);
@@ -53,6 +55,6 @@ public class HeapBenchmark {
     /** Get and clone: the copy keeps the comparison with the stores that must copy honest. */
     @Benchmark
     public byte[] getClone(Data data, KeyPicker picker) {
-        return data.map.get(data.keys[picker.next(data.keyCount)]).clone();
+        return data.map.get(data.keys[picker.next(data.pickFrom)]).clone();
     }
 }

@@ -46,11 +46,13 @@ public class SegmentBenchmark {
         Path file;
         Segment segment;
         SegmentKey[] keys;
+        int pickFrom;
         /** Entries "loaded" before measuring, for the current-entry check. */
         CachedEntry[] held;
 
         @Setup(Level.Trial)
         public void create() throws IOException {
+            pickFrom = Workload.pickFrom(keyCount);
             var config = Workload.segmentConfig(payloadSize, keyCount);
             file = Workload.newFile("opcached-bench-segment");
             segment = Segment.create(file, config);
@@ -92,18 +94,18 @@ public class SegmentBenchmark {
     /** A hit: find the entry and copy its payload into a new array, checksum verified. */
     @Benchmark
     public byte[] lookupAndCopy(Data data, KeyPicker picker) {
-        return data.segment.lookup(data.keys[picker.next(data.keyCount)]).copyPayload();
+        return data.segment.lookup(data.keys[picker.next(data.pickFrom)]).copyPayload();
     }
 
     /** A hit without the copy: index probe, entry header validation, key compare, hit counting. */
     @Benchmark
     public CachedEntry lookupOnly(Data data, KeyPicker picker) {
-        return data.segment.lookup(data.keys[picker.next(data.keyCount)]);
+        return data.segment.lookup(data.keys[picker.next(data.pickFrom)]);
     }
 
     /** What a worker does per request for a script whose classes it has already defined. */
     @Benchmark
     public boolean currentCheck(Data data, KeyPicker picker) {
-        return data.segment.hitIfCurrent(data.held[picker.next(data.keyCount)]);
+        return data.segment.hitIfCurrent(data.held[picker.next(data.pickFrom)]);
     }
 }

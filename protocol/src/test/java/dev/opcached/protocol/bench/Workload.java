@@ -17,6 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Workload {
     /** Where the scripts/bench launcher puts a directory it removes afterwards, whatever happens. */
     static final String DIRECTORY_PROPERTY = "opcached.bench.dir";
+    /**
+     * When set to N, every benchmark picks only among its first N keys: a control that keeps the
+     * store's size but shrinks the working set, to tell index growth from cache and TLB misses.
+     */
+    static final String HOT_KEYS_PROPERTY = "opcached.bench.hotKeys";
 
     static final EntryMetadata METADATA = new EntryMetadata(1_700_000_000_000L, 12_345, 42, 1_700_000_001_000L, 2_500);
 
@@ -85,6 +90,11 @@ final class Workload {
         Path directory = Path.of(System.getProperty(DIRECTORY_PROPERTY, "/dev/shm"));
         Files.createDirectories(directory);
         return directory.resolve(prefix + "-" + ProcessHandle.current().pid() + "-" + FILES.incrementAndGet());
+    }
+
+    /** How many of the first keys the benchmarks pick among: all of them unless {@link #HOT_KEYS_PROPERTY} says fewer. */
+    static int pickFrom(int keyCount) {
+        return Math.max(1, Math.min(keyCount, Integer.getInteger(HOT_KEYS_PROPERTY, keyCount)));
     }
 
     /** A distinct, reproducible seed per measuring thread. */
