@@ -466,6 +466,11 @@ public final class Segment implements AutoCloseable {
         }
     }
 
+    /** Offset of slot {@code index}; the index starts right after the header. */
+    private static long slotAt(int index) {
+        return LENGTH + (long) index * SlotLayout.LENGTH;
+    }
+
     private CachedEntry find(SegmentKey key) {
         if (closed) {
             return null;
@@ -485,7 +490,7 @@ public final class Segment implements AutoCloseable {
             long hash = key.hash();
             int index = (int) hash & slotMask;
             for (int probe = 0; probe < slotCount; probe++) {
-                long slot = LENGTH + (long) index * SlotLayout.LENGTH;
+                long slot = slotAt(index);
                 long ref = bytes.readVolatileLong(slot + SlotLayout.REF_OFFSET);
                 if (!SlotLayout.isGeneration(ref, generation)) {
                     return null;
@@ -736,7 +741,7 @@ public final class Segment implements AutoCloseable {
         long hash = key.hash();
         int index = (int) hash & slotMask;
         for (int probe = 0; probe < slotCount; probe++) {
-            long slot = LENGTH + (long) index * SlotLayout.LENGTH;
+            long slot = slotAt(index);
             long ref = bytes.readLong(slot + SlotLayout.REF_OFFSET);
             if (!SlotLayout.isGeneration(ref, generation)) {
                 return -slot - 1;
@@ -798,7 +803,7 @@ public final class Segment implements AutoCloseable {
             long generation = bytes.readLong(GENERATION_OFFSET);
             List<String> invalidated = new ArrayList<>();
             for (int index = 0; index < slotCount; index++) {
-                long slot = LENGTH + (long) index * SlotLayout.LENGTH;
+                long slot = slotAt(index);
                 long ref = bytes.readLong(slot + SlotLayout.REF_OFFSET);
                 if (SlotLayout.isGeneration(ref, generation) && SlotLayout.entryOffset(ref) != 0) {
                     String key = entryKey(SlotLayout.entryOffset(ref));
@@ -941,7 +946,7 @@ public final class Segment implements AutoCloseable {
         long hash = key.hash();
         int index = (int) hash & slotMask;
         for (int probe = 0; probe < slotCount; probe++) {
-            long slot = LENGTH + (long) index * SlotLayout.LENGTH;
+            long slot = slotAt(index);
             long ref = bytes.readVolatileLong(slot + SlotLayout.REF_OFFSET);
             if (!SlotLayout.isGeneration(ref, generation)) {
                 return false;
@@ -1111,7 +1116,7 @@ public final class Segment implements AutoCloseable {
         int scripts = 0;
         long live = 0;
         for (int index = 0; index < slotCount; index++) {
-            long slot = LENGTH + (long) index * SlotLayout.LENGTH;
+            long slot = slotAt(index);
             long ref = bytes.readVolatileLong(slot + SlotLayout.REF_OFFSET);
             if (!SlotLayout.isGeneration(ref, generation)) {
                 continue;
@@ -1236,7 +1241,7 @@ public final class Segment implements AutoCloseable {
         List<ScriptStatistics> scripts = new ArrayList<>();
         long generation = bytes.readVolatileLong(GENERATION_OFFSET);
         for (int index = 0; index < slotCount && !closed; index++) {
-            long slot = LENGTH + (long) index * SlotLayout.LENGTH;
+            long slot = slotAt(index);
             long ref = bytes.readVolatileLong(slot + SlotLayout.REF_OFFSET);
             int offset = SlotLayout.entryOffset(ref);
             if (!SlotLayout.isGeneration(ref, generation) || offset == 0) {
