@@ -3,7 +3,7 @@ package dev.opcached.daemon.worker;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.runtime.ScriptRunner;
 import dev.opcached.daemon.runtime.ScriptRuntime;
-import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.CoarseEpochClock;
 import dev.opcached.protocol.segment.Segment;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -62,13 +62,13 @@ public final class WorkerMain implements Callable<Integer> {
         Directives config = Directives.defaults().with(directives);
         Segment segment;
         try {
-            segment = Segment.attach(segmentPath);
+            segment = Segment.attach(segmentPath, CoarseEpochClock.instance());
         } catch (RuntimeException e) {
             LOG.error("cannot start: {}", e.getMessage());
             return WorkerExit.STARTUP_FAILED;
         }
         ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), ScriptRuntime.Policy.of(config),
-                EpochClock.SYSTEM);
+                CoarseEpochClock.instance());
         DocumentRoot documentRoot = new DocumentRoot(config.docroot(), config.number(Directives.REALPATH_CACHE_TTL),
                 segment::statGeneration);
         RequestExecutor executor = new RequestExecutor(new ScriptRunner(runtime, config.flag(Directives.DISPLAY_ERRORS)),

@@ -34,7 +34,7 @@ package dev.opcached.protocol.segment;
  *  | HEARTBEAT_MS |
  *  320: counters line (written by writers under the lock)
  *  | STORES | OOM_RESTARTS | HASH_RESTARTS | MANUAL_RESTARTS | CORRUPTION_RESTARTS | RECOVERIES | COMPILES |
- *  1024: statistics stripes, STRIPE_COUNT x 64 bytes, one picked by pid
+ *  1024: statistics stripes, STRIPE_COUNT x 64 bytes, one picked by pid and thread
  *  | HITS | MISSES | BLACKLIST_MISSES | (5 spare longs) |
  *  ... reserved (zero) up to 4096
  * </pre>
@@ -109,9 +109,9 @@ public final class HeaderLayout {
     private HeaderLayout() {
     }
 
-    /** Offset of the statistics stripe that the process with this pid updates. */
-    public static int stripeOffset(long pid) {
-        return STRIPES_OFFSET + (int) Math.floorMod(pid, (long) STRIPE_COUNT) * STRIPE_LENGTH;
+    /** Offset of the statistics stripe for a writer identity (a mix of pid and thread). */
+    public static int stripeOffset(long writer) {
+        return STRIPES_OFFSET + (int) Math.floorMod(writer, (long) STRIPE_COUNT) * STRIPE_LENGTH;
     }
 
     /** Offset of the restart counter for a reason. */

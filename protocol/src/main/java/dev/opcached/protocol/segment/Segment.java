@@ -62,7 +62,6 @@ public final class Segment implements AutoCloseable {
     private final OpenSegmentFiles.Handle file;
     private final EpochClock clock;
     private final long pid;
-    private final int stripe;
     private final long segmentLength;
     private final int slotCount;
     private final int slotMask;
@@ -95,7 +94,6 @@ public final class Segment implements AutoCloseable {
         this.file = file;
         this.clock = clock;
         this.pid = ProcessHandle.current().pid();
-        this.stripe = stripeOffset(pid);
         this.segmentLength = segmentLength;
         this.slotCount = slotCount;
         this.slotMask = slotCount - 1;
@@ -446,15 +444,23 @@ public final class Segment implements AutoCloseable {
 
     private void count(int stripeField) {
         if (!closed && !readOnly()) {
-            bytes.addAndGetLong(stripe + stripeField, 1);
+            bytes.addAndGetLong(stripe() + stripeField, 1);
         }
+    }
+
+    /**
+     * This thread's statistics stripe: by pid and thread, so that neither the workers nor the
+     * request threads of one worker add to the same cache line.
+     */
+    private int stripe() {
+        return stripeOffset(pid * 31 + Thread.currentThread().getId());
     }
 
     private void recordHit(long slot) {
         if (closed || readOnly()) {
             return;
         }
-        bytes.addAndGetLong(stripe + STRIPE_HITS, 1);
+        bytes.addAndGetLong(stripe() + STRIPE_HITS, 1);
         // The slot may have been recycled for another key by a restart since we looked: then this
         // adds one hit to that key. Slots are never in the arena, so no entry can be damaged.
         bytes.addAndGetLong(slot + SlotLayout.HITS_OFFSET, 1);

@@ -1,6 +1,7 @@
 package dev.opcached.protocol.bench;
 
 import dev.opcached.protocol.segment.CachedEntry;
+import dev.opcached.protocol.segment.CoarseEpochClock;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentKey;
 import dev.opcached.protocol.segment.StoreOutcome;
@@ -55,7 +56,8 @@ public class SegmentBenchmark {
             pickFrom = Workload.pickFrom(keyCount);
             var config = Workload.segmentConfig(payloadSize, keyCount);
             file = Workload.newFile("opcached-bench-segment");
-            segment = Segment.create(file, config);
+            // The clock a worker gives its segment: a hit reads a field, not the system clock.
+            segment = Segment.create(file, config, CoarseEpochClock.instance());
             keys = new SegmentKey[keyCount];
             held = new CachedEntry[keyCount];
             byte[] payload = new byte[payloadSize];
