@@ -33,10 +33,19 @@ public final class SegmentFiles {
     private SegmentFiles() {
     }
 
-    /** Creates the directory (0700) if needed; refuses one that group or others can enter. */
+    /**
+     * Creates the directory (0700) if needed; refuses one that group or others can enter, or that
+     * another user owns (who could then delete or replace our segments).
+     */
     public static Path ensureDirectory(Path directory) throws IOException {
         if (!Files.isDirectory(directory)) {
             Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(DIRECTORY_MODE));
+        }
+        String owner = Files.getOwner(directory).getName();
+        String me = System.getProperty("user.name");
+        if (!owner.equals(me)) {
+            throw new IOException("segment directory " + directory + " belongs to " + owner + ", not to " + me
+                    + ": remove it when no pool uses it, or choose another (opcached.segment_dir)");
         }
         Set<PosixFilePermission> mode = Files.getPosixFilePermissions(directory);
         if (!DIRECTORY_MODE.containsAll(mode)) {
