@@ -58,12 +58,13 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             write(ctx, plain(HttpResponseStatus.BAD_REQUEST, "400 Bad Request\n"), false, started, "?", "?", null);
             return;
         }
-        String path = new QueryStringDecoder(request.uri()).path();
+        String uri = request.uri();
+        String path = new QueryStringDecoder(uri).path();
         String method = request.method().name();
         Path file = worker.documentRoot().resolve(path);
         if (file == null) {
             request.release();
-            write(ctx, plain(HttpResponseStatus.NOT_FOUND, "404 Not Found\n"), keepAlive, started, method, request.uri(), null);
+            write(ctx, plain(HttpResponseStatus.NOT_FOUND, "404 Not Found\n"), keepAlive, started, method, uri, null);
             return;
         }
         HttpScriptRequest scriptRequest;
@@ -72,7 +73,6 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } finally {
             request.release();
         }
-        String uri = request.uri();
         WorkerState.Running running = worker.started(ctx, method + " " + uri);
         worker.executor().submit(file, scriptRequest, response -> ctx.executor().execute(() -> {
             if (running.finish()) {

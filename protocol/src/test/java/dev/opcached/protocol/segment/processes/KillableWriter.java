@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 /**
- * Child JVM that writes as fast as it can until it is killed: large payloads, so that most of
- * its time is spent holding the write lock. Args: segment, keys, seed. Prints "ready".
+ * Child JVM that writes as fast as it can until it is killed: large payloads made in advance, so
+ * that most of its time is spent holding the write lock. Args: segment, keys, seed. Prints "ready".
  */
 public final class KillableWriter {
     public static void main(String[] args) throws Exception {
@@ -20,16 +20,20 @@ public final class KillableWriter {
         for (int i = 0; i < keys; i++) {
             segmentKeys[i] = SegmentKey.of(TestPayloads.path(i));
         }
+        // Made before the loop, so that the loop spends nearly all its time inside store, holding
+        // the lock: a kill at a random instant then lands mid-write nearly every time.
+        byte[][] payloads = new byte[8][];
+        for (int i = 0; i < payloads.length; i++) {
+            payloads[i] = TestPayloads.payload(i, i, 64 * 1024 + random.nextInt(192 * 1024));
+        }
         Segment segment = Segment.attach(Path.of(args[0]));
         System.out.println("ready");
-        long version = random.nextLong(1, 1L << 40);
         while (true) {
             int key = random.nextInt(keys);
             int op = random.nextInt(100);
             if (op < 95) {
-                int size = 64 * 1024 + random.nextInt(192 * 1024);
-                version++;
-                segment.store(segmentKeys[key], TestPayloads.metadata(version, size), TestPayloads.payload(key, version, size));
+                int which = random.nextInt(payloads.length);
+                segment.store(segmentKeys[key], TestPayloads.metadata(which, payloads[which].length), payloads[which]);
             } else if (op < 99) {
                 segment.invalidate(segmentKeys[key], true);
             } else {
