@@ -55,6 +55,7 @@ public final class WorkerMain implements Callable<Integer> {
     Map<String, String> directives = new LinkedHashMap<>();
 
     private volatile Channel serverChannel;
+    private final java.util.concurrent.atomic.AtomicBoolean exiting = new java.util.concurrent.atomic.AtomicBoolean();
 
     @Override
     public Integer call() throws Exception {
@@ -140,8 +141,11 @@ public final class WorkerMain implements Callable<Integer> {
         }
     }
 
-    /** Stop accepting, let in-flight requests finish (bounded), exit 0. */
+    /** Stop accepting, let in-flight requests finish (bounded), exit 0; once, however often asked. */
     private void drainAndExit(WorkerState state, long drainMillis, String why) {
+        if (!exiting.compareAndSet(false, true)) {
+            return;
+        }
         state.drain();
         Channel channel = serverChannel;
         if (channel != null) {
