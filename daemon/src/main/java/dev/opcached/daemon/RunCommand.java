@@ -94,11 +94,6 @@ final class RunCommand implements Callable<Integer> {
             return "";
         }
 
-        @Override
-        public String param(String name) {
-            List<String> values = params.get(name);
-            return values == null || values.isEmpty() ? null : values.get(0);
-        }
 
         @Override
         public Map<String, List<String>> params() {
@@ -115,10 +110,6 @@ final class RunCommand implements Callable<Integer> {
             return new byte[0];
         }
 
-        @Override
-        public String bodyText() {
-            return "";
-        }
 
         @Override
         public String remoteAddress() {

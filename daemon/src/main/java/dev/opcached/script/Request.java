@@ -1,5 +1,6 @@
 package dev.opcached.script;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +16,10 @@ public interface Request {
     String query();
 
     /** The first value of a query or form parameter (query first, then a urlencoded form body), or null. */
-    String param(String name);
+    default String param(String name) {
+        List<String> values = params().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
 
     /** Every value of every query and form parameter. */
     Map<String, List<String>> params();
@@ -27,7 +31,9 @@ public interface Request {
     byte[] body();
 
     /** The body decoded as UTF-8. */
-    String bodyText();
+    default String bodyText() {
+        return new String(body(), StandardCharsets.UTF_8);
+    }
 
     /** The remote address, "host:port"; "cli" under {@code opcached run}. */
     String remoteAddress();

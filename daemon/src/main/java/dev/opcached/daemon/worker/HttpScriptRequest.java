@@ -62,11 +62,6 @@ final class HttpScriptRequest implements Request {
         return query;
     }
 
-    @Override
-    public String param(String name) {
-        List<String> values = params.get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
-    }
 
     @Override
     public Map<String, List<String>> params() {
@@ -83,10 +78,6 @@ final class HttpScriptRequest implements Request {
         return body.clone();
     }
 
-    @Override
-    public String bodyText() {
-        return new String(body, StandardCharsets.UTF_8);
-    }
 
     @Override
     public String remoteAddress() {
