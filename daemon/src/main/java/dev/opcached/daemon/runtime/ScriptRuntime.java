@@ -139,7 +139,12 @@ public final class ScriptRuntime {
         if (!segment.hitIfCurrent(current.entry)) {
             return false;
         }
-        if (!policy.validateTimestamps() || !segment.claimRevalidation(current.entry, policy.revalidateFreqMillis())) {
+        if (!policy.validateTimestamps()) {
+            return true;
+        }
+        // With revalidate_freq 0 every use stats, as OPcache does, without the pool-wide claim:
+        // a compare-and-swap per request on a shared line costs more than the stat.
+        if (policy.revalidateFreqMillis() > 0 && !segment.claimRevalidation(current.entry, policy.revalidateFreqMillis())) {
             return true;
         }
         SourceStamp stamp = SourceStamp.of(realPath);

@@ -910,7 +910,9 @@ public final class Segment implements AutoCloseable {
             }
             long owner = bytes.readLong(slot + SlotLayout.MARKER_PID_OFFSET);
             long since = bytes.readLong(slot + SlotLayout.MARKER_SINCE_MILLIS_OFFSET);
-            if (owner != 0 && now - since < staleAfterMillis && now >= since && isAlive(owner, 0)) {
+            // A marker from the future is held, not stale: processes read coarse clocks that may lag
+            // each other by a tick or more under load. A waiter's own deadline bounds any error.
+            if (owner != 0 && now - since < staleAfterMillis && isAlive(owner, 0)) {
                 return CompileClaim.busy(owner, since);
             }
             bytes.writeLong(slot + SlotLayout.MARKER_PID_OFFSET, pid);

@@ -210,6 +210,17 @@ class SegmentTest {
     }
 
     @Test
+    void markerStampedByAClockAheadOfOursIsStillHeld() throws Exception {
+        SegmentKey key = SegmentKey.of("/a.java");
+        AtomicLong behind = new AtomicLong(now.get() - 50);
+        assertThat(segment.beginCompile(key, 30_000).kind()).isEqualTo(CompileClaim.Kind.OWNER);
+        try (Segment other = Segment.attach(segment.path(), behind::get)) {
+            assertThat(other.beginCompile(key, 30_000).kind()).as("another process's clock lags by 50 ms")
+                    .isEqualTo(CompileClaim.Kind.BUSY);
+        }
+    }
+
+    @Test
     void abandonedCompileFreesTheMarker() {
         SegmentKey key = SegmentKey.of("/a.java");
         segment.beginCompile(key, 30_000);
