@@ -286,6 +286,20 @@ public final class ScriptRuntime {
         }
     }
 
+    /**
+     * Runs classes that are not in the docroot (a worker's warm-up script) through the same define
+     * and instantiate path as a cached script, in a class loader of their own.
+     */
+    public BufferedResponse runBundled(List<ClassFile> classes, String mainClass, dev.opcached.script.Request request)
+            throws Exception {
+        Path pseudoPath = Path.of("/opcached-bundled", mainClass.substring(mainClass.lastIndexOf('.') + 1) + ".java");
+        Loaded bundled = define(pseudoPath, SegmentKey.of(pseudoPath.toString()), null,
+                ClassFilePayload.decode(ClassFilePayload.encode(classes)));
+        BufferedResponse response = new BufferedResponse();
+        scriptConstructor(bundled, pseudoPath).newInstance().handle(request, response);
+        return response;
+    }
+
     /** Forgets every loaded script (their classes go once no request uses them). */
     public void clear() {
         loaded.clear();

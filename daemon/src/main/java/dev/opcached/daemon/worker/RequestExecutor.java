@@ -18,12 +18,15 @@ final class RequestExecutor implements AutoCloseable {
     RequestExecutor(ScriptRunner runner, int threadCount) {
         this.runner = runner;
         AtomicInteger number = new AtomicInteger();
-        this.threads = new ThreadPoolExecutor(threadCount, threadCount, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                runnable -> {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threadCount, threadCount, 0, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, "request-" + number.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
                 });
+        // Started now rather than by the first requests, which would each wait for a thread to start.
+        pool.prestartAllCoreThreads();
+        this.threads = pool;
     }
 
     /** Runs the script at {@code file} for {@code request} and hands the response to {@code done}. */

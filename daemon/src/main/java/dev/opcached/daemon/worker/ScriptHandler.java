@@ -115,7 +115,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return response;
     }
 
-    private static FullHttpResponse toHttp(BufferedResponse script) {
+    static FullHttpResponse toHttp(BufferedResponse script) {
         FullHttpResponse response = new DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(script.status()), Unpooled.wrappedBuffer(script.body()));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");

@@ -90,6 +90,7 @@ public final class WorkerMain implements Callable<Integer> {
                         Runtime.getRuntime().halt(WorkerExit.REQUEST_TIMEOUT);
                     }
                 });
+        Warmup.run(segment, runtime, documentRoot);
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "request-watchdog");
             thread.setDaemon(true);
