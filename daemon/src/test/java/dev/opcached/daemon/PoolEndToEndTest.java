@@ -37,7 +37,7 @@ class PoolEndToEndTest {
         Scripts.text(docroot.resolve("sub"), "index", "sub index");
         pool = PoolProcess.start(docroot, dir.resolve("shm"), "e2e", 2,
                 "opcache.revalidate_freq=1", "opcache.file_update_protection=0", "display_errors=1",
-                "request_terminate_timeout=3");
+                "request_terminate_timeout=3", "opcached.worker_java_options=-Xmx256m -Dopcached.example=on");
     }
 
     @AfterAll
@@ -76,6 +76,10 @@ class PoolEndToEndTest {
         assertThat(response.headers().firstValue("X-Opcached-Worker")).isPresent();
         assertThat(pool.get("/sub/").body()).as("a directory serves its index.java").isEqualTo("sub index");
         assertThat(pool.get("/sub/index.java?x=1").body()).isEqualTo("sub index");
+        Scripts.write(docroot, "jvm", "response.write(System.getProperty(\"opcached.example\") + \" \""
+                + " + Runtime.getRuntime().maxMemory() / (1024 * 1024));");
+        assertThat(pool.get("/jvm.java").body()).as("opcached.worker_java_options reach the workers")
+                .matches("on 2\\d\\d");
     }
 
     @Test

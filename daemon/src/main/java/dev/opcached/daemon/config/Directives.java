@@ -51,6 +51,7 @@ public final class Directives {
     public static final String ADMIN_TLS_KEY = "opcached.admin_tls_key";
     public static final String ADMIN_ALLOW_INSECURE = "opcached.admin_allow_insecure";
     public static final String ADMIN_IDLE_TIMEOUT = "opcached.admin_idle_timeout";
+    public static final String WORKER_JAVA_OPTIONS = "opcached.worker_java_options";
 
     /** All directives, in the order the documentation lists them. */
     public static final Map<String, Directive> ALL;
@@ -107,6 +108,8 @@ public final class Directives {
                 new Directive(ADMIN_ALLOW_INSECURE, BOOLEAN, "0", 0, 1,
                         "allow plain HTTP on a non-loopback admin address (the token would cross the network in clear)"),
                 new Directive(WORKER_THREADS, INTEGER, "16", 1, 1_024, "requests one worker runs at once"),
+                new Directive(WORKER_JAVA_OPTIONS, STRING, "", 0, 0,
+                        "JVM flags for the workers, after the supervisor's own (e.g. -Xmx256m)"),
                 new Directive(LOG_CONFIG, STRING, "", 0, 0,
                         "a logback.xml to use instead of the built-in one (supervisor and workers)"))) {
             all.put(directive.name(), directive);

@@ -32,6 +32,11 @@ final class WorkerLauncher {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArguments);
+        String extra = directives.string(Directives.WORKER_JAVA_OPTIONS).strip();
+        if (!extra.isEmpty()) {
+            // After the supervisor's flags, so that the last of two -Xmx, say, wins.
+            command.addAll(java.util.List.of(extra.split("\\s+")));
+        }
         command.add("-D" + ProcessConverter.ROLE_PROPERTY + "=" + workerName);
         String logConfig = directives.string(Directives.LOG_CONFIG);
         if (!logConfig.isEmpty()) {
