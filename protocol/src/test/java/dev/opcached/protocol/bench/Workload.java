@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * each store, so that the stores differ only in how they keep and return them.
  */
 final class Workload {
-    /** Where the scripts/bench launcher puts a directory it removes afterwards, whatever happens. */
+    /** Where the scripts/bench-jmh launcher (run by scripts/bench) puts a directory it removes afterwards, whatever happens. */
     static final String DIRECTORY_PROPERTY = "opcached.bench.dir";
     /**
      * When set to N, every benchmark picks only among its first N keys: a control that keeps the
