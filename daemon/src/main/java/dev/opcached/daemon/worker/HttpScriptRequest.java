@@ -8,43 +8,52 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
-/** A script's view of an HTTP request: copied out of Netty's buffers, so it outlives them. */
+/**
+ * A script's view of an HTTP request. The body is copied out of Netty's buffer, so it outlives
+ * it; the headers object is not pooled and is kept as it is; parameters are parsed only when a
+ * script asks for them.
+ */
 final class HttpScriptRequest implements Request {
     private final String method;
     private final String path;
-    private final String query;
+    private final String uri;
     private final HttpHeaders headers;
     private final byte[] body;
     private final String remoteAddress;
-    private final Map<String, List<String>> params;
+    private Map<String, List<String>> params;
 
     HttpScriptRequest(FullHttpRequest request, String path, String remoteAddress) {
         this.method = request.method().name();
         this.path = path;
-        String uri = request.uri();
-        int question = uri.indexOf('?');
-        this.query = question < 0 ? "" : uri.substring(question + 1);
-        this.headers = request.headers().copy();
+        this.uri = request.uri();
+        this.headers = request.headers();
         byte[] content = new byte[request.content().readableBytes()];
         request.content().getBytes(request.content().readerIndex(), content);
         this.body = content;
         this.remoteAddress = remoteAddress;
+    }
+
+    /** Query parameters, then those of a urlencoded form body. */
+    private static Map<String, List<String>> parse(String uri, HttpHeaders headers, byte[] body) {
         Map<String, List<String>> all = new LinkedHashMap<>(new QueryStringDecoder(uri).parameters());
         String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
-        if (type != null && AsciiString.contains(type.toLowerCase(), HttpHeaderValues.APPLICATION_X_WWW_FORM_URLENCODED)) {
+        if (type != null && AsciiString.contains(type.toLowerCase(Locale.ROOT),
+                HttpHeaderValues.APPLICATION_X_WWW_FORM_URLENCODED)) {
             new QueryStringDecoder(new String(body, StandardCharsets.UTF_8), false).parameters()
                     .forEach((name, values) -> all.merge(name, values, (a, b) -> {
-                        List<String> merged = new java.util.ArrayList<>(a);
+                        List<String> merged = new ArrayList<>(a);
                         merged.addAll(b);
                         return merged;
                     }));
         }
-        this.params = Collections.unmodifiableMap(all);
+        return Collections.unmodifiableMap(all);
     }
 
     @Override
@@ -59,13 +68,19 @@ final class HttpScriptRequest implements Request {
 
     @Override
     public String query() {
-        return query;
+        int question = uri.indexOf('?');
+        return question < 0 ? "" : uri.substring(question + 1);
     }
 
 
     @Override
     public Map<String, List<String>> params() {
-        return params;
+        Map<String, List<String>> parsed = params;
+        if (parsed == null) {
+            parsed = parse(uri, headers, body);
+            params = parsed;
+        }
+        return parsed;
     }
 
     @Override
