@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * (package {@code dev.opcached.script}, and nothing else of the process's class path) and the
  * docroot's own jars ({@code vendor/*.jar}, Composer's place), read once when the process starts.
  */
-public final class ScriptClassPath {
+final class ScriptClassPath {
     /** The one package of ours a script links against. */
     static final String API_PACKAGE = Script.class.getPackageName();
 
@@ -35,7 +35,7 @@ public final class ScriptClassPath {
     }
 
     /** The class path of scripts in {@code docroot} (a real path). */
-    public static ScriptClassPath of(Path docroot) throws IOException {
+    static ScriptClassPath of(Path docroot) throws IOException {
         List<Path> jars = vendorJars(docroot.resolve("vendor"));
         ClassLoader api = new ScriptApiLoader(Script.class.getClassLoader());
         ClassLoader parent = jars.isEmpty() ? api : new VendorClassLoader(urls(jars), api);
@@ -94,6 +94,18 @@ public final class ScriptClassPath {
             throw new IOException("no class files of " + API_PACKAGE + " in " + packageDirectory);
         }
         return Map.copyOf(classes);
+    }
+
+    /**
+     * The JDK modules scripts can load from: those of the boot layer defined to the boot or the
+     * platform class loader (not jdk.compiler, jdk.attach and the others the application loader
+     * defines).
+     */
+    static List<String> platformModules() {
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
+        return ModuleLayer.boot().modules().stream()
+                .filter(module -> module.getClassLoader() == null || module.getClassLoader() == platform)
+                .map(Module::getName).sorted().toList();
     }
 
     /** The docroot's jars, for javac's class path. */

@@ -35,6 +35,7 @@ public final class ScriptCompiler {
     private final JavaCompiler javac;
     private final Path sourcePath;
     private final ScriptClassPath classPath;
+    private final List<String> options;
 
     public ScriptCompiler(Path sourcePath, ScriptClassPath classPath) {
         this.javac = ToolProvider.getSystemJavaCompiler();
@@ -43,6 +44,11 @@ public final class ScriptCompiler {
         }
         this.sourcePath = sourcePath;
         this.classPath = classPath;
+        List<String> options = new ArrayList<>(OPTIONS);
+        // The JDK modules a script's class loader can reach, so that naming another is a compile
+        // error rather than a NoClassDefFoundError when the script runs.
+        options.addAll(List.of("--limit-modules", String.join(",", ScriptClassPath.platformModules())));
+        this.options = List.copyOf(options);
     }
 
     /** What one compilation produced. */
@@ -64,7 +70,7 @@ public final class ScriptCompiler {
             standard.setLocationFromPaths(StandardLocation.CLASS_PATH, classPath.vendorJars());
             InMemoryOutput output = new InMemoryOutput(new ScriptApiFileManager(standard, classPath.apiClasses()),
                     unit.toUri(), classes);
-            success = javac.getTask(null, output, diagnostics, OPTIONS, null, List.of(unit)).call();
+            success = javac.getTask(null, output, diagnostics, options, null, List.of(unit)).call();
         }
         List<String> messages = new ArrayList<>();
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {

@@ -42,12 +42,14 @@ final class ScriptSource {
     SourceStamp contained(Path realPath) throws ScriptException {
         SourceStamp stamp = stamp(realPath);
         if (stamp == null) {
-            throw ScriptException.notFound(realPath);
+            throw Files.exists(realPath, LinkOption.NOFOLLOW_LINKS)
+                    ? ScriptException.notFound(realPath, "is not a regular file (a link, a directory, a FIFO or a device)")
+                    : ScriptException.notFound(realPath);
         }
         try {
             Path now = realPath.toRealPath();
             if (!now.equals(realPath) || !now.startsWith(docroot)) {
-                throw ScriptException.notFound(realPath);
+                throw ScriptException.notFound(realPath, "now resolves to " + now + ", not to itself in the docroot");
             }
         } catch (IOException e) {
             throw ScriptException.notFound(realPath);

@@ -61,12 +61,13 @@ class ScriptIsolationTest {
         ScriptRuntime runtime = runtime();
         int n = 0;
         for (String internal : List.of("dev.opcached.protocol.segment.Segment", "io.netty.buffer.ByteBuf",
-                "com.fasterxml.jackson.databind.ObjectMapper", "dev.opcached.daemon.runtime.ScriptRuntime")) {
+                "com.fasterxml.jackson.databind.ObjectMapper", "dev.opcached.daemon.runtime.ScriptRuntime",
+                "com.sun.tools.javac.api.JavacTool")) {
             Path script = Scripts.write(docroot, "Names" + n++, "response.write(String.valueOf(" + internal + ".class));");
             assertThatThrownBy(() -> runtime.load(script.toRealPath()))
                     .as(internal).isInstanceOfSatisfying(ScriptException.class, e -> assertThat(e.diagnostics())
                             .anyMatch(line -> line.contains("error: package " + internal.substring(0, internal.lastIndexOf('.'))
-                                    + " does not exist")));
+                                    + (internal.startsWith("com.sun.") ? " is not visible" : " does not exist"))));
         }
         Path api = Scripts.write(docroot, "Api", "response.write(Script.class.getName() + \" \" + java.util.List.of(1));");
         assertThat(run(runtime, api)).isEqualTo("dev.opcached.script.Script [1]");
