@@ -5,7 +5,6 @@ import dev.opcached.protocol.segment.SourceStamp;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -23,13 +22,19 @@ final class BoundedCompiler {
     private static final Logger LOG = LoggerFactory.getLogger(BoundedCompiler.class);
     /** Versions remembered: enough for every broken or uncacheable file of a large docroot. */
     static final int MEMO_PATHS = 1024;
+    /**
+     * How long a failure is served again at least (opcache.revalidate_freq if longer): a storm of
+     * requests for a broken file costs one compile per period, and a fix to another docroot file it
+     * uses is seen after that.
+     */
+    static final long MIN_FAILURE_MEMORY_MILLIS = 2_000;
 
     private final ScriptCompiler compiler;
     private final Segment segment;
     private final Semaphore turns;
     private final int maxTurns;
     private final long waitMillis;
-    private final CompileMemo memo = new CompileMemo(MEMO_PATHS);
+    private final CompileMemo memo;
     private final AtomicInteger running = new AtomicInteger();
 
     BoundedCompiler(ScriptCompiler compiler, Segment segment, CachePolicy policy) {
@@ -38,6 +43,7 @@ final class BoundedCompiler {
         this.maxTurns = policy.maxConcurrentCompiles();
         this.turns = new Semaphore(maxTurns, true);
         this.waitMillis = policy.compileTimeoutMillis();
+        this.memo = new CompileMemo(MEMO_PATHS, Math.max(MIN_FAILURE_MEMORY_MILLIS, policy.revalidateFreqMillis()));
     }
 
     /** Throws the remembered failure of this version of the file, if its last compile failed. */
@@ -55,7 +61,7 @@ final class BoundedCompiler {
      */
     CompiledScript compile(Path realPath, SourceStamp stamp, boolean keep) throws ScriptException {
         String path = realPath.toString();
-        CompileMemo.Version mine = new CompileMemo.Version(stamp, new CompletableFuture<>());
+        CompileMemo.Version mine = new CompileMemo.Version(stamp);
         CompileMemo.Version running = memo.joinOrStart(path, stamp, mine);
         if (running != null) {
             return await(realPath, running);
@@ -72,11 +78,11 @@ final class BoundedCompiler {
                 // Not a verdict on this version's text (gone, unreadable, no turn): try again next time.
                 memo.forget(path, mine);
             }
-            mine.result().completeExceptionally(e);
+            mine.fail(e);
             throw e;
         } catch (RuntimeException | Error e) {
             memo.forget(path, mine);
-            mine.result().completeExceptionally(e);
+            mine.fail(e);
             throw e;
         }
     }

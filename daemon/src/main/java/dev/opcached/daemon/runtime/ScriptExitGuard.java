@@ -54,6 +54,65 @@ public final class ScriptExitGuard extends SecurityManager {
         checkPermission(permission);
     }
 
+    // The checks the JDK makes on hot paths (a stat, a socket, a property, a class load) would each
+    // build a Permission just to reach the no-op above: these skip even that.
+
+    @Override
+    public void checkRead(String file) {
+    }
+
+    @Override
+    public void checkRead(String file, Object context) {
+    }
+
+    @Override
+    public void checkRead(java.io.FileDescriptor fd) {
+    }
+
+    @Override
+    public void checkWrite(String file) {
+    }
+
+    @Override
+    public void checkWrite(java.io.FileDescriptor fd) {
+    }
+
+    @Override
+    public void checkDelete(String file) {
+    }
+
+    @Override
+    public void checkConnect(String host, int port) {
+    }
+
+    @Override
+    public void checkConnect(String host, int port, Object context) {
+    }
+
+    @Override
+    public void checkAccept(String host, int port) {
+    }
+
+    @Override
+    public void checkListen(int port) {
+    }
+
+    @Override
+    public void checkPropertyAccess(String key) {
+    }
+
+    @Override
+    public void checkPackageAccess(String pkg) {
+    }
+
+    @Override
+    public void checkAccess(Thread thread) {
+    }
+
+    @Override
+    public void checkAccess(ThreadGroup group) {
+    }
+
     private Class<?> scriptOnStack() {
         for (Class<?> frame : getClassContext()) {
             ClassLoader loader = frame.getClassLoader();

@@ -1,9 +1,9 @@
 package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.config.Directives;
-import dev.opcached.daemon.runtime.ScriptRunner;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptExitGuard;
+import dev.opcached.daemon.runtime.ScriptRunner;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.segment.CoarseEpochClock;
 import dev.opcached.protocol.segment.Segment;

@@ -76,6 +76,31 @@ class CompileIntoCacheTest {
     }
 
     @Test
+    void aFailureCausedByAnotherDocrootFileIsForgottenOnceThatFileIsFixed() throws Exception {
+        Files.createDirectories(docroot.resolve("lib"));
+        Path helper = aged(Files.writeString(docroot.resolve("lib/Helper.java"),
+                "package lib;\npublic final class Helper {\n}\n"));
+        Path script = aged(Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());"));
+        assertThatThrownBy(() -> runtime.compileIntoCache(script)).isInstanceOf(ScriptException.class);
+        assertThatThrownBy(() -> runtime.compileIntoCache(script)).as("remembered").isInstanceOf(ScriptException.class);
+        assertThat(segment.statistics().compiles()).isEqualTo(1);
+
+        aged(Files.writeString(helper, "package lib;\npublic final class Helper {\n"
+                + "    public static String greeting() { return \"hi\"; }\n}\n"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                assertThat(runtime.compileIntoCache(script)).isEqualTo(CompileOutcome.CACHED);
+                break;
+            } catch (ScriptException stillRemembered) {
+                assertThat(System.nanoTime() - deadline).as("the failure is still served").isNegative();
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+        }
+        assertThat(segment.statistics().compiles()).isEqualTo(2);
+    }
+
+    @Test
     void aFifoOrALinkIsNotFoundRatherThanOpened() throws Exception {
         Path fifo = docroot.resolve("pipe.java");
         Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
