@@ -118,14 +118,15 @@ final class BoundedCompiler {
             }
             segment.countCompile();
             if (!compilation.success()) {
-                LOG.warn("compile of {} failed in {} ms ({} running):\n{}", realPath, compilation.micros() / 1000,
-                        alongside, String.join("\n", compilation.diagnostics()));
+                LOG.warn("compile of {} failed in {} ms ({} running):{}", LogText.of(realPath),
+                        compilation.micros() / 1000, alongside, LogText.lines(compilation.diagnostics()));
                 List<String> diagnostics = compilation.diagnostics().isEmpty()
                         ? List.of(realPath + ": declares no class") : compilation.diagnostics();
                 throw new ScriptException(realPath + " does not compile", diagnostics);
             }
             long bytes = compilation.classes().stream().mapToLong(c -> c.bytes().length).sum();
-            LOG.info("compiled {} in {} ms: {} classes, {} bytes ({} running)", realPath, compilation.micros() / 1000,
+            LOG.info("compiled {} in {} ms: {} classes, {} bytes ({} running)", LogText.of(realPath),
+                    compilation.micros() / 1000,
                     compilation.classes().size(), bytes, alongside);
             CRC32C hash = new CRC32C();
             hash.update(text);

@@ -36,7 +36,7 @@ public final class ScriptExitGuard extends SecurityManager {
     public void checkExit(int status) {
         Class<?> script = scriptOnStack();
         if (script != null) {
-            LOG.warn("refused exit({}) called by script class {}", status, script.getName());
+            LOG.warn("refused exit({}) called by script class {}", status, LogText.of(script.getName()));
             throw new SecurityException("a script may not end the worker: exit(" + status + ") refused");
         }
     }
