@@ -1,7 +1,8 @@
 package dev.opcached.daemon;
 
-import dev.opcached.daemon.runtime.Blacklist;
 import dev.opcached.daemon.runtime.BufferedResponse;
+import dev.opcached.daemon.runtime.CachePolicy;
+import dev.opcached.daemon.runtime.ScriptExitGuard;
 import dev.opcached.daemon.runtime.ScriptRunner;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.segment.EpochClock;
@@ -44,11 +45,12 @@ final class RunCommand implements Callable<Integer> {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("no such file: " + file);
         }
+        ScriptExitGuard.install();
         Path directory = Files.createTempDirectory("opcached-run-");
         Path segmentPath = directory.resolve("run.seg");
         try (Segment segment = Segment.create(segmentPath, new SegmentConfig(16 << 20, 200, 5))) {
             ScriptRuntime runtime = new ScriptRuntime(segment, script.getParent(),
-                    new ScriptRuntime.Policy(true, 0, 0, 0, Blacklist.EMPTY, 30_000), EpochClock.SYSTEM);
+                    CachePolicy.singleRun(), EpochClock.SYSTEM);
             BufferedResponse response = new ScriptRunner(runtime, true).run(script, new CliRequest(script, arguments));
             PrintStream out = System.out;
             out.write(response.body());

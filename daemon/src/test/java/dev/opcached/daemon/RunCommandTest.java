@@ -34,6 +34,15 @@ class RunCommandTest {
     }
 
     @Test
+    void aScriptCannotExitTheRunItself() throws Exception {
+        Path script = Scripts.write(dir, "quits", "System.exit(3);");
+        try (ChildJvm run = ChildJvm.start(Opcached.class, "run", script.toString())) {
+            assertThat(run.awaitExit(Duration.ofSeconds(60))).as(run.output()).isEqualTo(1);
+            assertThat(run.output()).contains("a script may not end the worker: exit(3) refused");
+        }
+    }
+
+    @Test
     void missingFileIsAUsageError() throws Exception {
         try (ChildJvm run = ChildJvm.start(Opcached.class, "run", dir.resolve("absent.java").toString())) {
             assertThat(run.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);

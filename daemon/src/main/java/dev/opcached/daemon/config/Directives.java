@@ -30,6 +30,7 @@ public final class Directives {
     public static final String MAX_FILE_SIZE = "opcache.max_file_size";
     public static final String BLACKLIST_FILENAME = "opcache.blacklist_filename";
     public static final String COMPILE_TIMEOUT = "opcached.compile_timeout";
+    public static final String MAX_CONCURRENT_COMPILES = "opcached.max_concurrent_compiles";
     public static final String REALPATH_CACHE_TTL = "realpath_cache_ttl";
     public static final String DISPLAY_ERRORS = "display_errors";
     public static final String POST_MAX_SIZE = "post_max_size";
@@ -77,6 +78,8 @@ public final class Directives {
                         "file of path prefixes (one a line, * wildcards) never cached"),
                 new Directive(COMPILE_TIMEOUT, INTEGER, "30", 1, 3_600,
                         "seconds a worker waits for another's compile of the same script before compiling itself"),
+                new Directive(MAX_CONCURRENT_COMPILES, INTEGER, "1", 1, 64,
+                        "compiles a worker runs at once; the pool runs at most this times pm.max_children"),
                 new Directive(REALPATH_CACHE_TTL, INTEGER, "120", 0, 86_400,
                         "seconds a worker keeps the URL-to-file resolution"),
                 new Directive(DISPLAY_ERRORS, BOOLEAN, "0", 0, 1,

@@ -2,14 +2,12 @@ package dev.opcached.daemon.runtime;
 
 import dev.opcached.protocol.segment.ClassFile;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import javax.tools.Diagnostic;
@@ -26,8 +24,9 @@ import javax.tools.ToolProvider;
 
 /**
  * Compiles one script source in memory with {@code javax.tools}, the docroot as source path and
- * the worker's class path as class path. Keeps only the classes declared in that file: the other
- * docroot files it uses are entries of their own.
+ * the {@link ScriptClassPath} (the script API and the vendor jars, never the process's own class
+ * path) as class path. Keeps only the classes declared in that file: the other docroot files it
+ * uses are entries of their own.
  */
 public final class ScriptCompiler {
     private static final List<String> OPTIONS = List.of(
@@ -35,16 +34,21 @@ public final class ScriptCompiler {
 
     private final JavaCompiler javac;
     private final Path sourcePath;
-    private final List<Path> classPath;
+    private final ScriptClassPath classPath;
+    private final List<String> options;
 
-    public ScriptCompiler(Path sourcePath) {
+    public ScriptCompiler(Path sourcePath, ScriptClassPath classPath) {
         this.javac = ToolProvider.getSystemJavaCompiler();
         if (javac == null) {
             throw new IllegalStateException("no Java compiler in this runtime: opcached needs a JDK, not a JRE");
         }
         this.sourcePath = sourcePath;
-        this.classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.isEmpty()).map(Path::of).toList();
+        this.classPath = classPath;
+        List<String> options = new ArrayList<>(OPTIONS);
+        // The JDK modules a script's class loader can reach, so that naming another is a compile
+        // error rather than a NoClassDefFoundError when the script runs.
+        options.addAll(List.of("--limit-modules", String.join(",", ScriptClassPath.platformModules())));
+        this.options = List.copyOf(options);
     }
 
     /** What one compilation produced. */
@@ -63,9 +67,10 @@ public final class ScriptCompiler {
         boolean success;
         try (StandardJavaFileManager standard = javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
             standard.setLocationFromPaths(StandardLocation.SOURCE_PATH, List.of(sourcePath));
-            standard.setLocationFromPaths(StandardLocation.CLASS_PATH, classPath);
-            InMemoryOutput output = new InMemoryOutput(standard, unit.toUri(), classes);
-            success = javac.getTask(null, output, diagnostics, OPTIONS, null, List.of(unit)).call();
+            standard.setLocationFromPaths(StandardLocation.CLASS_PATH, classPath.vendorJars());
+            InMemoryOutput output = new InMemoryOutput(new ScriptApiFileManager(standard, classPath.apiClasses()),
+                    unit.toUri(), classes);
+            success = javac.getTask(null, output, diagnostics, options, null, List.of(unit)).call();
         }
         List<String> messages = new ArrayList<>();
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {

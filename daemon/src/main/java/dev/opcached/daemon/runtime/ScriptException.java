@@ -29,7 +29,12 @@ public final class ScriptException extends Exception {
 
     /** The script's file is gone (deleted since the URL was resolved): a 404, not a 500. */
     public static ScriptException notFound(Object file) {
-        return new ScriptException(file + " no longer exists");
+        return notFound(file, "no longer exists");
+    }
+
+    /** The script's file is not one to run ({@code why}, e.g. it is now a link): a 404, not a 500. */
+    public static ScriptException notFound(Object file, String why) {
+        return new ScriptException(file + " " + why);
     }
 
     public boolean isNotFound() {

@@ -4,6 +4,7 @@ import dev.opcached.daemon.admin.AdminOperations;
 import dev.opcached.daemon.admin.AdminServer;
 import dev.opcached.daemon.admin.AdminToken;
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.segment.EpochClock;
 import io.netty.handler.ssl.SslContext;
@@ -127,7 +128,7 @@ public final class Supervisor {
         refuseIfListenAddressInUse();
         String token = AdminToken.loadOrCreate(config.tokenFile());
         SslContext tls = adminTls();
-        ScriptRuntime.Policy policy = ScriptRuntime.Policy.of(config);
+        CachePolicy policy = CachePolicy.of(config);
         List<WorkerSlot> slots = new ArrayList<>();
         try (Segment segment = Segment.create(path, segmentConfig)) {
             scheduler.scheduleAtFixedRate(() -> {

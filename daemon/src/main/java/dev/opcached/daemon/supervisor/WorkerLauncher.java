@@ -32,6 +32,7 @@ final class WorkerLauncher {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArguments);
+        command.add("-Djava.security.manager=allow"); // scripts cannot exit a worker: ScriptExitGuard
         String extra = directives.string(Directives.WORKER_JAVA_OPTIONS).strip();
         if (!extra.isEmpty()) {
             // After the supervisor's flags, so that the last of two -Xmx, say, wins.

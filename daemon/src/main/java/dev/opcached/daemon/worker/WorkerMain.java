@@ -1,6 +1,8 @@
 package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.runtime.CachePolicy;
+import dev.opcached.daemon.runtime.ScriptExitGuard;
 import dev.opcached.daemon.runtime.ScriptRunner;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.segment.CoarseEpochClock;
@@ -60,6 +62,7 @@ public final class WorkerMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         watchSupervisor();
+        ScriptExitGuard.install();
         Directives config = Directives.defaults().with(directives);
         Segment segment;
         try {
@@ -68,7 +71,7 @@ public final class WorkerMain implements Callable<Integer> {
             LOG.error("cannot start: {}", e.getMessage());
             return WorkerExit.STARTUP_FAILED;
         }
-        ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), ScriptRuntime.Policy.of(config),
+        ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), CachePolicy.of(config),
                 CoarseEpochClock.instance());
         DocumentRoot documentRoot = new DocumentRoot(config.docroot(), config.number(Directives.REALPATH_CACHE_TTL),
                 segment::statGeneration);

@@ -1,0 +1,125 @@
+package dev.opcached.daemon.runtime;
+
+import dev.opcached.script.Script;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.MalformedURLException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Everything a script may see besides the JDK, for javac and at run time alike: the script API
+ * (package {@code dev.opcached.script}, and nothing else of the process's class path) and the
+ * docroot's own jars ({@code vendor/*.jar}, Composer's place), read once when the process starts.
+ */
+final class ScriptClassPath {
+    /** The one package of ours a script links against. */
+    static final String API_PACKAGE = Script.class.getPackageName();
+
+    private final List<Path> vendorJars;
+    private final Map<String, byte[]> apiClasses;
+    private final ClassLoader parent;
+
+    private ScriptClassPath(List<Path> vendorJars, Map<String, byte[]> apiClasses, ClassLoader parent) {
+        this.vendorJars = vendorJars;
+        this.apiClasses = apiClasses;
+        this.parent = parent;
+    }
+
+    /** The class path of scripts in {@code docroot} (a real path). */
+    static ScriptClassPath of(Path docroot) throws IOException {
+        List<Path> jars = vendorJars(docroot.resolve("vendor"));
+        ClassLoader api = new ScriptApiLoader(Script.class.getClassLoader());
+        ClassLoader parent = jars.isEmpty() ? api : new VendorClassLoader(urls(jars), api);
+        return new ScriptClassPath(jars, readApiClasses(), parent);
+    }
+
+    private static List<Path> vendorJars(Path vendor) throws IOException {
+        if (!Files.isDirectory(vendor)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(vendor)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".jar") && Files.isRegularFile(file))
+                    .sorted().toList();
+        }
+    }
+
+    private static URL[] urls(List<Path> jars) {
+        return jars.stream().map(jar -> {
+            try {
+                return jar.toUri().toURL();
+            } catch (MalformedURLException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).toArray(URL[]::new);
+    }
+
+    /**
+     * The class files of the script API package, read from wherever {@code Script} was loaded
+     * from: that directory or jar holds the daemon's own classes too, which javac must not see.
+     */
+    private static Map<String, byte[]> readApiClasses() throws IOException {
+        Path location;
+        try {
+            location = Path.of(Script.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException | RuntimeException e) {
+            throw new IOException("cannot locate the class files of " + API_PACKAGE + ": " + e, e);
+        }
+        String packagePath = API_PACKAGE.replace('.', '/');
+        if (Files.isDirectory(location)) {
+            return classFiles(location.resolve(packagePath));
+        }
+        try (FileSystem jar = FileSystems.newFileSystem(location)) {
+            return classFiles(jar.getPath("/" + packagePath));
+        }
+    }
+
+    private static Map<String, byte[]> classFiles(Path packageDirectory) throws IOException {
+        Map<String, byte[]> classes = new HashMap<>();
+        try (Stream<Path> files = Files.list(packageDirectory)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".class")).toList()) {
+                String simple = file.getFileName().toString().replaceFirst("\\.class$", "");
+                classes.put(API_PACKAGE + "." + simple, Files.readAllBytes(file));
+            }
+        }
+        if (classes.isEmpty()) {
+            throw new IOException("no class files of " + API_PACKAGE + " in " + packageDirectory);
+        }
+        return Map.copyOf(classes);
+    }
+
+    /**
+     * The JDK modules scripts can load from: those of the boot layer defined to the boot or the
+     * platform class loader (not jdk.compiler, jdk.attach and the others the application loader
+     * defines).
+     */
+    static List<String> platformModules() {
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
+        return ModuleLayer.boot().modules().stream()
+                .filter(module -> module.getClassLoader() == null || module.getClassLoader() == platform)
+                .map(Module::getName).sorted().toList();
+    }
+
+    /** The docroot's jars, for javac's class path. */
+    List<Path> vendorJars() {
+        return vendorJars;
+    }
+
+    /** Binary name to class file of the script API, for javac's class path. */
+    Map<String, byte[]> apiClasses() {
+        return apiClasses;
+    }
+
+    /** The parent of every script's class loader: the vendor jars over the API over the JDK. */
+    ClassLoader parent() {
+        return parent;
+    }
+}

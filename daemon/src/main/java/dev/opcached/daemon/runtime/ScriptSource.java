@@ -1,0 +1,74 @@
+package dev.opcached.daemon.runtime;
+
+import dev.opcached.protocol.segment.SourceStamp;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * A script file as the compile path sees it: a regular file at its own real path inside the
+ * docroot, never followed through a link. A key is a real path resolved when the URL was; a link
+ * swapped in since (or a FIFO, or a device) is "not found", not something to compile through.
+ */
+final class ScriptSource {
+    private final Path docroot;
+
+    ScriptSource(Path docroot) {
+        this.docroot = docroot;
+    }
+
+    /** The file's stamp, not following a link; null when it is missing or not a regular file. */
+    static SourceStamp stamp(Path realPath) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(realPath, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            return attributes.isRegularFile()
+                    ? new SourceStamp(attributes.lastModifiedTime().toMillis(), attributes.size()) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The stamp of a file that is still what its key names: a regular file whose real path is the
+     * key and lies in the docroot.
+     *
+     * @throws ScriptException a not-found one otherwise
+     */
+    SourceStamp contained(Path realPath) throws ScriptException {
+        SourceStamp stamp = stamp(realPath);
+        if (stamp == null) {
+            throw Files.exists(realPath, LinkOption.NOFOLLOW_LINKS)
+                    ? ScriptException.notFound(realPath, "is not a regular file (a link, a directory, a FIFO or a device)")
+                    : ScriptException.notFound(realPath);
+        }
+        try {
+            Path now = realPath.toRealPath();
+            if (!now.equals(realPath) || !now.startsWith(docroot)) {
+                throw ScriptException.notFound(realPath, "now resolves to " + now + ", not to itself in the docroot");
+            }
+        } catch (IOException e) {
+            throw ScriptException.notFound(realPath);
+        }
+        return stamp;
+    }
+
+    /** The file's bytes, read without following a link. */
+    static byte[] read(Path realPath) throws ScriptException {
+        try (InputStream in = Files.newInputStream(realPath, LinkOption.NOFOLLOW_LINKS)) {
+            return in.readAllBytes();
+        } catch (NoSuchFileException e) {
+            throw ScriptException.notFound(realPath);
+        } catch (IOException e) {
+            // ELOOP: the file became a link since it was checked.
+            if (!Files.isRegularFile(realPath, LinkOption.NOFOLLOW_LINKS)) {
+                throw ScriptException.notFound(realPath);
+            }
+            throw new ScriptException(realPath + ": cannot read: " + e, e);
+        }
+    }
+}

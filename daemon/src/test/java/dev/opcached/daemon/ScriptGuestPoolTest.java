@@ -1,0 +1,141 @@
+package dev.opcached.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opcached.daemon.testing.PoolProcess;
+import dev.opcached.daemon.testing.Scripts;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A misbehaving script costs its own request only: it cannot exit the worker, a storm of broken
+ * files compiles at the bound and once per version, and a link swapped in for a served file is
+ * not followed. One pool of one worker (so that its pid is the worker's), shared: none of these
+ * tests stops or changes it for the others.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ScriptGuestPoolTest {
+    private static final Pattern COMPILE_LINE = Pattern.compile("compile of \\S+/(storm\\d+)\\.java failed in \\d+ ms \\((\\d+) running\\)");
+
+    private Path dir;
+    private Path docroot;
+    private PoolProcess pool;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        this.dir = dir;
+        docroot = Files.createDirectories(dir.resolve("www"));
+        Scripts.text(docroot, "hello", "hello");
+        pool = PoolProcess.start(docroot, dir.resolve("shm"), "guests", 1, "opcache.revalidate_freq=0",
+                "opcached.worker_threads=8", "display_errors=1");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    private String worker() throws Exception {
+        HttpResponse<String> hello = pool.get("/hello.java");
+        assertThat(hello.body()).isEqualTo("hello");
+        return hello.headers().firstValue("X-Opcached-Worker").orElseThrow();
+    }
+
+    @Test
+    void systemExitAndHaltInAScriptGet500AndTheWorkerStays() throws Exception {
+        String before = worker();
+        Scripts.write(docroot, "exits", "System.exit(3);");
+        Scripts.write(docroot, "halts", "Runtime.getRuntime().halt(3);");
+        for (String script : List.of("/exits.java", "/halts.java")) {
+            HttpResponse<String> response = pool.get(script);
+            assertThat(response.statusCode()).as(script).isEqualTo(500);
+            assertThat(response.body()).as(script).contains("a script may not end the worker: exit(3) refused");
+        }
+        assertThat(worker()).as("the same worker still serves").isEqualTo(before);
+        assertThat(pool.count("refused exit(3) called by script class")).isEqualTo(2);
+    }
+
+    @Test
+    void aStormOfBrokenFilesCompilesOneAtATimeInTheWorker() throws Exception {
+        int files = 20;
+        for (int i = 0; i < files; i++) {
+            Scripts.write(docroot, "storm" + i, "response.write(undefined" + i + ");");
+        }
+        ExecutorService clients = Executors.newFixedThreadPool(files);
+        try {
+            List<Future<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < files; i++) {
+                String path = "/storm" + i + ".java";
+                responses.add(clients.submit(() -> pool.get(path)));
+            }
+            for (Future<HttpResponse<String>> response : responses) {
+                assertThat(response.get().statusCode()).isEqualTo(500);
+                assertThat(response.get().body()).contains("error: cannot find symbol");
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        Matcher lines = COMPILE_LINE.matcher(pool.supervisor().output());
+        int compiles = 0;
+        while (lines.find()) {
+            compiles++;
+            assertThat(Integer.parseInt(lines.group(2))).as("compiles running with %s", lines.group(1)).isEqualTo(1);
+        }
+        assertThat(compiles).isEqualTo(files);
+    }
+
+    @Test
+    void aBrokenFileIsCompiledOnceUntilItChanges() throws Exception {
+        Path broken = Scripts.write(docroot, "broken", "response.write(nothing);");
+        long before = pool.statistics().compiles();
+        ExecutorService clients = Executors.newFixedThreadPool(10);
+        try {
+            List<Future<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                responses.add(clients.submit(() -> pool.get("/broken.java")));
+            }
+            for (Future<HttpResponse<String>> response : responses) {
+                assertThat(response.get().statusCode()).isEqualTo(500);
+                assertThat(response.get().body()).as("the same diagnostics each time")
+                        .contains("broken.java:4: error: cannot find symbol");
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        assertThat(pool.get("/broken.java").statusCode()).isEqualTo(500);
+        assertThat(pool.statistics().compiles() - before).as("compiles of the broken file").isEqualTo(1);
+
+        Scripts.text(docroot, "broken", "mended now");
+        assertThat(pool.get("/broken.java").body()).as("a new size is a new version").isEqualTo("mended now");
+    }
+
+    @Test
+    void aServedFileReplacedByALinkOutOfTheDocrootIsNotFound() throws Exception {
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Scripts.text(outside, "swapped", "the file outside the docroot, longer");
+        Path inside = Scripts.text(docroot, "swapped", "inside");
+        assertThat(pool.get("/swapped.java").body()).isEqualTo("inside");
+
+        Files.delete(inside);
+        Files.createSymbolicLink(inside, outside.resolve("swapped.java"));
+        HttpResponse<String> response = pool.get("/swapped.java");
+        assertThat(response.body()).doesNotContain("outside");
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(pool.get("/swapped.java").statusCode()).as("and stays so").isEqualTo(404);
+    }
+}

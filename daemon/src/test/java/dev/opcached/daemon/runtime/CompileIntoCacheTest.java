@@ -1,0 +1,117 @@
+package dev.opcached.daemon.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.opcached.daemon.testing.Scripts;
+import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentConfig;
+import dev.opcached.protocol.segment.SegmentKey;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** opcache_compile_file for the admin side: into the segment, nothing kept, each broken version compiled once. */
+class CompileIntoCacheTest {
+    @TempDir
+    Path dir;
+    private Path docroot;
+    private Segment segment;
+    private ScriptRuntime runtime;
+
+    @BeforeEach
+    void start() throws IOException {
+        docroot = Files.createDirectories(dir.resolve("www")).toRealPath();
+        segment = Segment.create(dir.resolve("test.seg"), new SegmentConfig(8 << 20, 64, 5));
+        Path blacklist = Files.writeString(dir.resolve("blacklist.txt"), docroot + "/private/\n");
+        runtime = new ScriptRuntime(segment, docroot, new CachePolicy(true, 0, 0, 0,
+                Blacklist.read(blacklist.toString()), 30_000, 1), EpochClock.SYSTEM);
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        segment.close();
+    }
+
+    private static Path aged(Path file) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
+        return file;
+    }
+
+    @Test
+    void storesTheScriptAndSaysSoTheSecondTimeWithoutCompiling() throws Exception {
+        Path script = aged(Scripts.text(docroot, "page", "page"));
+        assertThat(runtime.compileIntoCache(script)).isEqualTo(CompileOutcome.CACHED);
+        assertThat(segment.peek(SegmentKey.of(script.toString()))).isNotNull();
+        assertThat(runtime.compileIntoCache(script)).isEqualTo(CompileOutcome.CACHED);
+        assertThat(segment.statistics().compiles()).isEqualTo(1);
+    }
+
+    @Test
+    void aBlacklistedScriptCompilesButIsNotCached() throws Exception {
+        Files.createDirectories(docroot.resolve("private"));
+        Path script = aged(Scripts.text(docroot.resolve("private"), "hidden", "hidden"));
+        assertThat(runtime.compileIntoCache(script)).isEqualTo(CompileOutcome.NOT_CACHED);
+        assertThat(segment.statistics().numCachedScripts()).isZero();
+    }
+
+    @Test
+    void aBrokenVersionIsCompiledOnceAndAFixedOneAgain() throws Exception {
+        Path script = aged(Scripts.write(docroot, "broken", "response.write(missing);"));
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> runtime.compileIntoCache(script)).isInstanceOfSatisfying(ScriptException.class,
+                    e -> assertThat(e.diagnostics()).anyMatch(line -> line.contains("broken.java:4: error: cannot find symbol")));
+        }
+        assertThat(segment.statistics().compiles()).isEqualTo(1);
+        aged(Scripts.text(docroot, "broken", "mended"));
+        assertThat(runtime.compileIntoCache(script)).isEqualTo(CompileOutcome.CACHED);
+        assertThat(segment.statistics().compiles()).isEqualTo(2);
+    }
+
+    @Test
+    void aFailureCausedByAnotherDocrootFileIsForgottenOnceThatFileIsFixed() throws Exception {
+        Files.createDirectories(docroot.resolve("lib"));
+        Path helper = aged(Files.writeString(docroot.resolve("lib/Helper.java"),
+                "package lib;\npublic final class Helper {\n}\n"));
+        Path script = aged(Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());"));
+        assertThatThrownBy(() -> runtime.compileIntoCache(script)).isInstanceOf(ScriptException.class);
+        assertThatThrownBy(() -> runtime.compileIntoCache(script)).as("remembered").isInstanceOf(ScriptException.class);
+        assertThat(segment.statistics().compiles()).isEqualTo(1);
+
+        aged(Files.writeString(helper, "package lib;\npublic final class Helper {\n"
+                + "    public static String greeting() { return \"hi\"; }\n}\n"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                assertThat(runtime.compileIntoCache(script)).isEqualTo(CompileOutcome.CACHED);
+                break;
+            } catch (ScriptException stillRemembered) {
+                assertThat(System.nanoTime() - deadline).as("the failure is still served").isNegative();
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+        }
+        assertThat(segment.statistics().compiles()).isEqualTo(2);
+    }
+
+    @Test
+    void aFifoOrALinkIsNotFoundRatherThanOpened() throws Exception {
+        Path fifo = docroot.resolve("pipe.java");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).isTrue();
+        assertThatThrownBy(() -> runtime.compileIntoCache(fifo)).isInstanceOfSatisfying(ScriptException.class,
+                e -> assertThat(e.isNotFound()).as(e.getMessage()).isTrue());
+
+        Path outside = Scripts.text(Files.createDirectories(dir.resolve("outside")), "linked", "outside");
+        Path link = Files.createSymbolicLink(docroot.resolve("linked.java"), outside);
+        assertThatThrownBy(() -> runtime.compileIntoCache(link)).isInstanceOfSatisfying(ScriptException.class,
+                e -> assertThat(e.isNotFound()).as(e.getMessage()).isTrue());
+        assertThat(segment.statistics().compiles()).isZero();
+    }
+}
