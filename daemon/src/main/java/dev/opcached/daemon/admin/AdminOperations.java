@@ -8,6 +8,7 @@ import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.admin.AdminMessages;
 import dev.opcached.protocol.admin.StatusReport;
 import dev.opcached.protocol.admin.StatusResponse;
+import dev.opcached.protocol.config.Defaults;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentKey;
 import java.io.IOException;
@@ -26,9 +27,6 @@ import java.util.stream.Stream;
  * in the supervisor. Workers see the effect on their next lookup.
  */
 public final class AdminOperations {
-    /** The version reported by {@code /configuration}. */
-    public static final String VERSION = "0.1.0";
-
     private final Segment segment;
     private final Directives config;
     private final Blacklist blacklist;
@@ -61,7 +59,7 @@ public final class AdminOperations {
             });
         }
         return new AdminMessages.ConfigurationResponse(directives,
-                new AdminMessages.Version(VERSION, "opcached"), blacklist.entries());
+                new AdminMessages.Version(Defaults.VERSION, Defaults.PRODUCT_NAME), blacklist.entries());
     }
 
     /** opcache_reset(): done when this returns. */
@@ -83,6 +81,7 @@ public final class AdminOperations {
         if (hasPrefix) {
             return new AdminMessages.InvalidateResponse(segment.invalidatePrefix(request.prefix()));
         }
+        requireStrings("paths", request.paths());
         boolean force = Boolean.TRUE.equals(request.force());
         List<String> invalidated = new ArrayList<>();
         for (String path : request.paths()) {
@@ -108,6 +107,7 @@ public final class AdminOperations {
         if (request.paths() == null || request.paths().isEmpty()) {
             throw new IllegalArgumentException("\"paths\" must list at least one file or directory");
         }
+        requireStrings("paths", request.paths());
         int compiled = 0;
         int cached = 0;
         List<AdminMessages.CompileFailure> failed = new ArrayList<>();
@@ -150,6 +150,15 @@ public final class AdminOperations {
         } catch (IOException e) {
             failed.add(new AdminMessages.CompileFailure(given, e.toString(), List.of()));
             return List.of();
+        }
+    }
+
+    /** A list from a request must hold strings only: {@code [null]} is the caller's mistake, named as such. */
+    private static void requireStrings(String field, List<String> values) {
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i) == null) {
+                throw new IllegalArgumentException(field + "[" + i + "] must be a string, got null");
+            }
         }
     }
 
