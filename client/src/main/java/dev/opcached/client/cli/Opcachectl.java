@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code opcachectl}: inspects and controls opcached pools through their admin endpoints, as
  * cachetool does for PHP-FPM pools. Exit codes: 0 success, 1 the server reported an error, 2 usage
- * error, 3 authentication failed, 4 the daemon could not be reached.
+ * error, 3 authentication failed, 4 the daemon could not be reached (or the URL is not an opcached
+ * admin endpoint).
  */
 @Command(name = "opcachectl", mixinStandardHelpOptions = true, version = "opcachectl " + Defaults.VERSION,
         description = "Inspects and controls opcached pools through their admin endpoints.",
@@ -109,8 +110,8 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
         }
     }
 
-    /** What one pool said: an outcome, or the error that stopped the call. */
-    private record Result(Target target, int exitCode, Outcome outcome, String error, Throwable failure) {
+    /** What one pool said: an outcome, or the failure that stopped the call. */
+    private record Result(Target target, int exitCode, Outcome outcome, OpcachedClientException failure) {
     }
 
     /** Runs {@code action} against the chosen pool, or every configured pool with --all, printing text. */
@@ -136,10 +137,10 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
                     .map(target -> CompletableFuture.supplyAsync(() -> call(target, action, timeout))).toList();
             results = calls.stream().map(CompletableFuture::join).toList();
         }
-        if (json && (results.size() > 1 || all)) {
+        boolean several = results.size() > 1 || all;
+        if (json && several) {
             out.println(poolsDocument(results));
         } else {
-            boolean several = results.size() > 1 || all;
             for (Result result : results) {
                 if (several) {
                     out.println("== " + result.target().name() + " (" + result.target().url() + "): "
@@ -149,7 +150,7 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
                     out.print(json && result.outcome().json() != null ? result.outcome().json() + System.lineSeparator()
                             : result.outcome().text());
                 } else {
-                    err.println((several ? "[" + result.target().name() + "] " : "") + "opcachectl: " + result.error());
+                    err.println((several ? "[" + result.target().name() + "] " : "") + "opcachectl: " + result.failure().getMessage());
                     if (verbose) {
                         result.failure().printStackTrace(err);
                     }
@@ -165,9 +166,9 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
         try {
             OpcachedClient client = OpcachedClient.withTokenFile(target.url(), target.tokenFile(), timeout);
             Outcome outcome = action.run(client);
-            return new Result(target, outcome.exitCode(), outcome, null, null);
+            return new Result(target, outcome.exitCode(), outcome, null);
         } catch (OpcachedClientException e) {
-            return new Result(target, e.kind().exitCode(), null, e.getMessage(), e);
+            return new Result(target, e.kind().exitCode(), null, e);
         }
     }
 
@@ -182,7 +183,7 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
             pool.put("ok", result.exitCode() == OK);
             pool.put("exit_code", result.exitCode());
             if (result.outcome() == null) {
-                pool.put("error", result.error());
+                pool.put("error", result.failure().getMessage());
             } else if (result.outcome().json() != null) {
                 try {
                     pool.set("result", mapper.readTree(result.outcome().json()));

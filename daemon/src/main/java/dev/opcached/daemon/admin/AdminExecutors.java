@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class AdminExecutors implements AutoCloseable {
     /** Reads waiting beyond this many are refused. */
-    static final int MAX_QUEUED_READS = 1024;
+    static final int MAX_QUEUED_READS = 4096;
     /** Changes waiting beyond this many are refused: a caller that waits longer would time out anyway. */
     static final int MAX_QUEUED_CHANGES = 8;
 
