@@ -67,37 +67,46 @@ public final class OpcachedClient {
     }
 
     public Reply<StatusResponse> status(boolean scripts) throws OpcachedClientException {
-        return call("GET", scripts ? "status?scripts=1" : "status", null, StatusResponse.class);
+        return call("GET", scripts ? "status?scripts=1" : "status", null, StatusResponse.class,
+                "/opcache_enabled", "/memory_usage/used_memory", "/memory_usage/free_memory", "/memory_usage/wasted_memory",
+                "/opcache_statistics/hits", "/opcache_statistics/misses", "/opcache_statistics/start_time");
     }
 
     /** The configuration, as a JSON tree (its directives are of several types). */
     public Reply<JsonNode> configuration() throws OpcachedClientException {
-        return call("GET", "configuration", null, JsonNode.class);
+        return call("GET", "configuration", null, JsonNode.class,
+                "/directives", "/version/version", "/version/opcache_product_name", "/blacklist");
     }
 
     public Reply<AdminMessages.ResetResponse> reset() throws OpcachedClientException {
-        return call("POST", "reset", null, AdminMessages.ResetResponse.class);
+        return call("POST", "reset", null, AdminMessages.ResetResponse.class, "/generation", "/manual_restarts");
     }
 
     public Reply<AdminMessages.InvalidateResponse> invalidate(List<String> paths, boolean force) throws OpcachedClientException {
         return call("POST", "invalidate", new AdminMessages.InvalidateRequest(paths, force, null),
-                AdminMessages.InvalidateResponse.class);
+                AdminMessages.InvalidateResponse.class, "/invalidated");
     }
 
     public Reply<AdminMessages.InvalidateResponse> invalidatePrefix(String prefix) throws OpcachedClientException {
         return call("POST", "invalidate", new AdminMessages.InvalidateRequest(null, null, prefix),
-                AdminMessages.InvalidateResponse.class);
+                AdminMessages.InvalidateResponse.class, "/invalidated");
     }
 
     public Reply<AdminMessages.CompileResponse> compile(List<String> paths) throws OpcachedClientException {
-        return call("POST", "compile", new AdminMessages.CompileRequest(paths), AdminMessages.CompileResponse.class);
+        return call("POST", "compile", new AdminMessages.CompileRequest(paths), AdminMessages.CompileResponse.class,
+                "/compiled", "/cached", "/failed");
     }
 
     public Reply<AdminMessages.StatClearResponse> statClear() throws OpcachedClientException {
-        return call("POST", "stat/clear", null, AdminMessages.StatClearResponse.class);
+        return call("POST", "stat/clear", null, AdminMessages.StatClearResponse.class, "/stat_generation");
     }
 
-    private <T> Reply<T> call(String method, String path, Object body, Class<T> type) throws OpcachedClientException {
+    /**
+     * One call; {@code required} are the JSON pointers an opcached answer always has, so that an
+     * answer from something else is reported as such rather than half decoded.
+     */
+    private <T> Reply<T> call(String method, String path, Object body, Class<T> type, String... required)
+            throws OpcachedClientException {
         HttpRequest.BodyPublisher publisher;
         try {
             publisher = body == null ? HttpRequest.BodyPublishers.noBody()
@@ -105,6 +114,7 @@ public final class OpcachedClient {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot encode " + body, e);
         }
+        String call = method + " /" + path;
         HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json")
@@ -112,12 +122,16 @@ public final class OpcachedClient {
         HttpResponse<String> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (ConnectException | HttpConnectTimeoutException e) {
+        } catch (ConnectException e) {
             throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
-                    "cannot reach the daemon at " + base + ": " + describe(e), e);
+                    "cannot reach the daemon at " + base + ": connection refused: is the pool running?"
+                            + " (its admin_listen, opcached.admin_listen, is the address to use)", e);
+        } catch (HttpConnectTimeoutException e) {
+            throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
+                    "cannot reach the daemon at " + base + ": no connection within " + timeout.toSeconds() + " s", e);
         } catch (HttpTimeoutException e) {
             throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
-                    "the daemon at " + base + " did not answer within " + timeout.toSeconds() + " s", e);
+                    "the daemon at " + base + " did not answer " + call + " within " + timeout.toSeconds() + " s", e);
         } catch (IOException e) {
             throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
                     "cannot reach the daemon at " + base + ": " + describe(e), e);
@@ -129,28 +143,47 @@ public final class OpcachedClient {
             throw new OpcachedClientException(OpcachedClientException.Kind.AUTHENTICATION,
                     "the daemon at " + base + " refused the token (401)");
         }
+        JsonNode tree = tree(response.body());
         if (response.statusCode() != 200) {
+            JsonNode error = tree == null ? null : tree.get("error");
+            if (error == null || !error.isTextual()) {
+                throw notOpcached(call + " answered " + response.statusCode() + " without an opcached error"
+                        + " (expected a JSON object with \"error\")");
+            }
             throw new OpcachedClientException(OpcachedClientException.Kind.SERVER,
-                    "the daemon answered " + response.statusCode() + ": " + errorOf(response.body()));
+                    "the daemon at " + base + " answered " + call + " with " + response.statusCode() + ": " + error.asText());
+        }
+        if (tree == null || !tree.isObject()) {
+            throw notOpcached("the answer to " + call + " is not a JSON object");
+        }
+        for (String pointer : required) {
+            JsonNode value = tree.at(pointer);
+            if (value.isMissingNode() || value.isNull()) {
+                throw notOpcached("expected field " + pointer.substring(1).replace('/', '.') + " in the answer to " + call);
+            }
         }
         try {
-            return new Reply<>(JSON.readValue(response.body(), type), response.body());
+            return new Reply<>(JSON.treeToValue(tree, type), response.body());
+        } catch (IOException | IllegalArgumentException e) {
+            throw notOpcached("the answer to " + call + " is not the expected JSON: " + e.getMessage());
+        }
+    }
+
+    private OpcachedClientException notOpcached(String what) {
+        return new OpcachedClientException(OpcachedClientException.Kind.NOT_OPCACHED,
+                "not an opcached admin endpoint at " + base + ": " + what);
+    }
+
+    /** The body as JSON, or null when it is not JSON. */
+    private static JsonNode tree(String body) {
+        try {
+            return JSON.readTree(body);
         } catch (IOException e) {
-            throw new OpcachedClientException(OpcachedClientException.Kind.SERVER,
-                    "the daemon's answer is not the expected JSON: " + e.getMessage(), e);
+            return null;
         }
     }
 
     private static String describe(Exception e) {
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-    }
-
-    private static String errorOf(String body) {
-        try {
-            JsonNode error = JSON.readTree(body).get("error");
-            return error != null ? error.asText() : body;
-        } catch (IOException e) {
-            return body;
-        }
     }
 }

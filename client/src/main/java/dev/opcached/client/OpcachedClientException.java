@@ -11,7 +11,9 @@ public final class OpcachedClientException extends Exception {
         /** The token was refused (401), or there is no usable token. */
         AUTHENTICATION(3),
         /** The daemon could not be reached. */
-        UNREACHABLE(4);
+        UNREACHABLE(4),
+        /** Something answered at the URL, but not as an opcached admin endpoint does. */
+        NOT_OPCACHED(4);
 
         private final int exitCode;
 

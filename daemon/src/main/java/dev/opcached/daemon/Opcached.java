@@ -3,6 +3,7 @@ package dev.opcached.daemon;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.logging.LogConfiguration;
 import dev.opcached.daemon.supervisor.Supervisor;
+import dev.opcached.protocol.config.Defaults;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
  * {@code opcached}: the supervisor of one pool (the default), or {@code opcached run FILE.java}.
  * Options name directives; {@code -d} sets any directive, as {@code php -d} does.
  */
-@Command(name = "opcached", mixinStandardHelpOptions = true, version = "opcached 0.1.0",
+@Command(name = "opcached", mixinStandardHelpOptions = true, version = Defaults.PRODUCT_NAME + " " + Defaults.VERSION,
         subcommands = {RunCommand.class},
         description = {"Shared bytecode cache for Java scripts: runs a pool of worker JVMs that serve the",
                 "docroot's .java scripts over HTTP, each compiled once for the whole pool.",

@@ -29,7 +29,8 @@ final class CompileCommand implements Callable<Integer> {
             }
             out.append("compiled ").append(answer.compiled()).append(", cached ").append(answer.cached())
                     .append(", failed ").append(answer.failed().size()).append(System.lineSeparator());
-            return new Opcachectl.Outcome(out.toString(), answer.failed().isEmpty() ? Opcachectl.OK : Opcachectl.SERVER_ERROR);
+            return new Opcachectl.Outcome(out.toString(), answer.failed().isEmpty() ? Opcachectl.OK : Opcachectl.SERVER_ERROR,
+                    null);
         });
     }
 }

@@ -21,11 +21,8 @@ final class ConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return parent.execute(client -> {
+        return parent.execute(json, client -> {
             OpcachedClient.Reply<JsonNode> reply = client.configuration();
-            if (json) {
-                return Opcachectl.Outcome.ok(reply.json() + System.lineSeparator());
-            }
             StringBuilder out = new StringBuilder();
             JsonNode version = reply.value().get("version");
             out.append(version.get("opcache_product_name").asText()).append(' ').append(version.get("version").asText())
@@ -37,7 +34,7 @@ final class ConfigCommand implements Callable<Integer> {
             for (JsonNode entry : reply.value().get("blacklist")) {
                 out.append("blacklist: ").append(entry.asText()).append(System.lineSeparator());
             }
-            return Opcachectl.Outcome.ok(out.toString());
+            return Opcachectl.Outcome.ok(out.toString(), reply.json());
         });
     }
 }

@@ -1,7 +1,11 @@
 package dev.opcached.client.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opcached.client.OpcachedClient;
 import dev.opcached.client.OpcachedClientException;
+import dev.opcached.protocol.config.Defaults;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -9,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -22,15 +25,16 @@ import picocli.CommandLine.Spec;
 /**
  * {@code opcachectl}: inspects and controls opcached pools through their admin endpoints, as
  * cachetool does for PHP-FPM pools. Exit codes: 0 success, 1 the server reported an error, 2 usage
- * error, 3 authentication failed, 4 the daemon could not be reached.
+ * error, 3 authentication failed, 4 the daemon could not be reached (or the URL is not an opcached
+ * admin endpoint).
  */
-@Command(name = "opcachectl", mixinStandardHelpOptions = true, version = "opcachectl 0.1.0",
+@Command(name = "opcachectl", mixinStandardHelpOptions = true, version = "opcachectl " + Defaults.VERSION,
         description = "Inspects and controls opcached pools through their admin endpoints.",
         subcommands = {StatusCommand.class, ScriptsCommand.class, ResetCommand.class, InvalidateCommand.class,
                 CompileCommand.class, ConfigCommand.class, StatClearCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the server reported an error", "2:usage error", "3:authentication failed",
-                "4:the daemon could not be reached"})
+                "4:the daemon could not be reached, or the URL is not an opcached admin endpoint"})
 public final class Opcachectl implements java.util.concurrent.Callable<Integer> {
     static final int OK = 0;
     static final int SERVER_ERROR = 1;
@@ -40,11 +44,12 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
     CommandSpec spec;
 
     @Option(names = "--url", paramLabel = "URL", scope = CommandLine.ScopeType.INHERIT,
-            description = "Admin endpoint (default: $OPCACHED_URL, else http://127.0.0.1:9180).")
+            description = "Admin endpoint (default: $OPCACHED_URL, else " + Defaults.ADMIN_URL + ").")
     String url;
 
     @Option(names = "--token-file", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
-            description = "File with the admin token (default: $OPCACHED_TOKEN_FILE, else ~/.opcached/admin.token).")
+            description = "File with the admin token (default: $OPCACHED_TOKEN_FILE, else ~/" + Defaults.STATE_DIR_NAME
+                    + "/" + Defaults.TOKEN_FILE_NAME + ").")
     Path tokenFile;
 
     @Option(names = "--pool", paramLabel = "NAME", scope = CommandLine.ScopeType.INHERIT,
@@ -60,7 +65,7 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
     Path config;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30", scope = CommandLine.ScopeType.INHERIT,
-            description = "Connect and answer timeout (default: ${DEFAULT-VALUE}).")
+            description = "Connect and answer timeout, positive (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of failures.")
@@ -83,68 +88,122 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
         return USAGE;
     }
 
-    /** What a command does against one pool; returns the text to print. */
+    /** What a command does against one pool; returns what to print. */
     @FunctionalInterface
     interface Action {
         Outcome run(OpcachedClient client) throws OpcachedClientException;
     }
 
-    /** Text to print, and the exit code it deserves (a compile with failures is 1 even though the call succeeded). */
-    record Outcome(String text, int exitCode) {
+    /**
+     * What to print, and the exit code it deserves (a compile with failures is 1 even though the
+     * call succeeded).
+     *
+     * @param json the server's JSON, for --json; null for commands without it
+     */
+    record Outcome(String text, int exitCode, String json) {
         static Outcome ok(String text) {
-            return new Outcome(text, OK);
+            return new Outcome(text, OK, null);
+        }
+
+        static Outcome ok(String text, String json) {
+            return new Outcome(text, OK, json);
         }
     }
 
-    /** Runs {@code action} against the chosen pool, or every configured pool with --all. */
+    /** What one pool said: an outcome, or the failure that stopped the call. */
+    private record Result(Target target, int exitCode, Outcome outcome, OpcachedClientException failure) {
+    }
+
+    /** Runs {@code action} against the chosen pool, or every configured pool with --all, printing text. */
     int execute(Action action) {
+        return execute(false, action);
+    }
+
+    /**
+     * Runs {@code action} against the chosen pool, or every configured pool with --all. With
+     * {@code json}, prints the server's JSON; for several pools, one JSON document
+     * {@code {"pools":[{"name","url","ok","exit_code","result"|"error"}]}}.
+     */
+    int execute(boolean json, Action action) {
         List<Target> targets = targets();
+        Duration timeout = timeout();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        List<Result> results;
         if (targets.size() == 1 && !all) {
-            return report(targets.get(0), action, out, err, "");
+            results = List.of(call(targets.get(0), action, timeout));
+        } else {
+            List<CompletableFuture<Result>> calls = targets.stream()
+                    .map(target -> CompletableFuture.supplyAsync(() -> call(target, action, timeout))).toList();
+            results = calls.stream().map(CompletableFuture::join).toList();
         }
-        Map<Target, CompletableFuture<String[]>> results = new LinkedHashMap<>();
-        for (Target target : targets) {
-            results.put(target, CompletableFuture.supplyAsync(() -> {
-                java.io.StringWriter outText = new java.io.StringWriter();
-                java.io.StringWriter errText = new java.io.StringWriter();
-                int code = report(target, action, new PrintWriter(outText, true), new PrintWriter(errText, true),
-                        "[" + target.name() + "] ");
-                return new String[] {Integer.toString(code), outText.toString(), errText.toString()};
-            }));
-        }
-        int worst = OK;
-        for (Map.Entry<Target, CompletableFuture<String[]>> result : results.entrySet()) {
-            String[] outcome = result.getValue().join();
-            int code = Integer.parseInt(outcome[0]);
-            out.println("== " + result.getKey().name() + " (" + result.getKey().url() + "): "
-                    + (code == OK ? "ok" : "failed, exit " + code) + " ==");
-            out.print(outcome[1]);
-            err.print(outcome[2]);
-            worst = Math.max(worst, code);
+        boolean several = results.size() > 1 || all;
+        if (json && several) {
+            out.println(poolsDocument(results));
+        } else {
+            for (Result result : results) {
+                if (several) {
+                    out.println("== " + result.target().name() + " (" + result.target().url() + "): "
+                            + (result.exitCode() == OK ? "ok" : "failed, exit " + result.exitCode()) + " ==");
+                }
+                if (result.outcome() != null) {
+                    out.print(json && result.outcome().json() != null ? result.outcome().json() + System.lineSeparator()
+                            : result.outcome().text());
+                } else {
+                    err.println((several ? "[" + result.target().name() + "] " : "") + "opcachectl: " + result.failure().getMessage());
+                    if (verbose) {
+                        result.failure().printStackTrace(err);
+                    }
+                }
+            }
         }
         out.flush();
         err.flush();
-        return worst;
+        return results.stream().mapToInt(Result::exitCode).max().orElse(OK);
     }
 
-    private int report(Target target, Action action, PrintWriter out, PrintWriter err, String prefix) {
+    private Result call(Target target, Action action, Duration timeout) {
         try {
-            OpcachedClient client = OpcachedClient.withTokenFile(target.url(), target.tokenFile(),
-                    Duration.ofSeconds(timeoutSeconds));
+            OpcachedClient client = OpcachedClient.withTokenFile(target.url(), target.tokenFile(), timeout);
             Outcome outcome = action.run(client);
-            out.print(outcome.text());
-            out.flush();
-            return outcome.exitCode();
+            return new Result(target, outcome.exitCode(), outcome, null);
         } catch (OpcachedClientException e) {
-            err.println(prefix + "opcachectl: " + e.getMessage());
-            if (verbose) {
-                e.printStackTrace(err);
-            }
-            err.flush();
-            return e.kind().exitCode();
+            return new Result(target, e.kind().exitCode(), null, e);
         }
+    }
+
+    private static String poolsDocument(List<Result> results) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode document = mapper.createObjectNode();
+        ArrayNode pools = document.putArray("pools");
+        for (Result result : results) {
+            ObjectNode pool = pools.addObject();
+            pool.put("name", result.target().name());
+            pool.put("url", result.target().url().toString());
+            pool.put("ok", result.exitCode() == OK);
+            pool.put("exit_code", result.exitCode());
+            if (result.outcome() == null) {
+                pool.put("error", result.failure().getMessage());
+            } else if (result.outcome().json() != null) {
+                try {
+                    pool.set("result", mapper.readTree(result.outcome().json()));
+                } catch (IOException e) {
+                    throw new IllegalStateException("the client validated this JSON already", e);
+                }
+            } else {
+                pool.put("result", result.outcome().text());
+            }
+        }
+        return document.toString();
+    }
+
+    /** --timeout as a duration; zero or less is a usage error (no call could ever succeed). */
+    private Duration timeout() {
+        if (timeoutSeconds <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--timeout must be a positive number of seconds, got " + timeoutSeconds);
+        }
+        return Duration.ofSeconds(timeoutSeconds);
     }
 
     /** The pools this invocation addresses. */
@@ -175,10 +234,10 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
             }
             return List.of(target);
         }
-        String chosenUrl = url != null ? url : environment.getOrDefault("OPCACHED_URL", "http://127.0.0.1:9180");
+        String chosenUrl = url != null ? url : environment.getOrDefault("OPCACHED_URL", Defaults.ADMIN_URL);
         Path chosenToken = tokenFile != null ? tokenFile
                 : environment.containsKey("OPCACHED_TOKEN_FILE") ? Path.of(environment.get("OPCACHED_TOKEN_FILE"))
-                : Path.of(System.getProperty("user.home"), ".opcached", "admin.token");
+                : Defaults.tokenFile(System.getProperty("user.home"));
         URI uri;
         try {
             uri = URI.create(chosenUrl);

@@ -33,10 +33,9 @@ final class ScriptsCommand implements Callable<Integer> {
         } catch (PatternSyntaxException e) {
             throw new CommandLine.ParameterException(parent.spec.commandLine(), "--filter: " + e.getDescription());
         }
-        return parent.execute(client -> {
+        return parent.execute(json, client -> {
             OpcachedClient.Reply<StatusResponse> reply = client.status(true);
-            return Opcachectl.Outcome.ok(json ? reply.json() + System.lineSeparator()
-                    : Formats.scripts(reply.value(), sort, pattern));
+            return Opcachectl.Outcome.ok(Formats.scripts(reply.value(), sort, pattern), reply.json());
         });
     }
 }

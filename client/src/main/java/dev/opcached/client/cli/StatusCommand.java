@@ -33,10 +33,9 @@ final class StatusCommand implements Callable<Integer> {
         if (segment != null) {
             return fromSegment();
         }
-        return parent.execute(client -> {
+        return parent.execute(json, client -> {
             OpcachedClient.Reply<StatusResponse> reply = client.status(false);
-            return Opcachectl.Outcome.ok(json ? reply.json() + System.lineSeparator()
-                    : Formats.status(reply.value(), System.currentTimeMillis() / 1000));
+            return Opcachectl.Outcome.ok(Formats.status(reply.value(), System.currentTimeMillis() / 1000), reply.json());
         });
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.Scripts;
+import dev.opcached.protocol.config.Defaults;
 import dev.opcached.protocol.testing.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +74,7 @@ class OpcachectlAgainstDaemonTest {
         assertThat(scripts.out().indexOf(hello)).as("sorted by hits").isLessThan(scripts.out().indexOf("other.java"));
         assertThat(cli(www, "scripts", "--filter", "oth").out()).doesNotContain(hello).contains("1 script");
         assertThat(new ObjectMapper().readTree(cli(www, "scripts", "--json").out()).at("/scripts").has(hello)).isTrue();
-        assertThat(cli(www, "config").out()).contains("opcache.revalidate_freq").contains("opcached 0.1.0");
+        assertThat(cli(www, "config").out()).contains("opcache.revalidate_freq").contains("opcached " + Defaults.VERSION);
         assertThat(new ObjectMapper().readTree(cli(www, "config", "--json").out()).has("directives")).isTrue();
     }
 
@@ -123,6 +124,13 @@ class OpcachectlAgainstDaemonTest {
         assertThat(all.out()).contains("== www (" + www.adminUrl() + "): ok ==").contains("== api (" + api.adminUrl() + "): ok ==");
         assertThat(www.statistics().manualRestarts()).isEqualTo(wwwRestarts + 1);
         assertThat(api.statistics().manualRestarts()).isEqualTo(apiRestarts + 1);
+
+        CliRun json = CliRun.of("--config", pools.toString(), "--all", "status", "--json");
+        assertThat(json.exitCode()).as(json.err()).isZero();
+        JsonNode document = new ObjectMapper().readTree(json.out());
+        assertThat(document.get("pools")).extracting(p -> p.get("name").asText()).containsExactly("www", "api");
+        assertThat(document.at("/pools/0/ok").asBoolean()).isTrue();
+        assertThat(document.at("/pools/1/result/segment/path").asText()).isEqualTo(api.segment().toString());
 
         CliRun one = CliRun.of("--config", pools.toString(), "--pool", "api", "status");
         assertThat(one.out()).contains(api.segment().toString()).doesNotContain(www.segment().toString());

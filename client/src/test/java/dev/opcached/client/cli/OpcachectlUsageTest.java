@@ -2,6 +2,7 @@ package dev.opcached.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.protocol.config.Defaults;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ class OpcachectlUsageTest {
         }
         assertThat(run.out()).contains("4   the daemon could not be reached");
         assertThat(CliRun.of("invalidate", "--help").out()).contains("--prefix").contains("--force");
-        assertThat(CliRun.of("--version").out()).contains("opcachectl 0.1.0");
+        assertThat(CliRun.of("--version").out()).contains("opcachectl " + Defaults.VERSION);
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.opcached.daemon.admin;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opcached.protocol.admin.AdminMessages;
+import dev.opcached.protocol.common.LogText;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,7 +13,6 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -19,167 +20,194 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One admin connection: authenticates each request, routes it, runs it off the event loop (a
- * reset waits for the segment's lock) in arrival order, and answers JSON. Mutating calls are
- * audited. A failed authentication or a malformed request changes nothing.
+ * One admin connection: authenticates each request, routes it through {@link Route#TABLE}, runs
+ * it off the event loop (reads and changes on their own executors), and answers JSON strictly in
+ * the order the requests came, whatever the answer (a 401, 404 or 405 waits for the calls before
+ * it). A queued call whose caller has gone is not run. Calls that change the cache are audited.
+ * A failed authentication or a malformed request changes nothing.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
     private static final Logger AUDIT = LoggerFactory.getLogger("audit");
-
-    /** path → the one method it answers, and whether it changes the cache. */
-    private static final Map<String, HttpMethod> ROUTES = Map.of(
-            "/status", HttpMethod.GET,
-            "/configuration", HttpMethod.GET,
-            "/reset", HttpMethod.POST,
-            "/invalidate", HttpMethod.POST,
-            "/compile", HttpMethod.POST,
-            "/stat/clear", HttpMethod.POST);
+    /** A connection with this many calls unanswered is not read from until one is answered. */
+    static final int MAX_PENDING_PER_CONNECTION = 16;
 
     private final AdminOperations operations;
     private final TokenAuthenticator authenticator;
     private final ObjectMapper json;
-    private final Executor executor;
-    private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
-    /** Answers not yet written; an idle connection is closed only when there are none. */
-    private final java.util.concurrent.atomic.AtomicInteger unanswered = new java.util.concurrent.atomic.AtomicInteger();
+    private final Executor reads;
+    private final Executor changes;
+    /** Completes when the previous request's answer has been written: each answer waits for it. */
+    private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
+    /** Answers not yet written (event loop only); an idle connection is closed only when there are none. */
+    private int unanswered;
+    /** An answer that closes the connection is queued: later requests are dropped. */
+    private boolean closing;
 
-    AdminHandler(AdminOperations operations, TokenAuthenticator authenticator, ObjectMapper json, Executor executor) {
+    AdminHandler(AdminOperations operations, TokenAuthenticator authenticator, ObjectMapper json,
+                 Executor reads, Executor changes) {
         this.operations = operations;
         this.authenticator = authenticator;
         this.json = json;
-        this.executor = executor;
+        this.reads = reads;
+        this.changes = changes;
     }
 
-    /** An answer: status and JSON body. */
-    private record Answer(HttpResponseStatus status, Object body) {
-    }
-
-    /** A request the client got wrong: a 400 and a sentence. */
-    private static final class BadRequest extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BadRequest(String message) {
-            super(message);
+    /** An answer: status and JSON body; {@code close} ends the connection after it. */
+    private record Answer(HttpResponseStatus status, Object body, String allow, boolean close) {
+        Answer(HttpResponseStatus status, Object body) {
+            this(status, body, null, false);
         }
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        String remote = remoteAddress(ctx);
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
-        if (!request.decoderResult().isSuccess()) {
-            respond(ctx, new Answer(HttpResponseStatus.BAD_REQUEST, error("malformed HTTP request")), false);
-            return;
+        if (closing) {
+            return; // pipelined behind an answer that closes the connection: never run
         }
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        Supplier<CompletableFuture<Answer>> answer = answerOf(ctx, request);
+        queue(ctx, keepAlive, answer);
+    }
+
+    /** What answers {@code request}, started once every earlier answer of this connection is written. */
+    private Supplier<CompletableFuture<Answer>> answerOf(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!request.decoderResult().isSuccess()) {
+            closing = true;
+            return now(new Answer(HttpResponseStatus.BAD_REQUEST, error("malformed HTTP request"), null, true));
+        }
+        String remote = remoteAddress(ctx);
         if (!authenticator.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+            closing = true;
             long delay = authenticator.failed(remote, System.currentTimeMillis());
-            LOG.warn("admin: authentication failed from {} for {} {}", remote, request.method(), safe(request.uri()));
-            FullHttpResponse unauthorized = json(new Answer(HttpResponseStatus.UNAUTHORIZED, error("unauthorized")), false);
-            unauthorized.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
-            unanswered.incrementAndGet();
-            ctx.executor().schedule(() -> ctx.writeAndFlush(unauthorized).addListener(ChannelFutureListener.CLOSE),
-                    delay, TimeUnit.MILLISECONDS);
-            return;
+            LOG.warn("admin: authentication failed from {} for {} {}", remote, LogText.escape(request.method().name()),
+                    LogText.escape(request.uri()));
+            Answer unauthorized = new Answer(HttpResponseStatus.UNAUTHORIZED, error("unauthorized"), null, true);
+            if (delay == 0) {
+                return now(unauthorized);
+            }
+            return () -> {
+                CompletableFuture<Answer> delayed = new CompletableFuture<>();
+                ctx.executor().schedule(() -> delayed.complete(unauthorized), delay, TimeUnit.MILLISECONDS);
+                return delayed;
+            };
         }
         authenticator.succeeded(remote);
-        String path = new QueryStringDecoder(request.uri()).path();
-        HttpMethod method = ROUTES.get(path);
-        if (method == null) {
-            respond(ctx, new Answer(HttpResponseStatus.NOT_FOUND, error("no such call: " + safe(path))), keepAlive);
-            return;
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        Route route = Route.of(uri.path());
+        if (route == null) {
+            return now(new Answer(HttpResponseStatus.NOT_FOUND, error("no such call: " + uri.path())));
         }
-        if (!method.equals(request.method())) {
-            FullHttpResponse response = json(new Answer(HttpResponseStatus.METHOD_NOT_ALLOWED,
-                    error(path + " answers " + method + " only")), keepAlive);
-            response.headers().set(HttpHeaderNames.ALLOW, method.name());
-            ctx.writeAndFlush(response).addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
-            return;
+        if (!route.method().equals(request.method())) {
+            return now(new Answer(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    error(route.path() + " answers " + route.method() + " only"), route.method().name(), false));
         }
-        boolean scripts = "1".equals(param(request, "scripts"));
-        byte[] body = new byte[request.content().readableBytes()];
-        request.content().getBytes(request.content().readerIndex(), body);
-        unanswered.incrementAndGet();
-        previous = previous.handle((ignored, failure) -> null).thenApplyAsync(
-                ignored -> run(path, scripts, body, remote), executor)
-                .thenAccept(answer -> {
-                    unanswered.decrementAndGet();
-                    respond(ctx, answer, keepAlive);
+        AdminCall call = new AdminCall(uri.parameters(), ByteBufUtil.getBytes(request.content()));
+        return () -> submit(ctx, route, call, remote);
+    }
+
+    private static Supplier<CompletableFuture<Answer>> now(Answer answer) {
+        return () -> CompletableFuture.completedFuture(answer);
+    }
+
+    /** Queues an answer behind every earlier one of this connection. */
+    private void queue(ChannelHandlerContext ctx, boolean keepAlive, Supplier<CompletableFuture<Answer>> answer) {
+        if (!keepAlive) {
+            closing = true;
+        }
+        unanswered++;
+        if (unanswered >= MAX_PENDING_PER_CONNECTION) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        previous = previous
+                .thenCompose(ignored -> answer.get())
+                .thenAcceptAsync(reply -> write(ctx, reply, keepAlive), ctx.executor())
+                .exceptionally(failure -> {
+                    LOG.warn("admin connection {}: cannot answer: {}", remoteAddress(ctx), LogText.escape(failure.toString()));
+                    ctx.close();
+                    return null;
                 });
     }
 
-    private Answer run(String path, boolean scripts, byte[] body, String remote) {
-        String arguments = body.length == 0 ? "" : " " + safe(new String(body, StandardCharsets.UTF_8));
-        boolean mutating = !path.equals("/status") && !path.equals("/configuration");
+    private CompletableFuture<Answer> submit(ChannelHandlerContext ctx, Route route, AdminCall call, String remote) {
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
         try {
-            Object result = switch (path) {
-                case "/status" -> operations.status(scripts);
-                case "/configuration" -> operations.configuration();
-                case "/reset" -> operations.reset();
-                case "/invalidate" -> operations.invalidate(parse(body, AdminMessages.InvalidateRequest.class));
-                case "/compile" -> operations.compile(parse(body, AdminMessages.CompileRequest.class));
-                case "/stat/clear" -> operations.statClear();
-                default -> throw new IllegalStateException("unrouted " + path);
-            };
-            if (mutating) {
-                AUDIT.info("{} POST {}{} -> 200 {}", remote, path, arguments, safe(json.writeValueAsString(result)));
+            (route.changesCache() ? changes : reads).execute(() -> {
+                try {
+                    answer.complete(run(ctx, route, call, remote));
+                } catch (Throwable e) {
+                    answer.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            String reason = route.changesCache()
+                    ? "too many changes are waiting (at most " + AdminExecutors.MAX_QUEUED_CHANGES + "); retry once they are done"
+                    : "too many calls are waiting (at most " + AdminExecutors.MAX_QUEUED_READS + "); retry later";
+            audit(route, call, remote, "503 " + reason);
+            answer.complete(new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, error(reason)));
+        }
+        return answer;
+    }
+
+    private Answer run(ChannelHandlerContext ctx, Route route, AdminCall call, String remote) {
+        if (!ctx.channel().isActive()) {
+            // The caller gave up (timed out, or closed): a change it no longer waits for must not happen later.
+            audit(route, call, remote, "not run: the caller had gone before its turn");
+            return null;
+        }
+        try {
+            Object result = route.call().run(operations, call);
+            if (route.changesCache()) {
+                audit(route, call, remote, "200 " + json.writeValueAsString(result));
             }
             return new Answer(HttpResponseStatus.OK, result);
-        } catch (BadRequest | IllegalArgumentException e) {
-            if (mutating) {
-                AUDIT.info("{} POST {}{} -> 400 {}", remote, path, arguments, e.getMessage());
-            }
+        } catch (AdminCall.BadRequest | IllegalArgumentException e) {
+            audit(route, call, remote, "400 " + e.getMessage());
             return new Answer(HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
         } catch (Exception e) {
-            LOG.error("admin: {} failed", path, e);
-            if (mutating) {
-                AUDIT.info("{} POST {}{} -> 500 {}", remote, path, arguments, e.toString());
-            }
-            return new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, error(path + " failed: " + e.getMessage()));
+            LOG.error("admin: {} failed: {} at {}", route.path(), LogText.escape(e.toString()),
+                    e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
+            audit(route, call, remote, "500 " + e);
+            return new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, error(route.path() + " failed: " + e.getMessage()));
         }
     }
 
-    private <T> T parse(byte[] body, Class<T> type) {
-        if (body.length == 0) {
-            throw new BadRequest("a JSON body is required");
+    /** One audit line per call that changes the cache; everything from the request in it is escaped. */
+    private static void audit(Route route, AdminCall call, String remote, String outcome) {
+        if (route.changesCache()) {
+            String body = call.bodyText();
+            AUDIT.info("{} {} {}{} -> {}", remote, route.method(), route.path(),
+                    body.isEmpty() ? "" : " " + LogText.escape(body), LogText.escape(outcome));
         }
-        try {
-            T value = json.readValue(body, type);
-            if (value == null) {
-                throw new BadRequest("a JSON object is required");
-            }
-            return value;
-        } catch (JsonProcessingException e) {
-            throw new BadRequest("malformed or unexpected JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
-            throw new BadRequest("unreadable body: " + e.getMessage());
-        }
-    }
-
-    private static String param(FullHttpRequest request, String name) {
-        List<String> values = new QueryStringDecoder(request.uri()).parameters().get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     private static AdminMessages.ErrorResponse error(String message) {
         return new AdminMessages.ErrorResponse(message);
     }
 
-    private void respond(ChannelHandlerContext ctx, Answer answer, boolean keepAlive) {
-        ctx.writeAndFlush(json(answer, keepAlive))
-                .addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+    private void write(ChannelHandlerContext ctx, Answer answer, boolean keepAlive) {
+        unanswered--;
+        if (!ctx.channel().config().isAutoRead() && unanswered < MAX_PENDING_PER_CONNECTION) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        if (answer == null || !ctx.channel().isActive()) {
+            return;
+        }
+        boolean close = answer.close() || !keepAlive;
+        ctx.writeAndFlush(response(answer, !close))
+                .addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 
-    private FullHttpResponse json(Answer answer, boolean keepAlive) {
+    private FullHttpResponse response(Answer answer, boolean keepAlive) {
         byte[] body;
         try {
             body = json.writeValueAsBytes(answer.body());
@@ -190,6 +218,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        if (answer.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        }
+        if (answer.allow() != null) {
+            response.headers().set(HttpHeaderNames.ALLOW, answer.allow());
+        }
         HttpUtil.setContentLength(response, body.length);
         HttpUtil.setKeepAlive(response, keepAlive);
         return response;
@@ -200,16 +234,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 ? address.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
     }
 
-    /** Log-safe: no control characters, bounded. */
-    private static String safe(String text) {
-        String clean = text.replaceAll("\\p{Cntrl}", "?");
-        return clean.length() > 512 ? clean.substring(0, 512) + "…" : clean;
-    }
-
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof IdleStateEvent) {
-            if (unanswered.get() == 0) {
+            if (unanswered == 0) {
                 ctx.close();
             }
         } else {
@@ -219,7 +247,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("admin connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        LOG.debug("admin connection {} failed: {}", remoteAddress(ctx), LogText.escape(cause.toString()));
         ctx.close();
     }
 }

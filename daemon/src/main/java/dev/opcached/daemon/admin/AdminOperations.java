@@ -8,33 +8,35 @@ import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.admin.AdminMessages;
 import dev.opcached.protocol.admin.StatusReport;
 import dev.opcached.protocol.admin.StatusResponse;
+import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.config.Defaults;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentKey;
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * What the admin endpoint does, apart from HTTP: each call works on this pool's segment, directly,
  * in the supervisor. Workers see the effect on their next lookup.
  */
 public final class AdminOperations {
-    /** The version reported by {@code /configuration}. */
-    public static final String VERSION = "0.1.0";
-
     private final Segment segment;
     private final Directives config;
     private final Blacklist blacklist;
     private final ScriptRuntime compiler;
     private final Supplier<List<StatusResponse.WorkerStatus>> workers;
-    private final Path docroot;
+    private final DocrootContainment docroot;
 
     public AdminOperations(Segment segment, Directives config, Blacklist blacklist, ScriptRuntime compiler,
                            Supplier<List<StatusResponse.WorkerStatus>> workers) throws IOException {
@@ -43,7 +45,7 @@ public final class AdminOperations {
         this.blacklist = blacklist;
         this.compiler = compiler;
         this.workers = workers;
-        this.docroot = config.docroot().toRealPath();
+        this.docroot = new DocrootContainment(config.docroot());
     }
 
     public StatusResponse status(boolean includeScripts) {
@@ -61,7 +63,7 @@ public final class AdminOperations {
             });
         }
         return new AdminMessages.ConfigurationResponse(directives,
-                new AdminMessages.Version(VERSION, "opcached"), blacklist.entries());
+                new AdminMessages.Version(Defaults.VERSION, Defaults.PRODUCT_NAME), blacklist.entries());
     }
 
     /** opcache_reset(): done when this returns. */
@@ -83,6 +85,7 @@ public final class AdminOperations {
         if (hasPrefix) {
             return new AdminMessages.InvalidateResponse(segment.invalidatePrefix(request.prefix()));
         }
+        requireStrings("paths", request.paths());
         boolean force = Boolean.TRUE.equals(request.force());
         List<String> invalidated = new ArrayList<>();
         for (String path : request.paths()) {
@@ -103,22 +106,26 @@ public final class AdminOperations {
         }
     }
 
-    /** opcache_compile_file() for each file, and every .java file under each directory. */
+    /**
+     * opcache_compile_file() for each file, and every .java file under each directory. Only regular
+     * files inside the docroot are compiled; anything else (a FIFO, a device, a symbolic link out
+     * of the docroot) is a per-file failure and is never opened.
+     */
     public AdminMessages.CompileResponse compile(AdminMessages.CompileRequest request) {
         if (request.paths() == null || request.paths().isEmpty()) {
             throw new IllegalArgumentException("\"paths\" must list at least one file or directory");
         }
+        requireStrings("paths", request.paths());
         int compiled = 0;
         int cached = 0;
         List<AdminMessages.CompileFailure> failed = new ArrayList<>();
         for (String given : request.paths()) {
             for (Path file : javaFiles(given, failed)) {
                 try {
-                    ScriptRuntime.Loaded loaded = compiler.load(file);
-                    compiled++;
-                    if (loaded.cached()) {
+                    if (compileOnly(file)) {
                         cached++;
                     }
+                    compiled++;
                 } catch (ScriptException e) {
                     failed.add(new AdminMessages.CompileFailure(file.toString(), e.getMessage(), e.diagnostics()));
                 }
@@ -127,29 +134,109 @@ public final class AdminOperations {
         return new AdminMessages.CompileResponse(compiled, cached, failed);
     }
 
+    /**
+     * Compiles one real, regular file into the segment; whether it was cached.
+     * The seam for the runtime's compile-only call: until it exists this loads the script, which
+     * also defines its classes in the supervisor.
+     */
+    private boolean compileOnly(Path realFile) throws ScriptException {
+        return compiler.load(realFile).cached();
+    }
+
     private List<Path> javaFiles(String given, List<AdminMessages.CompileFailure> failed) {
         Path path;
         try {
             path = Path.of(given).toRealPath();
         } catch (NoSuchFileException e) {
-            failed.add(new AdminMessages.CompileFailure(given, "no such file or directory", List.of()));
+            failed.add(failure(given, "no such file or directory"));
             return List.of();
         } catch (IOException | RuntimeException e) {
-            failed.add(new AdminMessages.CompileFailure(given, e.toString(), List.of()));
+            failed.add(failure(given, e.toString()));
             return List.of();
         }
-        if (!path.startsWith(docroot)) {
-            failed.add(new AdminMessages.CompileFailure(given, "outside the docroot " + docroot, List.of()));
+        if (!docroot.contains(path)) {
+            failed.add(failure(given, "outside the docroot " + docroot.root()));
             return List.of();
         }
-        if (!Files.isDirectory(path)) {
-            return List.of(path);
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            return javaFilesUnder(path, given, failed);
         }
-        try (Stream<Path> files = Files.walk(path)) {
-            return files.filter(f -> f.toString().endsWith(".java") && Files.isRegularFile(f)).sorted().toList();
+        String problem = notCompilable(path);
+        if (problem != null) {
+            failed.add(failure(given, problem));
+            return List.of();
+        }
+        return List.of(path);
+    }
+
+    /** Why a real path is not a script to compile, or null: only regular .java files, looked at without opening them. */
+    private static String notCompilable(Path real) {
+        if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+            return "not a regular file (FIFOs, devices and sockets are never opened)";
+        }
+        if (!real.getFileName().toString().endsWith(".java")) {
+            return "not a .java file";
+        }
+        return null;
+    }
+
+    /** The .java files under a real directory, walked without following links; a link leading out of the docroot is a failure. */
+    private List<Path> javaFilesUnder(Path directory, String given, List<AdminMessages.CompileFailure> failed) {
+        List<Path> files = new ArrayList<>();
+        try {
+            Files.walkFileTree(directory, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    if (attributes.isSymbolicLink()) {
+                        followed(file);
+                    } else if (file.getFileName().toString().endsWith(".java")) {
+                        if (attributes.isRegularFile()) {
+                            files.add(file);
+                        } else {
+                            failed.add(failure(file.toString(), notCompilable(file)));
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                /** A link is compiled under its real path when that is a regular .java file inside the docroot. */
+                private void followed(Path link) {
+                    Path real;
+                    try {
+                        real = link.toRealPath();
+                    } catch (IOException e) {
+                        return; // a dangling link names nothing to compile
+                    }
+                    if (!docroot.contains(real)) {
+                        failed.add(failure(link.toString(), "outside the docroot " + docroot.root()
+                                + " (a symbolic link to " + real + ")"));
+                    } else if (link.getFileName().toString().endsWith(".java") && notCompilable(real) == null) {
+                        files.add(real);
+                    }
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    failed.add(failure(file.toString(), e.toString()));
+                    return FileVisitResult.CONTINUE;
+                }
+            });
         } catch (IOException e) {
-            failed.add(new AdminMessages.CompileFailure(given, e.toString(), List.of()));
-            return List.of();
+            failed.add(failure(given, e.toString()));
+        }
+        return files.stream().distinct().sorted().toList();
+    }
+
+    private static AdminMessages.CompileFailure failure(String path, String message) {
+        return new AdminMessages.CompileFailure(path, message, List.of());
+    }
+
+    /** A list from a request must hold strings only: {@code [null]} is the caller's mistake, named as such. */
+    private static void requireStrings(String field, List<String> values) {
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i) == null) {
+                throw new IllegalArgumentException(field + "[" + i + "] must be a string, got null");
+            }
         }
     }
 

@@ -14,40 +14,37 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The admin endpoint: Netty HTTP (HTTPS when a certificate is configured) in the supervisor.
- * Bodies over {@link #MAX_BODY} get 413; idle connections are closed.
+ * Bodies over {@link #MAX_BODY} get 413; idle connections are closed; calls run on
+ * {@link AdminExecutors}, never on the event loop.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
     static final int MAX_BODY = 64 * 1024;
 
     private final EventLoopGroup group;
-    private final ExecutorService operationsThreads;
+    private final AdminExecutors executors;
     private final Channel channel;
 
-    private AdminServer(EventLoopGroup group, ExecutorService operationsThreads, Channel channel) {
+    private AdminServer(EventLoopGroup group, AdminExecutors executors, Channel channel) {
         this.group = group;
-        this.operationsThreads = operationsThreads;
+        this.executors = executors;
         this.channel = channel;
     }
 
     /** Binds {@code address}; {@code tls} null for plain HTTP. */
     public static AdminServer start(HostPort address, String token, AdminOperations operations, SslContext tls,
                                     int idleSeconds) throws InterruptedException {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        ExecutorService operationsThreads = Executors.newFixedThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "admin");
-            thread.setDaemon(true);
-            return thread;
-        });
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("admin-io", true),
+                NioIoHandler.newFactory());
+        AdminExecutors executors = new AdminExecutors();
         TokenAuthenticator authenticator = new TokenAuthenticator(token);
         ObjectMapper json = new ObjectMapper();
         try {
@@ -62,16 +59,16 @@ public final class AdminServer implements AutoCloseable {
                                     new IdleStateHandler(0, 0, idleSeconds),
                                     new HttpServerCodec(4096, 8192, 8192),
                                     new HttpObjectAggregator(MAX_BODY),
-                                    new AdminHandler(operations, authenticator, json, operationsThreads));
+                                    new AdminHandler(operations, authenticator, json, executors.reads(), executors.changes()));
                         }
                     })
                     .bind(address.toSocketAddress()).sync().channel();
             LOG.info("admin endpoint on {}://{}", tls == null ? "http" : "https",
                     new HostPort(address.host(), ((InetSocketAddress) channel.localAddress()).getPort()));
-            return new AdminServer(group, operationsThreads, channel);
+            return new AdminServer(group, executors, channel);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            operationsThreads.shutdownNow();
+            executors.close();
             throw e;
         }
     }
@@ -85,6 +82,6 @@ public final class AdminServer implements AutoCloseable {
     public void close() {
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        operationsThreads.shutdownNow();
+        executors.close();
     }
 }

@@ -6,9 +6,8 @@ import static dev.opcached.daemon.config.Directive.Type.INTEGER;
 import static dev.opcached.daemon.config.Directive.Type.SIZE;
 import static dev.opcached.daemon.config.Directive.Type.STRING;
 
+import dev.opcached.protocol.config.Defaults;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -95,11 +94,11 @@ public final class Directives {
                         "seconds in-flight requests get to finish when the pool stops"),
                 new Directive(LISTEN, ADDRESS, "127.0.0.1:8080", 0, 0, "address the workers serve HTTP on"),
                 new Directive(ACCESS_LOG, BOOLEAN, "0", 0, 1, "log one line per request"),
-                new Directive(ADMIN_LISTEN, ADDRESS, "127.0.0.1:9180", 0, 0, "address of the admin endpoint"),
+                new Directive(ADMIN_LISTEN, ADDRESS, Defaults.ADMIN_LISTEN, 0, 0, "address of the admin endpoint"),
                 new Directive(DOCROOT, STRING, "", 0, 0,
                         "directory of the scripts; empty = the built-in example, docs/examples/www"),
                 new Directive(POOL, STRING, "www", 0, 0, "pool name, part of the segment file name"),
-                new Directive(SEGMENT_DIR, STRING, "/dev/shm/opcached", 0, 0, "directory of segment files (0700)"),
+                new Directive(SEGMENT_DIR, STRING, Defaults.SEGMENT_DIR, 0, 0, "directory of segment files (0700)"),
                 new Directive(STATE_DIR, STRING, "", 0, 0,
                         "directory of the admin token; empty = ~/.opcached"),
                 new Directive(TOKEN_FILE, STRING, "", 0, 0, "admin token file; empty = STATE_DIR/admin.token"),
@@ -212,16 +211,12 @@ public final class Directives {
             return path(TOKEN_FILE);
         }
         String stateDir = string(STATE_DIR);
-        Path directory = stateDir.isEmpty() ? Path.of(System.getProperty("user.home"), ".opcached") : path(STATE_DIR);
-        return directory.resolve("admin.token").toAbsolutePath().normalize();
+        Path directory = stateDir.isEmpty() ? Defaults.stateDirectory(System.getProperty("user.home")) : path(STATE_DIR);
+        return directory.resolve(Defaults.TOKEN_FILE_NAME).toAbsolutePath().normalize();
     }
 
     /** The file the directives name relative to the working directory, made absolute. */
     public Path path(String name) {
         return Path.of(string(name)).toAbsolutePath().normalize();
-    }
-
-    static String readText(Path file) throws IOException {
-        return Files.readString(file, StandardCharsets.UTF_8);
     }
 }

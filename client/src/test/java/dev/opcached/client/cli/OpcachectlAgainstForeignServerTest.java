@@ -1,0 +1,131 @@
+package dev.opcached.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** opcachectl pointed at things that are not an opcached admin endpoint: a plain web server, a closed port. */
+class OpcachectlAgainstForeignServerTest {
+    @TempDir
+    Path dir;
+
+    private HttpServer server;
+    private String url;
+    private Path token;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/status", exchange -> answer(exchange, 200, "{\"hello\":\"world\"}"));
+        server.createContext("/configuration", exchange -> answer(exchange, 200, "<html>not json</html>"));
+        server.createContext("/reset", exchange -> answer(exchange, 404, "<html>Not Found</html>"));
+        server.start();
+        url = "http://127.0.0.1:" + server.getAddress().getPort();
+        token = Files.writeString(dir.resolve("token"), "x");
+    }
+
+    private static void answer(com.sun.net.httpserver.HttpExchange exchange, int status, String body) throws java.io.IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private CliRun cli(String target, String... args) {
+        String[] all = new String[args.length + 4];
+        all[0] = "--url";
+        all[1] = target;
+        all[2] = "--token-file";
+        all[3] = token.toString();
+        System.arraycopy(args, 0, all, 4, args.length);
+        return CliRun.of(all);
+    }
+
+    private static int closedPort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void anAnswerWithoutTheExpectedFieldsIsNotAnOpcachedEndpoint() {
+        for (String[] args : new String[][] {{"status"}, {"status", "--json"}, {"scripts", "--json"}}) {
+            CliRun run = cli(url, args);
+            assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(4);
+            assertThat(run.out()).as("nothing reported as ok").isEmpty();
+            assertThat(run.err()).as(String.join(" ", args)).isEqualTo("opcachectl: not an opcached admin endpoint at " + url
+                    + "/: expected field opcache_enabled in the answer to GET /status" + (args[0].equals("scripts") ? "?scripts=1" : "")
+                    + System.lineSeparator());
+        }
+        CliRun config = cli(url, "config");
+        assertThat(config.exitCode()).isEqualTo(4);
+        assertThat(config.err()).contains("not an opcached admin endpoint at " + url + "/: the answer to GET /configuration is not a JSON object");
+        CliRun reset = cli(url, "reset");
+        assertThat(reset.exitCode()).isEqualTo(4);
+        assertThat(reset.err()).contains("not an opcached admin endpoint at " + url
+                + "/: POST /reset answered 404 without an opcached error");
+    }
+
+    @Test
+    void aClosedPortNamesTheUrlAndTheLikelyCause() throws Exception {
+        String closed = "http://127.0.0.1:" + closedPort();
+        CliRun run = cli(closed, "status");
+        assertThat(run.exitCode()).isEqualTo(4);
+        assertThat(run.err()).isEqualTo("opcachectl: cannot reach the daemon at " + closed
+                + "/: connection refused: is the pool running? (its admin_listen, opcached.admin_listen, is the address to use)"
+                + System.lineSeparator());
+    }
+
+    @Test
+    void theTimeoutMustBePositive() {
+        for (String value : new String[] {"0", "-3"}) {
+            CliRun run = cli(url, "--timeout", value, "status");
+            assertThat(run.exitCode()).isEqualTo(2);
+            assertThat(run.err()).contains("--timeout must be a positive number of seconds, got " + value)
+                    .doesNotContain("PT0S");
+        }
+    }
+
+    @Test
+    void allWithJsonIsOneJsonDocument() throws Exception {
+        String closed = "http://127.0.0.1:" + closedPort();
+        Path pools = Files.writeString(dir.resolve("opcachectl.conf"), String.join("\n",
+                "[foreign]", "url = " + url, "token_file = " + token,
+                "[down]", "url = " + closed, "token_file = " + token, ""));
+        CliRun run = CliRun.of("--config", pools.toString(), "--all", "status", "--json");
+        assertThat(run.exitCode()).isEqualTo(4);
+        JsonNode document = new ObjectMapper().readTree(run.out());
+        assertThat(document.get("pools")).hasSize(2);
+        assertThat(document.at("/pools/0/name").asText()).isEqualTo("foreign");
+        assertThat(document.at("/pools/0/url").asText()).isEqualTo(url);
+        assertThat(document.at("/pools/0/ok").asBoolean()).isFalse();
+        assertThat(document.at("/pools/0/error").asText()).contains("not an opcached admin endpoint");
+        assertThat(document.at("/pools/1/name").asText()).isEqualTo("down");
+        assertThat(document.at("/pools/1/exit_code").asInt()).isEqualTo(4);
+        assertThat(document.at("/pools/1/error").asText()).contains("connection refused");
+    }
+
+    @Test
+    void aPoolsFileLineOutsideAnyPoolIsAUsageError() throws Exception {
+        Path pools = Files.writeString(dir.resolve("bad.conf"), "url = " + url + "\n");
+        CliRun run = CliRun.of("--config", pools.toString(), "--all", "status");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains(pools + ":1: url is outside any pool: put it under a [pool] header");
+    }
+}

@@ -1,0 +1,257 @@
+package dev.opcached.daemon.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.runtime.ScriptRuntime;
+import dev.opcached.daemon.supervisor.Supervisor;
+import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.Segment;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link AdminHandler} without sockets: Netty's EmbeddedChannel in front, a real segment behind,
+ * and executors the test runs by hand, so that "a call still queued" is a state the test holds.
+ */
+class AdminHandlerTest {
+    private static final String TOKEN = "ab".repeat(32);
+    private static final String BEARER = "Bearer " + TOKEN;
+
+    @TempDir
+    Path dir;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final HandExecutor reads = new HandExecutor();
+    private final HandExecutor changes = new HandExecutor();
+    private final ListAppender<ILoggingEvent> audit = new ListAppender<>();
+    private Segment segment;
+    private AdminOperations operations;
+
+    /** An executor whose tasks run only when the test says so, on the test's thread. */
+    private static final class HandExecutor implements Executor {
+        private final Queue<Runnable> tasks = new ArrayDeque<>();
+
+        @Override
+        public void execute(Runnable task) {
+            tasks.add(task);
+        }
+
+        int runAll() {
+            int ran = 0;
+            for (Runnable task; (task = tasks.poll()) != null; ran++) {
+                task.run();
+            }
+            return ran;
+        }
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        Directives config = Directives.defaults().with(Map.of(Directives.DOCROOT, docroot.toString(),
+                Directives.MEMORY_CONSUMPTION, "8"));
+        segment = Segment.create(dir.resolve("test.seg"), Supervisor.segmentConfig(config));
+        ScriptRuntime.Policy policy = ScriptRuntime.Policy.of(config);
+        operations = new AdminOperations(segment, config, policy.blacklist(),
+                new ScriptRuntime(segment, docroot, policy, EpochClock.SYSTEM), List::of);
+        audit.start();
+        ((Logger) LoggerFactory.getLogger("audit")).addAppender(audit);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        ((Logger) LoggerFactory.getLogger("audit")).detachAppender(audit);
+        segment.close();
+    }
+
+    private EmbeddedChannel channel(Executor changesExecutor) {
+        return new EmbeddedChannel(new AdminHandler(operations, new TokenAuthenticator(TOKEN), json, reads, changesExecutor));
+    }
+
+    private static FullHttpRequest request(HttpMethod method, String uri, String authorization, String body) {
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri,
+                Unpooled.copiedBuffer(body == null ? "" : body, StandardCharsets.UTF_8));
+        if (authorization != null) {
+            request.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);
+        }
+        return request;
+    }
+
+    /** Runs every queued call and event-loop task until nothing moves, then returns what was written. */
+    private List<FullHttpResponse> drain(EmbeddedChannel channel) {
+        do {
+            channel.runPendingTasks();
+        } while (reads.runAll() + changes.runAll() > 0);
+        channel.runPendingTasks();
+        List<FullHttpResponse> written = new ArrayList<>();
+        for (FullHttpResponse response; (response = channel.readOutbound()) != null; ) {
+            written.add(response);
+        }
+        return written;
+    }
+
+    private JsonNode body(FullHttpResponse response) throws Exception {
+        try {
+            return json.readTree(response.content().toString(StandardCharsets.UTF_8));
+        } finally {
+            response.release();
+        }
+    }
+
+    @Test
+    void pipelinedAnswersLeaveInTheOrderTheRequestsCame() throws Exception {
+        EmbeddedChannel channel = channel(changes);
+        channel.writeInbound(request(HttpMethod.GET, "/status", BEARER, null),
+                request(HttpMethod.GET, "/nope", BEARER, null),
+                request(HttpMethod.GET, "/configuration", "Bearer wrong", null));
+        channel.runPendingTasks();
+        assertThat((Object) channel.readOutbound()).as("the 404 and the 401 wait for the status before them").isNull();
+
+        List<FullHttpResponse> answers = drain(channel);
+        assertThat(answers).extracting(r -> r.status().code()).containsExactly(200, 404, 401);
+        assertThat(body(answers.get(0)).has("memory_usage")).isTrue();
+        assertThat(body(answers.get(1)).get("error").asText()).isEqualTo("no such call: /nope");
+        assertThat(answers.get(2).headers().get(HttpHeaderNames.WWW_AUTHENTICATE)).isEqualTo("Bearer");
+        assertThat(body(answers.get(2)).get("error").asText()).isEqualTo("unauthorized");
+    }
+
+    @Test
+    void requestsPipelinedAfterA401AreNeverRun() throws Exception {
+        EmbeddedChannel channel = channel(changes);
+        channel.writeInbound(request(HttpMethod.GET, "/status", "Bearer wrong", null),
+                request(HttpMethod.POST, "/reset", BEARER, null));
+        assertThat(drain(channel)).extracting(r -> r.status().code()).containsExactly(401);
+        assertThat(segment.statistics().manualRestarts()).isZero();
+    }
+
+    @Test
+    void aQueuedChangeWhoseCallerHasGoneIsNotRun() throws Exception {
+        EmbeddedChannel channel = channel(changes);
+        channel.writeInbound(request(HttpMethod.POST, "/reset", BEARER, null));
+        channel.runPendingTasks();
+        channel.close(); // the client timed out while the reset waited its turn
+        drain(channel);
+        assertThat(segment.statistics().manualRestarts()).as("no reset applied for a caller that had gone").isZero();
+        assertThat(audit.list).extracting(ILoggingEvent::getFormattedMessage)
+                .singleElement().asString().contains("POST /reset -> not run: the caller had gone");
+
+        EmbeddedChannel waiting = channel(changes);
+        waiting.writeInbound(request(HttpMethod.POST, "/reset", BEARER, null));
+        assertThat(drain(waiting)).extracting(r -> r.status().code()).containsExactly(200);
+        assertThat(segment.statistics().manualRestarts()).as("a caller that waits gets its reset").isEqualTo(1);
+    }
+
+    @Test
+    void aFullQueueOfChangesAnswers503AndChangesNothing() throws Exception {
+        EmbeddedChannel channel = channel(task -> {
+            throw new RejectedExecutionException("full");
+        });
+        channel.writeInbound(request(HttpMethod.POST, "/reset", BEARER, null));
+        channel.writeInbound(request(HttpMethod.GET, "/status", BEARER, null));
+        List<FullHttpResponse> answers = drain(channel);
+        assertThat(answers).extracting(r -> r.status().code()).containsExactly(503, 200);
+        assertThat(body(answers.get(0)).get("error").asText()).contains("too many changes are waiting");
+        assertThat(segment.statistics().manualRestarts()).isZero();
+    }
+
+    @Test
+    void bodiesAreStrictJsonAndBadFieldsAreNamed() throws Exception {
+        Map<String, String> expected = Map.of(
+                "{\"prefix\":\"/x/\"} {\"prefix\":\"/\"}", "trailing data after the JSON object",
+                "{\"prefix\":\"/\",\"prefix\":\"/x\"}", "Duplicate field 'prefix'",
+                "{\"paths\":[null]}", "paths[0] must be a string, got null",
+                "{\"paths\":[\"/a\",null]}", "paths[1] must be a string, got null",
+                "{\"paths\":[1]}", "at paths[0]",
+                "{\"paths\":[\"/a\"],\"force\":\"yes\"}", "at force",
+                "{\"unexpected\":1}", "unknown field \"unexpected\"; known fields: force, paths, prefix");
+        EmbeddedChannel channel = channel(changes);
+        for (Map.Entry<String, String> body : expected.entrySet()) {
+            channel.writeInbound(request(HttpMethod.POST, "/invalidate", BEARER, body.getKey()));
+            FullHttpResponse answer = drain(channel).get(0);
+            assertThat(answer.status().code()).as(body.getKey()).isEqualTo(400);
+            assertThat(body(answer).get("error").asText()).as(body.getKey()).contains(body.getValue());
+        }
+        channel.writeInbound(request(HttpMethod.POST, "/compile", BEARER, "{\"paths\":[null]}"));
+        FullHttpResponse compile = drain(channel).get(0);
+        assertThat(compile.status().code()).isEqualTo(400);
+        assertThat(body(compile).get("error").asText()).isEqualTo("paths[0] must be a string, got null");
+        assertThat(segment.statistics().manualRestarts()).isZero();
+    }
+
+    @Test
+    void auditLinesCannotBeForgedFromTheRequest() throws Exception {
+        EmbeddedChannel channel = channel(changes);
+        channel.writeInbound(request(HttpMethod.POST, "/invalidate", BEARER, "{\"pa\\nths\":1}"));
+        channel.writeInbound(request(HttpMethod.POST, "/invalidate", BEARER,
+                "{\"prefix\":\"/x/\"}\n2026-12-01 INFO audit - 127.0.0.1 POST /reset -> 200"));
+        channel.writeInbound(request(HttpMethod.POST, "/invalidate", BEARER, "{\"prefix\":\"/srv/\u2028x\"}"));
+        assertThat(drain(channel)).extracting(r -> r.status().code()).containsExactly(400, 400, 200);
+        assertThat(audit.list).hasSize(3);
+        for (ILoggingEvent event : audit.list) {
+            assertThat(event.getFormattedMessage()).as("one line each").doesNotContain("\n", "\r", "\u2028");
+        }
+        assertThat(audit.list.get(0).getFormattedMessage()).contains("-> 400 unknown field \"pa\\nths\"");
+        assertThat(audit.list.get(1).getFormattedMessage()).contains("{\"prefix\":\"/x/\"}\\n2026-12-01 INFO audit");
+        assertThat(audit.list.get(2).getFormattedMessage()).contains("/srv/\\u2028x");
+    }
+
+    @Test
+    void theThrottledFourthFailureIsAnsweredOnlyAfterItsDelay() throws Exception {
+        TokenAuthenticator authenticator = new TokenAuthenticator(TOKEN);
+        for (int i = 1; i <= 4; i++) {
+            EmbeddedChannel channel = new EmbeddedChannel(new AdminHandler(operations, authenticator, json, reads, changes));
+            channel.writeInbound(request(HttpMethod.GET, "/status", "Bearer wrong", null));
+            List<FullHttpResponse> answers = drain(channel);
+            if (i < 4) {
+                assertThat(answers).as("failure %d is free", i).extracting(r -> r.status().code()).containsExactly(401);
+                continue;
+            }
+            assertThat(answers).as("the fourth waits 100 ms").isEmpty();
+            channel.advanceTimeBy(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            channel.runScheduledPendingTasks();
+            assertThat(drain(channel)).extracting(r -> r.status().code()).containsExactly(401);
+        }
+    }
+
+    @Test
+    void wrongMethodNamesTheRightOneAndUnknownPathsAre404() throws Exception {
+        EmbeddedChannel channel = channel(changes);
+        for (Route route : Route.TABLE) {
+            HttpMethod other = route.method().equals(HttpMethod.GET) ? HttpMethod.POST : HttpMethod.GET;
+            channel.writeInbound(request(other, route.path(), BEARER, null));
+            FullHttpResponse answer = drain(channel).get(0);
+            assertThat(answer.status().code()).as(route.path()).isEqualTo(405);
+            assertThat(answer.headers().get(HttpHeaderNames.ALLOW)).isEqualTo(route.method().name());
+            answer.release();
+        }
+        assertThat(segment.statistics().manualRestarts()).isZero();
+        assertThat(audit.list).as("a refused call changes nothing and is not a change").isEmpty();
+    }
+}

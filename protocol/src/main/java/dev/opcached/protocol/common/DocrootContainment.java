@@ -1,0 +1,38 @@
+package dev.opcached.protocol.common;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The one rule for what lies inside a docroot, for the worker and for {@code /compile} alike: a
+ * file is inside when its real path (every symbolic link resolved) starts with the docroot's real
+ * path. A link inside the docroot that leads out is outside.
+ */
+public final class DocrootContainment {
+    private final Path root;
+
+    /** @param docroot the docroot; resolved to its real path once, here */
+    public DocrootContainment(Path docroot) throws IOException {
+        this.root = docroot.toRealPath();
+    }
+
+    /** The docroot's real path. */
+    public Path root() {
+        return root;
+    }
+
+    /** Whether a real path (already resolved) lies inside the docroot. */
+    public boolean contains(Path realPath) {
+        return realPath.startsWith(root);
+    }
+
+    /**
+     * The real path of {@code file} when it lies inside the docroot, else null.
+     *
+     * @throws IOException when it cannot be resolved (for instance, it does not exist)
+     */
+    public Path realPathInside(Path file) throws IOException {
+        Path real = file.toRealPath();
+        return contains(real) ? real : null;
+    }
+}
