@@ -3,6 +3,7 @@ package dev.opcached.daemon.admin;
 import dev.opcached.daemon.config.Directive;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.runtime.Blacklist;
+import dev.opcached.daemon.runtime.CompileOutcome;
 import dev.opcached.daemon.runtime.ScriptException;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.admin.AdminMessages;
@@ -135,12 +136,11 @@ public final class AdminOperations {
     }
 
     /**
-     * Compiles one real, regular file into the segment; whether it was cached.
-     * The seam for the runtime's compile-only call: until it exists this loads the script, which
-     * also defines its classes in the supervisor.
+     * Compiles one real, regular file into the segment; whether it was cached. Nothing of it stays
+     * in the supervisor's heap: no class loader, no lock (the runtime's compile-only path).
      */
     private boolean compileOnly(Path realFile) throws ScriptException {
-        return compiler.load(realFile).cached();
+        return compiler.compileIntoCache(realFile) == CompileOutcome.CACHED;
     }
 
     private List<Path> javaFiles(String given, List<AdminMessages.CompileFailure> failed) {

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SourceStamp;
 import java.io.IOException;
@@ -118,14 +119,14 @@ final class BoundedCompiler {
             }
             segment.countCompile();
             if (!compilation.success()) {
-                LOG.warn("compile of {} failed in {} ms ({} running):{}", LogText.of(realPath),
+                LOG.warn("compile of {} failed in {} ms ({} running):{}", LogText.escape(realPath),
                         compilation.micros() / 1000, alongside, LogText.lines(compilation.diagnostics()));
                 List<String> diagnostics = compilation.diagnostics().isEmpty()
                         ? List.of(realPath + ": declares no class") : compilation.diagnostics();
                 throw new ScriptException(realPath + " does not compile", diagnostics);
             }
             long bytes = compilation.classes().stream().mapToLong(c -> c.bytes().length).sum();
-            LOG.info("compiled {} in {} ms: {} classes, {} bytes ({} running)", LogText.of(realPath),
+            LOG.info("compiled {} in {} ms: {} classes, {} bytes ({} running)", LogText.escape(realPath),
                     compilation.micros() / 1000,
                     compilation.classes().size(), bytes, alongside);
             CRC32C hash = new CRC32C();

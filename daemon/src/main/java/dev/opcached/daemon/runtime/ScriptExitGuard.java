@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.common.LogText;
 import java.security.Permission;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,7 @@ public final class ScriptExitGuard extends SecurityManager {
     public void checkExit(int status) {
         Class<?> script = scriptOnStack();
         if (script != null) {
-            LOG.warn("refused exit({}) called by script class {}", status, LogText.of(script.getName()));
+            LOG.warn("refused exit({}) called by script class {}", status, LogText.escape(script.getName()));
             throw new SecurityException("a script may not end the worker: exit(" + status + ") refused");
         }
     }

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.CachedEntry;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.ClassFilePayload;
@@ -69,13 +70,13 @@ final class SharedCompilePath {
             source.contained(realPath);
         } catch (ScriptException notOurs) {
             if (segment.invalidate(key, true)) {
-                LOG.info("{} is no longer a regular file at that real path; invalidated", LogText.of(realPath));
+                LOG.info("{} is no longer a regular file at that real path; invalidated", LogText.escape(realPath));
             }
             throw notOurs;
         }
         // Changed on disk: drop it for the whole pool; the caller recompiles.
         if (segment.invalidate(key, false)) {
-            LOG.info("{} changed on disk; invalidated", LogText.of(realPath));
+            LOG.info("{} changed on disk; invalidated", LogText.escape(realPath));
         }
         return false;
     }
@@ -94,7 +95,7 @@ final class SharedCompilePath {
             SourceStamp stamp = source.contained(realPath);
             String notCacheable = notCacheable(realPath, stamp);
             if (notCacheable != null) {
-                LOG.debug("{} not cached: {}", LogText.of(realPath), notCacheable);
+                LOG.debug("{} not cached: {}", LogText.escape(realPath), notCacheable);
                 return new Version(null, compiler.compile(realPath, stamp, true).classes());
             }
             Version compiled = compileForPool(realPath, key, stamp);
@@ -149,7 +150,7 @@ final class SharedCompilePath {
                 markerHeld = false; // the store cleared it
                 return null;
             }
-            LOG.warn("{} compiled but not cached: {}", LogText.of(realPath), outcome);
+            LOG.warn("{} compiled but not cached: {}", LogText.escape(realPath), outcome);
             return new Version(null, compilation.classes());
         } finally {
             // Every way out but a store (a compile error, an Error, a full cache) lets waiters go.

@@ -8,6 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.daemon.supervisor.Supervisor;
 import dev.opcached.protocol.segment.EpochClock;
@@ -78,7 +79,7 @@ class AdminHandlerTest {
         Directives config = Directives.defaults().with(Map.of(Directives.DOCROOT, docroot.toString(),
                 Directives.MEMORY_CONSUMPTION, "8"));
         segment = Segment.create(dir.resolve("test.seg"), Supervisor.segmentConfig(config));
-        ScriptRuntime.Policy policy = ScriptRuntime.Policy.of(config);
+        CachePolicy policy = CachePolicy.of(config);
         operations = new AdminOperations(segment, config, policy.blacklist(),
                 new ScriptRuntime(segment, docroot, policy, EpochClock.SYSTEM), List::of);
         audit.start();

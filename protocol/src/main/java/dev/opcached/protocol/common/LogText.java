@@ -43,4 +43,18 @@ public final class LogText {
         }
         return out.toString();
     }
+
+    /** {@link #escape(String)} of {@code value}'s string form (a path, a class name). */
+    public static String escape(Object value) {
+        return escape(value == null ? null : value.toString());
+    }
+
+    /** Lines of a tool's output (a compiler's diagnostics), each escaped, as indented continuations of one entry. */
+    public static String lines(Iterable<String> lines) {
+        StringBuilder out = new StringBuilder();
+        for (String line : lines) {
+            out.append("\n    ").append(escape(line));
+        }
+        return out.toString();
+    }
 }

@@ -19,4 +19,11 @@ class LogTextTest {
     void longTextIsCutWithANote() {
         assertThat(LogText.escape("x".repeat(600))).isEqualTo("x".repeat(LogText.MAX_LENGTH) + "…(88 more)");
     }
+
+    @Test
+    void diagnosticsAreIndentedContinuationsOfOneEntry() {
+        assertThat(LogText.lines(java.util.List.of("a.java:1: error: x", "b\nforged")))
+                .isEqualTo("\n    a.java:1: error: x\n    b\\nforged");
+        assertThat(LogText.escape((Object) java.nio.file.Path.of("/www/a\n.java"))).isEqualTo("/www/a\\n.java");
+    }
 }
