@@ -205,7 +205,8 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 ctx.close();
                 return;
             }
-            runNext(ctx);
+            // Later, not now: a long pipeline of quick answers must not recurse on the stack.
+            ctx.executor().execute(() -> runNext(ctx));
         });
     }
 
