@@ -151,8 +151,9 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         worker.executor().submit(file, scriptRequest, inFlight::scriptStarted, outcome -> ctx.executor().execute(() -> {
             scriptRunning = false;
             if (inFlight.claimAnswer()) {
-                answer(ctx, toHttp(outcome.response()), keepAlive, started, method, uri, inFlight);
+                // First, so that an unfit worker's answer already says Connection: close.
                 afterFault(outcome);
+                answer(ctx, toHttp(outcome.response()), keepAlive, started, method, uri, inFlight);
             } else {
                 inFlight.finished();
             }
@@ -168,12 +169,13 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void workerUnfit(Throwable cause) {
-        LOG.error("{}: this worker cannot go on; retiring", cause.toString());
+        LOG.error("{}: this worker cannot go on; retiring", printable(cause.toString()));
         worker.retirement().retire(cause.getClass().getSimpleName(), WorkerExit.FATAL_ERROR);
     }
 
     private void segmentLost(Throwable cause) {
-        LOG.error("the segment faulted ({}): answering 503 until the supervisor replaces it", cause.toString());
+        LOG.error("the segment faulted ({}): answering 503 until the supervisor replaces it",
+                printable(cause.toString()));
         worker.reports().segmentLost();
     }
 
