@@ -146,6 +146,26 @@ class WorkerHardeningTest {
         }
     }
 
+    @Test
+    void aTruncatedSegmentIsAnswered503AndReportedWithoutStoppingTheWorker() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        Scripts.text(docroot, "hello", "hello");
+        try (PoolProcess pool = PoolProcess.start(docroot, dir.resolve("shm"), "truncated", 1)) {
+            String worker = worker(pool.get("/hello.java"));
+            try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(pool.segment(),
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                file.truncate(0);
+            }
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> response = pool.get("/hello.java");
+                assertThat(response.statusCode()).isEqualTo(503);
+                assertThat(worker(response)).as("the same worker answers").isEqualTo(worker);
+            }
+            // The segment-lost report itself is the supervisor's to read (WorkerReportPipeTest, ScriptHandlerTest).
+            pool.supervisor().awaitLine("the segment faulted .*: answering 503", Duration.ofSeconds(30));
+        }
+    }
+
     private static long rssKiB(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) {
