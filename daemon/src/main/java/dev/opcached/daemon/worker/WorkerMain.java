@@ -34,7 +34,6 @@ import sun.misc.Signal;
  */
 @Command(name = "opcached-worker", description = "A worker of an opcached pool; started by the supervisor.")
 public final class WorkerMain implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
     private static final long TIMEOUT_CHECK_MILLIS = 100;
 
     @Option(names = "--segment", required = true, description = "The pool's segment file.")
@@ -44,6 +43,8 @@ public final class WorkerMain implements Callable<Integer> {
     Map<String, String> directives = new LinkedHashMap<>();
 
     private final ReportPipe reports;
+    /** Not static: logging starts only once main has taken stdout for the pipe (logback may print there). */
+    private final Logger log = LoggerFactory.getLogger(WorkerMain.class);
 
     WorkerMain(SupervisorLine supervisor) {
         this.reports = new ReportPipe(supervisor);
@@ -57,7 +58,7 @@ public final class WorkerMain implements Callable<Integer> {
         try {
             segment = Segment.attach(segmentPath, CoarseEpochClock.instance());
         } catch (RuntimeException e) {
-            LOG.error("cannot start: {}", e.getMessage());
+            log.error("cannot start: {}", e.getMessage());
             return WorkerExit.STARTUP_FAILED;
         }
         ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), ScriptRuntime.Policy.of(config),
@@ -73,7 +74,7 @@ public final class WorkerMain implements Callable<Integer> {
                 config.number(Directives.PROCESS_CONTROL_TIMEOUT) * 1000, Runtime.getRuntime()::halt);
         // Anything that escapes a thread is logged; an error that leaves the JVM in doubt retires it.
         Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
-            LOG.error("thread {} died", thread.getName(), e);
+            log.error("thread {} died", thread.getName(), e);
             if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
                 retirement.retire(e.getClass().getSimpleName(), WorkerExit.FATAL_ERROR);
             }
@@ -89,13 +90,13 @@ public final class WorkerMain implements Callable<Integer> {
                 listening = server.listen(config.address(Directives.LISTEN).toSocketAddress(),
                         new WorkerChannelInitializer(worker, config.integer(Directives.POST_MAX_SIZE)));
             } catch (Exception e) {
-                LOG.error("cannot listen on {}: {}", config.string(Directives.LISTEN), e.toString());
+                log.error("cannot listen on {}: {}", config.string(Directives.LISTEN), e.toString());
                 return WorkerExit.STARTUP_FAILED;
             }
             retirement.listening(listening);
             watchTimeouts(inFlight, retirement);
             Signal.handle(new Signal("TERM"), signal -> retirement.stop());
-            LOG.info("serving {} on http://{} ({})", documentRoot.root(), config.string(Directives.LISTEN),
+            log.info("serving {} on http://{} ({})", documentRoot.root(), config.string(Directives.LISTEN),
                     server.transport());
             reports.ready();
             server.startHeartbeat(reports);
@@ -117,7 +118,7 @@ public final class WorkerMain implements Callable<Integer> {
     }
 
     /** The supervisor holds our stdin open; end of input means it is gone, however it died. */
-    private static void watchSupervisor() {
+    private void watchSupervisor() {
         new DefaultThreadFactory("supervisor-watch", true).newThread(() -> {
             try {
                 InputStream in = System.in;
@@ -127,7 +128,7 @@ public final class WorkerMain implements Callable<Integer> {
             } catch (IOException ignored) {
                 // same as end of input
             }
-            LOG.warn("supervisor gone (stdin closed); exiting");
+            log.warn("supervisor gone (stdin closed); exiting");
             Runtime.getRuntime().halt(WorkerExit.SUPERVISOR_GONE);
         }).start();
     }
@@ -136,8 +137,9 @@ public final class WorkerMain implements Callable<Integer> {
         // The pipe first, then System.out away from it: before any class that might print loads.
         SupervisorLine supervisor = SupervisorLine.standardOutput();
         System.setOut(System.err);
-        int exit = new CommandLine(new WorkerMain(supervisor)).setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            LOG.error("worker failed", e);
+        WorkerMain worker = new WorkerMain(supervisor);
+        int exit = new CommandLine(worker).setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            worker.log.error("worker failed", e);
             return WorkerExit.STARTUP_FAILED;
         }).execute(args);
         Runtime.getRuntime().halt(exit);

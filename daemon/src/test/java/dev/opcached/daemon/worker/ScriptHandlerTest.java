@@ -2,6 +2,9 @@ package dev.opcached.daemon.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.opcached.daemon.control.SupervisorLine;
 import dev.opcached.daemon.runtime.Blacklist;
 import dev.opcached.daemon.runtime.ScriptRunner;
@@ -23,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The worker's HTTP handling on an EmbeddedChannel: what a request that runs no script gets. */
 class ScriptHandlerTest {
@@ -89,6 +93,10 @@ class ScriptHandlerTest {
 
     @Test
     void malformedPercentEncodingIs400AndThePipelineGoesOn() throws Exception {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        root.addAppender(log);
         EmbeddedChannel channel = channel();
         send(channel, "GET /missing.java HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -99,6 +107,8 @@ class ScriptHandlerTest {
         assertThat(out.lastIndexOf("HTTP/1.1 404 ")).isGreaterThan(out.indexOf("HTTP/1.1 400 "));
         assertThat(channel.isOpen()).isTrue();
         channel.finishAndReleaseAll();
+        root.detachAppender(log);
+        assertThat(log.list).as("no stack trace logged").allMatch(event -> event.getThrowableProxy() == null);
     }
 
     @Test
