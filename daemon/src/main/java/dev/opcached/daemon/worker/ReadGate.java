@@ -32,10 +32,6 @@ final class ReadGate extends ChannelDuplexHandler {
         }
     }
 
-    boolean isOpen() {
-        return open;
-    }
-
     @Override
     public void read(ChannelHandlerContext ctx) {
         if (open) {

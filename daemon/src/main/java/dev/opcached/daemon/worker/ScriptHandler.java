@@ -98,6 +98,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         waitingBytes -= request.content().readableBytes();
         busy = true;
+        updateReading(ctx);
         try {
             handle(ctx, request);
         } finally {
