@@ -31,8 +31,10 @@ public final class Directives {
     public static final String COMPILE_TIMEOUT = "opcached.compile_timeout";
     public static final String MAX_CONCURRENT_COMPILES = "opcached.max_concurrent_compiles";
     public static final String REALPATH_CACHE_TTL = "realpath_cache_ttl";
+    public static final String REALPATH_CACHE_SIZE = "realpath_cache_size";
     public static final String DISPLAY_ERRORS = "display_errors";
     public static final String POST_MAX_SIZE = "post_max_size";
+    public static final String MAX_RESPONSE_SIZE = "opcached.max_response_size";
     public static final String MAX_CHILDREN = "pm.max_children";
     public static final String MAX_REQUESTS = "pm.max_requests";
     public static final String REQUEST_TERMINATE_TIMEOUT = "request_terminate_timeout";
@@ -81,10 +83,14 @@ public final class Directives {
                         "compiles a worker runs at once; the pool runs at most this times pm.max_children"),
                 new Directive(REALPATH_CACHE_TTL, INTEGER, "120", 0, 86_400,
                         "seconds a worker keeps the URL-to-file resolution"),
+                new Directive(REALPATH_CACHE_SIZE, SIZE, "4M", 0, Integer.MAX_VALUE,
+                        "bytes of URL-to-file resolutions a worker keeps (least recently used go first)"),
                 new Directive(DISPLAY_ERRORS, BOOLEAN, "0", 0, 1,
                         "show compile diagnostics and exceptions in the 500 body (always logged)"),
                 new Directive(POST_MAX_SIZE, SIZE, "8M", 0, Integer.MAX_VALUE,
                         "largest request body accepted; larger gets 413"),
+                new Directive(MAX_RESPONSE_SIZE, SIZE, "32M", 1, Integer.MAX_VALUE,
+                        "largest response body a script may write; larger gets 500 and a log line"),
                 new Directive(MAX_CHILDREN, INTEGER, "2", 1, 256, "worker JVMs"),
                 new Directive(MAX_REQUESTS, INTEGER, "0", 0, Integer.MAX_VALUE,
                         "requests a worker serves before it is recycled; 0 = never"),

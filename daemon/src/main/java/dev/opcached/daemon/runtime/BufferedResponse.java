@@ -1,17 +1,42 @@
 package dev.opcached.daemon.runtime;
 
 import dev.opcached.script.Response;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** A response kept in memory until the script returns. */
+/**
+ * A response kept in memory until the script returns, at most {@code opcached.max_response_size}
+ * bytes of body. The body is kept as the chunks the script wrote (small writes gathered into
+ * blocks), so that it is copied once, from the script into here, and sent from these chunks
+ * without being joined into one array.
+ */
 public final class BufferedResponse implements Response {
+    /** Writes smaller than this are gathered into blocks of this size. */
+    private static final int BLOCK = 8192;
+
+    private final long maxBodyBytes;
     private int status = 200;
     private final Map<String, String[]> headers = new LinkedHashMap<>();
-    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private final List<byte[]> chunks = new ArrayList<>();
+    private byte[] block;
+    private int blockUsed;
+    private long size;
+    private long refused;
+
+    /** A response whose body may grow without a bound of its own (the CLI, the warm-up). */
+    public BufferedResponse() {
+        this(Long.MAX_VALUE);
+    }
+
+    public BufferedResponse(long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+    }
 
     @Override
     public Response status(int status) {
@@ -34,14 +59,44 @@ public final class BufferedResponse implements Response {
 
     @Override
     public Response write(CharSequence text) {
-        body.writeBytes(text.toString().getBytes(StandardCharsets.UTF_8));
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        // A fresh array that no one else holds: kept as it is when it is big enough.
+        append(bytes, bytes.length >= BLOCK);
         return this;
     }
 
     @Override
     public Response write(byte[] bytes) {
-        body.writeBytes(bytes);
+        append(bytes, false);
         return this;
+    }
+
+    private void append(byte[] bytes, boolean owned) {
+        if (size + bytes.length > maxBodyBytes) {
+            // Remembered, not only thrown: a script that catches the exception still gets a 500.
+            refused += bytes.length;
+            throw new ResponseTooLargeException(size + bytes.length, maxBodyBytes);
+        }
+        size += bytes.length;
+        if (bytes.length >= BLOCK) {
+            sealBlock();
+            chunks.add(owned ? bytes : bytes.clone());
+            return;
+        }
+        if (block == null || BLOCK - blockUsed < bytes.length) {
+            sealBlock();
+            block = new byte[BLOCK];
+        }
+        System.arraycopy(bytes, 0, block, blockUsed, bytes.length);
+        blockUsed += bytes.length;
+    }
+
+    private void sealBlock() {
+        if (block != null) {
+            chunks.add(blockUsed == block.length ? block : Arrays.copyOf(block, blockUsed));
+            block = null;
+            blockUsed = 0;
+        }
     }
 
     public int status() {
@@ -55,7 +110,30 @@ public final class BufferedResponse implements Response {
         return out;
     }
 
+    /** Bytes of body written. */
+    public long size() {
+        return size;
+    }
+
+    /** Whether the script tried to write past the bound (then the response must not be sent). */
+    public boolean overflowed() {
+        return refused > 0;
+    }
+
+    /** The body as the chunks it was written in; none is empty. The response is complete. */
+    public List<byte[]> chunks() {
+        sealBlock();
+        return Collections.unmodifiableList(chunks);
+    }
+
+    /** The body as one array (a copy: for callers that need one, such as the CLI). */
     public byte[] body() {
-        return body.toByteArray();
+        byte[] body = new byte[Math.toIntExact(size)];
+        int at = 0;
+        for (byte[] chunk : chunks()) {
+            System.arraycopy(chunk, 0, body, at, chunk.length);
+            at += chunk.length;
+        }
+        return body;
     }
 }

@@ -9,53 +9,103 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a script for one request and turns every failure into a response: a compile error or an
- * exception becomes a 500, with the details in the body only when display_errors is on (and in
- * the log always).
+ * Runs a script for one request and turns every failure into a response: a compile error or
+ * anything a script throws (an {@link Error} too) becomes a 500, with the details in the body only
+ * when display_errors is on (and in the log always); a faulted segment becomes a 503. The outcome
+ * also says when the worker is no longer fit to serve (out of memory).
  */
 public final class ScriptRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ScriptRunner.class);
 
     private final ScriptRuntime runtime;
     private final boolean displayErrors;
+    private final long maxResponseBytes;
 
     public ScriptRunner(ScriptRuntime runtime, boolean displayErrors) {
-        this.runtime = runtime;
-        this.displayErrors = displayErrors;
+        this(runtime, displayErrors, Long.MAX_VALUE);
     }
 
+    /** @param maxResponseBytes opcached.max_response_size: a larger body is refused with a 500 */
+    public ScriptRunner(ScriptRuntime runtime, boolean displayErrors, long maxResponseBytes) {
+        this.runtime = runtime;
+        this.displayErrors = displayErrors;
+        this.maxResponseBytes = maxResponseBytes;
+    }
+
+    /** Runs the script at {@code file}; the response, whatever happened. */
     public BufferedResponse run(Path file, Request request) {
-        BufferedResponse response = new BufferedResponse();
+        return run(file, request, () -> { }).response();
+    }
+
+    /**
+     * Runs the script at {@code file}, calling {@code scriptStarting} once it is loaded and about to
+     * run: compiling it (or waiting for another process's compile) is not the script's run time.
+     */
+    public ScriptOutcome run(Path file, Request request, Runnable scriptStarting) {
+        Script script;
         try {
-            Script script = runtime.instantiate(file);
-            script.handle(request, response);
-            return response;
+            script = runtime.instantiate(file);
         } catch (ScriptException e) {
             if (e.isNotFound()) {
-                BufferedResponse notFound = new BufferedResponse();
-                notFound.status(404).header("Content-Type", "text/plain; charset=utf-8").write("404 Not Found\n");
-                return notFound;
+                return ScriptOutcome.served(plain(404, "404 Not Found\n"));
             }
             LOG.warn("{} {}: {}", request.method(), request.path(), e.getMessage());
-            return error(e.getMessage() + (e.diagnostics().isEmpty() ? "" : "\n" + String.join("\n", e.diagnostics())));
+            return ScriptOutcome.served(error(e.getMessage()
+                    + (e.diagnostics().isEmpty() ? "" : "\n" + String.join("\n", e.diagnostics()))));
         } catch (Throwable e) {
-            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-                throw (VirtualMachineError) e;
+            if (SegmentFault.isSegmentLost(e)) {
+                LOG.error("{} {}: the segment faulted while loading {}: {}", request.method(), request.path(), file,
+                        e.toString());
+                return new ScriptOutcome(plain(503, "503 Service Unavailable\n"), ScriptOutcome.Fault.SEGMENT_LOST, e);
             }
-            LOG.error("{} {}: script {} threw", request.method(), request.path(), file, e);
+            return failed(file, request, "could not be loaded", e);
+        }
+        BufferedResponse response = new BufferedResponse(maxResponseBytes);
+        try {
+            scriptStarting.run();
+            script.handle(request, response);
+        } catch (Throwable e) {
+            if (!(e instanceof ResponseTooLargeException)) {
+                return failed(file, request, "threw", e);
+            }
+        }
+        if (response.overflowed()) {
+            LOG.error("{} {}: script {} wrote more than opcached.max_response_size={} bytes; answering 500",
+                    request.method(), request.path(), file, maxResponseBytes);
+            return ScriptOutcome.served(error(file + " wrote more than opcached.max_response_size=" + maxResponseBytes
+                    + " bytes"));
+        }
+        return ScriptOutcome.served(response);
+    }
+
+    private ScriptOutcome failed(Path file, Request request, String what, Throwable e) {
+        // A stack overflow unwinds to here with the thread fit again; other VM errors leave the
+        // process in doubt (the heap full, a class half initialised): the worker must retire.
+        boolean unfit = e instanceof VirtualMachineError && !(e instanceof StackOverflowError)
+                && !(e instanceof InternalError);
+        LOG.error("{} {}: script {} {}", request.method(), request.path(), file, what, e);
+        BufferedResponse response;
+        try {
             StringWriter trace = new StringWriter();
             e.printStackTrace(new PrintWriter(trace));
-            return error(file + " threw " + trace);
+            response = error(file + " " + what + " " + trace);
+        } catch (OutOfMemoryError again) {
+            response = plain(500, "500 Internal Server Error\n");
         }
+        return unfit ? new ScriptOutcome(response, ScriptOutcome.Fault.WORKER_UNFIT, e) : ScriptOutcome.served(response);
     }
 
     private BufferedResponse error(String detail) {
-        BufferedResponse response = new BufferedResponse();
-        response.status(500).header("Content-Type", "text/plain; charset=utf-8");
-        response.write("500 Internal Server Error\n");
+        BufferedResponse response = plain(500, "500 Internal Server Error\n");
         if (displayErrors) {
             response.write("\n").write(detail).write("\n");
         }
+        return response;
+    }
+
+    private static BufferedResponse plain(int status, String body) {
+        BufferedResponse response = new BufferedResponse();
+        response.status(status).header("Content-Type", "text/plain; charset=utf-8").write(body);
         return response;
     }
 }

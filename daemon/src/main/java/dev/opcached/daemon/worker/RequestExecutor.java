@@ -1,37 +1,33 @@
 package dev.opcached.daemon.worker;
 
-import dev.opcached.daemon.runtime.BufferedResponse;
+import dev.opcached.daemon.runtime.ScriptOutcome;
 import dev.opcached.daemon.runtime.ScriptRunner;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /** Runs scripts off the event loop, on this worker's request threads (opcached.worker_threads). */
 final class RequestExecutor implements AutoCloseable {
     private final ScriptRunner runner;
-    private final ExecutorService threads;
+    private final ThreadPoolExecutor threads;
 
     RequestExecutor(ScriptRunner runner, int threadCount) {
         this.runner = runner;
-        AtomicInteger number = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(threadCount, threadCount, 0, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, "request-" + number.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
+        this.threads = new ThreadPoolExecutor(threadCount, threadCount, 0, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), new DefaultThreadFactory("request", true));
         // Started now rather than by the first requests, which would each wait for a thread to start.
-        pool.prestartAllCoreThreads();
-        this.threads = pool;
+        threads.prestartAllCoreThreads();
     }
 
-    /** Runs the script at {@code file} for {@code request} and hands the response to {@code done}. */
-    void submit(Path file, HttpScriptRequest request, Consumer<BufferedResponse> done) {
-        threads.execute(() -> done.accept(runner.run(file, request)));
+    /**
+     * Runs the script at {@code file} for {@code request}: {@code scriptStarting} once it is loaded,
+     * then {@code done} with the outcome.
+     */
+    void submit(Path file, HttpScriptRequest request, Runnable scriptStarting, Consumer<ScriptOutcome> done) {
+        threads.execute(() -> done.accept(runner.run(file, request, scriptStarting)));
     }
 
     @Override

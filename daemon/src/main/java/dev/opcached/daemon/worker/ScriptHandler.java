@@ -1,18 +1,25 @@
 package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.runtime.BufferedResponse;
+import dev.opcached.daemon.runtime.ScriptOutcome;
+import dev.opcached.daemon.runtime.SegmentFault;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,117 +29,225 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One connection's requests, answered in the order they came (HTTP/1.1 pipelining): each runs on
- * the request threads, the next one starts when the previous response is written.
+ * the request threads, and the next starts once the previous answer is written out. Requests
+ * waiting their turn are bounded by pausing reads ({@link ReadGate}), also while the client does
+ * not read its answers; every request that is read gets an answer.
  */
 final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger ACCESS = LoggerFactory.getLogger("access");
     private static final Logger LOG = LoggerFactory.getLogger(ScriptHandler.class);
+    /** Requests read ahead of the one being answered before reads pause. */
+    static final int MAX_WAITING = 16;
+    /** Bytes of request bodies read ahead before reads pause. */
+    static final long MAX_WAITING_BYTES = 1 << 20;
+    /** Bodies up to this size go out in one write; larger ones a slice at a time, as the client reads. */
+    static final int SLICE = 64 * 1024;
 
-    private final WorkerState worker;
-    private final ArrayDeque<FullHttpRequest> pending = new ArrayDeque<>();
-    private boolean running;
+    private final WorkerContext worker;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+    private long waitingBytes;
+    /** A request is being answered: its script runs, or its answer is being written. */
+    private boolean busy;
+    /** Its script runs (a connection is not idle then, however long it takes). */
+    private boolean scriptRunning;
+    private ReadGate gate;
 
-    ScriptHandler(WorkerState worker) {
+    ScriptHandler(WorkerContext worker) {
         this.worker = worker;
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        gate = ctx.pipeline().get(ReadGate.class);
+    }
+
+    @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        pending.add(request.retain());
-        if (!running) {
+        waiting.add(request.retain());
+        waitingBytes += request.content().readableBytes();
+        if (!busy) {
             runNext(ctx);
+        }
+        updateReading(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        updateReading(ctx);
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /** Reads only while answers drain and few requests wait. */
+    private void updateReading(ChannelHandlerContext ctx) {
+        if (gate == null) {
+            return;
+        }
+        if (ctx.channel().isWritable() && waiting.size() < MAX_WAITING && waitingBytes < MAX_WAITING_BYTES) {
+            gate.open(ctx);
+        } else {
+            gate.close(ctx);
         }
     }
 
     private void runNext(ChannelHandlerContext ctx) {
-        FullHttpRequest request = pending.poll();
+        FullHttpRequest request = waiting.poll();
         if (request == null) {
-            running = false;
+            busy = false;
+            updateReading(ctx);
             return;
         }
-        running = true;
-        long started = System.nanoTime();
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
-        if (!request.decoderResult().isSuccess()) {
-            request.release();
-            write(ctx, plain(HttpResponseStatus.BAD_REQUEST, "400 Bad Request\n"), false, started, "?", "?", null);
-            return;
-        }
-        String uri = request.uri();
-        String path = new QueryStringDecoder(uri).path();
-        String method = request.method().name();
-        Path file = worker.documentRoot().resolve(path);
-        if (file == null) {
-            request.release();
-            write(ctx, plain(HttpResponseStatus.NOT_FOUND, "404 Not Found\n"), keepAlive, started, method, uri, null);
-            return;
-        }
-        HttpScriptRequest scriptRequest;
+        waitingBytes -= request.content().readableBytes();
+        busy = true;
+        updateReading(ctx);
         try {
-            scriptRequest = new HttpScriptRequest(request, path, String.valueOf(ctx.channel().remoteAddress()));
+            handle(ctx, request);
         } finally {
             request.release();
         }
-        WorkerState.Running running = worker.started(ctx, method + " " + uri);
-        worker.executor().submit(file, scriptRequest, response -> ctx.executor().execute(() -> {
-            if (running.finish()) {
-                write(ctx, toHttp(response), keepAlive, started, method, uri, running);
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        long started = System.nanoTime();
+        String method = request.method().name();
+        String uri = request.uri();
+        if (!request.decoderResult().isSuccess()) {
+            // The decoder discards the rest of the connection after a bad message: close it.
+            Throwable cause = request.decoderResult().cause();
+            HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : HttpResponseStatus.BAD_REQUEST;
+            LOG.debug("bad request from {}: {}", ctx.channel().remoteAddress(), printable(String.valueOf(cause)));
+            answer(ctx, plain(status), false, started, "?", "?", null);
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        String path;
+        try {
+            path = new QueryStringDecoder(uri).path();
+        } catch (IllegalArgumentException malformed) {
+            // Malformed percent-encoding: the message itself was whole, so the connection goes on.
+            answer(ctx, plain(HttpResponseStatus.BAD_REQUEST), keepAlive, started, method, uri, null);
+            return;
+        }
+        Path file;
+        try {
+            file = worker.documentRoot().resolve(path);
+        } catch (RuntimeException | Error e) {
+            if (!SegmentFault.isSegmentLost(e)) {
+                throw e;
+            }
+            segmentLost(e);
+            answer(ctx, plain(HttpResponseStatus.SERVICE_UNAVAILABLE), keepAlive, started, method, uri, null);
+            return;
+        }
+        if (file == null) {
+            answer(ctx, plain(HttpResponseStatus.NOT_FOUND), keepAlive, started, method, uri, null);
+            return;
+        }
+        HttpScriptRequest scriptRequest = new HttpScriptRequest(request, path, String.valueOf(ctx.channel().remoteAddress()));
+        InFlightRequests.InFlight inFlight = worker.inFlight().begin(method + " " + printable(uri),
+                () -> ctx.executor().execute(() -> answer(ctx, plain(HttpResponseStatus.GATEWAY_TIMEOUT), false, started,
+                        method, uri, null)));
+        scriptRunning = true;
+        worker.executor().submit(file, scriptRequest, inFlight::scriptStarted, outcome -> ctx.executor().execute(() -> {
+            scriptRunning = false;
+            if (inFlight.claimAnswer()) {
+                // First, so that an unfit worker's answer already says Connection: close.
+                afterFault(outcome);
+                answer(ctx, toHttp(outcome.response()), keepAlive, started, method, uri, inFlight);
+            } else {
+                inFlight.finished();
             }
         }));
     }
 
-    private void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive, long started,
-                       String method, String uri, WorkerState.Running running) {
-        boolean keep = keepAlive && !worker.draining();
-        response.headers().set("X-Opcached-Worker", worker.pid());
-        HttpUtil.setContentLength(response, response.content().readableBytes());
-        HttpUtil.setKeepAlive(response, keep);
+    private void afterFault(ScriptOutcome outcome) {
+        switch (outcome.fault()) {
+            case WORKER_UNFIT -> workerUnfit(outcome.cause());
+            case SEGMENT_LOST -> segmentLost(outcome.cause());
+            case NONE -> { }
+        }
+    }
+
+    private void workerUnfit(Throwable cause) {
+        LOG.error("{}: this worker cannot go on; retiring", printable(cause.toString()));
+        worker.retirement().retire(cause.getClass().getSimpleName(), WorkerExit.FATAL_ERROR);
+    }
+
+    private void segmentLost(Throwable cause) {
+        LOG.error("the segment faulted ({}): answering 503 until the supervisor replaces it",
+                printable(cause.toString()));
+        worker.reports().segmentLost();
+    }
+
+    /** One answer, as a whole or a slice at a time; the next request runs once it is written. */
+    private void answer(ChannelHandlerContext ctx, Answer answer, boolean keepAlive, long started, String method,
+                        String uri, InFlightRequests.InFlight inFlight) {
+        boolean keep = keepAlive && !worker.retirement().retiring() && ctx.channel().isActive();
+        HttpResponse head = answer.head();
+        int length = answer.body().readableBytes();
+        head.headers().set("X-Opcached-Worker", worker.pid());
+        HttpUtil.setContentLength(head, length);
+        HttpUtil.setKeepAlive(head, keep);
         if (worker.accessLog()) {
-            ACCESS.info("{} \"{} {}\" {} {} {}ms", ctx.channel().remoteAddress(), method, uri, response.status().code(),
-                    response.content().readableBytes(), (System.nanoTime() - started) / 1_000_000);
+            ACCESS.info("{} \"{} {}\" {} {} {}ms", ctx.channel().remoteAddress(), method, printable(uri),
+                    head.status().code(), length, (System.nanoTime() - started) / 1_000_000);
         }
-        ChannelFuture written = ctx.writeAndFlush(response);
-        if (running != null) {
-            written.addListener(done -> running.written());
-        }
-        if (keep) {
-            written.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        ctx.write(head);
+        ChannelFuture written = ctx.writeAndFlush(length <= SLICE ? new DefaultLastHttpContent(answer.body())
+                : new HttpChunkedInput(new ByteBufChunks(answer.body(), SLICE)));
+        written.addListener(done -> {
+            // Counted before it leaves the in-flight set, so that a drain never exits before it is counted.
+            if (worker.served().served()) {
+                worker.retirement().retire("recycled", WorkerExit.NORMAL);
+            }
+            if (inFlight != null) {
+                inFlight.finished();
+            }
+            if (!done.isSuccess() || !keep) {
+                ctx.close();
+                return;
+            }
             // Later, not now: a long pipeline of quick answers must not recurse on the stack.
             ctx.executor().execute(() -> runNext(ctx));
-        } else {
-            pending.forEach(FullHttpRequest::release);
-            pending.clear();
-            this.running = false;
-            written.addListener(ChannelFutureListener.CLOSE);
-        }
-        worker.served();
+        });
     }
 
-    static FullHttpResponse plain(HttpResponseStatus status, String body) {
-        FullHttpResponse response = new DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-        return response;
+    /** A status line with headers, and a body that the answer takes ownership of. */
+    record Answer(HttpResponse head, ByteBuf body) {
     }
 
-    static FullHttpResponse toHttp(BufferedResponse script) {
-        FullHttpResponse response = new DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(script.status()), Unpooled.wrappedBuffer(script.body()));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
-        script.headers().forEach((name, value) -> response.headers().set(name, value));
-        return response;
+    static Answer plain(HttpResponseStatus status) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        return new Answer(head, Unpooled.copiedBuffer(status.code() + " " + status.reasonPhrase() + "\n",
+                StandardCharsets.UTF_8));
+    }
+
+    static Answer toHttp(BufferedResponse script) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(script.status()));
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
+        script.headers().forEach((name, value) -> head.headers().set(name, value));
+        return new Answer(head, Unpooled.wrappedBuffer(script.chunks().toArray(byte[][]::new)));
+    }
+
+    private static String printable(String text) {
+        return text.replaceAll("\\p{Cntrl}", "?");
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        pending.forEach(FullHttpRequest::release);
-        pending.clear();
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        waiting.forEach(FullHttpRequest::release);
+        waiting.clear();
+        waitingBytes = 0;
+        super.channelInactive(ctx);
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof IdleStateEvent) {
-            if (!running) {
+            // Idle: no script runs and no byte moved either way (a client that stopped reading too).
+            if (!scriptRunning) {
                 ctx.close();
             }
         } else {
@@ -142,7 +257,11 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        if (cause instanceof VirtualMachineError && !(cause instanceof StackOverflowError)) {
+            workerUnfit(cause);
+        } else {
+            LOG.debug("connection {} failed: {}", ctx.channel().remoteAddress(), printable(cause.toString()));
+        }
         ctx.close();
     }
 }

@@ -8,7 +8,7 @@ import dev.opcached.protocol.segment.SegmentKey;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
@@ -51,8 +51,8 @@ final class Warmup {
                 BufferedResponse response = round == 0
                         ? runtime.runBundled(classes, WarmupScript.class.getName(), scriptRequest)
                         : run(new WarmupScript(), scriptRequest);
-                FullHttpResponse http = ScriptHandler.toHttp(response);
-                channel.writeOutbound(http);
+                ScriptHandler.Answer answer = ScriptHandler.toHttp(response);
+                channel.writeOutbound(answer.head(), new DefaultLastHttpContent(answer.body()));
                 for (Object out; (out = channel.readOutbound()) != null; ) {
                     ReferenceCountUtil.release(out);
                 }

@@ -1,0 +1,90 @@
+package dev.opcached.daemon.worker;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The requests this worker has taken and not yet finished answering, watched for
+ * request_terminate_timeout: the clock of a request starts when its script starts running, not
+ * while it waits for a request thread or for its compile.
+ */
+final class InFlightRequests {
+    private static final Logger LOG = LoggerFactory.getLogger(InFlightRequests.class);
+
+    private final long timeoutNanos;
+    private final LongSupplier nanoClock;
+    private final Set<InFlight> requests = ConcurrentHashMap.newKeySet();
+
+    /** @param timeoutSeconds request_terminate_timeout; 0 = none */
+    InFlightRequests(long timeoutSeconds, LongSupplier nanoClock) {
+        this.timeoutNanos = timeoutSeconds * 1_000_000_000L;
+        this.nanoClock = nanoClock;
+    }
+
+    /** One request in flight; answered exactly once, by its script or by the timeout. */
+    final class InFlight {
+        private final String description;
+        private final Runnable answerTimeout;
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private volatile boolean running;
+        private volatile long startedAt;
+
+        private InFlight(String description, Runnable answerTimeout) {
+            this.description = description;
+            this.answerTimeout = answerTimeout;
+        }
+
+        /** Its script starts running now: the timeout clock starts. */
+        void scriptStarted() {
+            startedAt = nanoClock.getAsLong();
+            running = true;
+        }
+
+        /** Claims the right to answer; false when the timeout already did. */
+        boolean claimAnswer() {
+            return answered.compareAndSet(false, true);
+        }
+
+        /** Its answer is written out (or its connection gone): a draining worker may now exit. */
+        void finished() {
+            requests.remove(this);
+        }
+    }
+
+    /** A request taken; {@code answerTimeout} answers it 504 if its script runs too long. */
+    InFlight begin(String description, Runnable answerTimeout) {
+        InFlight request = new InFlight(description, answerTimeout);
+        requests.add(request);
+        return request;
+    }
+
+    /**
+     * Answers 504 to every request whose script ran past the timeout; run by a watchdog. Returns
+     * how many it answered: the worker must then retire (their threads cannot be stopped).
+     */
+    int checkTimeouts() {
+        int timedOut = 0;
+        if (timeoutNanos <= 0) {
+            return timedOut;
+        }
+        long now = nanoClock.getAsLong();
+        for (InFlight request : requests) {
+            if (request.running && now - request.startedAt > timeoutNanos && request.claimAnswer()) {
+                requests.remove(request);
+                LOG.error("{} ran past request_terminate_timeout ({} s); answering 504 and retiring this worker",
+                        request.description, timeoutNanos / 1_000_000_000L);
+                request.answerTimeout.run();
+                timedOut++;
+            }
+        }
+        return timedOut;
+    }
+
+    int count() {
+        return requests.size();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.opcached.daemon.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opcached.daemon.testing.Scripts;
+import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentConfig;
+import dev.opcached.script.Request;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whatever a script throws or writes, the runner answers; it says when the worker cannot go on. */
+class ScriptRunnerTest {
+    @TempDir
+    Path dir;
+    private Path docroot;
+    private Segment segment;
+    private ScriptRunner runner;
+
+    @BeforeEach
+    void start() throws Exception {
+        docroot = Files.createDirectories(dir.resolve("www"));
+        segment = Segment.create(dir.resolve("test.seg"), new SegmentConfig(16 << 20, 200, 5));
+        ScriptRuntime runtime = new ScriptRuntime(segment, docroot,
+                CachePolicy.singleRun(), EpochClock.SYSTEM);
+        runner = new ScriptRunner(runtime, true, 1 << 20);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        segment.close();
+    }
+
+    private ScriptOutcome run(String name, String code) throws Exception {
+        Path file = Scripts.write(docroot, name, code).toRealPath();
+        return runner.run(file, new TestRequest(name), () -> { });
+    }
+
+    private static String body(ScriptOutcome outcome) {
+        return new String(outcome.response().body(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void anErrorAScriptThrowsIsA500AndTheWorkerGoesOn() throws Exception {
+        ScriptOutcome outcome = run("internal", "throw new InternalError(\"thrown by the script\");");
+        assertThat(outcome.response().status()).isEqualTo(500);
+        assertThat(body(outcome)).contains("InternalError: thrown by the script");
+        assertThat(outcome.fault()).isEqualTo(ScriptOutcome.Fault.NONE);
+
+        ScriptOutcome deep = run("deep", "handle(request, response);");
+        assertThat(deep.response().status()).isEqualTo(500);
+        assertThat(deep.fault()).as("a stack overflow unwinds").isEqualTo(ScriptOutcome.Fault.NONE);
+    }
+
+    @Test
+    void anOutOfMemoryErrorIsA500AndTheWorkerMustRetire() throws Exception {
+        // 16 GiB at once: more than any test heap, refused without filling it first.
+        ScriptOutcome outcome = run("hog", "response.write(\"\" + new long[Integer.MAX_VALUE - 16].length);");
+        assertThat(outcome.response().status()).isEqualTo(500);
+        assertThat(outcome.fault()).isEqualTo(ScriptOutcome.Fault.WORKER_UNFIT);
+        assertThat(outcome.cause()).isInstanceOf(OutOfMemoryError.class);
+    }
+
+    @Test
+    void aResponseOverMaxResponseSizeIsA500EvenWhenTheScriptCatchesTheRefusal() throws Exception {
+        ScriptOutcome outcome = run("big", "try { for (int i = 0; i < 300; i++) { response.write(new byte[4096]); } }"
+                + " catch (RuntimeException refused) { response.write(\"caught\"); }");
+        assertThat(outcome.response().status()).isEqualTo(500);
+        assertThat(body(outcome)).contains("opcached.max_response_size=1048576");
+        assertThat(run("fits", "response.write(new byte[1 << 19]);").response().status()).isEqualTo(200);
+    }
+
+    @Test
+    void theScriptStartsOnlyOnceCompiled() throws Exception {
+        Path file = Scripts.write(docroot, "started", "response.write(\"ran\");").toRealPath();
+        AtomicInteger starts = new AtomicInteger();
+        long[] startedAt = {0};
+        long before = System.nanoTime();
+        ScriptOutcome outcome = runner.run(file, new TestRequest("started"), () -> {
+            starts.incrementAndGet();
+            startedAt[0] = System.nanoTime();
+        });
+        assertThat(body(outcome)).isEqualTo("ran");
+        assertThat(starts).hasValue(1);
+        assertThat(segment.statistics().compiles()).as("compiled before it started").isEqualTo(1);
+        assertThat(startedAt[0]).isGreaterThan(before);
+        Path broken = Scripts.write(docroot, "broken", "response.write(undefined);").toRealPath();
+        runner.run(broken, new TestRequest("broken"), starts::incrementAndGet);
+        assertThat(starts).as("a script that does not compile never starts").hasValue(1);
+    }
+
+    private record TestRequest(String name) implements Request {
+        @Override
+        public String method() {
+            return "GET";
+        }
+
+        @Override
+        public String path() {
+            return "/" + name + ".java";
+        }
+
+        @Override
+        public String query() {
+            return "";
+        }
+
+        @Override
+        public Map<String, List<String>> params() {
+            return Map.of();
+        }
+
+        @Override
+        public String header(String name) {
+            return null;
+        }
+
+        @Override
+        public byte[] body() {
+            return new byte[0];
+        }
+
+        @Override
+        public String remoteAddress() {
+            return "test";
+        }
+    }
+}

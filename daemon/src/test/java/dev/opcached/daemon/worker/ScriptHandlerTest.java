@@ -1,0 +1,198 @@
+package dev.opcached.daemon.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.opcached.daemon.runtime.CachePolicy;
+import dev.opcached.daemon.control.SupervisorLine;
+import dev.opcached.daemon.runtime.ScriptRunner;
+import dev.opcached.daemon.runtime.ScriptRuntime;
+import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentConfig;
+import dev.opcached.daemon.testing.Scripts;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** The worker's HTTP handling on an EmbeddedChannel: what a request that runs no script gets. */
+class ScriptHandlerTest {
+    @TempDir
+    Path dir;
+    private Path docroot;
+    private Segment segment;
+    private RequestExecutor executor;
+    private final ByteArrayOutputStream reportPipe = new ByteArrayOutputStream();
+    private final int[] exitCode = {-1};
+
+    @BeforeEach
+    void start() throws Exception {
+        docroot = Files.createDirectories(dir.resolve("www"));
+        segment = Segment.create(dir.resolve("test.seg"), new SegmentConfig(16 << 20, 200, 5));
+        ScriptRuntime runtime = new ScriptRuntime(segment, docroot,
+                CachePolicy.singleRun(), EpochClock.SYSTEM);
+        executor = new RequestExecutor(new ScriptRunner(runtime, false), 1);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        executor.close();
+        segment.close();
+    }
+
+    private EmbeddedChannel channel(LongSupplier statGeneration) throws Exception {
+        DocumentRoot documentRoot = new DocumentRoot(docroot, 120, 1 << 20, statGeneration);
+        InFlightRequests inFlight = new InFlightRequests(0, System::nanoTime);
+        ServedRequests served = new ServedRequests(0);
+        ReportPipe reports = new ReportPipe(new SupervisorLine(reportPipe));
+        WorkerRetirement retirement = new WorkerRetirement(reports, inFlight, served, 1000, code -> exitCode[0] = code);
+        WorkerContext worker = new WorkerContext(documentRoot, executor, inFlight, served, retirement, reports, "4242",
+                false);
+        return new EmbeddedChannel(new WorkerChannelInitializer(worker, 1024).handlers());
+    }
+
+    private EmbeddedChannel channel() throws Exception {
+        return channel(() -> 0);
+    }
+
+    /** Everything the channel wrote, as text. */
+    private static String written(EmbeddedChannel channel) {
+        StringBuilder out = new StringBuilder();
+        for (ByteBuf buf; (buf = channel.readOutbound()) != null; ) {
+            out.append(buf.toString(StandardCharsets.ISO_8859_1));
+            buf.release();
+        }
+        return out.toString();
+    }
+
+    private static void send(EmbeddedChannel channel, String text) {
+        channel.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
+        channel.runPendingTasks();
+    }
+
+    private static int count(String text, String part) {
+        int count = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    @Test
+    void malformedPercentEncodingIs400AndThePipelineGoesOn() throws Exception {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        root.addAppender(log);
+        EmbeddedChannel channel = channel();
+        send(channel, "GET /missing.java HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /other.java HTTP/1.1\r\nHost: x\r\n\r\n");
+        String out = written(channel);
+        assertThat(out).startsWith("HTTP/1.1 404 ");
+        assertThat(out.indexOf("HTTP/1.1 400 Bad Request")).isGreaterThan(0);
+        assertThat(out.lastIndexOf("HTTP/1.1 404 ")).isGreaterThan(out.indexOf("HTTP/1.1 400 "));
+        assertThat(channel.isOpen()).isTrue();
+        channel.finishAndReleaseAll();
+        root.detachAppender(log);
+        assertThat(log.list).as("no stack trace logged").allMatch(event -> event.getThrowableProxy() == null);
+    }
+
+    @Test
+    void moreThan128PipelinedRequestsAreAllAnswered() throws Exception {
+        EmbeddedChannel channel = channel();
+        send(channel, "GET /missing.java HTTP/1.1\r\nHost: x\r\n\r\n".repeat(300));
+        for (int round = 0; round < 10; round++) {
+            channel.runPendingTasks();
+        }
+        String out = written(channel);
+        assertThat(count(out, "HTTP/1.1 404 ")).isEqualTo(300);
+        assertThat(channel.isOpen()).isTrue();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void readsPauseWhileTheClientDoesNotReadAndResumeOnceItDoes() throws Exception {
+        EmbeddedChannel channel = channel();
+        channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
+        channel.unsafe().outboundBuffer().addMessage(Unpooled.wrappedBuffer(new byte[16]), 16, channel.newPromise());
+        channel.runPendingTasks();
+        assertThat(channel.isWritable()).isFalse();
+        assertThat(channel.config().isAutoRead()).as("reading while answers do not drain").isFalse();
+        channel.flush();
+        channel.runPendingTasks();
+        assertThat(channel.isWritable()).isTrue();
+        assertThat(channel.config().isAutoRead()).isTrue();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void tooLongRequestLineIs414AndTooLargeHeadersAre431() throws Exception {
+        EmbeddedChannel longLine = channel();
+        send(longLine, "GET /" + "a".repeat(WorkerChannelInitializer.MAX_REQUEST_LINE) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(written(longLine)).startsWith("HTTP/1.1 414 ");
+        longLine.finishAndReleaseAll();
+
+        EmbeddedChannel bigHeaders = channel();
+        send(bigHeaders, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(WorkerChannelInitializer.MAX_HEADER_SIZE)
+                + "\r\n\r\n");
+        assertThat(written(bigHeaders)).startsWith("HTTP/1.1 431 ");
+        bigHeaders.finishAndReleaseAll();
+    }
+
+    @Test
+    void requestBodiesOverPostMaxSizeAre413() throws Exception {
+        EmbeddedChannel channel = channel();
+        send(channel, "POST /hello.java HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n");
+        assertThat(written(channel)).startsWith("HTTP/1.1 413 ");
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void pathsOutsideTheDocrootAndMissingFilesAre404() throws Exception {
+        Scripts.text(docroot, "hello", "hello");
+        Files.writeString(dir.resolve("secret.java"), "secret");
+        Files.createSymbolicLink(docroot.resolve("escape.java"), dir.resolve("secret.java"));
+        Files.createSymbolicLink(docroot.resolve("outside"), dir);
+        for (String path : new String[] {"/../secret.java", "/%2e%2e/secret.java", "/sub/../../secret.java",
+                "/%2E%2E%2Fsecret.java", "/escape.java", "/outside/secret.java", "/missing.java", "/hello",
+                "/hello.java%00"}) {
+            EmbeddedChannel channel = channel();
+            send(channel, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertThat(written(channel)).as(path).startsWith("HTTP/1.1 404 ").doesNotContain("secret\n");
+            assertThat(channel.isOpen()).as("closed as asked").isFalse();
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void aFaultedSegmentIs503AndIsReportedOnceWithoutClosingTheLoop() throws Exception {
+        boolean[] truncated = {false};
+        EmbeddedChannel channel = channel(() -> {
+            if (truncated[0]) {
+                throw new InternalError("a fault occurred in an unsafe memory access operation");
+            }
+            return 0;
+        });
+        truncated[0] = true;
+        send(channel, "GET /a.java HTTP/1.1\r\nHost: x\r\n\r\nGET /b.java HTTP/1.1\r\nHost: x\r\n\r\n");
+        String out = written(channel);
+        assertThat(count(out, "HTTP/1.1 503 ")).isEqualTo(2);
+        assertThat(channel.isOpen()).isTrue();
+        assertThat(reportPipe.toString(StandardCharsets.US_ASCII)).isEqualTo("segment-lost\n");
+        channel.finishAndReleaseAll();
+    }
+}
