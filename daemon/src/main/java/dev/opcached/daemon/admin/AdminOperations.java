@@ -29,15 +29,22 @@ public final class AdminOperations {
     /** The version reported by {@code /configuration}. */
     public static final String VERSION = "0.1.0";
 
-    private final Segment segment;
+    private final Supplier<Segment> segment;
     private final Directives config;
     private final Blacklist blacklist;
-    private final ScriptRuntime compiler;
+    private final Supplier<ScriptRuntime> compiler;
     private final Supplier<List<StatusResponse.WorkerStatus>> workers;
     private final Path docroot;
 
     public AdminOperations(Segment segment, Directives config, Blacklist blacklist, ScriptRuntime compiler,
                            Supplier<List<StatusResponse.WorkerStatus>> workers) throws IOException {
+        this(() -> segment, config, blacklist, () -> compiler, workers);
+    }
+
+    /** With the segment (and its compiler) as they are now: the supervisor replaces a lost segment. */
+    public AdminOperations(Supplier<Segment> segment, Directives config, Blacklist blacklist,
+                           Supplier<ScriptRuntime> compiler, Supplier<List<StatusResponse.WorkerStatus>> workers)
+            throws IOException {
         this.segment = segment;
         this.config = config;
         this.blacklist = blacklist;
@@ -47,7 +54,7 @@ public final class AdminOperations {
     }
 
     public StatusResponse status(boolean includeScripts) {
-        return StatusReport.of(segment, includeScripts, workers.get());
+        return StatusReport.of(segment.get(), includeScripts, workers.get());
     }
 
     public AdminMessages.ConfigurationResponse configuration() {
@@ -66,8 +73,8 @@ public final class AdminOperations {
 
     /** opcache_reset(): done when this returns. */
     public AdminMessages.ResetResponse reset() {
-        long generation = segment.reset();
-        return new AdminMessages.ResetResponse(generation, segment.statistics().manualRestarts());
+        long generation = segment.get().reset();
+        return new AdminMessages.ResetResponse(generation, segment.get().statistics().manualRestarts());
     }
 
     /**
@@ -81,13 +88,13 @@ public final class AdminOperations {
             throw new IllegalArgumentException("give either \"paths\" (a non-empty list) or \"prefix\", not both");
         }
         if (hasPrefix) {
-            return new AdminMessages.InvalidateResponse(segment.invalidatePrefix(request.prefix()));
+            return new AdminMessages.InvalidateResponse(segment.get().invalidatePrefix(request.prefix()));
         }
         boolean force = Boolean.TRUE.equals(request.force());
         List<String> invalidated = new ArrayList<>();
         for (String path : request.paths()) {
             String key = realPathOrSame(path);
-            if (segment.invalidate(SegmentKey.of(key), force)) {
+            if (segment.get().invalidate(SegmentKey.of(key), force)) {
                 invalidated.add(key);
             }
         }
@@ -114,7 +121,7 @@ public final class AdminOperations {
         for (String given : request.paths()) {
             for (Path file : javaFiles(given, failed)) {
                 try {
-                    ScriptRuntime.Loaded loaded = compiler.load(file);
+                    ScriptRuntime.Loaded loaded = compiler.get().load(file);
                     compiled++;
                     if (loaded.cached()) {
                         cached++;
@@ -155,6 +162,6 @@ public final class AdminOperations {
 
     /** clearstatcache() for the pool: every worker drops its realpath cache before its next request. */
     public AdminMessages.StatClearResponse statClear() {
-        return new AdminMessages.StatClearResponse(segment.clearStatCaches());
+        return new AdminMessages.StatClearResponse(segment.get().clearStatCaches());
     }
 }

@@ -1,6 +1,8 @@
 package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.control.SupervisorLine;
+import dev.opcached.daemon.control.WorkerReport;
 import dev.opcached.daemon.runtime.ScriptRunner;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.segment.CoarseEpochClock;
@@ -130,6 +132,10 @@ public final class WorkerMain implements Callable<Integer> {
             }
             LOG.info("serving {} on http://{} ({})", documentRoot.root(), config.string(Directives.LISTEN),
                     epoll ? "epoll, SO_REUSEPORT" : "nio");
+            SupervisorLine supervisor = SupervisorLine.standardOutput();
+            supervisor.send(WorkerReport.of(WorkerReport.Kind.READY));
+            group.next().scheduleAtFixedRate(() -> supervisor.send(WorkerReport.of(WorkerReport.Kind.ALIVE)),
+                    0, WorkerReport.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
             Signal.handle(new Signal("TERM"), signal -> new Thread(() -> drainAndExit(state[0], drainMillis, "stopped"),
                     "stop").start());
             serverChannel.closeFuture().sync();
