@@ -43,8 +43,6 @@ import sun.misc.Signal;
  */
 public final class Supervisor {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
-    /** How often the workers' heartbeats are checked. */
-    private static final long HEARTBEAT_CHECK_MILLIS = 250;
     /** How long a rolling replacement waits for one new worker to say ready before it goes on. */
     private static final long READY_TIMEOUT_SECONDS = 120;
 
@@ -195,8 +193,6 @@ public final class Supervisor {
                         drainMillis));
             }
             scheduler.scheduleAtFixedRate(() -> housekeeping(segment, slots, renewal), 1, 1, TimeUnit.SECONDS);
-            scheduler.scheduleWithFixedDelay(() -> slots.forEach(slot -> slot.checkHeartbeat(System.nanoTime())),
-                    HEARTBEAT_CHECK_MILLIS, HEARTBEAT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
             // The supervisor compiles too (POST /compile), into the same segment, with the workers' rules.
             AdminOperations operations = new AdminOperations(segment, config, policy.blacklist(),
                     new CompilerOfSegment(segment, docroot, policy),

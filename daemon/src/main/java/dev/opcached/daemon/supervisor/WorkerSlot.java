@@ -28,6 +28,8 @@ final class WorkerSlot {
     private static final long MAX_BACKOFF_MILLIS = 10_000;
     /** A worker that lived this long without saying ready (an older worker) is healthy all the same. */
     private static final long HEALTHY_MILLIS = 10_000;
+    /** How often the accepting worker's heartbeat is checked. */
+    private static final long HEARTBEAT_CHECK_MILLIS = 250;
     /** Time past process_control_timeout that a retiring worker gets before it is killed. */
     private static final long KILL_MARGIN_MILLIS = 2_000;
 
@@ -40,6 +42,7 @@ final class WorkerSlot {
     private WorkerProcess current;
     private final List<WorkerProcess> retiring = new ArrayList<>();
     private boolean stopping;
+    private boolean watchingHeartbeats;
     private long restartsOfSlot;
     private int crashesInARow;
 
@@ -82,6 +85,11 @@ final class WorkerSlot {
     synchronized void start() {
         if (stopping || current != null) {
             return;
+        }
+        if (!watchingHeartbeats && heartbeatTimeoutNanos > 0) {
+            watchingHeartbeats = true;
+            scheduler.scheduleWithFixedDelay(() -> checkHeartbeat(System.nanoTime()), HEARTBEAT_CHECK_MILLIS,
+                    HEARTBEAT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         }
         try {
             Process process = launcher.start(name);
@@ -173,7 +181,7 @@ final class WorkerSlot {
      * timeout (stopped, or its event loops are stuck): it would otherwise keep its share of new
      * connections and leave them unanswered.
      */
-    synchronized void checkHeartbeat(long nowNanos) {
+    private synchronized void checkHeartbeat(long nowNanos) {
         WorkerProcess worker = current;
         if (heartbeatTimeoutNanos == 0 || stopping || worker == null || !worker.reported()
                 || worker.silentNanos(nowNanos) <= heartbeatTimeoutNanos) {
