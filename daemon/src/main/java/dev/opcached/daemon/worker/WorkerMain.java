@@ -77,13 +77,15 @@ public final class WorkerMain implements Callable<Integer> {
         RequestExecutor executor = new RequestExecutor(new ScriptRunner(runtime, config.flag(Directives.DISPLAY_ERRORS)),
                 config.integer(Directives.WORKER_THREADS));
         long drainMillis = config.number(Directives.PROCESS_CONTROL_TIMEOUT) * 1000;
+        SupervisorLine supervisor = SupervisorLine.standardOutput();
         WorkerState[] state = new WorkerState[1];
         state[0] = new WorkerState(documentRoot, executor, config.flag(Directives.ACCESS_LOG),
                 config.number(Directives.MAX_REQUESTS), config.number(Directives.REQUEST_TERMINATE_TIMEOUT),
                 new WorkerState.Exits() {
                     @Override
                     public void recycle() {
-                        new Thread(() -> drainAndExit(state[0], drainMillis, "recycled"), "recycle").start();
+                        // Serves on until the supervisor's SIGTERM, which comes once the replacement listens.
+                        supervisor.send(new WorkerReport(WorkerReport.Kind.RETIRING, "recycle"));
                     }
 
                     @Override
@@ -132,7 +134,6 @@ public final class WorkerMain implements Callable<Integer> {
             }
             LOG.info("serving {} on http://{} ({})", documentRoot.root(), config.string(Directives.LISTEN),
                     epoll ? "epoll, SO_REUSEPORT" : "nio");
-            SupervisorLine supervisor = SupervisorLine.standardOutput();
             supervisor.send(WorkerReport.of(WorkerReport.Kind.READY));
             group.next().scheduleAtFixedRate(() -> supervisor.send(WorkerReport.of(WorkerReport.Kind.ALIVE)),
                     0, WorkerReport.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
