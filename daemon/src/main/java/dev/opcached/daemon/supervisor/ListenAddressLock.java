@@ -21,10 +21,15 @@ import java.nio.file.attribute.PosixFilePermissions;
  * however it dies.
  */
 final class ListenAddressLock implements AutoCloseable {
-    /** Where every pool of this user keeps its locks: tmpfs, named after the user's uid. */
+    /**
+     * Where every pool of this user keeps its locks: named after the user's uid, on tmpfs
+     * ({@code /dev/shm}), or in the temporary directory where there is none.
+     */
     static Path defaultDirectory() throws IOException {
         Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        return Path.of("/dev/shm", "opcached-" + uid + ".locks");
+        Path shm = Path.of("/dev/shm");
+        Path parent = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+        return parent.resolve("opcached-" + uid + ".locks");
     }
 
     private final FileChannel channel;

@@ -155,7 +155,12 @@ public final class Supervisor {
         Path directory = config.path(Directives.SEGMENT_DIR);
         SegmentDirectoryAccess access = new SegmentDirectoryAccess(directory, user);
         access.restorePrivate();
-        SegmentFiles.ensureDirectory(directory);
+        try {
+            SegmentFiles.ensureDirectory(directory);
+        } catch (IOException e) {
+            // a directory of the wrong owner or mode, or one that cannot be made: a configuration problem
+            throw new IllegalArgumentException(Directives.SEGMENT_DIR + "=" + directory + ": " + e.getMessage(), e);
+        }
         for (Path abandoned : SegmentFiles.removeAbandoned(directory)) {
             LOG.info("removed the segment of a supervisor that died: {}", abandoned);
         }

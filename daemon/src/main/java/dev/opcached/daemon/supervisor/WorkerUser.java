@@ -63,6 +63,7 @@ final class WorkerUser {
         } catch (IOException e) {
             throw new IllegalArgumentException(Directives.USER + "=" + user + " is not a user of this system");
         }
+        requireSetpriv(user);
         String effectiveGroup = group.isEmpty() ? primaryGroup(user) : group;
         GroupPrincipal groupPrincipal;
         try {
@@ -71,6 +72,20 @@ final class WorkerUser {
             throw new IllegalArgumentException(Directives.GROUP + "=" + effectiveGroup + " is not a group of this system");
         }
         return new WorkerUser(user, effectiveGroup, userPrincipal, groupPrincipal);
+    }
+
+    private static void requireSetpriv(String user) throws InterruptedException {
+        try {
+            Process version = new ProcessBuilder("setpriv", "--version").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (version.waitFor(10, TimeUnit.SECONDS) && version.exitValue() == 0) {
+                return;
+            }
+        } catch (IOException missing) {
+            // reported below
+        }
+        throw new IllegalArgumentException(Directives.USER + "=" + user + " starts workers through setpriv, which is"
+                + " not on the PATH: install util-linux");
     }
 
     private static String primaryGroup(String user) throws IOException, InterruptedException {
