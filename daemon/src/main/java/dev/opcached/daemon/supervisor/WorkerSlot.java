@@ -124,7 +124,7 @@ final class WorkerSlot {
                     replace("pid " + worker.pid() + " is retiring (" + report.detail() + ")");
                 }
             }
-            case SEGMENT_LOST -> LOG.warn("{} (pid {}) reports its segment lost; the supervisor replaces it",
+            case SEGMENT_LOST -> LOG.warn("{} (pid {}) reports its segment lost (the check of the segment file decides on a new one)",
                     name, worker.pid());
             case ALIVE -> {
                 // heard() is all a heartbeat does
