@@ -47,20 +47,11 @@ public final class Supervisor {
     private static final long READY_TIMEOUT_SECONDS = 120;
 
     private Directives config;
-    private final String workerMain;
-    private final SegmentSpace space;
     private final AtomicLong workerRestarts = new AtomicLong();
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public Supervisor(Directives config) {
-        this(config, WorkerMain.class.getName(), SegmentSpace.ofFileSystem());
-    }
-
-    /** With another worker entry point, or another measure of free space. */
-    Supervisor(Directives config, String workerMain, SegmentSpace space) {
         this.config = config;
-        this.workerMain = workerMain;
-        this.space = space;
     }
 
     /** The segment these directives describe; memory_consumption counts header and index too, as in OPcache. */
@@ -182,7 +173,7 @@ public final class Supervisor {
         PoolSegment segments = null;
         try {
             access.openToWorkers();
-            segments = PoolSegment.create(directory, pool, segmentConfig, space, user);
+            segments = PoolSegment.create(directory, pool, segmentConfig, SegmentSpace.ofFileSystem(), user);
             PoolSegment segment = segments;
             int workers = config.integer(Directives.MAX_CHILDREN);
             if (workers > 1 && !Epoll.isAvailable()) {
@@ -190,7 +181,7 @@ public final class Supervisor {
                         + " running 1 worker instead of {}", Epoll.unavailabilityCause().toString(), workers);
                 workers = 1;
             }
-            WorkerLauncher launcher = new WorkerLauncher(segment::path, config, workerMain, user);
+            WorkerLauncher launcher = new WorkerLauncher(segment::path, config, WorkerMain.class.getName(), user);
             long drainMillis = TimeUnit.SECONDS.toMillis(config.number(Directives.PROCESS_CONTROL_TIMEOUT));
             long heartbeatTimeoutMillis = TimeUnit.SECONDS.toMillis(config.number(Directives.WORKER_HEARTBEAT_TIMEOUT));
             for (int i = 1; i <= workers; i++) {
