@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -54,14 +55,15 @@ final class ListenAddressLock implements AutoCloseable {
         if (address.getPort() == 0) {
             return none();
         }
-        if (!Files.isDirectory(directory)) {
+        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
+        // Not followed: a link planted by another user must not lead our locks elsewhere.
         String me = System.getProperty("user.name");
-        String owner = Files.getOwner(directory).getName();
-        if (!owner.equals(me)) {
-            throw new IllegalArgumentException("the listen lock directory " + directory + " belongs to " + owner
-                    + ", not to " + me + ": remove it (no pool of " + me + " can start while it is there)");
+        String owner = Files.getOwner(directory, LinkOption.NOFOLLOW_LINKS).getName();
+        if (!owner.equals(me) || !Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException("the listen lock directory " + directory + " is not a directory of " + me
+                    + " (its owner: " + owner + "): remove it (no pool of " + me + " can start while it is there)");
         }
         String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
         Path file = directory.resolve("listen-" + host.replaceAll("[^A-Za-z0-9.]", "_") + "-" + address.getPort() + ".lock");

@@ -48,7 +48,17 @@ final class PoolSegment implements Supplier<Segment> {
     private void createNew() throws IOException {
         space.require(directory, config.memoryConsumption());
         Path path = SegmentFiles.newSegmentPath(directory, pool);
-        Segment created = Segment.create(path, config);
+        Segment created;
+        try {
+            created = Segment.create(path, config);
+        } catch (IOException e) {
+            Files.deleteIfExists(path);
+            if (String.valueOf(e.getMessage()).contains("No space left on device")) {
+                // the space went between the check and the write
+                throw new IllegalArgumentException(space.shortOfSpace(directory, config.memoryConsumption()), e);
+            }
+            throw e;
+        }
         user.handOver(path);
         fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
         segment = created;

@@ -29,12 +29,15 @@ final class SegmentSpace {
 
     /** @throws IllegalArgumentException when {@code bytes} do not fit in {@code directory} */
     void require(Path directory, long bytes) throws IOException {
-        long usable = usableSpace.of(directory);
-        if (usable < bytes) {
-            throw new IllegalArgumentException(Directives.MEMORY_CONSUMPTION + "=" + (bytes >> 20) + " (MiB) does not fit in "
-                    + Directives.SEGMENT_DIR + "=" + directory + ": its file system has " + (usable >> 20)
-                    + " MiB free; lower " + Directives.MEMORY_CONSUMPTION + ", free space there, or choose another "
-                    + Directives.SEGMENT_DIR);
+        if (usableSpace.of(directory) < bytes) {
+            throw new IllegalArgumentException(shortOfSpace(directory, bytes));
         }
+    }
+
+    /** What to say when {@code bytes} do not fit in {@code directory}: the directives, the free space, the fix. */
+    String shortOfSpace(Path directory, long bytes) throws IOException {
+        return Directives.MEMORY_CONSUMPTION + "=" + (bytes >> 20) + " (MiB) does not fit in " + Directives.SEGMENT_DIR
+                + "=" + directory + ": its file system has " + (usableSpace.of(directory) >> 20) + " MiB free; lower "
+                + Directives.MEMORY_CONSUMPTION + ", free space there, or choose another " + Directives.SEGMENT_DIR;
     }
 }

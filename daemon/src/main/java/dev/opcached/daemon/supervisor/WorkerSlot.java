@@ -43,6 +43,7 @@ final class WorkerSlot {
     private final List<WorkerProcess> retiring = new ArrayList<>();
     private boolean stopping;
     private boolean watchingHeartbeats;
+    private long lastCheckNanos = System.nanoTime();
     private long restartsOfSlot;
     private int crashesInARow;
 
@@ -182,6 +183,13 @@ final class WorkerSlot {
      * connections and leave them unanswered.
      */
     private synchronized void checkHeartbeat(long nowNanos) {
+        long sinceLastCheck = nowNanos - lastCheckNanos;
+        lastCheckNanos = nowNanos;
+        if (sinceLastCheck > TimeUnit.MILLISECONDS.toNanos(4 * HEARTBEAT_CHECK_MILLIS)) {
+            // The supervisor itself was paused (stopped, starved): the reports that came meanwhile
+            // are still in the pipes. Judge again once the readers have caught up.
+            return;
+        }
         WorkerProcess worker = current;
         if (heartbeatTimeoutNanos == 0 || stopping || worker == null || !worker.reported()
                 || worker.silentNanos(nowNanos) <= heartbeatTimeoutNanos) {
@@ -223,7 +231,9 @@ final class WorkerSlot {
         }
         long lived = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - worker.startedNanos());
         switch (code) {
-            case WorkerExit.NORMAL -> LOG.info("{} (pid {}) recycled after {} ms; replacing it", name, worker.pid(), lived);
+            // a worker that is recycled says retiring first; one that just exits 0 was not asked to
+            case WorkerExit.NORMAL -> LOG.warn("{} (pid {}) exited with code 0 after {} ms without retiring first;"
+                    + " replacing it", name, worker.pid(), lived);
             case WorkerExit.REQUEST_TIMEOUT -> LOG.warn("{} (pid {}) exited after a request timeout; replacing it",
                     name, worker.pid());
             default -> LOG.error("{} (pid {}) died with exit code {}{} after {} ms; replacing it", name, worker.pid(), code,
