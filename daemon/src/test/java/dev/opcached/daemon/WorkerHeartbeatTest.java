@@ -49,4 +49,29 @@ class WorkerHeartbeatTest {
                     .satisfies(worker -> assertThat(worker.restarts()).isEqualTo(1));
         }
     }
+
+    @Test
+    void pausedSupervisorDoesNotTakeItsWorkersForSilent() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        try (PoolProcess pool = PoolProcess.start(docroot, dir.resolve("shm"), "paused", 2,
+                "opcached.worker_heartbeat_timeout=1")) {
+            pool.supervisor().awaitLine("(?s)(\\(pid \\d+\\) ready.*){2}", Duration.ofSeconds(60));
+            List<Long> workers = PoolStatus.of(pool).workers().stream().map(StatusResponse.WorkerStatus::pid).toList();
+            String supervisor = Long.toString(pool.supervisor().pid());
+            assertThat(new ProcessBuilder("kill", "-STOP", supervisor).start().waitFor()).isZero();
+            // The pause is the point: three heartbeat timeouts during which nobody reads the pipes.
+            Thread.sleep(3_000);
+            long resumed = System.currentTimeMillis() / 1000;
+            assertThat(new ProcessBuilder("kill", "-CONT", supervisor).start().waitFor()).isZero();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            List<StatusResponse.WorkerStatus> after = PoolStatus.of(pool).workers();
+            while (after.stream().anyMatch(worker -> worker.lastHeartbeat() <= resumed)) {
+                assertThat(System.nanoTime() - deadline).as("heartbeats after the pause: " + after).isNegative();
+                Thread.sleep(100);
+                after = PoolStatus.of(pool).workers();
+            }
+            assertThat(after).extracting(StatusResponse.WorkerStatus::pid).containsExactlyElementsOf(workers);
+            assertThat(pool.supervisor().output()).doesNotContain("sent no heartbeat");
+        }
+    }
 }
