@@ -3,6 +3,7 @@ package dev.opcached.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.opcached.daemon.testing.Scripts;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -121,8 +122,8 @@ class WorkerUserTest {
 
             Path token = dir.resolve("state").resolve("admin.token");
             Path docroot = dir.resolve("www");
-            dev.opcached.daemon.testing.Scripts.text(docroot, "hello", "hello");
-            dev.opcached.daemon.testing.Scripts.write(docroot, "steal",
+            Scripts.text(docroot, "hello", "hello");
+            Scripts.write(docroot, "steal",
                     "response.write(java.nio.file.Files.readString(java.nio.file.Path.of(\"" + token + "\")));");
             HttpClient client = HttpClient.newHttpClient();
             HttpResponse<String> hello = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port

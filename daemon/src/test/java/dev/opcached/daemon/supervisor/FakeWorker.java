@@ -48,8 +48,11 @@ public final class FakeWorker {
         SupervisorLine supervisor = SupervisorLine.standardOutput();
         append(log, pid + " ready");
         supervisor.send(WorkerReport.of(WorkerReport.Kind.READY));
-        boolean retire = behaviour.equals("retire-once")
-                && Files.notExists(Path.of(script + ".retired")) && Files.writeString(Path.of(script + ".retired"), "") != null;
+        Path retired = Path.of(script + ".retired");
+        boolean retire = behaviour.equals("retire-once") && Files.notExists(retired);
+        if (retire) {
+            Files.writeString(retired, "");
+        }
         for (int beat = 0; ; beat++) {
             supervisor.send(WorkerReport.of(WorkerReport.Kind.ALIVE));
             if (beat == 3 && retire) {
