@@ -76,7 +76,7 @@ class WorkerHardeningTest {
             }
             pool.supervisor().awaitLine("request_terminate_timeout after \\d+ requests; 0 still in flight",
                     Duration.ofSeconds(30));
-            pool.supervisor().awaitLine("\\(pid " + victim + "\\) exited after a request timeout; replacing it",
+            pool.supervisor().awaitLine("\\(pid " + victim + "\\) exited with code 75 after being replaced",
                     Duration.ofSeconds(30));
             assertThat(awaitAnswer(pool, "/patient.java?ms=0", Duration.ofSeconds(60)).body()).isEqualTo("patient");
         }

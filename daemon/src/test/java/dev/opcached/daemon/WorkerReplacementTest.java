@@ -50,10 +50,10 @@ class WorkerReplacementTest {
             HttpResponse<String> response = pool.get("/endless.java");
             assertThat(response.statusCode()).isEqualTo(504);
             String replaced = response.headers().firstValue("X-Opcached-Worker").orElseThrow();
-            pool.supervisor().awaitLine("\\(pid " + replaced + "\\) exited after a request timeout; replacing it",
-                    Duration.ofSeconds(30));
+            pool.supervisor().awaitLine("\\(pid " + replaced + "\\) is being replaced: pid " + replaced
+                    + " is retiring \\(request_terminate_timeout\\)", Duration.ofSeconds(30));
             awaitResponse(pool, "/hello.java", r -> r.statusCode() == 200);
-            pool.supervisor().awaitLine("(?s)exited after a request timeout.*worker-\\d started", Duration.ofSeconds(30));
+            pool.supervisor().awaitLine("(?s)retiring \\(request_terminate_timeout\\).*worker-\\d started", Duration.ofSeconds(30));
         }
     }
 

@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
  * {@link SecurityException} (the script's request gets a 500) when a script's or a vendor jar's
  * class is on the calling stack, and go ahead otherwise. Everything else is permitted without a
  * check; this is not a sandbox (see docs/architecture.md, what a script can and cannot do).
- * The JDK 17 mechanism for vetoing an exit is a security manager; the JVM needs
- * {@code -Djava.security.manager=allow} to take one without a deprecation warning.
+ * The JDK 17 mechanism for vetoing an exit is a security manager; the JVM is started with
+ * {@code -Djava.security.manager=allow} so that later JDKs still accept one.
  */
 public final class ScriptExitGuard extends SecurityManager {
     private static final Logger LOG = LoggerFactory.getLogger(ScriptExitGuard.class);
@@ -25,6 +25,8 @@ public final class ScriptExitGuard extends SecurityManager {
         if (System.getSecurityManager() instanceof ScriptExitGuard) {
             return;
         }
+        // JDK 17 prints a deprecation notice (JEP 411) at this call, on its initial stderr, past
+        // any logger; a worker's supervisor drops it from the worker's output (WorkerLogRelay).
         try {
             System.setSecurityManager(new ScriptExitGuard());
         } catch (UnsupportedOperationException | SecurityException e) {

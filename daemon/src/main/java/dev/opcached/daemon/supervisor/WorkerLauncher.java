@@ -69,7 +69,7 @@ final class WorkerLauncher {
     Process start(String workerName) throws IOException {
         return new ProcessBuilder(command(workerName))
                 .redirectOutput(ProcessBuilder.Redirect.PIPE)
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.PIPE)
                 .start();
     }
 }
