@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.CachedEntry;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.ClassFilePayload;
@@ -29,10 +30,11 @@ public final class ScriptRuntime {
     private final ScriptDefiner definer;
 
     public ScriptRuntime(Segment segment, Path docroot, CachePolicy policy, EpochClock clock) throws IOException {
-        this.docroot = docroot.toRealPath();
+        DocrootContainment containment = new DocrootContainment(docroot);
+        this.docroot = containment.root();
         ScriptClassPath classPath = ScriptClassPath.of(this.docroot);
         BoundedCompiler compiler = new BoundedCompiler(new ScriptCompiler(this.docroot, classPath), segment, policy);
-        this.shared = new SharedCompilePath(segment, new ScriptSource(this.docroot), policy, clock, compiler);
+        this.shared = new SharedCompilePath(segment, new ScriptSource(containment), policy, clock, compiler);
         this.definer = new ScriptDefiner(classPath.parent(), this::docrootClass);
     }
 
