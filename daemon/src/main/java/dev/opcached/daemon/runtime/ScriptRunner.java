@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * Runs a script for one request and turns every failure into a response: a compile error or
  * anything a script throws (an {@link Error} too) becomes a 500, with the details in the body only
  * when display_errors is on (and in the log always); a faulted segment becomes a 503. The outcome
- * also says when the worker is no longer fit to serve (out of memory).
+ * also says when the worker is no longer fit to serve (out of memory). While the script runs, the
+ * thread's context class loader is the script's own ({@link ScriptContextClassLoader}).
  */
 public final class ScriptRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ScriptRunner.class);
@@ -62,8 +63,11 @@ public final class ScriptRunner {
         }
         BufferedResponse response = new BufferedResponse(maxResponseBytes);
         try {
-            scriptStarting.run();
-            script.handle(request, response);
+            ScriptContextClassLoader.call(script.getClass().getClassLoader(), () -> {
+                scriptStarting.run();
+                script.handle(request, response);
+                return null;
+            });
         } catch (Throwable e) {
             if (!(e instanceof ResponseTooLargeException)) {
                 return failed(file, request, "threw", e);

@@ -80,8 +80,9 @@ public final class ScriptRuntime {
     public Script instantiate(Path realPath) throws ScriptException {
         Loaded script = load(realPath);
         Constructor<? extends Script> constructor = script.constructor(realPath);
+        // The first instance runs the script's static initialisers: script code, under its own loader.
         try {
-            return constructor.newInstance();
+            return ScriptContextClassLoader.call(script.loader, constructor::newInstance);
         } catch (ReflectiveOperationException e) {
             throw new ScriptException(realPath + ": cannot instantiate " + script.mainClass + ": " + e.getCause(), e);
         }
@@ -158,7 +159,10 @@ public final class ScriptRuntime {
         Loaded bundled = definer.define(pseudoPath, SegmentKey.of(pseudoPath.toString()), null,
                 ClassFilePayload.decode(ClassFilePayload.encode(classes)));
         BufferedResponse response = new BufferedResponse();
-        bundled.constructor(pseudoPath).newInstance().handle(request, response);
+        ScriptContextClassLoader.call(bundled.loader, () -> {
+            bundled.constructor(pseudoPath).newInstance().handle(request, response);
+            return null;
+        });
         return response;
     }
 

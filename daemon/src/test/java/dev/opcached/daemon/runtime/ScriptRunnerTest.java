@@ -98,6 +98,37 @@ class ScriptRunnerTest {
         assertThat(starts).as("a script that does not compile never starts").hasValue(1);
     }
 
+    @Test
+    void aScriptReachesNothingOfTheWorkerThroughTheContextClassLoader() throws Exception {
+        ClassLoader workers = Thread.currentThread().getContextClassLoader();
+        ScriptOutcome outcome = run("internals", "Thread.currentThread().getContextClassLoader()"
+                + ".loadClass(\"dev.opcached.protocol.segment.Segment\"); response.write(\"reached\");");
+        assertThat(outcome.response().status()).isEqualTo(500);
+        assertThat(body(outcome)).contains("ClassNotFoundException: dev.opcached.protocol.segment.Segment")
+                .doesNotContain("reached");
+        assertThat(Thread.currentThread().getContextClassLoader()).as("put back after a failure").isSameAs(workers);
+
+        ScriptOutcome own = run("own", "response.write(String.valueOf(Thread.currentThread().getContextClassLoader()"
+                + " == getClass().getClassLoader())); Thread.currentThread().setContextClassLoader(null);");
+        assertThat(body(own)).isEqualTo("true");
+        assertThat(Thread.currentThread().getContextClassLoader()).as("put back whatever the script set")
+                .isSameAs(workers);
+    }
+
+    @Test
+    void aScriptsStaticInitialisersRunUnderItsOwnContextClassLoader() throws Exception {
+        Path file = Files.writeString(docroot.resolve("init.java"), """
+                import dev.opcached.script.*;
+                public class init implements Script {
+                    static final ClassLoader AT_INIT = Thread.currentThread().getContextClassLoader();
+                    public void handle(Request request, Response response) {
+                        response.write(String.valueOf(AT_INIT == init.class.getClassLoader()));
+                    }
+                }
+                """).toRealPath();
+        assertThat(body(runner.run(file, new TestRequest("init"), () -> { }))).isEqualTo("true");
+    }
+
     private record TestRequest(String name) implements Request {
         @Override
         public String method() {
