@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.common.LogText;
 import dev.opcached.script.Request;
 import dev.opcached.script.Script;
 import java.io.PrintWriter;
@@ -50,21 +51,21 @@ public final class ScriptRunner {
             if (e.isNotFound()) {
                 return ScriptOutcome.served(plain(404, "404 Not Found\n"));
             }
-            LOG.warn("{} {}: {}", request.method(), request.path(), e.getMessage());
+            LOG.warn("{}: {}", where(request), LogText.escape(e.getMessage()));
             return ScriptOutcome.served(error(e.getMessage()
                     + (e.diagnostics().isEmpty() ? "" : "\n" + String.join("\n", e.diagnostics()))));
         } catch (Throwable e) {
             if (SegmentFault.isSegmentLost(e)) {
-                LOG.error("{} {}: the segment faulted while loading {}: {}", request.method(), request.path(), file,
-                        e.toString());
+                LOG.error("{}: the segment faulted while loading {}: {}", where(request), LogText.escape(file),
+                        LogText.escape(e));
                 return new ScriptOutcome(plain(503, "503 Service Unavailable\n"), ScriptOutcome.Fault.SEGMENT_LOST, e);
             }
             return failed(file, request, "could not be loaded", e);
         }
         BufferedResponse response = new BufferedResponse(maxResponseBytes);
         try {
+            scriptStarting.run();
             ScriptContextClassLoader.call(script.getClass().getClassLoader(), () -> {
-                scriptStarting.run();
                 script.handle(request, response);
                 return null;
             });
@@ -74,8 +75,8 @@ public final class ScriptRunner {
             }
         }
         if (response.overflowed()) {
-            LOG.error("{} {}: script {} wrote more than opcached.max_response_size={} bytes; answering 500",
-                    request.method(), request.path(), file, maxResponseBytes);
+            LOG.error("{}: script {} wrote more than opcached.max_response_size={} bytes; answering 500",
+                    where(request), LogText.escape(file), maxResponseBytes);
             return ScriptOutcome.served(error(file + " wrote more than opcached.max_response_size=" + maxResponseBytes
                     + " bytes"));
         }
@@ -87,7 +88,7 @@ public final class ScriptRunner {
         // process in doubt (the heap full, a class half initialised): the worker must retire.
         boolean unfit = e instanceof VirtualMachineError && !(e instanceof StackOverflowError)
                 && !(e instanceof InternalError);
-        LOG.error("{} {}: script {} {}", request.method(), request.path(), file, what, e);
+        LOG.error("{}: script {} {}", where(request), LogText.escape(file), what, e);
         BufferedResponse response;
         try {
             StringWriter trace = new StringWriter();
@@ -97,6 +98,11 @@ public final class ScriptRunner {
             response = plain(500, "500 Internal Server Error\n");
         }
         return unfit ? new ScriptOutcome(response, ScriptOutcome.Fault.WORKER_UNFIT, e) : ScriptOutcome.served(response);
+    }
+
+    /** The request as a log line names it: method and path, the path escaped (it is the client's, decoded). */
+    private static String where(Request request) {
+        return request.method() + " " + LogText.escape(request.path());
     }
 
     private BufferedResponse error(String detail) {
