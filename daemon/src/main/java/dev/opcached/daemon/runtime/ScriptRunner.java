@@ -84,10 +84,9 @@ public final class ScriptRunner {
     }
 
     private ScriptOutcome failed(Path file, Request request, String what, Throwable e) {
-        // A stack overflow unwinds to here with the thread fit again; other VM errors leave the
-        // process in doubt (the heap full, a class half initialised): the worker must retire.
-        boolean unfit = e instanceof VirtualMachineError && !(e instanceof StackOverflowError)
-                && !(e instanceof InternalError);
+        // An InternalError that reaches here is one a script threw (a faulted segment is told
+        // apart while loading, above): it costs the request, not the worker.
+        boolean unfit = ProcessFitness.unfitAfter(e) && !(e instanceof InternalError);
         LOG.error("{}: script {} {}", where(request), LogText.escape(file), what, e);
         BufferedResponse response;
         try {

@@ -1,6 +1,7 @@
 package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.runtime.BufferedResponse;
+import dev.opcached.daemon.runtime.ProcessFitness;
 import dev.opcached.daemon.runtime.ScriptOutcome;
 import dev.opcached.daemon.runtime.SegmentFault;
 import dev.opcached.protocol.common.LogText;
@@ -254,7 +255,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof VirtualMachineError && !(cause instanceof StackOverflowError)) {
+        if (ProcessFitness.unfitAfter(cause)) {
             workerUnfit(cause);
         } else {
             LOG.debug("connection {} failed: {}", ctx.channel().remoteAddress(), LogText.escape(cause));
