@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Maps URL paths to script files under the docroot, never outside it (no {@code ..}, no symlink
- * leading out: the {@link DocrootContainment} rule), with a realpath cache like PHP's ({@code realpath_cache_ttl},
- * {@code realpath_cache_size}): bounded in entries and bytes, least recently used first out, and
- * never holding a miss, so that a file created after a 404 serves at once and requests for endless
- * unique missing paths cannot grow it.
+ * leading out: the {@link DocrootContainment} rule), with a realpath cache like PHP's
+ * ({@code realpath_cache_ttl}, {@code realpath_cache_size}): bounded in entries and bytes, least
+ * recently used first out, and never holding a miss, so that a file created after a 404 serves at
+ * once and requests for endless unique missing paths cannot grow it.
  */
 public final class DocumentRoot {
     private static final Logger LOG = LoggerFactory.getLogger(DocumentRoot.class);

@@ -40,7 +40,8 @@ public final class DocrootContainment {
     /**
      * {@code relative} (a URL path; leading slashes are ignored) resolved under the docroot and
      * normalised, without touching the file system; null when that leaves the docroot. Links are
-     * not resolved here: whatever it names still goes through {@link #realPathInside(Path)}.
+     * not resolved here: whatever it names is inside only if its real path is too
+     * ({@link #contains(Path)}, {@link #realPathInside(Path)}).
      */
     public Path underRoot(String relative) {
         Path candidate = root.resolve(relative.replaceFirst("^/+", "")).normalize();
