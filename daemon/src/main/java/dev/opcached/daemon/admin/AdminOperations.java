@@ -32,15 +32,22 @@ import java.util.function.Supplier;
  * in the supervisor. Workers see the effect on their next lookup.
  */
 public final class AdminOperations {
-    private final Segment segment;
+    private final Supplier<Segment> segment;
     private final Directives config;
     private final Blacklist blacklist;
-    private final ScriptRuntime compiler;
+    private final Supplier<ScriptRuntime> compiler;
     private final Supplier<List<StatusResponse.WorkerStatus>> workers;
     private final DocrootContainment docroot;
 
     public AdminOperations(Segment segment, Directives config, Blacklist blacklist, ScriptRuntime compiler,
                            Supplier<List<StatusResponse.WorkerStatus>> workers) throws IOException {
+        this(() -> segment, config, blacklist, () -> compiler, workers);
+    }
+
+    /** With the segment (and its compiler) as they are now: the supervisor replaces a lost segment. */
+    public AdminOperations(Supplier<Segment> segment, Directives config, Blacklist blacklist,
+                           Supplier<ScriptRuntime> compiler, Supplier<List<StatusResponse.WorkerStatus>> workers)
+            throws IOException {
         this.segment = segment;
         this.config = config;
         this.blacklist = blacklist;
@@ -50,7 +57,7 @@ public final class AdminOperations {
     }
 
     public StatusResponse status(boolean includeScripts) {
-        return StatusReport.of(segment, includeScripts, workers.get());
+        return StatusReport.of(segment.get(), includeScripts, workers.get());
     }
 
     public AdminMessages.ConfigurationResponse configuration() {
@@ -69,8 +76,8 @@ public final class AdminOperations {
 
     /** opcache_reset(): done when this returns. */
     public AdminMessages.ResetResponse reset() {
-        long generation = segment.reset();
-        return new AdminMessages.ResetResponse(generation, segment.statistics().manualRestarts());
+        long generation = segment.get().reset();
+        return new AdminMessages.ResetResponse(generation, segment.get().statistics().manualRestarts());
     }
 
     /**
@@ -84,14 +91,14 @@ public final class AdminOperations {
             throw new IllegalArgumentException("give either \"paths\" (a non-empty list) or \"prefix\", not both");
         }
         if (hasPrefix) {
-            return new AdminMessages.InvalidateResponse(segment.invalidatePrefix(request.prefix()));
+            return new AdminMessages.InvalidateResponse(segment.get().invalidatePrefix(request.prefix()));
         }
         requireStrings("paths", request.paths());
         boolean force = Boolean.TRUE.equals(request.force());
         List<String> invalidated = new ArrayList<>();
         for (String path : request.paths()) {
             String key = realPathOrSame(path);
-            if (segment.invalidate(SegmentKey.of(key), force)) {
+            if (segment.get().invalidate(SegmentKey.of(key), force)) {
                 invalidated.add(key);
             }
         }
@@ -140,7 +147,7 @@ public final class AdminOperations {
      * in the supervisor's heap: no class loader, no lock (the runtime's compile-only path).
      */
     private boolean compileOnly(Path realFile) throws ScriptException {
-        return compiler.compileIntoCache(realFile) == CompileOutcome.CACHED;
+        return compiler.get().compileIntoCache(realFile) == CompileOutcome.CACHED;
     }
 
     private List<Path> javaFiles(String given, List<AdminMessages.CompileFailure> failed) {
@@ -242,6 +249,6 @@ public final class AdminOperations {
 
     /** clearstatcache() for the pool: every worker drops its realpath cache before its next request. */
     public AdminMessages.StatClearResponse statClear() {
-        return new AdminMessages.StatClearResponse(segment.clearStatCaches());
+        return new AdminMessages.StatClearResponse(segment.get().clearStatCaches());
     }
 }

@@ -40,6 +40,9 @@ public final class Directives {
     public static final String REQUEST_TERMINATE_TIMEOUT = "request_terminate_timeout";
     public static final String PROCESS_CONTROL_TIMEOUT = "process_control_timeout";
     public static final String LISTEN = "listen";
+    public static final String USER = "user";
+    public static final String GROUP = "group";
+    public static final String WORKER_HEARTBEAT_TIMEOUT = "opcached.worker_heartbeat_timeout";
     public static final String ACCESS_LOG = "access.log";
     public static final String ADMIN_LISTEN = "opcached.admin_listen";
     public static final String DOCROOT = "opcached.docroot";
@@ -99,6 +102,9 @@ public final class Directives {
                 new Directive(PROCESS_CONTROL_TIMEOUT, INTEGER, "10", 1, 3_600,
                         "seconds in-flight requests get to finish when the pool stops"),
                 new Directive(LISTEN, ADDRESS, "127.0.0.1:8080", 0, 0, "address the workers serve HTTP on"),
+                new Directive(USER, STRING, "", 0, 0,
+                        "user the workers run as (the supervisor must be root); empty = the supervisor's"),
+                new Directive(GROUP, STRING, "", 0, 0, "group the workers run as; empty = the user's primary group"),
                 new Directive(ACCESS_LOG, BOOLEAN, "0", 0, 1, "log one line per request"),
                 new Directive(ADMIN_LISTEN, ADDRESS, Defaults.ADMIN_LISTEN, 0, 0, "address of the admin endpoint"),
                 new Directive(DOCROOT, STRING, "", 0, 0,
@@ -115,6 +121,8 @@ public final class Directives {
                         "seconds an admin connection may stay idle before it is closed"),
                 new Directive(ADMIN_ALLOW_INSECURE, BOOLEAN, "0", 0, 1,
                         "allow plain HTTP on a non-loopback admin address (the token would cross the network in clear)"),
+                new Directive(WORKER_HEARTBEAT_TIMEOUT, INTEGER, "3", 0, 3_600,
+                        "seconds without a heartbeat after which a worker is killed and replaced; 0 = never"),
                 new Directive(WORKER_THREADS, INTEGER, "16", 1, 1_024, "requests one worker runs at once"),
                 new Directive(WORKER_JAVA_OPTIONS, STRING, "", 0, 0,
                         "JVM flags for the workers, after the supervisor's own (e.g. -Xmx256m)"),

@@ -6,33 +6,46 @@ import dev.opcached.daemon.admin.AdminToken;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptRuntime;
+import dev.opcached.daemon.worker.WorkerMain;
 import dev.opcached.protocol.segment.EpochClock;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import java.io.IOException;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentFiles;
 import io.netty.channel.epoll.Epoll;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * The supervisor of one pool: owns its segment, starts and replaces its workers, and on SIGTERM
- * stops them (letting requests finish, bounded), deletes the segment and returns.
+ * The supervisor of one pool: claims its listen address, owns its segment (and replaces it when
+ * the file is lost), starts its workers, replaces them (keeping one accepting in every slot) and
+ * kills those that stop heartbeating; on SIGTERM stops them (letting requests finish, bounded),
+ * deletes the segment and returns.
  */
 public final class Supervisor {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+    /** How long a rolling replacement waits for one new worker to say ready before it goes on. */
+    private static final long READY_TIMEOUT_SECONDS = 120;
 
     private Directives config;
     private final AtomicLong workerRestarts = new AtomicLong();
@@ -50,15 +63,13 @@ public final class Supervisor {
     }
 
     /**
-     * Workers share the port through SO_REUSEPORT, which the kernel grants to any process of the
-     * same user: a second pool started on this port by mistake would silently take half the
-     * connections. A plain bind first makes that a clear error instead.
+     * The listen lock keeps other pools of this user out; a plain bind also catches a foreign
+     * server (or another user's pool) already listening there.
      */
-    private void refuseIfListenAddressInUse() {
-        java.net.InetSocketAddress address = config.address(Directives.LISTEN).toSocketAddress();
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+    private void refuseIfListenAddressInUse(InetSocketAddress address) {
+        try (ServerSocket probe = new ServerSocket()) {
             probe.bind(address);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException(Directives.LISTEN + "=" + config.string(Directives.LISTEN)
                     + " is not free (" + e.getMessage() + "): is another pool or server listening there?");
         }
@@ -69,7 +80,7 @@ public final class Supervisor {
      * address without it is refused unless opcached.admin_allow_insecure says otherwise, since
      * the token would cross the network in clear.
      */
-    private SslContext adminTls() throws IOException {
+    private SslContext adminTls() {
         String certificate = config.string(Directives.ADMIN_TLS_CERTIFICATE);
         String key = config.string(Directives.ADMIN_TLS_KEY);
         if (certificate.isEmpty() != key.isEmpty()) {
@@ -77,7 +88,7 @@ public final class Supervisor {
                     + " go together: set both or neither");
         }
         if (certificate.isEmpty()) {
-            java.net.InetSocketAddress admin = config.address(Directives.ADMIN_LISTEN).toSocketAddress();
+            InetSocketAddress admin = config.address(Directives.ADMIN_LISTEN).toSocketAddress();
             if (admin.getAddress() == null || !admin.getAddress().isLoopbackAddress()) {
                 if (!config.flag(Directives.ADMIN_ALLOW_INSECURE)) {
                     throw new IllegalArgumentException(Directives.ADMIN_LISTEN + "=" + config.string(Directives.ADMIN_LISTEN)
@@ -98,6 +109,23 @@ public final class Supervisor {
         }
     }
 
+    /** Binds the admin endpoint; a busy address is a configuration problem, named as such. */
+    private AdminServer startAdmin(String token, AdminOperations operations, SslContext tls) throws InterruptedException {
+        try {
+            return AdminServer.start(config.address(Directives.ADMIN_LISTEN), token, operations, tls,
+                    config.integer(Directives.ADMIN_IDLE_TIMEOUT));
+        } catch (Exception e) {
+            // Netty rethrows the bind failure undeclared
+            if (e instanceof BindException) {
+                throw new IllegalArgumentException(Directives.ADMIN_LISTEN + "=" + config.string(Directives.ADMIN_LISTEN)
+                        + " cannot be bound (" + e.getMessage() + "): another process (another pool's admin endpoint?)"
+                        + " listens there; stop it, or give this pool a free address with " + Directives.ADMIN_LISTEN
+                        + " or --admin-listen");
+            }
+            throw e;
+        }
+    }
+
     /** Runs the pool until SIGTERM or SIGINT; returns the exit code. */
     public int run() throws Exception {
         Path docroot = config.docroot();
@@ -105,14 +133,29 @@ public final class Supervisor {
             throw new IllegalArgumentException(Directives.DOCROOT + "=" + docroot + " is not a directory");
         }
         // Workers get the docroot resolved here, whatever their working directory.
-        config = config.with(java.util.Map.of(Directives.DOCROOT, docroot.toString()));
+        config = config.with(Map.of(Directives.DOCROOT, docroot.toString()));
+        WorkerUser user = WorkerUser.of(config);
+        InetSocketAddress listen = config.address(Directives.LISTEN).toSocketAddress();
+        try (ListenAddressLock claim = ListenAddressLock.claim(listen, ListenAddressLock.defaultDirectory())) {
+            refuseIfListenAddressInUse(listen);
+            return runPool(docroot, user);
+        }
+    }
+
+    private int runPool(Path docroot, WorkerUser user) throws Exception {
         String pool = config.string(Directives.POOL);
-        Path directory = SegmentFiles.ensureDirectory(config.path(Directives.SEGMENT_DIR));
+        Path directory = config.path(Directives.SEGMENT_DIR);
+        SegmentDirectoryAccess access = new SegmentDirectoryAccess(directory, user);
+        access.restorePrivate();
+        try {
+            SegmentFiles.ensureDirectory(directory);
+        } catch (IOException e) {
+            // a directory of the wrong owner or mode, or one that cannot be made: a configuration problem
+            throw new IllegalArgumentException(Directives.SEGMENT_DIR + "=" + directory + ": " + e.getMessage(), e);
+        }
         for (Path abandoned : SegmentFiles.removeAbandoned(directory)) {
             LOG.info("removed the segment of a supervisor that died: {}", abandoned);
         }
-        SegmentConfig segmentConfig = segmentConfig(config);
-        Path path = SegmentFiles.newSegmentPath(directory, pool);
         for (String signal : new String[] {"TERM", "INT"}) {
             // Handled, not left to shutdown hooks, so that SIGTERM is an orderly stop that exits 0.
             Signal.handle(new Signal(signal), received -> {
@@ -120,49 +163,46 @@ public final class Supervisor {
                 stop.countDown();
             });
         }
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "supervision");
-            thread.setDaemon(true);
-            return thread;
-        });
-        refuseIfListenAddressInUse();
         String token = AdminToken.loadOrCreate(config.tokenFile());
         SslContext tls = adminTls();
         CachePolicy policy = CachePolicy.of(config);
+        SegmentConfig segmentConfig = segmentConfig(config);
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("supervision", true));
+        ExecutorService renewal = Executors.newSingleThreadExecutor(new DefaultThreadFactory("segment-renewal", true));
         List<WorkerSlot> slots = new ArrayList<>();
-        try (Segment segment = Segment.create(path, segmentConfig)) {
-            scheduler.scheduleAtFixedRate(() -> {
-                try {
-                    segment.heartbeat();
-                    segment.maintain();
-                } catch (RuntimeException e) {
-                    LOG.error("housekeeping failed", e);
-                }
-            }, 1, 1, TimeUnit.SECONDS);
+        PoolSegment segments = null;
+        try {
+            access.openToWorkers();
+            segments = PoolSegment.create(directory, pool, segmentConfig, SegmentSpace.ofFileSystem(), user);
+            PoolSegment segment = segments;
             int workers = config.integer(Directives.MAX_CHILDREN);
             if (workers > 1 && !Epoll.isAvailable()) {
                 LOG.warn("native epoll is not available ({}): without SO_REUSEPORT only one worker can listen;"
                         + " running 1 worker instead of {}", Epoll.unavailabilityCause().toString(), workers);
                 workers = 1;
             }
-            WorkerLauncher launcher = new WorkerLauncher(path, config);
+            WorkerLauncher launcher = new WorkerLauncher(segment::path, config, WorkerMain.class.getName(), user);
+            long drainMillis = TimeUnit.SECONDS.toMillis(config.number(Directives.PROCESS_CONTROL_TIMEOUT));
+            long heartbeatTimeoutMillis = TimeUnit.SECONDS.toMillis(config.number(Directives.WORKER_HEARTBEAT_TIMEOUT));
             for (int i = 1; i <= workers; i++) {
-                slots.add(new WorkerSlot("worker-" + i, launcher, scheduler, workerRestarts));
+                slots.add(new WorkerSlot("worker-" + i, launcher, scheduler, workerRestarts, heartbeatTimeoutMillis,
+                        drainMillis));
             }
+            scheduler.scheduleAtFixedRate(() -> housekeeping(segment, slots, renewal), 1, 1, TimeUnit.SECONDS);
             // The supervisor compiles too (POST /compile), into the same segment, with the workers' rules.
             AdminOperations operations = new AdminOperations(segment, config, policy.blacklist(),
-                    new ScriptRuntime(segment, docroot, policy, EpochClock.SYSTEM),
-                    () -> slots.stream().map(WorkerSlot::status).toList());
-            try (AdminServer admin = AdminServer.start(config.address(Directives.ADMIN_LISTEN), token, operations, tls,
-                    config.integer(Directives.ADMIN_IDLE_TIMEOUT))) {
+                    new CompilerOfSegment(segment, docroot, policy),
+                    () -> slots.stream().flatMap(slot -> slot.status().stream()).toList());
+            try (AdminServer admin = startAdmin(token, operations, tls)) {
                 slots.forEach(WorkerSlot::start);
-                LOG.info("pool {} ready: segment {} ({} MiB, {} keys max), {} workers serving {} on http://{}, admin on port {}",
-                        pool, path, segmentConfig.memoryConsumption() >> 20, segmentConfig.maxAcceleratedFiles(), workers,
+                LOG.info("pool {} ready: segment {} ({} MiB, {} keys max), {} workers{} serving {} on http://{},"
+                        + " admin on port {}", pool, segment.path(), segmentConfig.memoryConsumption() >> 20,
+                        segmentConfig.maxAcceleratedFiles(), workers, user.switches() ? " (as " + user + ")" : "",
                         docroot, config.string(Directives.LISTEN), admin.port());
                 stop.await();
                 slots.forEach(WorkerSlot::stop);
-                long deadline = System.nanoTime()
-                        + TimeUnit.SECONDS.toNanos(config.number(Directives.PROCESS_CONTROL_TIMEOUT) + 2);
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMillis + 2_000);
                 for (WorkerSlot slot : slots) {
                     slot.awaitStopped(deadline);
                 }
@@ -170,9 +210,78 @@ public final class Supervisor {
         } finally {
             slots.forEach(WorkerSlot::stop);
             scheduler.shutdownNow();
-            Files.deleteIfExists(path);
-            LOG.info("stopped; segment {} deleted; {} worker restarts", path, workerRestarts.get());
+            renewal.shutdownNow();
+            if (segments != null) {
+                segments.delete();
+            }
+            access.restorePrivate();
+            LOG.info("stopped; segment {} deleted; {} worker restarts", segments == null ? "(none)" : segments.path(),
+                    workerRestarts.get());
         }
         return 0;
+    }
+
+    /**
+     * Once a second: a lost segment file is replaced (and every worker with it, one at a time);
+     * otherwise the segment gets its heartbeat and maintenance.
+     */
+    private void housekeeping(PoolSegment segment, List<WorkerSlot> slots, ExecutorService renewal) {
+        try {
+            String damage = segment.damage();
+            if (damage == null) {
+                segment.get().heartbeat();
+                segment.get().maintain();
+                return;
+            }
+            LOG.error("segment lost: {}", damage);
+            segment.renew("segment lost: " + damage);
+            renewal.execute(() -> replaceOneByOne(slots, "its segment was lost"));
+        } catch (IOException | RuntimeException | InternalError e) {
+            // InternalError: a fault on the mapping, which the next round's check explains
+            LOG.error("housekeeping failed: {}", e.toString());
+        }
+    }
+
+    /** Replaces each slot's worker, the next only once the previous replacement is ready. */
+    private static void replaceOneByOne(List<WorkerSlot> slots, String why) {
+        try {
+            for (WorkerSlot slot : slots) {
+                slot.replace(why);
+                if (!slot.awaitServing(System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS))) {
+                    LOG.warn("{} has no ready worker yet; replacing the next one all the same", slot.name());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The supervisor's compiler for /compile, bound to whichever segment is current. */
+    private static final class CompilerOfSegment implements Supplier<ScriptRuntime> {
+        private final Supplier<Segment> segment;
+        private final Path docroot;
+        private final CachePolicy policy;
+        private Segment compilingInto;
+        private ScriptRuntime runtime;
+
+        CompilerOfSegment(Supplier<Segment> segment, Path docroot, CachePolicy policy) {
+            this.segment = segment;
+            this.docroot = docroot;
+            this.policy = policy;
+        }
+
+        @Override
+        public synchronized ScriptRuntime get() {
+            Segment current = segment.get();
+            if (current != compilingInto) {
+                try {
+                    runtime = new ScriptRuntime(current, docroot, policy, EpochClock.SYSTEM);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot compile into the new segment: " + e.getMessage(), e);
+                }
+                compilingInto = current;
+            }
+            return runtime;
+        }
     }
 }

@@ -1,8 +1,13 @@
 package dev.opcached.daemon.supervisor;
 
+import dev.opcached.daemon.control.WorkerReport;
+import dev.opcached.daemon.control.WorkerReportReader;
 import dev.opcached.daemon.worker.WorkerExit;
 import dev.opcached.protocol.admin.StatusResponse;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -10,120 +15,298 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One place in the pool, held by one worker process at a time: started, watched, and replaced when
- * it exits: at once when it was recycled or timed out, with backoff when it crashed.
+ * One place in the pool, held by one accepting worker process at a time. A worker being replaced
+ * (it said {@code retiring}, stopped heartbeating, or its segment was lost) gets its replacement
+ * at once and is asked to stop (SIGTERM) when the replacement says {@code ready}, so that the
+ * slot keeps a worker accepting; it is killed if it has not exited by process_control_timeout
+ * plus a margin. A worker that exits unexpectedly is replaced at once when it had been serving,
+ * with backoff when it crashes again before it serves.
  */
 final class WorkerSlot {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSlot.class);
     private static final long FIRST_BACKOFF_MILLIS = 100;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
-    /** A worker that lived this long is healthy: its crash starts the backoff again from the start. */
+    /** A worker that lived this long without saying ready (an older worker) is healthy all the same. */
     private static final long HEALTHY_MILLIS = 10_000;
+    /** How often the accepting worker's heartbeat is checked. */
+    private static final long HEARTBEAT_CHECK_MILLIS = 250;
+    /** Time past process_control_timeout that a retiring worker gets before it is killed. */
+    private static final long KILL_MARGIN_MILLIS = 2_000;
 
     private final String name;
     private final WorkerLauncher launcher;
     private final ScheduledExecutorService scheduler;
     private final AtomicLong restarts;
-    private volatile Process process;
-    private volatile boolean stopping;
-    private volatile long startedAt;
-    private volatile long restartsOfSlot;
+    private final long heartbeatTimeoutNanos;
+    private final long drainMillis;
+    private WorkerProcess current;
+    private final List<WorkerProcess> retiring = new ArrayList<>();
+    private boolean stopping;
+    private boolean watchingHeartbeats;
+    private long lastCheckNanos = System.nanoTime();
+    private long restartsOfSlot;
     private int crashesInARow;
 
-    WorkerSlot(String name, WorkerLauncher launcher, ScheduledExecutorService scheduler, AtomicLong restarts) {
+    /**
+     * @param heartbeatTimeoutMillis silence after which a worker is unresponsive; 0 = never
+     * @param drainMillis            process_control_timeout: how long a retiring worker may finish its requests
+     */
+    WorkerSlot(String name, WorkerLauncher launcher, ScheduledExecutorService scheduler, AtomicLong restarts,
+               long heartbeatTimeoutMillis, long drainMillis) {
         this.name = name;
         this.launcher = launcher;
         this.scheduler = scheduler;
         this.restarts = restarts;
+        this.heartbeatTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(heartbeatTimeoutMillis);
+        this.drainMillis = drainMillis;
     }
 
     String name() {
         return name;
     }
 
-    /** The current worker's pid, or -1 between two workers. */
-    long pid() {
-        Process current = process;
-        return current != null && current.isAlive() ? current.pid() : -1;
+    /** The accepting worker's pid, or -1 between two workers. */
+    synchronized long pid() {
+        return current != null && current.process().isAlive() ? current.pid() : -1;
     }
 
-    /** What /status shows of this worker. */
-    StatusResponse.WorkerStatus status() {
-        return new StatusResponse.WorkerStatus(name, pid(), startedAt / 1000, restartsOfSlot);
+    /** What /status shows of this slot: the accepting worker, then those being replaced. */
+    synchronized List<StatusResponse.WorkerStatus> status() {
+        List<StatusResponse.WorkerStatus> status = new ArrayList<>();
+        if (current != null) {
+            status.add(current.status(name, restartsOfSlot));
+        } else {
+            status.add(new StatusResponse.WorkerStatus(name, -1, 0, restartsOfSlot,
+                    WorkerProcess.Phase.STARTING.word(), 0));
+        }
+        retiring.forEach(worker -> status.add(worker.status(name, restartsOfSlot)));
+        return status;
     }
 
     synchronized void start() {
-        if (stopping) {
+        if (stopping || current != null) {
             return;
         }
+        if (!watchingHeartbeats && heartbeatTimeoutNanos > 0) {
+            watchingHeartbeats = true;
+            scheduler.scheduleWithFixedDelay(() -> checkHeartbeat(System.nanoTime()), HEARTBEAT_CHECK_MILLIS,
+                    HEARTBEAT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
         try {
-            Process started = launcher.start(name);
-            process = started;
-            startedAt = System.currentTimeMillis();
-            LOG.info("{} started, pid {}", name, started.pid());
-            started.onExit().thenAccept(this::exited);
+            Process process = launcher.start(name);
+            WorkerProcess worker = new WorkerProcess(process, System.currentTimeMillis(), System.nanoTime());
+            current = worker;
+            LOG.info("{} started, pid {}", name, process.pid());
+            WorkerReportReader.start(name + "-reports-" + process.pid(), process.getInputStream(),
+                    report -> reported(worker, report));
+            process.onExit().thenAccept(exited -> exited(worker));
         } catch (IOException e) {
             LOG.error("{} could not be started: {}", name, e.toString());
-            scheduleRestart(true);
+            scheduleStart(backoff());
         }
     }
 
-    private synchronized void exited(Process exited) {
+    private synchronized void reported(WorkerProcess worker, WorkerReport report) {
+        worker.heard(System.nanoTime(), System.currentTimeMillis());
+        switch (report.kind()) {
+            case READY -> {
+                if (worker.phase() == WorkerProcess.Phase.STARTING) {
+                    worker.phase(WorkerProcess.Phase.SERVING);
+                    LOG.info("{} (pid {}) ready", name, worker.pid());
+                }
+                if (worker == current) {
+                    // the replacement accepts: the workers it replaces may stop now
+                    retiring.forEach(this::askToStop);
+                }
+                notifyAll();
+            }
+            case RETIRING -> {
+                if (worker == current) {
+                    replace("pid " + worker.pid() + " is retiring (" + report.detail() + ")");
+                }
+            }
+            case SEGMENT_LOST -> LOG.warn("{} (pid {}) reports its segment lost (the check of the segment file decides on a new one)",
+                    name, worker.pid());
+            case ALIVE -> {
+                // heard() is all a heartbeat does
+            }
+        }
+    }
+
+    /**
+     * Starts a replacement of the accepting worker at once; the worker itself stops when the
+     * replacement is ready (or exits by itself first), and is killed after process_control_timeout.
+     */
+    synchronized void replace(String why) {
+        WorkerProcess worker = current;
+        if (stopping || worker == null) {
+            return;
+        }
+        LOG.info("{} (pid {}) is being replaced: {}", name, worker.pid(), why);
+        retire(worker, WorkerProcess.Phase.RETIRING);
+        if (!worker.process().isAlive()) {
+            retiring.remove(worker);
+        }
+        // Stop it even if its replacement never becomes ready, and kill it if it does not stop.
+        later(() -> askToStop(worker), drainMillis);
+        countRestart();
+        start();
+    }
+
+    private void retire(WorkerProcess worker, WorkerProcess.Phase phase) {
+        worker.phase(phase);
+        retiring.add(worker);
+        current = null;
+        later(() -> killIfAlive(worker), drainMillis + drainMillis + KILL_MARGIN_MILLIS);
+    }
+
+    private void askToStop(WorkerProcess worker) {
+        Process process = worker.process();
+        if (process.isAlive()) {
+            // Through the handle: Process.destroy() would also close the worker's stdin, which the
+            // worker takes as the supervisor's death and exits without draining.
+            process.toHandle().destroy();
+            later(() -> killIfAlive(worker), drainMillis + KILL_MARGIN_MILLIS);
+        }
+    }
+
+    private void killIfAlive(WorkerProcess worker) {
+        if (worker.process().isAlive()) {
+            LOG.warn("{} (pid {}) did not exit in time after being replaced; killing it", name, worker.pid());
+            worker.process().destroyForcibly();
+        }
+    }
+
+    /**
+     * Kills and replaces the accepting worker if it has been silent for longer than the heartbeat
+     * timeout (stopped, or its event loops are stuck): it would otherwise keep its share of new
+     * connections and leave them unanswered.
+     */
+    private synchronized void checkHeartbeat(long nowNanos) {
+        long sinceLastCheck = nowNanos - lastCheckNanos;
+        lastCheckNanos = nowNanos;
+        if (sinceLastCheck > TimeUnit.MILLISECONDS.toNanos(4 * HEARTBEAT_CHECK_MILLIS)) {
+            // The supervisor itself was paused (stopped, starved): the reports that came meanwhile
+            // are still in the pipes. Judge again once the readers have caught up.
+            return;
+        }
+        WorkerProcess worker = current;
+        if (heartbeatTimeoutNanos == 0 || stopping || worker == null || !worker.reported()
+                || worker.silentNanos(nowNanos) <= heartbeatTimeoutNanos) {
+            return;
+        }
+        LOG.warn("{} (pid {}) sent no heartbeat for {} ms (stopped or stuck): killing and replacing it", name,
+                worker.pid(), TimeUnit.NANOSECONDS.toMillis(worker.silentNanos(nowNanos)));
+        retire(worker, WorkerProcess.Phase.UNRESPONSIVE);
+        worker.process().destroyForcibly();
+        countRestart();
+        start();
+    }
+
+    /** Waits until the accepting worker has said ready; false at the deadline. */
+    synchronized boolean awaitServing(long deadlineNanos) throws InterruptedException {
+        while (current == null || current.phase() != WorkerProcess.Phase.SERVING) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0 || stopping) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
+    private synchronized void exited(WorkerProcess worker) {
+        int code = worker.process().exitValue();
+        if (retiring.remove(worker)) {
+            LOG.info("{} (pid {}) exited with code {} after being replaced", name, worker.pid(), code);
+            return;
+        }
+        if (worker != current) {
+            return;
+        }
+        current = null;
+        notifyAll();
         if (stopping) {
             return;
         }
-        int code = exited.exitValue();
-        long lived = System.currentTimeMillis() - startedAt;
+        long lived = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - worker.startedNanos());
         switch (code) {
-            case WorkerExit.NORMAL -> LOG.info("{} (pid {}) recycled after {} ms; replacing it", name, exited.pid(), lived);
+            // a worker that is recycled says retiring first; one that just exits 0 was not asked to
+            case WorkerExit.NORMAL -> LOG.warn("{} (pid {}) exited with code 0 after {} ms without retiring first;"
+                    + " replacing it", name, worker.pid(), lived);
             case WorkerExit.REQUEST_TIMEOUT -> LOG.warn("{} (pid {}) exited after a request timeout; replacing it",
-                    name, exited.pid());
-            default -> LOG.error("{} (pid {}) died with exit code {}{} after {} ms; replacing it", name, exited.pid(), code,
+                    name, worker.pid());
+            default -> LOG.error("{} (pid {}) died with exit code {}{} after {} ms; replacing it", name, worker.pid(), code,
                     code > 128 ? " (signal " + (code - 128) + ")" : "", lived);
         }
         boolean crashed = code != WorkerExit.NORMAL && code != WorkerExit.REQUEST_TIMEOUT;
-        if (crashed && lived >= HEALTHY_MILLIS) {
+        boolean healthy = worker.phase() == WorkerProcess.Phase.SERVING || lived >= HEALTHY_MILLIS;
+        if (healthy || !crashed) {
             crashesInARow = 0;
         }
-        scheduleRestart(crashed);
+        countRestart();
+        // A worker that had served is replaced at once; only crashes before serving back off.
+        scheduleStart(crashed && !healthy ? backoff() : 0);
     }
 
-    private void scheduleRestart(boolean crashed) {
-        long delay = 0;
-        if (crashed) {
-            delay = Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(crashesInARow, 20));
-            crashesInARow++;
-        }
-        restarts.incrementAndGet();
-        restartsOfSlot++;
+    private long backoff() {
+        long delay = crashesInARow == 0 ? 0 : Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(crashesInARow, 20));
+        crashesInARow++;
         if (delay > 0) {
             LOG.info("{} restarts in {} ms (crash {} in a row)", name, delay, crashesInARow);
         }
-        scheduler.schedule(this::start, delay, TimeUnit.MILLISECONDS);
+        return delay;
     }
 
-    /** Asks the worker to stop (SIGTERM); it drains and exits. */
+    private void countRestart() {
+        restarts.incrementAndGet();
+        restartsOfSlot++;
+    }
+
+    private void scheduleStart(long delayMillis) {
+        if (delayMillis == 0) {
+            start();
+        } else {
+            later(this::start, delayMillis);
+        }
+    }
+
+    /** Runs {@code task} after {@code delayMillis}; nothing once the supervisor has shut its scheduler down. */
+    private void later(Runnable task, long delayMillis) {
+        try {
+            scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException shutDown) {
+            // the supervisor is exiting; awaitStopped kills what is left
+        }
+    }
+
+    /** Asks every worker of the slot to stop (SIGTERM); they drain and exit. */
     synchronized void stop() {
         stopping = true;
-        Process current = process;
+        notifyAll();
         if (current != null) {
-            // Through the handle: Process.destroy() would also close the worker's stdin, which the
-            // worker takes as the supervisor's death and exits without draining.
-            current.toHandle().destroy();
+            askToStop(current);
         }
+        retiring.forEach(this::askToStop);
     }
 
-    /** Waits for the worker to exit; kills it (SIGKILL) when it has not by the deadline. */
+    /** Waits for the slot's workers to exit; kills (SIGKILL) those that have not by the deadline. */
     void awaitStopped(long deadlineNanos) throws InterruptedException {
-        Process current = process;
-        if (current == null) {
-            return;
+        List<WorkerProcess> workers;
+        synchronized (this) {
+            workers = new ArrayList<>(retiring);
+            if (current != null) {
+                workers.add(current);
+            }
         }
-        long left = deadlineNanos - System.nanoTime();
-        if (left <= 0 || !current.waitFor(left, TimeUnit.NANOSECONDS)) {
-            LOG.warn("{} (pid {}) did not stop in time; killing it", name, current.pid());
-            current.destroyForcibly();
-            current.waitFor(5, TimeUnit.SECONDS);
+        for (WorkerProcess worker : workers) {
+            Process process = worker.process();
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0 || !process.waitFor(left, TimeUnit.NANOSECONDS)) {
+                LOG.warn("{} (pid {}) did not stop in time; killing it", name, worker.pid());
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
         }
     }
 }

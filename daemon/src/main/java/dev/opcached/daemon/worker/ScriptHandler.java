@@ -201,7 +201,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         written.addListener(done -> {
             // Counted before it leaves the in-flight set, so that a drain never exits before it is counted.
             if (worker.served().served()) {
-                worker.retirement().retire("recycled", WorkerExit.NORMAL);
+                worker.retirement().recycle();
             }
             if (inFlight != null) {
                 inFlight.finished();

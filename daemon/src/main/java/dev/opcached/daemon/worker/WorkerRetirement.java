@@ -8,10 +8,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How this worker ends, once, whoever asks first (SIGTERM, pm.max_requests, a request timeout, an
+ * How this worker ends, once, whoever asks first (SIGTERM, a request timeout, an
  * OutOfMemoryError): stop accepting (close the listening socket, answer with Connection: close),
  * tell the supervisor so that it starts the replacement now, let the requests in flight finish
- * within process_control_timeout, then exit with the code that says why.
+ * within process_control_timeout, then exit with the code that says why. A recycle
+ * (pm.max_requests) is gentler: the worker only asks for its replacement and serves on until the
+ * supervisor's SIGTERM, which comes once the replacement listens, so that a pool of one worker
+ * never has a moment with no one accepting.
  */
 final class WorkerRetirement {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerRetirement.class);
@@ -22,6 +25,7 @@ final class WorkerRetirement {
     private final long drainMillis;
     private final IntConsumer exit;
     private final AtomicBoolean retiring = new AtomicBoolean();
+    private final AtomicBoolean recycling = new AtomicBoolean();
     private volatile Channel listening;
 
     /** @param exit ends the process with a code ({@code Runtime.halt} in a worker) */
@@ -50,6 +54,13 @@ final class WorkerRetirement {
     /** Retires for {@code reason}, told to the supervisor, and exits with {@code exitCode}. */
     void retire(String reason, int exitCode) {
         end(reason, exitCode, true);
+    }
+
+    /** pm.max_requests reached: asks once for a replacement and serves on until SIGTERM. */
+    void recycle() {
+        if (!retiring.get() && recycling.compareAndSet(false, true)) {
+            reports.retiring("recycle");
+        }
     }
 
     /** Stops as the supervisor asked (SIGTERM): nothing to tell it; exits 0. */

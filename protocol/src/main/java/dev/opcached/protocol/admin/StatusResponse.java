@@ -59,12 +59,17 @@ public record StatusResponse(
             @JsonProperty("timestamp") long timestamp) {
     }
 
-    /** One worker process of the pool. */
+    /**
+     * One worker process of the pool; {@code state} is starting, serving, retiring or unresponsive,
+     * {@code last_heartbeat} the time of its last report (0 before the first).
+     */
     public record WorkerStatus(
             @JsonProperty("name") String name,
             @JsonProperty("pid") long pid,
             @JsonProperty("started") long started,
-            @JsonProperty("restarts") long restarts) {
+            @JsonProperty("restarts") long restarts,
+            @JsonProperty("state") String state,
+            @JsonProperty("last_heartbeat") long lastHeartbeat) {
     }
 
     /** The segment file behind the cache. */

@@ -1,0 +1,77 @@
+package dev.opcached.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opcached.daemon.testing.PoolProcess;
+import dev.opcached.daemon.testing.PoolStatus;
+import dev.opcached.daemon.testing.Scripts;
+import dev.opcached.protocol.admin.StatusResponse;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A stopped worker (kill -STOP) no longer keeps its share of new connections: it is noticed, killed and replaced. */
+class WorkerHeartbeatTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void stoppedWorkerIsKilledAndReplacedAndEveryNewConnectionIsAnswered() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        Scripts.text(docroot, "hello", "hello");
+        try (PoolProcess pool = PoolProcess.start(docroot, dir.resolve("shm"), "heartbeat", 2,
+                "opcached.worker_heartbeat_timeout=2")) {
+            pool.supervisor().awaitLine("(?s)(\\(pid \\d+\\) ready.*){2}", Duration.ofSeconds(60));
+            List<StatusResponse.WorkerStatus> before = PoolStatus.of(pool).workers();
+            assertThat(before).extracting(StatusResponse.WorkerStatus::state).containsOnly("serving");
+            long stopped = before.get(0).pid();
+            assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(stopped)).start().waitFor()).isZero();
+
+            pool.supervisor().awaitLine("\\(pid " + stopped + "\\) sent no heartbeat for \\d+ ms", Duration.ofSeconds(60));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (ProcessHandle.of(stopped).map(ProcessHandle::isAlive).orElse(false)) {
+                assertThat(System.nanoTime() - deadline).as("the stopped worker is still there").isNegative();
+                Thread.sleep(10);
+            }
+            // Every new connection now reaches a worker that answers (the client's timeout is 60 s).
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> response = pool.get("/hello.java");
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.headers().firstValue("X-Opcached-Worker")).isNotEqualTo(Long.toString(stopped));
+            }
+            List<StatusResponse.WorkerStatus> after = PoolStatus.of(pool).workers();
+            assertThat(after).extracting(StatusResponse.WorkerStatus::pid).doesNotContain(stopped).hasSize(2);
+            assertThat(after).filteredOn(worker -> worker.name().equals(before.get(0).name())).singleElement()
+                    .satisfies(worker -> assertThat(worker.restarts()).isEqualTo(1));
+        }
+    }
+
+    @Test
+    void pausedSupervisorDoesNotTakeItsWorkersForSilent() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        try (PoolProcess pool = PoolProcess.start(docroot, dir.resolve("shm"), "paused", 2,
+                "opcached.worker_heartbeat_timeout=1")) {
+            pool.supervisor().awaitLine("(?s)(\\(pid \\d+\\) ready.*){2}", Duration.ofSeconds(60));
+            List<Long> workers = PoolStatus.of(pool).workers().stream().map(StatusResponse.WorkerStatus::pid).toList();
+            String supervisor = Long.toString(pool.supervisor().pid());
+            assertThat(new ProcessBuilder("kill", "-STOP", supervisor).start().waitFor()).isZero();
+            // The pause is the point: three heartbeat timeouts during which nobody reads the pipes.
+            Thread.sleep(3_000);
+            long resumed = System.currentTimeMillis() / 1000;
+            assertThat(new ProcessBuilder("kill", "-CONT", supervisor).start().waitFor()).isZero();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            List<StatusResponse.WorkerStatus> after = PoolStatus.of(pool).workers();
+            while (after.stream().anyMatch(worker -> worker.lastHeartbeat() <= resumed)) {
+                assertThat(System.nanoTime() - deadline).as("heartbeats after the pause: " + after).isNegative();
+                Thread.sleep(100);
+                after = PoolStatus.of(pool).workers();
+            }
+            assertThat(after).extracting(StatusResponse.WorkerStatus::pid).containsExactlyElementsOf(workers);
+            assertThat(pool.supervisor().output()).doesNotContain("sent no heartbeat");
+        }
+    }
+}

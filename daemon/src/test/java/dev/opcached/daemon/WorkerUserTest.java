@@ -1,0 +1,154 @@
+package dev.opcached.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.opcached.daemon.testing.Scripts;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PHP-FPM's {@code user}: a supervisor started as root runs its workers as that user, whose
+ * scripts cannot read the admin token. Needs root; the class path is copied where that user can
+ * read it (a build's own is often under root's home).
+ */
+class WorkerUserTest {
+    private static final String USER = "nobody";
+
+    @TempDir
+    Path dir;
+
+    private String classPath;
+    private Process supervisor;
+    private Path output;
+
+    @BeforeEach
+    void needsRoot() throws Exception {
+        assumeTrue(Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0),
+                "skipped: starting workers as another user needs the test to run as root");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        classPath = readableClassPath();
+    }
+
+    /** This JVM's class path, copied where every user can read it. */
+    private String readableClassPath() throws IOException {
+        List<String> entries = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path source = Path.of(entry);
+            if (!Files.exists(source)) {
+                continue;
+            }
+            Path target = dir.resolve("cp").resolve(i++ + (Files.isDirectory(source) ? "" : ".jar"));
+            try (Stream<Path> files = Files.walk(source)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    Path copy = target.resolve(source.relativize(file).toString());
+                    Files.createDirectories(copy.getParent());
+                    Files.copy(file, copy);
+                }
+            }
+            entries.add(target.toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    private int start(String... extra) throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        List<String> command = new ArrayList<>(List.of(extra));
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("@" + System.getProperty("opcached.jvmOptions"));
+        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classPath,
+                Opcached.class.getName(), "--pool", "other", "--segment-dir", dir.resolve("shm").toString(),
+                "--docroot", docroot.toString(), "--workers", "1", "--listen", "127.0.0.1:" + port,
+                "--admin-listen", "127.0.0.1:0", "--state-dir", dir.resolve("state").toString(),
+                "-d", "opcache.memory_consumption=8", "-d", "opcache.max_accelerated_files=200",
+                "-d", "display_errors=1", "-d", "user=" + USER,
+                "-d", "opcached.worker_java_options=-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
+        output = dir.resolve("supervisor.log");
+        supervisor = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(output.toFile()).start();
+        return port;
+    }
+
+    private Matcher awaitLine(String regex) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        Pattern pattern = Pattern.compile(regex, Pattern.MULTILINE);
+        while (true) {
+            String text = Files.readString(output, StandardCharsets.UTF_8);
+            Matcher matcher = pattern.matcher(text);
+            if (matcher.find()) {
+                return matcher;
+            }
+            if (!supervisor.isAlive() || System.nanoTime() - deadline >= 0) {
+                throw new TimeoutException("no /" + regex + "/ from the supervisor:\n" + text);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void workersRunAsTheUserAndTheirScriptsCannotReadTheToken() throws Exception {
+        int port = start();
+        try {
+            long worker = Long.parseLong(awaitLine("worker-1 started, pid (\\d+)").group(1));
+            awaitLine("worker-1 \\(pid " + worker + "\\) ready");
+            String uidLine = Files.readAllLines(Path.of("/proc", Long.toString(worker), "status")).stream()
+                    .filter(line -> line.startsWith("Uid:")).findFirst().orElseThrow();
+            String uid = new String(new ProcessBuilder("id", "-u", USER).start().getInputStream().readAllBytes()).strip();
+            assertThat(uidLine.split("\\s+")).containsExactly("Uid:", uid, uid, uid, uid);
+
+            Path token = dir.resolve("state").resolve("admin.token");
+            Path docroot = dir.resolve("www");
+            Scripts.text(docroot, "hello", "hello");
+            Scripts.write(docroot, "steal",
+                    "response.write(java.nio.file.Files.readString(java.nio.file.Path.of(\"" + token + "\")));");
+            HttpClient client = HttpClient.newHttpClient();
+            HttpResponse<String> hello = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/hello.java")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(hello.body()).isEqualTo("hello");
+            HttpResponse<String> steal = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/steal.java")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(steal.statusCode()).isEqualTo(500);
+            assertThat(steal.body()).contains("AccessDeniedException").doesNotContain(Files.readString(token).strip());
+        } finally {
+            supervisor.destroy();
+            assertThat(supervisor.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            supervisor.destroyForcibly();
+        }
+        assertThat(supervisor.exitValue()).as(Files.readString(output)).isZero();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("shm"))))
+                .as("the segment directory is private again").isEqualTo("rwx------");
+    }
+
+    @Test
+    void userIsRefusedWhenTheSupervisorIsNotRoot() throws Exception {
+        start("setpriv", "--reuid=" + USER, "--regid=nogroup", "--clear-groups", "--");
+        assertThat(supervisor.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(supervisor.exitValue()).as(Files.readString(output)).isEqualTo(2);
+        assertThat(Files.readString(output)).contains("opcached: user=" + USER + " needs the supervisor to run as root"
+                + " (it runs as uid ");
+    }
+}
