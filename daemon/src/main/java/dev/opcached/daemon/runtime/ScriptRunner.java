@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.common.LogText;
 import dev.opcached.script.Request;
 import dev.opcached.script.Script;
 import java.io.PrintWriter;
@@ -12,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * Runs a script for one request and turns every failure into a response: a compile error or
  * anything a script throws (an {@link Error} too) becomes a 500, with the details in the body only
  * when display_errors is on (and in the log always); a faulted segment becomes a 503. The outcome
- * also says when the worker is no longer fit to serve (out of memory).
+ * also says when the worker is no longer fit to serve (out of memory). While the script runs, the
+ * thread's context class loader is the script's own ({@link ScriptContextClassLoader}).
  */
 public final class ScriptRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ScriptRunner.class);
@@ -49,13 +51,13 @@ public final class ScriptRunner {
             if (e.isNotFound()) {
                 return ScriptOutcome.served(plain(404, "404 Not Found\n"));
             }
-            LOG.warn("{} {}: {}", request.method(), request.path(), e.getMessage());
+            LOG.warn("{}: {}", where(request), LogText.escape(e.getMessage()));
             return ScriptOutcome.served(error(e.getMessage()
                     + (e.diagnostics().isEmpty() ? "" : "\n" + String.join("\n", e.diagnostics()))));
         } catch (Throwable e) {
             if (SegmentFault.isSegmentLost(e)) {
-                LOG.error("{} {}: the segment faulted while loading {}: {}", request.method(), request.path(), file,
-                        e.toString());
+                LOG.error("{}: the segment faulted while loading {}: {}", where(request), LogText.escape(file),
+                        LogText.escape(e));
                 return new ScriptOutcome(plain(503, "503 Service Unavailable\n"), ScriptOutcome.Fault.SEGMENT_LOST, e);
             }
             return failed(file, request, "could not be loaded", e);
@@ -63,15 +65,18 @@ public final class ScriptRunner {
         BufferedResponse response = new BufferedResponse(maxResponseBytes);
         try {
             scriptStarting.run();
-            script.handle(request, response);
+            ScriptContextClassLoader.call(script.getClass().getClassLoader(), () -> {
+                script.handle(request, response);
+                return null;
+            });
         } catch (Throwable e) {
             if (!(e instanceof ResponseTooLargeException)) {
                 return failed(file, request, "threw", e);
             }
         }
         if (response.overflowed()) {
-            LOG.error("{} {}: script {} wrote more than opcached.max_response_size={} bytes; answering 500",
-                    request.method(), request.path(), file, maxResponseBytes);
+            LOG.error("{}: script {} wrote more than opcached.max_response_size={} bytes; answering 500",
+                    where(request), LogText.escape(file), maxResponseBytes);
             return ScriptOutcome.served(error(file + " wrote more than opcached.max_response_size=" + maxResponseBytes
                     + " bytes"));
         }
@@ -79,11 +84,10 @@ public final class ScriptRunner {
     }
 
     private ScriptOutcome failed(Path file, Request request, String what, Throwable e) {
-        // A stack overflow unwinds to here with the thread fit again; other VM errors leave the
-        // process in doubt (the heap full, a class half initialised): the worker must retire.
-        boolean unfit = e instanceof VirtualMachineError && !(e instanceof StackOverflowError)
-                && !(e instanceof InternalError);
-        LOG.error("{} {}: script {} {}", request.method(), request.path(), file, what, e);
+        // An InternalError that reaches here is one a script threw (a faulted segment is told
+        // apart while loading, above): it costs the request, not the worker.
+        boolean unfit = ProcessFitness.unfitAfter(e) && !(e instanceof InternalError);
+        LOG.error("{}: script {} {}", where(request), LogText.escape(file), what, e);
         BufferedResponse response;
         try {
             StringWriter trace = new StringWriter();
@@ -93,6 +97,11 @@ public final class ScriptRunner {
             response = plain(500, "500 Internal Server Error\n");
         }
         return unfit ? new ScriptOutcome(response, ScriptOutcome.Fault.WORKER_UNFIT, e) : ScriptOutcome.served(response);
+    }
+
+    /** The request as a log line names it: method and path, the path escaped (it is the client's, decoded). */
+    private static String where(Request request) {
+        return request.method() + " " + LogText.escape(request.path());
     }
 
     private BufferedResponse error(String detail) {

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.CachedEntry;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.ClassFilePayload;
@@ -29,10 +30,11 @@ public final class ScriptRuntime {
     private final ScriptDefiner definer;
 
     public ScriptRuntime(Segment segment, Path docroot, CachePolicy policy, EpochClock clock) throws IOException {
-        this.docroot = docroot.toRealPath();
+        DocrootContainment containment = new DocrootContainment(docroot);
+        this.docroot = containment.root();
         ScriptClassPath classPath = ScriptClassPath.of(this.docroot);
         BoundedCompiler compiler = new BoundedCompiler(new ScriptCompiler(this.docroot, classPath), segment, policy);
-        this.shared = new SharedCompilePath(segment, new ScriptSource(this.docroot), policy, clock, compiler);
+        this.shared = new SharedCompilePath(segment, new ScriptSource(containment), policy, clock, compiler);
         this.definer = new ScriptDefiner(classPath.parent(), this::docrootClass);
     }
 
@@ -78,8 +80,9 @@ public final class ScriptRuntime {
     public Script instantiate(Path realPath) throws ScriptException {
         Loaded script = load(realPath);
         Constructor<? extends Script> constructor = script.constructor(realPath);
+        // The first instance runs the script's static initialisers: script code, under its own loader.
         try {
-            return constructor.newInstance();
+            return ScriptContextClassLoader.call(script.loader, constructor::newInstance);
         } catch (ReflectiveOperationException e) {
             throw new ScriptException(realPath + ": cannot instantiate " + script.mainClass + ": " + e.getCause(), e);
         }
@@ -156,7 +159,10 @@ public final class ScriptRuntime {
         Loaded bundled = definer.define(pseudoPath, SegmentKey.of(pseudoPath.toString()), null,
                 ClassFilePayload.decode(ClassFilePayload.encode(classes)));
         BufferedResponse response = new BufferedResponse();
-        bundled.constructor(pseudoPath).newInstance().handle(request, response);
+        ScriptContextClassLoader.call(bundled.loader, () -> {
+            bundled.constructor(pseudoPath).newInstance().handle(request, response);
+            return null;
+        });
         return response;
     }
 

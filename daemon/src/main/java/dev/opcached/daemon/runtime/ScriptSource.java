@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.SourceStamp;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,13 +12,14 @@ import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * A script file as the compile path sees it: a regular file at its own real path inside the
- * docroot, never followed through a link. A key is a real path resolved when the URL was; a link
- * swapped in since (or a FIFO, or a device) is "not found", not something to compile through.
+ * docroot (by the {@link DocrootContainment} rule), never followed through a link. A key is a real
+ * path resolved when the URL was; a link swapped in since (or a FIFO, or a device) is "not found",
+ * not something to compile through.
  */
 final class ScriptSource {
-    private final Path docroot;
+    private final DocrootContainment docroot;
 
-    ScriptSource(Path docroot) {
+    ScriptSource(DocrootContainment docroot) {
         this.docroot = docroot;
     }
 
@@ -48,7 +50,7 @@ final class ScriptSource {
         }
         try {
             Path now = realPath.toRealPath();
-            if (!now.equals(realPath) || !now.startsWith(docroot)) {
+            if (!now.equals(realPath) || !docroot.contains(now)) {
                 throw ScriptException.notFound(realPath, "now resolves to " + now + ", not to itself in the docroot");
             }
         } catch (IOException e) {

@@ -1,8 +1,11 @@
 package dev.opcached.daemon.worker;
 
+import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.common.LogText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.function.LongSupplier;
@@ -11,10 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Maps URL paths to script files under the docroot, never outside it (no {@code ..}, no symlink
- * leading out), with a realpath cache like PHP's ({@code realpath_cache_ttl},
- * {@code realpath_cache_size}): bounded in entries and bytes, least recently used first out, and
- * never holding a miss, so that a file created after a 404 serves at once and requests for endless
- * unique missing paths cannot grow it.
+ * leading out: the {@link DocrootContainment} rule), with a realpath cache like PHP's
+ * ({@code realpath_cache_ttl}, {@code realpath_cache_size}): bounded in entries and bytes, least
+ * recently used first out, and never holding a miss, so that a file created after a 404 serves at
+ * once and requests for endless unique missing paths cannot grow it.
  */
 public final class DocumentRoot {
     private static final Logger LOG = LoggerFactory.getLogger(DocumentRoot.class);
@@ -24,7 +27,7 @@ public final class DocumentRoot {
     /** What one resolution costs beyond its two strings (map entry, record, Path object), roughly. */
     static final int ENTRY_OVERHEAD_BYTES = 64;
 
-    private final Path root;
+    private final DocrootContainment docroot;
     private final long ttlNanos;
     private final long maxBytes;
     private final LongSupplier statGeneration;
@@ -46,7 +49,7 @@ public final class DocumentRoot {
 
     DocumentRoot(Path root, long ttlSeconds, long maxBytes, LongSupplier statGeneration, LongSupplier nanoClock)
             throws IOException {
-        this.root = root.toRealPath();
+        this.docroot = new DocrootContainment(root);
         this.ttlNanos = ttlSeconds * 1_000_000_000L;
         this.maxBytes = maxBytes;
         this.statGeneration = statGeneration;
@@ -54,8 +57,9 @@ public final class DocumentRoot {
         this.seenStatGeneration = statGeneration.getAsLong();
     }
 
+    /** The docroot's real path. */
     public Path root() {
-        return root;
+        return docroot.root();
     }
 
     /**
@@ -125,18 +129,13 @@ public final class DocumentRoot {
 
     private Path resolveUncached(String urlPath) {
         if (urlPath.indexOf('\0') >= 0 || urlPath.indexOf('\\') >= 0) {
-            LOG.warn("refused path {}: NUL or backslash", printable(urlPath));
+            LOG.warn("refused path {}: NUL or backslash", LogText.escape(urlPath));
             return null;
         }
-        for (String segment : urlPath.split("/")) {
-            if (segment.equals("..")) {
-                LOG.warn("refused path {}: it leaves the docroot", printable(urlPath));
-                return null;
-            }
-        }
-        Path candidate = root.resolve(urlPath.replaceFirst("^/+", "")).normalize();
-        if (!candidate.startsWith(root)) {
-            LOG.warn("refused path {}: it leaves the docroot", printable(urlPath));
+        // Stricter than containment: a URL never names a parent, even one that stays inside.
+        Path candidate = Arrays.asList(urlPath.split("/")).contains("..") ? null : docroot.underRoot(urlPath);
+        if (candidate == null) {
+            LOG.warn("refused path {}: it leaves the docroot", LogText.escape(urlPath));
             return null;
         }
         if (Files.isDirectory(candidate)) {
@@ -147,18 +146,15 @@ public final class DocumentRoot {
         }
         try {
             Path real = candidate.toRealPath();
-            if (!real.startsWith(root)) {
-                LOG.warn("refused path {}: a symbolic link leads out of the docroot to {}", printable(urlPath), real);
+            if (!docroot.contains(real)) {
+                LOG.warn("refused path {}: a symbolic link leads out of the docroot to {}", LogText.escape(urlPath),
+                        LogText.escape(real));
                 return null;
             }
             return real;
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private static String printable(String path) {
-        return path.replaceAll("[\\p{Cntrl}]", "?");
     }
 
     /** Forgets every resolution (stat/clear, like clearstatcache). */

@@ -1,8 +1,10 @@
 package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.runtime.BufferedResponse;
+import dev.opcached.daemon.runtime.ProcessFitness;
 import dev.opcached.daemon.runtime.ScriptOutcome;
 import dev.opcached.daemon.runtime.SegmentFault;
+import dev.opcached.protocol.common.LogText;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -116,7 +118,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
                     : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                     : HttpResponseStatus.BAD_REQUEST;
-            LOG.debug("bad request from {}: {}", ctx.channel().remoteAddress(), printable(String.valueOf(cause)));
+            LOG.debug("bad request from {}: {}", ctx.channel().remoteAddress(), LogText.escape(cause));
             answer(ctx, plain(status), false, started, "?", "?", null);
             return;
         }
@@ -145,7 +147,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         HttpScriptRequest scriptRequest = new HttpScriptRequest(request, path, String.valueOf(ctx.channel().remoteAddress()));
-        InFlightRequests.InFlight inFlight = worker.inFlight().begin(method + " " + printable(uri),
+        InFlightRequests.InFlight inFlight = worker.inFlight().begin(method + " " + LogText.escape(uri),
                 () -> ctx.executor().execute(() -> answer(ctx, plain(HttpResponseStatus.GATEWAY_TIMEOUT), false, started,
                         method, uri, null)));
         scriptRunning = true;
@@ -170,13 +172,13 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void workerUnfit(Throwable cause) {
-        LOG.error("{}: this worker cannot go on; retiring", printable(cause.toString()));
+        LOG.error("{}: this worker cannot go on; retiring", LogText.escape(cause));
         worker.retirement().retire(cause.getClass().getSimpleName(), WorkerExit.FATAL_ERROR);
     }
 
     private void segmentLost(Throwable cause) {
         LOG.error("the segment faulted ({}): answering 503 until the supervisor replaces it",
-                printable(cause.toString()));
+                LogText.escape(cause));
         worker.reports().segmentLost();
     }
 
@@ -190,7 +192,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         HttpUtil.setContentLength(head, length);
         HttpUtil.setKeepAlive(head, keep);
         if (worker.accessLog()) {
-            ACCESS.info("{} \"{} {}\" {} {} {}ms", ctx.channel().remoteAddress(), method, printable(uri),
+            ACCESS.info("{} \"{} {}\" {} {} {}ms", ctx.channel().remoteAddress(), method, LogText.escape(uri),
                     head.status().code(), length, (System.nanoTime() - started) / 1_000_000);
         }
         ctx.write(head);
@@ -231,10 +233,6 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return new Answer(head, Unpooled.wrappedBuffer(script.chunks().toArray(byte[][]::new)));
     }
 
-    private static String printable(String text) {
-        return text.replaceAll("\\p{Cntrl}", "?");
-    }
-
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         waiting.forEach(FullHttpRequest::release);
@@ -257,10 +255,10 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof VirtualMachineError && !(cause instanceof StackOverflowError)) {
+        if (ProcessFitness.unfitAfter(cause)) {
             workerUnfit(cause);
         } else {
-            LOG.debug("connection {} failed: {}", ctx.channel().remoteAddress(), printable(cause.toString()));
+            LOG.debug("connection {} failed: {}", ctx.channel().remoteAddress(), LogText.escape(cause));
         }
         ctx.close();
     }

@@ -3,6 +3,7 @@ package dev.opcached.daemon.worker;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.control.SupervisorLine;
 import dev.opcached.daemon.runtime.CachePolicy;
+import dev.opcached.daemon.runtime.ProcessFitness;
 import dev.opcached.daemon.runtime.ScriptExitGuard;
 import dev.opcached.daemon.runtime.ScriptRunner;
 import dev.opcached.daemon.runtime.ScriptRuntime;
@@ -78,7 +79,7 @@ public final class WorkerMain implements Callable<Integer> {
         // Anything that escapes a thread is logged; an error that leaves the JVM in doubt retires it.
         Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
             log.error("thread {} died", thread.getName(), e);
-            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+            if (ProcessFitness.unfitAfter(e)) {
                 retirement.retire(e.getClass().getSimpleName(), WorkerExit.FATAL_ERROR);
             }
         });

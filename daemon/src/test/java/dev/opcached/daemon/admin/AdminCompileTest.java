@@ -122,8 +122,9 @@ class AdminCompileTest {
     @Test
     void aResetWhoseCallerTimedOutWhileQueuedIsNeverApplied() throws Exception {
         Path many = Files.createDirectories(docroot.resolve("many"));
+        // Enough work that the compile outlasts the reset's caller by far, even on a fast, idle machine.
         for (int i = 0; i < 60; i++) {
-            Scripts.text(many, "s" + i, "s" + i);
+            Scripts.write(many, "s" + i, "response.write(\"s\" + request.param(\"x\"));\n".repeat(200));
         }
         try {
             resetQueuedBehind(many);
@@ -147,10 +148,12 @@ class AdminCompileTest {
             assertThat(System.nanoTime() - deadline).as("the compile begins").isNegative();
             Thread.onSpinWait();
         }
-        HttpRequest reset = HttpRequest.newBuilder(URI.create(pool.adminUrl() + "/reset")).timeout(Duration.ofMillis(500))
+        HttpRequest reset = HttpRequest.newBuilder(URI.create(pool.adminUrl() + "/reset")).timeout(Duration.ofMillis(100))
                 .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build();
         assertThat(client.sendAsync(reset, HttpResponse.BodyHandlers.ofString()))
                 .as("the caller gives up while the reset waits").failsWithin(Duration.ofSeconds(30));
+        assertThat(compiling).as("the compile still runs when the caller has gone (else this proves nothing)")
+                .isNotDone();
 
         JsonNode compiled = json.readTree(compiling.get(120, TimeUnit.SECONDS).body());
         assertThat(compiled.get("compiled").asInt()).as("the compile itself was not disturbed").isEqualTo(60);

@@ -2,6 +2,9 @@ package dev.opcached.daemon.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.opcached.daemon.testing.Scripts;
 import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Whatever a script throws or writes, the runner answers; it says when the worker cannot go on. */
 class ScriptRunnerTest {
@@ -96,6 +100,57 @@ class ScriptRunnerTest {
         Path broken = Scripts.write(docroot, "broken", "response.write(undefined);").toRealPath();
         runner.run(broken, new TestRequest("broken"), starts::incrementAndGet);
         assertThat(starts).as("a script that does not compile never starts").hasValue(1);
+    }
+
+    @Test
+    void aScriptReachesNothingOfTheWorkerThroughTheContextClassLoader() throws Exception {
+        ClassLoader workers = Thread.currentThread().getContextClassLoader();
+        ScriptOutcome outcome = run("internals", "Thread.currentThread().getContextClassLoader()"
+                + ".loadClass(\"dev.opcached.protocol.segment.Segment\"); response.write(\"reached\");");
+        assertThat(outcome.response().status()).isEqualTo(500);
+        assertThat(body(outcome)).contains("ClassNotFoundException: dev.opcached.protocol.segment.Segment")
+                .doesNotContain("reached");
+        assertThat(Thread.currentThread().getContextClassLoader()).as("put back after a failure").isSameAs(workers);
+
+        ScriptOutcome own = run("own", "response.write(String.valueOf(Thread.currentThread().getContextClassLoader()"
+                + " == getClass().getClassLoader())); Thread.currentThread().setContextClassLoader(null);");
+        assertThat(body(own)).isEqualTo("true");
+        assertThat(Thread.currentThread().getContextClassLoader()).as("put back whatever the script set")
+                .isSameAs(workers);
+    }
+
+    @Test
+    void aScriptsStaticInitialisersRunUnderItsOwnContextClassLoader() throws Exception {
+        Path file = Files.writeString(docroot.resolve("init.java"), """
+                import dev.opcached.script.*;
+                public class init implements Script {
+                    static final ClassLoader AT_INIT = Thread.currentThread().getContextClassLoader();
+                    public void handle(Request request, Response response) {
+                        response.write(String.valueOf(AT_INIT == init.class.getClassLoader()));
+                    }
+                }
+                """).toRealPath();
+        assertThat(body(runner.run(file, new TestRequest("init"), () -> { }))).isEqualTo("true");
+    }
+
+    @Test
+    void theRequestPathIsEscapedInTheRunnersLogLines() throws Exception {
+        Path broken = Scripts.write(docroot, "broken", "response.write(undefined);").toRealPath();
+        Path thrower = Scripts.write(docroot, "thrower", "throw new IllegalStateException(\"no\");").toRealPath();
+        Logger logger = (Logger) LoggerFactory.getLogger(ScriptRunner.class);
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        logger.addAppender(log);
+        try {
+            runner.run(broken, new TestRequest("x\nforged"), () -> { });
+            runner.run(thrower, new TestRequest("y\rforged"), () -> { });
+        } finally {
+            logger.detachAppender(log);
+        }
+        assertThat(log.list).hasSize(2).extracting(ILoggingEvent::getFormattedMessage)
+                .allSatisfy(line -> assertThat(line).doesNotContain("\n", "\r"))
+                .satisfiesExactly(first -> assertThat(first).startsWith("GET /x\\nforged.java: "),
+                        second -> assertThat(second).startsWith("GET /y\\rforged.java: script " + thrower + " threw"));
     }
 
     private record TestRequest(String name) implements Request {

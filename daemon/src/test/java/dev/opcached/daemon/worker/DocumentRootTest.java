@@ -2,11 +2,15 @@ package dev.opcached.daemon.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.opcached.daemon.testing.Scripts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The realpath cache: bounded in entries and bytes, and never holding a miss. */
 class DocumentRootTest {
@@ -68,5 +72,26 @@ class DocumentRootTest {
         now[0] += 1_500_000_000L;
         assertThat(root.resolve("/hello.java")).isNull();
         assertThat(root.cachedEntries()).isZero();
+    }
+
+    @Test
+    void aRefusedPathIsLoggedOnOneLineWithItsControlCharactersEscaped() throws Exception {
+        Files.writeString(docroot.getParent().resolve("secret.java"), "secret");
+        Files.createSymbolicLink(docroot.resolve("link\r.java"), docroot.getParent().resolve("secret.java"));
+        DocumentRoot root = new DocumentRoot(docroot, 120, 4 << 20, () -> 0);
+        Logger logger = (Logger) LoggerFactory.getLogger(DocumentRoot.class);
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        logger.addAppender(log);
+        try {
+            assertThat(root.resolve("/x\n2026-12-01 WARN forged/../../secret.java")).isNull();
+            assertThat(root.resolve("/link\r.java")).isNull();
+        } finally {
+            logger.detachAppender(log);
+        }
+        assertThat(log.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+                "refused path /x\\n2026-12-01 WARN forged/../../secret.java: it leaves the docroot",
+                "refused path /link\\r.java: a symbolic link leads out of the docroot to "
+                        + docroot.getParent().resolve("secret.java").toRealPath());
     }
 }
