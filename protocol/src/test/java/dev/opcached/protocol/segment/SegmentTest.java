@@ -3,11 +3,13 @@ package dev.opcached.protocol.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -240,13 +242,20 @@ class SegmentTest {
     void readOnlyMappingReadsButNeverWritesOrCounts() throws Exception {
         SegmentKey key = SegmentKey.of("/a.java");
         segment.store(key, metadata(1, 1), payload("A"));
-        try (Segment reader = Segment.openReadOnly(segment.path())) {
+        try (SegmentReader reader = Segment.openReadOnly(segment.path())) {
             assertThat(reader.peek(key)).isNotNull();
-            assertThat(reader.lookup(key).copyPayload()).isNotNull();
+            assertThat(reader.peek(key).copyPayload()).isNotNull();
             assertThat(reader.statistics().numCachedScripts()).isEqualTo(1);
-            assertThatThrownBy(reader::reset).isInstanceOf(IllegalStateException.class).hasMessageContaining("read-only");
+            assertThat(reader.scripts()).hasSize(1);
+            assertThat(reader.verify().problems()).isEmpty();
         }
         assertThat(segment.statistics().hits()).isZero();
+        assertThat(segment.statistics().misses()).isZero();
+        assertThat(Arrays.stream(SegmentReader.class.getMethods()).map(Method::getName))
+                .as("the read-only type offers nothing that writes")
+                .doesNotContain("lookup", "hitIfCurrent", "store", "invalidate", "invalidatePrefix", "reset", "maintain",
+                        "beginCompile", "awaitCompile", "abandonCompile", "claimRevalidation", "countCompile",
+                        "countBlacklistMiss", "clearStatCaches", "heartbeat");
     }
 
     @Test
