@@ -133,6 +133,7 @@ public final class Segment implements AutoCloseable {
      * @return the entry, or null for a miss; never throws for anything the segment holds
      */
     public CachedEntry lookup(SegmentKey key) {
+        file.checkNotLost();
         try {
             CachedEntry entry = reader.find(key);
             if (entry != null) {
@@ -157,6 +158,7 @@ public final class Segment implements AutoCloseable {
      * nothing when not (the caller's following {@link #lookup} counts).
      */
     public boolean hitIfCurrent(CachedEntry entry) {
+        file.checkNotLost();
         try {
             if (!reader.isCurrent(entry)) {
                 return false;
@@ -173,7 +175,12 @@ public final class Segment implements AutoCloseable {
      * the key's revalidate-after time {@code freqMillis} ahead) for exactly one caller per period.
      */
     public boolean claimRevalidation(CachedEntry entry, long freqMillis) {
-        return guarded(() -> lockFree.claimRevalidation(entry, freqMillis));
+        file.checkNotLost();
+        try {
+            return lockFree.claimRevalidation(entry, freqMillis);
+        } catch (InternalError e) {
+            throw file.lost(e);
+        }
     }
 
     /** Counts one compilation done by this process for the pool (status: compiles). */
@@ -186,10 +193,12 @@ public final class Segment implements AutoCloseable {
 
     /** Counts a lookup of a script that may not be cached (opcache's blacklist_misses). */
     public void countBlacklistMiss() {
-        guarded(() -> {
+        file.checkNotLost();
+        try {
             lockFree.countBlacklistMiss();
-            return null;
-        });
+        } catch (InternalError e) {
+            throw file.lost(e);
+        }
     }
 
     /** How many times the pool's realpath caches were cleared; workers compare it on each request. */
@@ -299,7 +308,9 @@ public final class Segment implements AutoCloseable {
         });
     }
 
+    /** An operation off the hot path: checked against truncation first, and any fault it meets translated. */
     private <T> T guarded(Supplier<T> operation) {
+        file.checkNotTruncated();
         try {
             return operation.get();
         } catch (InternalError e) {

@@ -58,6 +58,8 @@ final class SegmentFile implements AutoCloseable {
     private final OpenSegmentFiles.Handle handle;
     private final SegmentGeometry geometry;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set once the file is known to be truncated: from then on nothing touches the mapping. */
+    private volatile boolean lost;
 
     private SegmentFile(Path path, Object fileKey, MappedByteBuffer buffer, OpenSegmentFiles.Handle handle,
                         SegmentGeometry geometry) {
@@ -323,15 +325,54 @@ final class SegmentFile implements AutoCloseable {
     boolean intact() {
         try {
             BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
-            return fileKey.equals(attributes.fileKey()) && attributes.size() >= geometry.segmentLength();
+            boolean intact = fileKey.equals(attributes.fileKey()) && attributes.size() >= geometry.segmentLength();
+            if (fileKey.equals(attributes.fileKey()) && !intact) {
+                lost = true;
+            }
+            return intact && !lost;
         } catch (IOException e) {
             return false;
         }
     }
 
-    /** What to throw for an error met while using the mapping: a fault on a truncated file becomes typed. */
+    /**
+     * Before an operation off the hot path: throws {@link SegmentLostException} when the file is
+     * known lost, or is now shorter than the mapping (one fstat, or one stat for a read-only
+     * mapping), before any access could fault.
+     */
+    void checkNotTruncated() {
+        checkNotLost();
+        long size;
+        try {
+            if (handle != null) {
+                size = handle.channel().size();
+            } else {
+                BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+                size = fileKey.equals(attributes.fileKey()) ? attributes.size() : geometry.segmentLength();
+            }
+        } catch (IOException e) {
+            return; // deleted (the mapping still holds the file) or closed: the access itself will tell
+        }
+        if (size < geometry.segmentLength()) {
+            lost = true;
+            throw new SegmentLostException(path, "the file is " + size + " bytes, the mapping " + geometry.segmentLength());
+        }
+    }
+
+    /** Before a hot-path operation: one volatile read, no system call. */
+    void checkNotLost() {
+        if (lost) {
+            throw new SegmentLostException(path, "an earlier access faulted");
+        }
+    }
+
+    /**
+     * What to throw for an error met while using the mapping: a fault on a truncated file becomes
+     * typed (and marks the file lost); any other error is rethrown as it is.
+     */
     RuntimeException lost(InternalError error) {
         if (SegmentLostException.isMappingFault(error)) {
+            lost = true;
             return new SegmentLostException(path, error);
         }
         throw error;

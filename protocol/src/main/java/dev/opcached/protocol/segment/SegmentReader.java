@@ -68,6 +68,7 @@ public final class SegmentReader implements AutoCloseable {
      *         {@link SegmentLostException} when the file was truncated
      */
     public CachedEntry peek(SegmentKey key) {
+        file.checkNotLost();
         try {
             return find(key);
         } catch (InternalError e) {
@@ -77,6 +78,7 @@ public final class SegmentReader implements AutoCloseable {
 
     /** The figures behind opcache_get_status(), read without the lock; see {@link SegmentStatistics} for unknown figures. */
     public SegmentStatistics statistics() {
+        file.checkNotTruncated();
         try {
             return statistics.statistics();
         } catch (InternalError e) {
@@ -89,6 +91,7 @@ public final class SegmentReader implements AutoCloseable {
      * the lock; an entry recycled while it is read is left out.
      */
     public List<ScriptStatistics> scripts() {
+        file.checkNotTruncated();
         try {
             return statistics.scripts();
         } catch (InternalError e) {
@@ -102,6 +105,7 @@ public final class SegmentReader implements AutoCloseable {
      * Meant for tests and for diagnosing a pool. Results are exact only while no writer runs.
      */
     public SegmentVerification verify() {
+        file.checkNotTruncated();
         try {
             return new SegmentScan(file).verify();
         } catch (InternalError e) {
@@ -114,6 +118,7 @@ public final class SegmentReader implements AutoCloseable {
         if (file.closed()) {
             return 0;
         }
+        file.checkNotLost();
         try {
             return HeaderLayout.statGenerationVolatile(bytes);
         } catch (InternalError e) {
@@ -239,6 +244,7 @@ public final class SegmentReader implements AutoCloseable {
         if (file.closed()) {
             return null;
         }
+        file.checkNotLost();
         try {
             int offset = entry.entryOffset();
             int payloadAt = offset + EntryLayout.HEADER_LENGTH + entry.key().utf8().length;
