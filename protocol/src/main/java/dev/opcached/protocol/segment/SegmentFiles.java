@@ -56,14 +56,21 @@ public final class SegmentFiles {
         return directory;
     }
 
-    /** {@code <pool>.<pid>.<start ticks>.<random>.seg}: the creator's identity, readable before its header is. */
+    /**
+     * {@code <pool>.<pid>.<start ticks>.<random>.seg}: the creator's identity, readable before its
+     * header is. Names without the ticks (made by layout version 1) still name a pid.
+     */
     private static final Pattern SEGMENT_NAME =
-            Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}\\.(\\d+)\\.(\\d+)\\.[0-9a-f]{16}\\.seg");
+            Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}\\.(\\d+)(?:\\.(\\d+))?\\.[0-9a-f]{16}\\.seg");
 
     /** Whether the name says who made the file and that process is no longer running. */
     private static boolean creatorInNameIsGone(String name, ProcessTable processes) {
         Matcher matcher = SEGMENT_NAME.matcher(name);
-        return matcher.matches() && !processes.isAlive(Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2)));
+        if (!matcher.matches()) {
+            return false;
+        }
+        long ticks = matcher.group(2) == null ? 0 : Long.parseLong(matcher.group(2));
+        return !processes.isAlive(Long.parseLong(matcher.group(1)), ticks);
     }
 
     /** A fresh, unguessable path for this process's segment of a pool. */

@@ -76,7 +76,7 @@ class SegmentAttachTest {
 
     @Test
     void halfCreatedFileIsNeverAttachedAndIsRemovedOnceItsCreatorIsGone() throws Exception {
-        Path path = dir.resolve("www.999999999.12345.0123456789abcdef.seg");
+        Path path = dir.resolve("www.999999999.0123456789abcdef.seg");
         Segment.create(path, new SegmentConfig(1 << 20, 64, 5)).close();
         overwrite(path, HeaderLayout.MAGIC_OFFSET, new byte[12]);
         assertAttachFails(path, Failure.NOT_INITIALISED).hasMessageContaining("never finished");

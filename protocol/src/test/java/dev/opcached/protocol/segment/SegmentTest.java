@@ -1,7 +1,6 @@
 package dev.opcached.protocol.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.RandomAccessFile;
 import java.lang.reflect.Method;
