@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.Scripts;
 import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentReader;
 import dev.opcached.protocol.segment.SegmentStatistics;
 import dev.opcached.protocol.testing.ChildJvm;
 import java.nio.file.Files;
@@ -52,7 +53,7 @@ class PoolIsolationTest {
             assertThat(after.hits()).isEqualTo(before.hits());
             assertThat(after.misses()).isEqualTo(before.misses());
             assertThat(after.compiles()).isEqualTo(before.compiles());
-            try (Segment segmentOfB = Segment.openReadOnly(b.segment())) {
+            try (SegmentReader segmentOfB = Segment.openReadOnly(b.segment())) {
                 assertThat(segmentOfB.scripts()).extracting(s -> s.fullPath()).containsExactly(script.toRealPath().toString());
             }
             assertThat(Files.list(segments).map(p -> p.getFileName().toString()))

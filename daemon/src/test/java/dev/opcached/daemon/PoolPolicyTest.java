@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.Scripts;
 import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentReader;
 import dev.opcached.protocol.segment.SegmentStatistics;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -105,7 +106,7 @@ class PoolPolicyTest {
                 "package lib;\npublic final class Greeter {\n    public static String greet(String who) { return \"hi \" + who; }\n}\n"));
         aged(Scripts.write(docroot, "uses", "response.write(lib.Greeter.greet(\"lib\"));"));
         assertThat(pool.get("/uses.java").body()).isEqualTo("hi lib");
-        try (Segment segment = Segment.openReadOnly(pool.segment())) {
+        try (SegmentReader segment = Segment.openReadOnly(pool.segment())) {
             assertThat(segment.scripts()).extracting(s -> s.fullPath())
                     .contains(docroot.resolve("uses.java").toRealPath().toString(),
                             docroot.resolve("lib/Greeter.java").toRealPath().toString());

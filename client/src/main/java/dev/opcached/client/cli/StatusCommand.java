@@ -6,6 +6,7 @@ import dev.opcached.protocol.admin.StatusReport;
 import dev.opcached.protocol.admin.StatusResponse;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentAttachException;
+import dev.opcached.protocol.segment.SegmentReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -41,7 +42,7 @@ final class StatusCommand implements Callable<Integer> {
 
     private int fromSegment() throws Exception {
         StatusResponse status;
-        try (Segment readOnly = Segment.openReadOnly(segment)) {
+        try (SegmentReader readOnly = Segment.openReadOnly(segment)) {
             status = StatusReport.of(readOnly, false, List.of());
         } catch (SegmentAttachException e) {
             parent.spec.commandLine().getErr().println("opcachectl: " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.opcached.daemon.testing;
 
 import dev.opcached.daemon.Opcached;
 import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentReader;
 import dev.opcached.protocol.segment.SegmentStatistics;
 import dev.opcached.protocol.testing.ChildJvm;
 import java.io.IOException;
@@ -110,7 +111,7 @@ public final class PoolProcess implements AutoCloseable {
 
     /** The segment's figures, read through a read-only mapping. */
     public SegmentStatistics statistics() throws Exception {
-        try (Segment readOnly = Segment.openReadOnly(segment)) {
+        try (SegmentReader readOnly = Segment.openReadOnly(segment)) {
             return readOnly.statistics();
         }
     }

@@ -3,6 +3,7 @@ package dev.opcached.protocol.admin;
 import dev.opcached.protocol.segment.RestartReason;
 import dev.opcached.protocol.segment.ScriptStatistics;
 import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentReader;
 import dev.opcached.protocol.segment.SegmentStatistics;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -24,19 +25,26 @@ public final class StatusReport {
     private StatusReport() {
     }
 
-    /** The status of {@code segment}; with {@code includeScripts}, the per-script map too. */
+    /** The status of an attached {@code segment}; see {@link #of(SegmentReader, boolean, List)}. */
     public static StatusResponse of(Segment segment, boolean includeScripts, List<StatusResponse.WorkerStatus> workers) {
+        return of(segment.reader(), includeScripts, workers);
+    }
+
+    /**
+     * The status of {@code segment}; with {@code includeScripts}, the per-script map too. Figures the
+     * segment holds damaged ({@link SegmentStatistics#UNKNOWN}) are reported as -1.
+     */
+    public static StatusResponse of(SegmentReader segment, boolean includeScripts, List<StatusResponse.WorkerStatus> workers) {
         SegmentStatistics stats = segment.statistics();
         Map<String, StatusResponse.ScriptStatus> scripts = null;
         if (includeScripts) {
             scripts = new LinkedHashMap<>();
             for (ScriptStatistics script : segment.scripts()) {
                 scripts.put(script.fullPath(), new StatusResponse.ScriptStatus(script.fullPath(), script.hits(),
-                        script.memoryConsumption(), CTIME.format(Instant.ofEpochMilli(script.lastUsedMillis())),
-                        script.lastUsedMillis() / 1000, script.timestampMillis() / 1000));
+                        script.memoryConsumption(), CTIME.format(Instant.ofEpochMilli(Math.max(0, script.lastUsedMillis()))),
+                        seconds(script.lastUsedMillis()), script.timestampMillis() / 1000));
             }
         }
-        long lookups = stats.hits() + stats.misses();
         return new StatusResponse(
                 true,
                 stats.cacheFull(),
@@ -46,14 +54,19 @@ public final class StatusReport {
                         stats.currentWastedPercentage()),
                 new StatusResponse.OpcacheStatistics(
                         stats.numCachedScripts(), stats.numCachedKeys(), stats.maxCachedKeys(), stats.hits(),
-                        stats.startTimeMillis() / 1000, stats.lastRestartTimeMillis() / 1000,
+                        seconds(stats.startTimeMillis()), seconds(stats.lastRestartTimeMillis()),
                         stats.oomRestarts(), stats.hashRestarts(), stats.manualRestarts(), stats.corruptionRestarts(),
                         stats.recoveries(), stats.misses(), stats.blacklistMisses(),
-                        lookups == 0 ? 0 : 100.0 * stats.blacklistMisses() / lookups, stats.hitRate()),
+                        stats.blacklistMissRatio(), stats.hitRate()),
                 scripts,
                 workers,
                 stats.compiles(),
                 new StatusResponse.SegmentInfo(segment.path().toString(), stats.memoryConsumption(), stats.generation(),
-                        stats.creatorPid(), stats.heartbeatMillis() / 1000));
+                        stats.creatorPid(), seconds(stats.heartbeatMillis())));
+    }
+
+    /** Epoch milliseconds as seconds, keeping {@link SegmentStatistics#UNKNOWN} as it is. */
+    private static long seconds(long millis) {
+        return millis == SegmentStatistics.UNKNOWN ? SegmentStatistics.UNKNOWN : millis / 1000;
     }
 }

@@ -8,7 +8,7 @@ package dev.opcached.protocol.segment;
  * which stays intact until the next restart.
  */
 public final class CachedEntry {
-    private final Segment segment;
+    private final SegmentReader reader;
     private final SegmentKey key;
     private final long generation;
     private final long slotOffset;
@@ -18,9 +18,9 @@ public final class CachedEntry {
     private final int payloadLength;
     private final EntryMetadata metadata;
 
-    CachedEntry(Segment segment, SegmentKey key, long generation, long slotOffset, long ref,
+    CachedEntry(SegmentReader reader, SegmentKey key, long generation, long slotOffset, long ref,
                 int entryOffset, int entryLength, int payloadLength, EntryMetadata metadata) {
-        this.segment = segment;
+        this.reader = reader;
         this.key = key;
         this.generation = generation;
         this.slotOffset = slotOffset;
@@ -60,7 +60,7 @@ public final class CachedEntry {
      *         (a damaged entry also schedules a restart); treat null as a miss
      */
     public byte[] copyPayload() {
-        return segment.copyPayload(this);
+        return reader.copyPayload(this);
     }
 
     long slotOffset() {

@@ -1,7 +1,13 @@
 package dev.opcached.protocol.segment;
 
+import net.openhft.chronicle.bytes.BytesStore;
+
 /**
- * Layout of the segment header: the first {@link #LENGTH} bytes of the segment file.
+ * Layout of the segment header, the first {@link #LENGTH} bytes of the segment file, and the
+ * typed accessors every algorithm uses to read and write it. An accessor's name says its memory
+ * order: {@code xVolatile} is a volatile (acquire) load, {@code putXRelease} a release store,
+ * {@code putXVolatile} a volatile store, {@code casX} a compare-and-swap, {@code addX} an atomic
+ * add; a bare {@code x}/{@code putX} is a plain access, used under the write lock.
  *
  * <p>All fields are little-endian. Fields are grouped by who writes them so that the line every
  * lookup reads (identity and generation) is never dirtied by stores or statistics.
@@ -17,12 +23,12 @@ package dev.opcached.protocol.segment;
  *  +-------------------+-------------------+-------------------+-------------------+
  *   64                  72                  80                  88
  *  +-------------------+-------------------+-------------------+-------------------+
- *  | CREATOR_START_MS  | START_TIME_MS     | MAX_WASTED_PCT    | GENERATION        |
+ *  | CREATOR_START_TCK | START_TIME_MS     | MAX_WASTED_PCT    | GENERATION        |
  *  +-------------------+-------------------+-------------------+-------------------+
- *   96
- *  +-------------------+
- *  | STAT_GENERATION   |
- *  +-------------------+
+ *   96                  104
+ *  +-------------------+-------------------+
+ *  | STAT_GENERATION   | USAGE_OFFSET      |
+ *  +-------------------+-------------------+
  *  bytes 0..127 (identity, read by every lookup): written once at create, except GENERATION,
  *  bumped by a restart, and STAT_GENERATION, bumped by stat/clear
  *  128: allocation line (written by writers under the lock)
@@ -34,14 +40,15 @@ package dev.opcached.protocol.segment;
  *  | HEARTBEAT_MS |
  *  320: counters line (written by writers under the lock)
  *  | STORES | OOM_RESTARTS | HASH_RESTARTS | MANUAL_RESTARTS | CORRUPTION_RESTARTS | RECOVERIES | COMPILES |
+ *  | LOST_RESTARTS |
  *  1024: statistics stripes, STRIPE_COUNT x 64 bytes, one picked by pid and thread
  *  | HITS | MISSES | BLACKLIST_MISSES | (5 spare longs) |
  *  ... reserved (zero) up to 4096
  * </pre>
  *
  * <p>MAGIC and then VERSION are written last, VERSION with a release store, so that a process that
- * sees a non-zero version sees every other identity field. All offsets are little-endian; the
- * segment is refused on a big-endian platform. See {@code docs/segment-format.md}.
+ * sees a non-zero version sees every other identity field. The segment is refused on a big-endian
+ * platform. See {@code docs/segment-format.md}.
  */
 public final class HeaderLayout {
     /** Bytes taken by the header; the index starts here. */
@@ -50,7 +57,7 @@ public final class HeaderLayout {
     /** "OPCACHED" in ASCII, read as a little-endian long. */
     public static final long MAGIC_VALUE = 0x444548434143504FL;
     /** The layout version this code reads and writes. */
-    public static final int VERSION_VALUE = 1;
+    public static final int VERSION_VALUE = 2;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = MAGIC_OFFSET + Long.BYTES;
@@ -62,12 +69,15 @@ public final class HeaderLayout {
     public static final int ARENA_OFFSET_OFFSET = INDEX_OFFSET_OFFSET + Long.BYTES;
     public static final int ARENA_LENGTH_OFFSET = ARENA_OFFSET_OFFSET + Long.BYTES;
     public static final int CREATOR_PID_OFFSET = ARENA_LENGTH_OFFSET + Long.BYTES;
-    public static final int CREATOR_START_MILLIS_OFFSET = CREATOR_PID_OFFSET + Long.BYTES;
-    public static final int START_TIME_MILLIS_OFFSET = CREATOR_START_MILLIS_OFFSET + Long.BYTES;
+    /** The creator's start time in clock ticks since boot (/proc/PID/stat field 22); a wall-clock step cannot change it. */
+    public static final int CREATOR_START_TICKS_OFFSET = CREATOR_PID_OFFSET + Long.BYTES;
+    public static final int START_TIME_MILLIS_OFFSET = CREATOR_START_TICKS_OFFSET + Long.BYTES;
     public static final int MAX_WASTED_PERCENTAGE_OFFSET = START_TIME_MILLIS_OFFSET + Long.BYTES;
     public static final int GENERATION_OFFSET = MAX_WASTED_PERCENTAGE_OFFSET + Long.BYTES;
     /** Bumped by stat/clear (clearstatcache for the pool): a worker that sees it change drops its realpath cache. */
     public static final int STAT_GENERATION_OFFSET = GENERATION_OFFSET + Long.BYTES;
+    /** Where the per-key usage records ({@link UsageLayout}) start, right after the index. */
+    public static final int USAGE_OFFSET_OFFSET = STAT_GENERATION_OFFSET + Long.BYTES;
 
     public static final int ALLOCATION_LINE = 128;
     public static final int ARENA_TOP_OFFSET = ALLOCATION_LINE;
@@ -98,6 +108,8 @@ public final class HeaderLayout {
     public static final int RECOVERIES_OFFSET = CORRUPTION_RESTARTS_OFFSET + Long.BYTES;
     /** Compilations by any process of the pool, stored or not (added to atomically, without the lock). */
     public static final int COMPILES_OFFSET = RECOVERIES_OFFSET + Long.BYTES;
+    /** Segments of this pool lost (file truncated or deleted) and replaced by this one, carried over at create. */
+    public static final int LOST_RESTARTS_OFFSET = COMPILES_OFFSET + Long.BYTES;
 
     public static final int STRIPES_OFFSET = 1024;
     public static final int STRIPE_COUNT = 16;
@@ -121,7 +133,175 @@ public final class HeaderLayout {
             case HASH -> HASH_RESTARTS_OFFSET;
             case MANUAL -> MANUAL_RESTARTS_OFFSET;
             case CORRUPTION -> CORRUPTION_RESTARTS_OFFSET;
+            case LOST -> LOST_RESTARTS_OFFSET;
             case NONE -> throw new IllegalArgumentException("no counter for " + reason);
         };
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // identity: acquire loads by every lookup; written at create and by repair
+
+    static boolean identityIntact(BytesStore<?, ?> b) {
+        return b.readLong(MAGIC_OFFSET) == MAGIC_VALUE && b.readInt(VERSION_OFFSET) == VERSION_VALUE;
+    }
+
+    static long magic(BytesStore<?, ?> b) {
+        return b.readLong(MAGIC_OFFSET);
+    }
+
+    static int versionVolatile(BytesStore<?, ?> b) {
+        return b.readVolatileInt(VERSION_OFFSET);
+    }
+
+    /** The store that publishes a whole header: everything written before it is seen with it. */
+    static void putVersionRelease(BytesStore<?, ?> b, int version) {
+        b.writeOrderedInt(VERSION_OFFSET, version);
+    }
+
+    static long generation(BytesStore<?, ?> b) {
+        return b.readLong(GENERATION_OFFSET);
+    }
+
+    static long generationVolatile(BytesStore<?, ?> b) {
+        return b.readVolatileLong(GENERATION_OFFSET);
+    }
+
+    static void putGenerationVolatile(BytesStore<?, ?> b, long generation) {
+        b.writeVolatileLong(GENERATION_OFFSET, generation);
+    }
+
+    static long statGenerationVolatile(BytesStore<?, ?> b) {
+        return b.readVolatileLong(STAT_GENERATION_OFFSET);
+    }
+
+    static long addStatGeneration(BytesStore<?, ?> b, long delta) {
+        return b.addAndGetLong(STAT_GENERATION_OFFSET, delta);
+    }
+
+    static long creatorPidVolatile(BytesStore<?, ?> b) {
+        return b.readVolatileLong(CREATOR_PID_OFFSET);
+    }
+
+    static long creatorStartTicks(BytesStore<?, ?> b) {
+        return b.readLong(CREATOR_START_TICKS_OFFSET);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // allocation line: plain under the lock, volatile loads for statistics
+
+    static long arenaTop(BytesStore<?, ?> b) {
+        return b.readLong(ARENA_TOP_OFFSET);
+    }
+
+    static void putArenaTop(BytesStore<?, ?> b, long top) {
+        b.writeLong(ARENA_TOP_OFFSET, top);
+    }
+
+    static long wastedBytes(BytesStore<?, ?> b) {
+        return b.readLong(WASTED_BYTES_OFFSET);
+    }
+
+    static void putWastedBytes(BytesStore<?, ?> b, long wasted) {
+        b.writeLong(WASTED_BYTES_OFFSET, wasted);
+    }
+
+    static int usedKeys(BytesStore<?, ?> b) {
+        return b.readInt(USED_KEYS_OFFSET);
+    }
+
+    static void putUsedKeys(BytesStore<?, ?> b, int keys) {
+        b.writeInt(USED_KEYS_OFFSET, keys);
+    }
+
+    static int cachedScripts(BytesStore<?, ?> b) {
+        return b.readInt(CACHED_SCRIPTS_OFFSET);
+    }
+
+    static void putCachedScripts(BytesStore<?, ?> b, int scripts) {
+        b.writeInt(CACHED_SCRIPTS_OFFSET, scripts);
+    }
+
+    static void putCacheFull(BytesStore<?, ?> b, boolean full) {
+        b.writeInt(CACHE_FULL_OFFSET, full ? 1 : 0);
+    }
+
+    static int restartPendingVolatile(BytesStore<?, ?> b) {
+        return b.readVolatileInt(RESTART_PENDING_OFFSET);
+    }
+
+    /** A reader's request for a restart: only the first request of a generation wins. */
+    static boolean casRestartPending(BytesStore<?, ?> b, int expected, int reason) {
+        return b.compareAndSwapInt(RESTART_PENDING_OFFSET, expected, reason);
+    }
+
+    static void putRestartPendingVolatile(BytesStore<?, ?> b, int reason) {
+        b.writeVolatileInt(RESTART_PENDING_OFFSET, reason);
+    }
+
+    static void putLastRestart(BytesStore<?, ?> b, long millis, RestartReason reason) {
+        b.writeLong(LAST_RESTART_MILLIS_OFFSET, millis);
+        b.writeInt(LAST_RESTART_REASON_OFFSET, reason.code());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // lock line and liveness
+
+    static long dirty(BytesStore<?, ?> b) {
+        return b.readLong(DIRTY_OFFSET);
+    }
+
+    static void putDirtyVolatile(BytesStore<?, ?> b) {
+        b.writeVolatileLong(DIRTY_OFFSET, 1);
+    }
+
+    static void putCleanRelease(BytesStore<?, ?> b) {
+        b.writeOrderedLong(DIRTY_OFFSET, 0);
+    }
+
+    static long lockWordVolatile(BytesStore<?, ?> b) {
+        return b.readVolatileLong(LOCK_WORD_OFFSET);
+    }
+
+    static long lockSinceVolatile(BytesStore<?, ?> b) {
+        return b.readVolatileLong(LOCK_SINCE_MILLIS_OFFSET);
+    }
+
+    static void putLockHolder(BytesStore<?, ?> b, long pid, long sinceMillis) {
+        b.writeLong(LOCK_WORD_OFFSET, pid);
+        b.writeLong(LOCK_SINCE_MILLIS_OFFSET, sinceMillis);
+    }
+
+    /** Before the fcntl lock is released: no holder. */
+    static void putLockFree(BytesStore<?, ?> b) {
+        b.writeLong(LOCK_WORD_OFFSET, 0);
+    }
+
+    static void putHeartbeatRelease(BytesStore<?, ?> b, long millis) {
+        b.writeOrderedLong(HEARTBEAT_MILLIS_OFFSET, millis);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // counters: plain under the lock; COMPILES and the stripes by atomic add without it
+
+    /** Adds one to a counter of the counters line, under the lock. */
+    static void increment(BytesStore<?, ?> b, int counterOffset) {
+        b.writeLong(counterOffset, b.readLong(counterOffset) + 1);
+    }
+
+    static void addCompiles(BytesStore<?, ?> b) {
+        b.addAndGetLong(COMPILES_OFFSET, 1);
+    }
+
+    static void addToStripe(BytesStore<?, ?> b, int stripeAt, int field) {
+        b.addAndGetLong(stripeAt + field, 1);
+    }
+
+    /** The sum over every stripe of one of its fields (volatile loads). */
+    static long stripeSumVolatile(BytesStore<?, ?> b, int field) {
+        long sum = 0;
+        for (int i = 0; i < STRIPE_COUNT; i++) {
+            sum += b.readVolatileLong(STRIPES_OFFSET + i * STRIPE_LENGTH + field);
+        }
+        return sum;
     }
 }

@@ -79,6 +79,11 @@ final class OpenSegmentFiles {
             return channel;
         }
 
+        /** The file's identity (device and inode). */
+        Object fileKey() {
+            return fileKey;
+        }
+
         /**
          * Takes the cross-process write lock: this JVM's lock, then an fcntl lock on the lock word's
          * byte range, which the kernel releases when the holder dies, however it dies.

@@ -17,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where segment files live and what they are called: {@code <dir>/<pool>.<pid>.<random>.seg},
- * named after the supervisor that made them, in a directory only their owner can enter.
+ * Where segment files live and what they are called:
+ * {@code <dir>/<pool>.<pid>.<start ticks>.<random>.seg}, named after the supervisor that made
+ * them, in a directory only their owner can enter.
  */
 public final class SegmentFiles {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentFiles.class);
@@ -55,11 +56,21 @@ public final class SegmentFiles {
         return directory;
     }
 
-    private static final Pattern SEGMENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}\\.(\\d+)\\.[0-9a-f]{16}\\.seg");
+    /**
+     * {@code <pool>.<pid>.<start ticks>.<random>.seg}: the creator's identity, readable before its
+     * header is. Names without the ticks (made by layout version 1) still name a pid.
+     */
+    private static final Pattern SEGMENT_NAME =
+            Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}\\.(\\d+)(?:\\.(\\d+))?\\.[0-9a-f]{16}\\.seg");
 
-    private static boolean creatorInNameIsGone(String name) {
+    /** Whether the name says who made the file and that process is no longer running. */
+    private static boolean creatorInNameIsGone(String name, ProcessTable processes) {
         Matcher matcher = SEGMENT_NAME.matcher(name);
-        return matcher.matches() && ProcessHandle.of(Long.parseLong(matcher.group(1))).map(p -> !p.isAlive()).orElse(true);
+        if (!matcher.matches()) {
+            return false;
+        }
+        long ticks = matcher.group(2) == null ? 0 : Long.parseLong(matcher.group(2));
+        return !processes.isAlive(Long.parseLong(matcher.group(1)), ticks);
     }
 
     /** A fresh, unguessable path for this process's segment of a pool. */
@@ -69,19 +80,27 @@ public final class SegmentFiles {
         }
         byte[] random = new byte[8];
         RANDOM.nextBytes(random);
-        return directory.resolve(pool + "." + ProcessHandle.current().pid() + "."
+        long pid = ProcessHandle.current().pid();
+        return directory.resolve(pool + "." + pid + "." + ProcessTable.SYSTEM.startTicks(pid) + "."
                 + HexFormat.of().formatHex(random) + ".seg");
     }
 
     /**
      * Deletes the segments in {@code directory} whose creator has exited (a supervisor that was
      * killed cannot delete its own): those whose header names a dead creator, and those named
-     * after a pid that is not running (a creator that died before finishing the header). Other
-     * files are left alone.
+     * after a process that is not running (a creator that died before finishing the header).
+     * A creator is identified by pid and start time in clock ticks since boot, compared exactly
+     * (see {@link ProcessTable}): a file whose creator's pid runs is removed only when that
+     * process provably started at another time. Other files are left alone.
      *
      * @return the files deleted
      */
     public static List<Path> removeAbandoned(Path directory) throws IOException {
+        return removeAbandoned(directory, ProcessTable.SYSTEM);
+    }
+
+    /** {@link #removeAbandoned(Path)}, judging liveness by {@code processes}. */
+    static List<Path> removeAbandoned(Path directory, ProcessTable processes) throws IOException {
         List<Path> removed = new ArrayList<>();
         if (!Files.isDirectory(directory)) {
             return removed;
@@ -90,11 +109,11 @@ public final class SegmentFiles {
             for (Path file : files) {
                 boolean abandoned;
                 try {
-                    Segment.attach(file).close();
+                    Segment.attach(file, EpochClock.SYSTEM, processes).close();
                     abandoned = false;
                 } catch (SegmentAttachException e) {
                     abandoned = e.failure() == SegmentAttachException.Failure.CREATOR_DEAD
-                            || creatorInNameIsGone(file.getFileName().toString());
+                            || creatorInNameIsGone(file.getFileName().toString(), processes);
                 }
                 if (abandoned && Files.deleteIfExists(file)) {
                     LOG.info("removed abandoned segment {}", file);

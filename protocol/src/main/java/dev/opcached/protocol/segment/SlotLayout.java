@@ -1,7 +1,10 @@
 package dev.opcached.protocol.segment;
 
+import net.openhft.chronicle.bytes.BytesStore;
+
 /**
- * Layout of one index slot. The index is an open-addressing table of {@code slotCount} slots (a
+ * Layout of one index slot, and its typed accessors (memory order in the name, as in
+ * {@link HeaderLayout}). The index is an open-addressing table of {@code slotCount} slots (a
  * power of two), starting at {@link HeaderLayout#LENGTH}, probed linearly from
  * {@code hash & (slotCount - 1)}. A slot is one 64-byte cache line.
  *
@@ -12,15 +15,17 @@ package dev.opcached.protocol.segment;
  *  +-------------------+-------------------+-------------------+-------------------+
  *   32                  40                  48                  56
  *  +-------------------+-------------------+-------------------+-------------------+
- *  | HITS              | LAST_USED_MS      | REVALIDATE_AFTER  | (reserved)        |
+ *  | REVALIDATE_AFTER  | (reserved)        | (reserved)        | (reserved)        |
  *  +-------------------+-------------------+-------------------+-------------------+
  * </pre>
  *
  * <p>{@code REF = (generation & 0xFFFFFFFF) << 32 | entryOffset}. A slot whose REF generation is
  * not the header's generation is empty. An entry offset of 0 means "claimed in this generation,
- * no entry" (being compiled, invalidated, or compiled but not stored). HITS, LAST_USED and
- * REVALIDATE_AFTER are per key and are updated by readers without the lock; they live here, not
- * in the entry, so that no reader ever writes into the arena.
+ * no entry" (being compiled, invalidated, or compiled but not stored). REVALIDATE_AFTER is per key
+ * and claimed by readers without the lock, at most once per revalidation period. The per-key hit
+ * counters, which readers write on every hit, are in {@link UsageLayout}, off this line: every
+ * lookup reads REF, and a counter beside it would make every hit invalidate the line in the caches
+ * of every other reader of a hot key.
  */
 public final class SlotLayout {
     /** Bytes per slot. */
@@ -30,9 +35,7 @@ public final class SlotLayout {
     public static final int KEY_HASH_OFFSET = REF_OFFSET + Long.BYTES;
     public static final int MARKER_PID_OFFSET = KEY_HASH_OFFSET + Long.BYTES;
     public static final int MARKER_SINCE_MILLIS_OFFSET = MARKER_PID_OFFSET + Long.BYTES;
-    public static final int HITS_OFFSET = MARKER_SINCE_MILLIS_OFFSET + Long.BYTES;
-    public static final int LAST_USED_MILLIS_OFFSET = HITS_OFFSET + Long.BYTES;
-    public static final int REVALIDATE_AFTER_MILLIS_OFFSET = LAST_USED_MILLIS_OFFSET + Long.BYTES;
+    public static final int REVALIDATE_AFTER_MILLIS_OFFSET = MARKER_SINCE_MILLIS_OFFSET + Long.BYTES;
 
     private SlotLayout() {
     }
@@ -50,5 +53,69 @@ public final class SlotLayout {
     /** The entry offset of REF; 0 when the slot holds no entry. */
     public static int entryOffset(long ref) {
         return (int) ref;
+    }
+
+    /** Offset of slot {@code index}; the index starts right after the header. */
+    static long slotAt(int index) {
+        return HeaderLayout.LENGTH + (long) index * LENGTH;
+    }
+
+    /** The slot's position in the index. */
+    static int indexOf(long slot) {
+        return (int) ((slot - HeaderLayout.LENGTH) / LENGTH);
+    }
+
+    static long refVolatile(BytesStore<?, ?> b, long slot) {
+        return b.readVolatileLong(slot + REF_OFFSET);
+    }
+
+    /** Publication: every write to the slot and its entry before this is seen by whoever sees the new REF. */
+    static void putRefRelease(BytesStore<?, ?> b, long slot, long ref) {
+        b.writeVolatileLong(slot + REF_OFFSET, ref);
+    }
+
+    static long keyHash(BytesStore<?, ?> b, long slot) {
+        return b.readLong(slot + KEY_HASH_OFFSET);
+    }
+
+    static void putKeyHash(BytesStore<?, ?> b, long slot, long hash) {
+        b.writeLong(slot + KEY_HASH_OFFSET, hash);
+    }
+
+    static long markerPid(BytesStore<?, ?> b, long slot) {
+        return b.readLong(slot + MARKER_PID_OFFSET);
+    }
+
+    static long markerPidVolatile(BytesStore<?, ?> b, long slot) {
+        return b.readVolatileLong(slot + MARKER_PID_OFFSET);
+    }
+
+    static long markerSince(BytesStore<?, ?> b, long slot) {
+        return b.readLong(slot + MARKER_SINCE_MILLIS_OFFSET);
+    }
+
+    static long markerSinceVolatile(BytesStore<?, ?> b, long slot) {
+        return b.readVolatileLong(slot + MARKER_SINCE_MILLIS_OFFSET);
+    }
+
+    static void putMarker(BytesStore<?, ?> b, long slot, long pid, long sinceMillis) {
+        b.writeLong(slot + MARKER_PID_OFFSET, pid);
+        b.writeLong(slot + MARKER_SINCE_MILLIS_OFFSET, sinceMillis);
+    }
+
+    static void putMarkerPid(BytesStore<?, ?> b, long slot, long pid) {
+        b.writeLong(slot + MARKER_PID_OFFSET, pid);
+    }
+
+    static long revalidateAfterVolatile(BytesStore<?, ?> b, long slot) {
+        return b.readVolatileLong(slot + REVALIDATE_AFTER_MILLIS_OFFSET);
+    }
+
+    static boolean casRevalidateAfter(BytesStore<?, ?> b, long slot, long expected, long millis) {
+        return b.compareAndSwapLong(slot + REVALIDATE_AFTER_MILLIS_OFFSET, expected, millis);
+    }
+
+    static void putRevalidateAfter(BytesStore<?, ?> b, long slot, long millis) {
+        b.writeLong(slot + REVALIDATE_AFTER_MILLIS_OFFSET, millis);
     }
 }

@@ -6,6 +6,8 @@ import dev.opcached.protocol.segment.processes.CompileOwner;
 import dev.opcached.protocol.testing.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,6 +70,32 @@ class CompileMarkerTest {
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(500))
                     .isLessThan(Duration.ofSeconds(30));
             assertThat(owner.process().isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void waiterPastItsDeadlineTakesOverAMarkerStampedByAClockFarAhead() throws Exception {
+        long now = System.currentTimeMillis();
+        try (Segment ahead = Segment.attach(segment.path(), () -> now + 5_000);
+             Segment behind = Segment.attach(segment.path(), () -> now)) {
+            assertThat(ahead.beginCompile(SegmentKey.of(KEY), 60_000).kind()).isEqualTo(CompileClaim.Kind.OWNER);
+            assertThat(behind.beginCompile(SegmentKey.of(KEY), 60_000).kind()).as("a live owner's marker, 5 s ahead")
+                    .isEqualTo(CompileClaim.Kind.BUSY);
+            // Before the fix, a claim with staleAfter 0 still answered BUSY for a stamp ahead of the
+            // clock, so the waiter retook the write lock in a loop until its clock caught up.
+            CompletableFuture<CompileClaim> claim = CompletableFuture.supplyAsync(
+                    () -> behind.awaitCompile(SegmentKey.of(KEY), 60_000, 200));
+            assertThat(claim.get(30, TimeUnit.SECONDS).kind()).isEqualTo(CompileClaim.Kind.OWNER);
+        }
+    }
+
+    @Test
+    void aStampAheadByMoreThanTheStaleTimeHoldsNothing() throws Exception {
+        long now = System.currentTimeMillis();
+        try (Segment ahead = Segment.attach(segment.path(), () -> now + 120_000);
+             Segment behind = Segment.attach(segment.path(), () -> now)) {
+            ahead.beginCompile(SegmentKey.of(KEY), 60_000);
+            assertThat(behind.beginCompile(SegmentKey.of(KEY), 60_000).kind()).isEqualTo(CompileClaim.Kind.OWNER);
         }
     }
 }

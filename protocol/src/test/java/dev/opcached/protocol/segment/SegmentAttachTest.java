@@ -110,7 +110,7 @@ class SegmentAttachTest {
             creator.kill();
             assertAttachFails(path, Failure.CREATOR_DEAD).hasMessageContaining("pid " + creator.pid());
         }
-        try (Segment stats = Segment.openReadOnly(path)) {
+        try (SegmentReader stats = Segment.openReadOnly(path)) {
             assertThat(stats.statistics().numCachedScripts()).as("a dead pool's file can still be inspected").isZero();
         }
         Path live = created();
@@ -124,7 +124,7 @@ class SegmentAttachTest {
         Path directory = SegmentFiles.ensureDirectory(dir.resolve("shm"));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(directory))).isEqualTo("rwx------");
         Path first = SegmentFiles.newSegmentPath(directory, "www");
-        assertThat(first.getFileName().toString()).matches("www\\." + ProcessHandle.current().pid() + "\\.[0-9a-f]{16}\\.seg");
+        assertThat(first.getFileName().toString()).matches("www\\." + ProcessHandle.current().pid() + "\\.[1-9][0-9]*\\.[0-9a-f]{16}\\.seg");
         assertThat(SegmentFiles.newSegmentPath(directory, "www")).isNotEqualTo(first);
         assertThatThrownBy(() -> SegmentFiles.newSegmentPath(directory, "../etc")).isInstanceOf(IllegalArgumentException.class);
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-x---"));

@@ -2,11 +2,14 @@ package dev.opcached.protocol.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.protocol.admin.StatusReport;
+import dev.opcached.protocol.admin.StatusResponse;
 import dev.opcached.protocol.testing.TestPayloads;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -177,5 +180,41 @@ class SegmentCorruptionTest {
             assertThat(readEverything()).as("round %d", round).isEqualTo(KEYS);
         }
         assertThat(segment.statistics().corruptionRestarts()).as("visible damage was counted").isPositive();
+    }
+
+    @Test
+    void figuresFromADamagedHeaderAreUnknownUntilTheNextWriterRepairsThem() throws Exception {
+        for (int key = 0; key < KEYS; key++) {
+            segment.lookup(SegmentKey.of(TestPayloads.path(key)));
+        }
+        // What the hostile test saw: a hit rate of -130.80 % and a start time in the year 64,570,773.
+        writeLong(HeaderLayout.STRIPES_OFFSET + HeaderLayout.STRIPE_HITS, -1_000_000);
+        writeLong(HeaderLayout.START_TIME_MILLIS_OFFSET, 2_037_644_190_000_000_000L);
+        writeLong(HeaderLayout.LAST_RESTART_MILLIS_OFFSET, -5);
+        writeLong(HeaderLayout.MANUAL_RESTARTS_OFFSET, Long.MIN_VALUE);
+        write(HeaderLayout.USED_KEYS_OFFSET, new byte[] {-1, -1, -1, 127});
+
+        SegmentStatistics damaged = segment.statistics();
+        assertThat(damaged.hits()).isEqualTo(SegmentStatistics.UNKNOWN);
+        assertThat(damaged.hitRate()).isEqualTo(SegmentStatistics.UNKNOWN);
+        assertThat(damaged.startTimeMillis()).isEqualTo(SegmentStatistics.UNKNOWN);
+        assertThat(damaged.lastRestartTimeMillis()).isEqualTo(SegmentStatistics.UNKNOWN);
+        assertThat(damaged.manualRestarts()).isEqualTo(SegmentStatistics.UNKNOWN);
+        assertThat(damaged.numCachedKeys()).isEqualTo(-1);
+        assertThat(damaged.misses()).isZero();
+        StatusResponse status = StatusReport.of(segment, false, List.of());
+        assertThat(status.opcacheStatistics().opcacheHitRate()).isEqualTo(-1.0);
+        assertThat(status.opcacheStatistics().startTime()).isEqualTo(-1);
+
+        segment.maintain();
+
+        SegmentStatistics repaired = segment.statistics();
+        assertThat(repaired.hits()).isNotNegative();
+        assertThat(repaired.hitRate()).isBetween(0.0, 100.0);
+        assertThat(repaired.startTimeMillis()).isPositive().isLessThanOrEqualTo(System.currentTimeMillis());
+        assertThat(repaired.lastRestartTimeMillis()).isNotNegative();
+        assertThat(repaired.manualRestarts()).isZero();
+        assertThat(repaired.numCachedKeys()).isEqualTo(KEYS);
+        assertThat(segment.verify().problems()).isEmpty();
     }
 }

@@ -1,14 +1,22 @@
 package dev.opcached.protocol.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.RandomAccessFile;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -240,13 +248,20 @@ class SegmentTest {
     void readOnlyMappingReadsButNeverWritesOrCounts() throws Exception {
         SegmentKey key = SegmentKey.of("/a.java");
         segment.store(key, metadata(1, 1), payload("A"));
-        try (Segment reader = Segment.openReadOnly(segment.path())) {
+        try (SegmentReader reader = Segment.openReadOnly(segment.path())) {
             assertThat(reader.peek(key)).isNotNull();
-            assertThat(reader.lookup(key).copyPayload()).isNotNull();
+            assertThat(reader.peek(key).copyPayload()).isNotNull();
             assertThat(reader.statistics().numCachedScripts()).isEqualTo(1);
-            assertThatThrownBy(reader::reset).isInstanceOf(IllegalStateException.class).hasMessageContaining("read-only");
+            assertThat(reader.scripts()).hasSize(1);
+            assertThat(reader.verify().problems()).isEmpty();
         }
         assertThat(segment.statistics().hits()).isZero();
+        assertThat(segment.statistics().misses()).isZero();
+        assertThat(Arrays.stream(SegmentReader.class.getMethods()).map(Method::getName))
+                .as("the read-only type offers nothing that writes")
+                .doesNotContain("lookup", "hitIfCurrent", "store", "invalidate", "invalidatePrefix", "reset", "maintain",
+                        "beginCompile", "awaitCompile", "abandonCompile", "claimRevalidation", "countCompile",
+                        "countBlacklistMiss", "clearStatCaches", "heartbeat");
     }
 
     @Test
@@ -259,6 +274,60 @@ class SegmentTest {
             String path = "/" + "x".repeat(length - 1);
             assertThat(segment.lookup(SegmentKey.of(path)).metadata().sourceMtimeMillis()).isEqualTo(length);
             assertThat(segment.lookup(SegmentKey.of(path + "y"))).isNull();
+        }
+    }
+
+    @Test
+    void hitsNeverWriteTheSlotLineThatLookupsRead() throws Exception {
+        SegmentKey key = SegmentKey.of("/hot.java");
+        segment.store(key, metadata(1, 1), payload("Hot"));
+        CachedEntry entry = segment.lookup(key);
+        byte[] before = slotLine(entry);
+        for (int i = 0; i < 100; i++) {
+            now.addAndGet(1_000);
+            assertThat(segment.hitIfCurrent(entry)).isTrue();
+            segment.lookup(key);
+        }
+        assertThat(slotLine(entry)).as("the 64 bytes of the key's slot").isEqualTo(before);
+        ScriptStatistics script = segment.scripts().get(0);
+        assertThat(script.hits()).isEqualTo(201);
+        assertThat(script.lastUsedMillis()).isEqualTo(now.get());
+    }
+
+    private byte[] slotLine(CachedEntry entry) throws Exception {
+        try (RandomAccessFile file = new RandomAccessFile(segment.path().toFile(), "r")) {
+            byte[] line = new byte[SlotLayout.LENGTH];
+            file.seek(entry.slotOffset());
+            file.readFully(line);
+            return line;
+        }
+    }
+
+    @Test
+    void concurrentClosesReleaseTheSharedFileOnce() throws Exception {
+        SegmentKey key = SegmentKey.of("/a.java");
+        for (int round = 0; round < 50; round++) {
+            Segment doomed = Segment.attach(segment.path(), now::get);
+            CyclicBarrier start = new CyclicBarrier(4);
+            ExecutorService closers = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> closes = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    closes.add(closers.submit(() -> {
+                        start.await();
+                        doomed.close();
+                        return null;
+                    }));
+                }
+                for (Future<?> close : closes) {
+                    close.get(30, TimeUnit.SECONDS);
+                }
+            } finally {
+                closers.shutdownNow();
+            }
+            // A second release of the shared handle would have closed the channel this segment locks through.
+            assertThat(segment.store(key, metadata(round, 1), payload("A"))).as("round %d", round)
+                    .isEqualTo(StoreOutcome.STORED);
         }
     }
 }

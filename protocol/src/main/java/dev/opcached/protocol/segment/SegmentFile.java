@@ -1,0 +1,397 @@
+package dev.opcached.protocol.segment;
+
+import static dev.opcached.protocol.segment.HeaderLayout.*;
+
+import dev.opcached.protocol.segment.SegmentAttachException.Failure;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.core.io.SingleThreadedChecked;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One mapping of a segment file: creating the file, attaching to it after checking it thoroughly
+ * (see {@code docs/segment-format.md} §12, §13), telling whether the file at the path is still the
+ * mapped one, and closing. Every other class of the segment reads and writes through
+ * {@link #bytes()} and trusts only {@link #geometry()}.
+ *
+ * <p>{@link #close()} is idempotent and safe against concurrent calls: only the first one
+ * releases the mapping and the shared file handle.
+ */
+final class SegmentFile implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentFile.class);
+
+    /** How long attach waits for a creator still writing the header. */
+    static final long ATTACH_TIMEOUT_MILLIS = 2_000;
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+    static {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            // Chronicle Bytes accesses memory in the platform's order; the format is little-endian.
+            throw new ExceptionInInitializerError("opcached segments are little-endian; this platform is "
+                    + ByteOrder.nativeOrder());
+        }
+    }
+
+    private final Path path;
+    private final Object fileKey;
+    /** Held so that the mapping lives as long as this object; all access goes through {@link #bytes}. */
+    private final MappedByteBuffer buffer;
+    private final BytesStore<?, ?> bytes;
+    /** The shared read-write handle; null for a read-only mapping, which can never take the write lock. */
+    private final OpenSegmentFiles.Handle handle;
+    private final SegmentGeometry geometry;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set once the file is known to be truncated: from then on nothing touches the mapping. */
+    private volatile boolean lost;
+
+    private SegmentFile(Path path, Object fileKey, MappedByteBuffer buffer, OpenSegmentFiles.Handle handle,
+                        SegmentGeometry geometry) {
+        this.path = path;
+        this.fileKey = fileKey;
+        this.buffer = buffer;
+        // follow, not wrap: wrap would own the buffer and unmap it on release.
+        this.bytes = BytesStore.follow(buffer);
+        if (bytes instanceof SingleThreadedChecked checked) {
+            // Every thread of every attached process uses this store; safety comes from the protocol.
+            checked.singleThreadedCheckDisabled(true);
+        }
+        this.handle = handle;
+        this.geometry = geometry;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // create
+
+    /**
+     * Creates a new file (0600; fails if it exists) and writes its header: an empty cache in
+     * generation 1. With {@code carriedOver}, the counters start where that segment's ended and
+     * the creation counts as a restart for {@code reason}.
+     */
+    static SegmentFile create(Path path, SegmentConfig config, EpochClock clock, ProcessTable processes,
+                              SegmentStatistics carriedOver, RestartReason reason) throws IOException {
+        Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        OpenSegmentFiles.Handle file = null;
+        try {
+            file = OpenSegmentFiles.open(path);
+            allocate(file.channel(), config.memoryConsumption());
+            MappedByteBuffer buffer = file.channel().map(FileChannel.MapMode.READ_WRITE, 0, config.memoryConsumption());
+            SegmentFile segment = new SegmentFile(path, file.fileKey(), buffer, file, SegmentGeometry.of(config));
+            segment.writeHeader(clock.millis(), processes, carriedOver, reason);
+            LOG.debug("created segment {}: size={}, slots={}, maxKeys={}", path, config.memoryConsumption(),
+                    config.slotCount(), config.maxAcceleratedFiles());
+            return segment;
+        } catch (IOException | RuntimeException e) {
+            if (file != null) {
+                file.close();
+            }
+            Files.deleteIfExists(path);
+            throw e;
+        }
+    }
+
+    /**
+     * Writes the whole file rather than extending it sparsely: on a full tmpfs a sparse mapping
+     * would kill the process with SIGBUS at some later store; this fails here, with an IOException.
+     */
+    private static void allocate(FileChannel channel, long length) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        long position = 0;
+        while (position < length) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), length - position));
+            position += channel.write(zeros, position);
+        }
+    }
+
+    private void writeHeader(long now, ProcessTable processes, SegmentStatistics carriedOver, RestartReason reason) {
+        long pid = ProcessHandle.current().pid();
+        geometry.writeTo(bytes);
+        // MAGIC goes last, just before VERSION: zero it again after the geometry wrote it.
+        bytes.writeLong(MAGIC_OFFSET, 0);
+        bytes.writeLong(CREATOR_PID_OFFSET, pid);
+        bytes.writeLong(CREATOR_START_TICKS_OFFSET, processes.startTicks(pid));
+        bytes.writeLong(START_TIME_MILLIS_OFFSET, now);
+        // Generation 0 is never used, so that the zeroed index of a new file reads as empty.
+        bytes.writeLong(GENERATION_OFFSET, 1);
+        bytes.writeLong(HEARTBEAT_MILLIS_OFFSET, now);
+        if (carriedOver != null) {
+            carryOver(carriedOver, reason, now);
+        }
+        bytes.writeLong(MAGIC_OFFSET, MAGIC_VALUE);
+        // Last, with release semantics: a process that sees the version sees the whole header.
+        putVersionRelease(bytes, VERSION_VALUE);
+    }
+
+    /** The pool's figures continue in the new segment; unknown (negative) figures start at 0. */
+    private void carryOver(SegmentStatistics old, RestartReason reason, long now) {
+        if (old.startTimeMillis() > 0) {
+            bytes.writeLong(START_TIME_MILLIS_OFFSET, old.startTimeMillis());
+        }
+        bytes.writeLong(STORES_OFFSET, known(old.stores()));
+        bytes.writeLong(OOM_RESTARTS_OFFSET, known(old.oomRestarts()));
+        bytes.writeLong(HASH_RESTARTS_OFFSET, known(old.hashRestarts()));
+        bytes.writeLong(MANUAL_RESTARTS_OFFSET, known(old.manualRestarts()));
+        bytes.writeLong(CORRUPTION_RESTARTS_OFFSET, known(old.corruptionRestarts()));
+        bytes.writeLong(LOST_RESTARTS_OFFSET, known(old.lostRestarts()));
+        bytes.writeLong(RECOVERIES_OFFSET, known(old.recoveries()));
+        bytes.writeLong(COMPILES_OFFSET, known(old.compiles()));
+        bytes.writeLong(STRIPES_OFFSET + STRIPE_HITS, known(old.hits()));
+        bytes.writeLong(STRIPES_OFFSET + STRIPE_MISSES, known(old.misses()));
+        bytes.writeLong(STRIPES_OFFSET + STRIPE_BLACKLIST_MISSES, known(old.blacklistMisses()));
+        if (reason != null && reason != RestartReason.NONE) {
+            putLastRestart(bytes, now, reason);
+            increment(bytes, restartCounterOffset(reason));
+        }
+    }
+
+    private static long known(long figure) {
+        return Math.max(0, figure);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // attach
+
+    /** Maps an existing file read-write after every check of §13, including that its creator lives. */
+    static SegmentFile attach(Path path, ProcessTable processes) {
+        return open(path, processes, false);
+    }
+
+    /** Maps an existing file read-only after the checks of §13 but the creator's. */
+    static SegmentFile openReadOnly(Path path) {
+        return open(path, null, true);
+    }
+
+    private static SegmentFile open(Path path, ProcessTable processes, boolean readOnly) {
+        long fileLength = checkFile(path);
+        OpenSegmentFiles.Handle file = null;
+        MappedByteBuffer buffer;
+        Object fileKey;
+        try {
+            if (readOnly) {
+                fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+                buffer = OpenSegmentFiles.mapReadOnly(path, fileLength);
+            } else {
+                file = OpenSegmentFiles.open(path);
+                fileKey = file.fileKey();
+                buffer = file.channel().map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
+            }
+        } catch (NoSuchFileException e) {
+            throw new SegmentAttachException(path, Failure.MISSING, "no such file; is the pool running?", e);
+        } catch (IOException e) {
+            throw new SegmentAttachException(path, Failure.IO_ERROR, e.toString(), e);
+        }
+        try {
+            SegmentGeometry geometry = validate(path, buffer, fileLength, processes);
+            return new SegmentFile(path, fileKey, buffer, file, geometry);
+        } catch (RuntimeException e) {
+            if (file != null) {
+                try {
+                    file.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Checks 1 to 4: the file, its mode and its size. */
+    private static long checkFile(Path path) {
+        long fileLength;
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
+            Set<PosixFilePermission> extra = EnumSet.noneOf(PosixFilePermission.class);
+            for (PosixFilePermission permission : permissions) {
+                if (!permission.name().startsWith("OWNER_")) {
+                    extra.add(permission);
+                }
+            }
+            if (!extra.isEmpty()) {
+                throw new SegmentAttachException(path, Failure.INSECURE_PERMISSIONS,
+                        "mode is " + PosixFilePermissions.toString(permissions) + " but must allow nobody but its owner"
+                                + " (group/other may " + extra + "); chmod 600 it, or remove it and restart the pool");
+            }
+            fileLength = Files.size(path);
+        } catch (NoSuchFileException e) {
+            throw new SegmentAttachException(path, Failure.MISSING, "no such file; is the pool running?", e);
+        } catch (IOException e) {
+            throw new SegmentAttachException(path, Failure.IO_ERROR, e.toString(), e);
+        }
+        if (fileLength < LENGTH) {
+            throw new SegmentAttachException(path, Failure.TRUNCATED,
+                    "file is " + fileLength + " bytes, shorter than the " + LENGTH + "-byte header");
+        }
+        if (fileLength > SegmentConfig.MAX_MEMORY_CONSUMPTION) {
+            throw new SegmentAttachException(path, Failure.CORRUPT_HEADER,
+                    "file is " + fileLength + " bytes, larger than any segment (" + SegmentConfig.MAX_MEMORY_CONSUMPTION + ")");
+        }
+        return fileLength;
+    }
+
+    /** Checks 6 to 11, on the mapped header; {@code processes} null skips the creator check. */
+    private static SegmentGeometry validate(Path path, MappedByteBuffer buffer, long fileLength, ProcessTable processes) {
+        BytesStore<?, ?> header = BytesStore.follow(buffer);
+        try {
+            // MAGIC and VERSION are written last: zeros there are a creator still at work (or one that died).
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ATTACH_TIMEOUT_MILLIS);
+            int version;
+            while ((version = versionVolatile(header)) == 0 && magic(header) == 0 && System.nanoTime() - deadline < 0) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            long magic = magic(header);
+            if (magic != MAGIC_VALUE && !(magic == 0 && version == 0)) {
+                throw new SegmentAttachException(path, Failure.BAD_MAGIC,
+                        "magic is 0x" + Long.toHexString(magic) + ", not 0x" + Long.toHexString(MAGIC_VALUE)
+                                + " (\"OPCACHED\"): not an opcached segment");
+            }
+            if (version == 0) {
+                throw new SegmentAttachException(path, Failure.NOT_INITIALISED,
+                        "header still unwritten after " + ATTACH_TIMEOUT_MILLIS
+                                + " ms: its creator never finished creating it (the next start of its pool removes it)");
+            }
+            if (version != VERSION_VALUE) {
+                throw new SegmentAttachException(path, Failure.BAD_VERSION,
+                        "layout version " + version + ", this build reads version " + VERSION_VALUE
+                                + "; run the same opcached version as the pool's supervisor");
+            }
+            long segmentLength = header.readLong(SEGMENT_LENGTH_OFFSET);
+            if (segmentLength != fileLength) {
+                throw new SegmentAttachException(path, Failure.TRUNCATED,
+                        "header says " + segmentLength + " bytes but the file has " + fileLength);
+            }
+            String geometryProblem = SegmentGeometry.problem(header, segmentLength);
+            if (geometryProblem != null) {
+                throw new SegmentAttachException(path, Failure.CORRUPT_HEADER, geometryProblem);
+            }
+            if (processes != null) {
+                long creatorPid = header.readLong(CREATOR_PID_OFFSET);
+                long creatorTicks = creatorStartTicks(header);
+                if (!processes.isAlive(creatorPid, creatorTicks)) {
+                    throw new SegmentAttachException(path, Failure.CREATOR_DEAD,
+                            "its creator, pid " + creatorPid + " (started at tick " + creatorTicks + "), has exited;"
+                                    + " the segment is abandoned (the next start of that pool removes it)");
+                }
+            }
+            return SegmentGeometry.read(header);
+        } finally {
+            header.releaseLast();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // use
+
+    Path path() {
+        return path;
+    }
+
+    BytesStore<?, ?> bytes() {
+        return bytes;
+    }
+
+    SegmentGeometry geometry() {
+        return geometry;
+    }
+
+    /** The read-write handle, whose lock serialises writers. */
+    OpenSegmentFiles.Handle handle() {
+        return Objects.requireNonNull(handle, "a read-only mapping has no write handle");
+    }
+
+    boolean closed() {
+        return closed.get();
+    }
+
+    /**
+     * Whether the file at the path is still the mapped one: the same file (device and inode) and at
+     * least as long as the mapping. False once it was deleted, replaced or truncated. One stat.
+     */
+    boolean intact() {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+            boolean intact = fileKey.equals(attributes.fileKey()) && attributes.size() >= geometry.segmentLength();
+            if (fileKey.equals(attributes.fileKey()) && !intact) {
+                lost = true;
+            }
+            return intact && !lost;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Before an operation off the hot path: throws {@link SegmentLostException} when the file is
+     * known lost, or is now shorter than the mapping (one fstat, or one stat for a read-only
+     * mapping), before any access could fault.
+     */
+    void checkNotTruncated() {
+        checkNotLost();
+        long size;
+        try {
+            if (handle != null) {
+                size = handle.channel().size();
+            } else {
+                BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+                size = fileKey.equals(attributes.fileKey()) ? attributes.size() : geometry.segmentLength();
+            }
+        } catch (IOException e) {
+            return; // deleted (the mapping still holds the file) or closed: the access itself will tell
+        }
+        if (size < geometry.segmentLength()) {
+            lost = true;
+            throw new SegmentLostException(path, "the file is " + size + " bytes, the mapping " + geometry.segmentLength());
+        }
+    }
+
+    /** Before a hot-path operation: one volatile read, no system call. */
+    void checkNotLost() {
+        if (lost) {
+            throw new SegmentLostException(path, "an earlier access faulted");
+        }
+    }
+
+    /**
+     * What to throw for an error met while using the mapping: a fault on a truncated file becomes
+     * typed (and marks the file lost); any other error is rethrown as it is.
+     */
+    RuntimeException lost(InternalError error) {
+        if (SegmentLostException.isMappingFault(error)) {
+            lost = true;
+            return new SegmentLostException(path, error);
+        }
+        throw error;
+    }
+
+    /** Releases the mapping and this process's share of the file handle; later calls do nothing. */
+    @Override
+    public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        bytes.releaseLast();
+        if (handle != null) {
+            handle.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return path.toString();
+    }
+}
