@@ -1,14 +1,21 @@
 package dev.opcached.protocol.config;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Properties;
 
 /**
  * The defaults that the daemon and opcachectl must agree on, written once: the version, where the
  * admin endpoint listens, where the token file and the segments live.
  */
 public final class Defaults {
-    /** opcached's version, reported by {@code --version}, {@code /configuration} and opcachectl. */
-    public static final String VERSION = "0.1.0";
+    /**
+     * opcached's version, reported by {@code --version}, {@code /configuration} and opcachectl: the
+     * project's version, written into {@code version.properties} by the build.
+     */
+    public static final String VERSION = readVersion();
     /** The product name of {@code /configuration}'s version (OPcache's {@code opcache_product_name}). */
     public static final String PRODUCT_NAME = "opcached";
     /** {@code opcached.admin_listen}'s default. */
@@ -23,6 +30,20 @@ public final class Defaults {
     public static final String SEGMENT_DIR = "/dev/shm/opcached";
 
     private Defaults() {
+    }
+
+    private static String readVersion() {
+        try (InputStream in = Defaults.class.getResourceAsStream("version.properties")) {
+            Properties properties = new Properties();
+            if (in != null) {
+                properties.load(in);
+            }
+            String version = properties.getProperty("version", "");
+            // Unfiltered (run from sources without the build): say so rather than invent a number.
+            return version.isEmpty() || version.startsWith("${") ? "unknown" : version;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read opcached's version.properties", e);
+        }
     }
 
     /** The state directory of a user without {@code opcached.state_dir}: {@code ~/.opcached}. */
