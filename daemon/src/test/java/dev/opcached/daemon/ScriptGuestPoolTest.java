@@ -3,10 +3,12 @@ package dev.opcached.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.opcached.daemon.testing.PoolProcess;
+import dev.opcached.daemon.testing.PoolStatus;
 import dev.opcached.daemon.testing.Scripts;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A misbehaving script costs its own request only: it cannot exit the worker, a storm of broken
- * files compiles at the bound and once per version, and a link swapped in for a served file is
+ * files compiles at the bound and once per version and uses up no index keys, and a link swapped in for a served file is
  * not followed. One pool of one worker (so that its pid is the worker's), shared: none of these
  * tests stops or changes it for the others.
  */
@@ -97,6 +99,34 @@ class ScriptGuestPoolTest {
             assertThat(Integer.parseInt(lines.group(2))).as("compiles running with %s", lines.group(1)).isEqualTo(1);
         }
         assertThat(compiles).isEqualTo(files);
+    }
+
+    @Test
+    void distinctBrokenFilesLeaveTheNumberOfCachedKeysAsItWas() throws Exception {
+        worker();
+        long before = PoolStatus.of(pool).opcacheStatistics().numCachedKeys();
+        int files = 30;
+        for (int i = 0; i < files; i++) {
+            Path file = Scripts.write(docroot, "keyless" + i, "response.write(missing" + i + ");");
+            // Older than file_update_protection, so that the compile claims the key in the segment.
+            Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
+        }
+        ExecutorService clients = Executors.newFixedThreadPool(files);
+        try {
+            List<Future<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < files; i++) {
+                String path = "/keyless" + i + ".java";
+                responses.add(clients.submit(() -> pool.get(path)));
+            }
+            for (Future<HttpResponse<String>> response : responses) {
+                assertThat(response.get().statusCode()).isEqualTo(500);
+                assertThat(response.get().body()).contains("error: cannot find symbol");
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        assertThat(PoolStatus.of(pool).opcacheStatistics().numCachedKeys()).as("num_cached_keys").isEqualTo(before);
+        assertThat(pool.statistics().hashRestarts()).isZero();
     }
 
     @Test

@@ -97,7 +97,8 @@ final class CompileMarkers {
         long generation = HeaderLayout.generationVolatile(bytes);
         long hash = key.hash();
         for (long slot = index.next(hash, generation, IndexProbe.START); slot >= 0; slot = index.next(hash, generation, slot)) {
-            if (SlotLayout.entryOffset(SlotLayout.refVolatile(bytes, slot)) == 0) {
+            // The hash again after REF: the slot may have been released and claimed by another key since the walk saw it.
+            if (SlotLayout.entryOffset(SlotLayout.refVolatile(bytes, slot)) == 0 && SlotLayout.keyHash(bytes, slot) == hash) {
                 return SlotLayout.markerPidVolatile(bytes, slot) == ownerPid
                         && SlotLayout.markerSinceVolatile(bytes, slot) == sinceMillis;
             }
@@ -105,11 +106,18 @@ final class CompileMarkers {
         return false;
     }
 
+    /**
+     * Clears our marker; a claim that never held an entry in this generation also gives its slot
+     * back, so that files that fail to compile do not use up the index.
+     */
     void abandon(SegmentKey key) {
         writer.write(() -> {
             long slot = index.slotOf(key, HeaderLayout.generation(bytes));
             if (slot >= 0 && SlotLayout.markerPid(bytes, slot) == pid) {
                 SlotLayout.putMarkerPid(bytes, slot, 0);
+                if (SlotLayout.entryOffset(SlotLayout.refVolatile(bytes, slot)) == 0 && !SlotLayout.heldEntry(bytes, slot)) {
+                    writer.releaseSlot(slot);
+                }
             }
             return null;
         });

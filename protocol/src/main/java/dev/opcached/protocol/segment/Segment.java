@@ -300,7 +300,11 @@ public final class Segment implements AutoCloseable {
         return guarded(() -> markers.await(key, staleAfterMillis, maxWaitMillis));
     }
 
-    /** Gives up this process's compile of a key (a compile error), so that others stop waiting. */
+    /**
+     * Gives up this process's compile of a key (a compile error), so that others stop waiting; a key
+     * that never held an entry in this generation also gives its index slot back (it no longer counts
+     * in {@code num_cached_keys}).
+     */
     public void abandonCompile(SegmentKey key) {
         guarded(() -> {
             markers.abandon(key);

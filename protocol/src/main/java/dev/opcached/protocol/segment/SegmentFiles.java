@@ -24,8 +24,6 @@ import org.slf4j.LoggerFactory;
 public final class SegmentFiles {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentFiles.class);
 
-    /** Default directory: tmpfs, so the segment is memory, never written back to a disk. */
-    public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm/opcached");
     /** Pool names: what may safely stand in a file name. */
     public static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwx------");

@@ -169,9 +169,10 @@ public final class SegmentReader implements AutoCloseable {
             for (long slot = index.next(hash, generation, IndexProbe.START); slot >= 0;
                  slot = index.next(hash, generation, slot)) {
                 long ref = SlotLayout.refVolatile(bytes, slot);
-                int offset = SlotLayout.entryOffset(ref);
-                if (offset != 0 && SlotLayout.isGeneration(ref, generation)) {
-                    CachedEntry entry = readEntry(key, generation, slot, ref, offset);
+                // The hash again after REF: a slot released since the walk saw it may hold another
+                // key's entry now, which is not damage.
+                if (SlotLayout.holdsEntry(ref, generation) && SlotLayout.keyHash(bytes, slot) == hash) {
+                    CachedEntry entry = readEntry(key, generation, slot, ref, SlotLayout.entryOffset(ref));
                     if (entry != COLLISION) {
                         return entry;
                     }

@@ -91,7 +91,7 @@ final class SegmentRecovery {
     /** Points every slot at generation 0, which is never used: no slot of any generation survives. */
     private void emptyIndex() {
         for (int i = 0; i < geometry.slotCount(); i++) {
-            SlotLayout.putRefRelease(bytes, SlotLayout.slotAt(i), 0);
+            SlotLayout.putRefRelease(bytes, SlotLayout.slotAt(i), SlotLayout.EMPTY);
         }
     }
 

@@ -53,8 +53,8 @@ final class SegmentScan {
         for (int i = 0; i < geometry.slotCount(); i++) {
             long slot = SlotLayout.slotAt(i);
             long ref = SlotLayout.refVolatile(bytes, slot);
-            if (!SlotLayout.isGeneration(ref, generation)) {
-                continue;
+            if (!SlotLayout.isGeneration(ref, generation) || SlotLayout.isTombstone(ref)) {
+                continue; // free: empty, or released by an abandoned compile
             }
             keys++;
             int offset = SlotLayout.entryOffset(ref);

@@ -133,6 +133,7 @@ final class SegmentWriter {
                     retire(SlotLayout.entryOffset(SlotLayout.refVolatile(bytes, slot)));
                 }
                 SlotLayout.putMarkerPid(bytes, slot, 0);
+                SlotLayout.putHeldEntry(bytes, slot, true);
                 UsageLayout.putHits(bytes, geometry.usageOf(slot), 0);
                 SlotLayout.putRevalidateAfter(bytes, slot, 0);
                 // Publication: everything above is visible before the slot points at it.
@@ -152,13 +153,38 @@ final class SegmentWriter {
         EntryLayout.putMagicRelease(bytes, offset, EntryLayout.MAGIC_VALUE);
     }
 
-    /** Claims an empty slot for {@code key} (no entry yet, no marker; REF is the caller's to publish). */
+    /** Claims an empty or released slot for {@code key} (no entry yet, no marker; REF is the caller's to publish). */
     void claimSlot(long slot, SegmentKey key) {
         SlotLayout.putKeyHash(bytes, slot, key.hash());
         SlotLayout.putMarker(bytes, slot, 0, 0);
         SlotLayout.putRevalidateAfter(bytes, slot, 0);
+        SlotLayout.putHeldEntry(bytes, slot, false);
         UsageLayout.clear(bytes, geometry.usageOf(slot));
         putUsedKeys(bytes, usedKeys(bytes) + 1);
+    }
+
+    /**
+     * Gives back a claimed slot that never held an entry (§19 abandon): it becomes a tombstone, which
+     * probes walk past and a claim may reuse, and no longer counts as a key. Tombstones that end a
+     * chain (the next slot is empty) are emptied, from this one backward: no key lies beyond them,
+     * since every slot between a key's home and its slot is non-empty, so chains get short again.
+     */
+    void releaseSlot(long slot) {
+        long generation = generation(bytes);
+        SlotLayout.putRefRelease(bytes, slot, SlotLayout.tombstone(generation));
+        putUsedKeys(bytes, usedKeys(bytes) - 1);
+        for (long at = slot; released(at, generation) && empty(index.following(at), generation); at = index.preceding(at)) {
+            SlotLayout.putRefRelease(bytes, at, SlotLayout.EMPTY);
+        }
+    }
+
+    private boolean released(long slot, long generation) {
+        long ref = SlotLayout.refVolatile(bytes, slot);
+        return SlotLayout.isGeneration(ref, generation) && SlotLayout.isTombstone(ref);
+    }
+
+    private boolean empty(long slot, long generation) {
+        return !SlotLayout.isGeneration(SlotLayout.refVolatile(bytes, slot), generation);
     }
 
     /** Points the slot at no entry, counting its entry, if any, as wasted. */
@@ -219,7 +245,7 @@ final class SegmentWriter {
             for (int i = 0; i < geometry.slotCount(); i++) {
                 long slot = SlotLayout.slotAt(i);
                 long ref = SlotLayout.refVolatile(bytes, slot);
-                if (SlotLayout.isGeneration(ref, generation) && SlotLayout.entryOffset(ref) != 0) {
+                if (SlotLayout.holdsEntry(ref, generation)) {
                     String key = scan.entryKey(SlotLayout.entryOffset(ref));
                     if (key != null && key.startsWith(prefix)) {
                         wasteEntryOf(slot);

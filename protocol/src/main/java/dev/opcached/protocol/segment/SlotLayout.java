@@ -15,13 +15,17 @@ import net.openhft.chronicle.bytes.BytesStore;
  *  +-------------------+-------------------+-------------------+-------------------+
  *   32                  40                  48                  56
  *  +-------------------+-------------------+-------------------+-------------------+
- *  | REVALIDATE_AFTER  | (reserved)        | (reserved)        | (reserved)        |
+ *  | REVALIDATE_AFTER  | HELD_ENTRY        | (reserved)        | (reserved)        |
  *  +-------------------+-------------------+-------------------+-------------------+
  * </pre>
  *
  * <p>{@code REF = (generation & 0xFFFFFFFF) << 32 | entryOffset}. A slot whose REF generation is
  * not the header's generation is empty. An entry offset of 0 means "claimed in this generation,
- * no entry" (being compiled, invalidated, or compiled but not stored). REVALIDATE_AFTER is per key
+ * no entry" (being compiled, invalidated, or compiled but not stored); {@link #TOMBSTONE_OFFSET}
+ * means "released": a claim whose compile was abandoned before the slot ever held an entry gives
+ * its slot back, and probes walk past it (a probe chain must not end there, or keys placed after
+ * it would be lost) while a new claim may reuse it. HELD_ENTRY (0 or 1, written under the lock)
+ * says whether the claim ever held an entry; only one that never did is released. REVALIDATE_AFTER is per key
  * and claimed by readers without the lock, at most once per revalidation period. The per-key hit
  * counters, which readers write on every hit, are in {@link UsageLayout}, off this line: every
  * lookup reads REF, and a counter beside it would make every hit invalidate the line in the caches
@@ -36,6 +40,11 @@ public final class SlotLayout {
     public static final int MARKER_PID_OFFSET = KEY_HASH_OFFSET + Long.BYTES;
     public static final int MARKER_SINCE_MILLIS_OFFSET = MARKER_PID_OFFSET + Long.BYTES;
     public static final int REVALIDATE_AFTER_MILLIS_OFFSET = MARKER_SINCE_MILLIS_OFFSET + Long.BYTES;
+    public static final int HELD_ENTRY_OFFSET = REVALIDATE_AFTER_MILLIS_OFFSET + Long.BYTES;
+    /** The entry offset of a released slot: 0xFFFFFFFF, which no entry can start at (entries are 8-aligned). */
+    public static final int TOMBSTONE_OFFSET = -1;
+    /** A REF that is empty in every generation (generation 0 is never used). */
+    public static final long EMPTY = 0;
 
     private SlotLayout() {
     }
@@ -50,9 +59,25 @@ public final class SlotLayout {
         return (int) (ref >>> 32) == (int) generation;
     }
 
-    /** The entry offset of REF; 0 when the slot holds no entry. */
+    /** The entry offset of REF; 0 when the slot holds no entry, {@link #TOMBSTONE_OFFSET} when released. */
     public static int entryOffset(long ref) {
         return (int) ref;
+    }
+
+    /** The REF of a slot released in {@code generation}: not a key's, but not the end of a probe chain either. */
+    public static long tombstone(long generation) {
+        return ref(generation, TOMBSTONE_OFFSET);
+    }
+
+    /** Whether REF, of the current generation, marks a released slot. */
+    public static boolean isTombstone(long ref) {
+        return entryOffset(ref) == TOMBSTONE_OFFSET;
+    }
+
+    /** Whether REF points at an entry of {@code generation} (neither empty, claimed without entry, nor released). */
+    public static boolean holdsEntry(long ref, long generation) {
+        int offset = entryOffset(ref);
+        return isGeneration(ref, generation) && offset != 0 && offset != TOMBSTONE_OFFSET;
     }
 
     /** Offset of slot {@code index}; the index starts right after the header. */
@@ -117,5 +142,14 @@ public final class SlotLayout {
 
     static void putRevalidateAfter(BytesStore<?, ?> b, long slot, long millis) {
         b.writeLong(slot + REVALIDATE_AFTER_MILLIS_OFFSET, millis);
+    }
+
+    /** Whether the slot's claim ever held an entry; read and written under the lock only. */
+    static boolean heldEntry(BytesStore<?, ?> b, long slot) {
+        return b.readLong(slot + HELD_ENTRY_OFFSET) != 0;
+    }
+
+    static void putHeldEntry(BytesStore<?, ?> b, long slot, boolean held) {
+        b.writeLong(slot + HELD_ENTRY_OFFSET, held ? 1 : 0);
     }
 }

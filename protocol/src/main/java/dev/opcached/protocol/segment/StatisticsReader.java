@@ -94,11 +94,10 @@ final class StatisticsReader {
         for (int i = 0; i < geometry.slotCount() && !reader.closed(); i++) {
             long slot = SlotLayout.slotAt(i);
             long ref = SlotLayout.refVolatile(bytes, slot);
-            int offset = SlotLayout.entryOffset(ref);
-            if (!SlotLayout.isGeneration(ref, generation) || offset == 0) {
+            if (!SlotLayout.holdsEntry(ref, generation)) {
                 continue;
             }
-            String path = scan.entryKey(offset);
+            String path = scan.entryKey(SlotLayout.entryOffset(ref));
             SegmentKey key;
             try {
                 key = path == null ? null : SegmentKey.of(path);

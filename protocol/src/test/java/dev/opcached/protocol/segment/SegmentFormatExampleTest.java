@@ -35,7 +35,7 @@ class SegmentFormatExampleTest {
                 assertThat(hex(file, 0x3840, 16)).isEqualTo("70 00 00 00 07 00 00 00 15 00 00 00 00 00 00 00");
                 assertThat(hex(file, 0x3860, 16)).isEqualTo("65 6c 6c 6f 04 00 00 00 ca fe ba be 00 00 00 00");
                 assertThat(hex(file, 0x17c0, 16)).isEqualTo("00 38 00 00 01 00 00 00 1f e8 5f af 74 f1 6e 80");
-                assertThat(hex(file, 0x17e0, 8)).isEqualTo("00 00 00 00 00 00 00 00");
+                assertThat(hex(file, 0x17e0, 16)).isEqualTo("00 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00");
                 assertThat(hex(file, 0x31f0, 16)).isEqualTo("01 00 00 00 00 00 00 00 00 68 e5 cf 8b 01 00 00");
                 assertThat(hex(file, HeaderLayout.USAGE_OFFSET_OFFSET, 8)).isEqualTo("00 30 00 00 00 00 00 00");
                 assertThat(hex(file, HeaderLayout.ARENA_OFFSET_OFFSET, 8)).isEqualTo("00 38 00 00 00 00 00 00");

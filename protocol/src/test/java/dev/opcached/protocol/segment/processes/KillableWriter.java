@@ -1,5 +1,6 @@
 package dev.opcached.protocol.segment.processes;
 
+import dev.opcached.protocol.segment.CompileClaim;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentKey;
 import dev.opcached.protocol.testing.ChildMain;
@@ -9,7 +10,8 @@ import java.util.SplittableRandom;
 
 /**
  * Child JVM that writes as fast as it can until it is killed: large payloads made in advance, so
- * that most of its time is spent holding the write lock. Args: segment, keys, seed. Prints "ready".
+ * that most of its time is spent holding the write lock; now and then a compile claimed and
+ * abandoned, which releases its slot. Args: segment, keys, seed. Prints "ready".
  */
 public final class KillableWriter {
     public static void main(String[] args) throws Exception {
@@ -31,9 +33,15 @@ public final class KillableWriter {
         while (true) {
             int key = random.nextInt(keys);
             int op = random.nextInt(100);
-            if (op < 95) {
+            if (op < 85) {
                 int which = random.nextInt(payloads.length);
                 segment.store(segmentKeys[key], TestPayloads.metadata(which, payloads[which].length), payloads[which]);
+            } else if (op < 95) {
+                // A compile that fails: a key never stored releases its slot, among the stored keys' chains.
+                SegmentKey broken = SegmentKey.of(TestPayloads.path(keys + key) + ".broken");
+                if (segment.beginCompile(broken, 60_000).kind() == CompileClaim.Kind.OWNER) {
+                    segment.abandonCompile(broken);
+                }
             } else if (op < 99) {
                 segment.invalidate(segmentKeys[key], true);
             } else {
