@@ -18,12 +18,20 @@ import picocli.CommandLine.Option;
  * {@code opcached}: the supervisor of one pool (the default), or {@code opcached run FILE.java}.
  * Options name directives; {@code -d} sets any directive, as {@code php -d} does.
  */
-@Command(name = "opcached", mixinStandardHelpOptions = true, version = Defaults.PRODUCT_NAME + " " + Defaults.VERSION,
+@Command(name = "opcached", mixinStandardHelpOptions = true, versionProvider = Opcached.Version.class,
         subcommands = {RunCommand.class},
         description = {"Shared bytecode cache for Java scripts: runs a pool of worker JVMs that serve the",
                 "docroot's .java scripts over HTTP, each compiled once for the whole pool.",
                 "Runs in the foreground until SIGTERM or SIGINT."})
 public final class Opcached implements Callable<Integer> {
+    /** {@code --version}: the build's version, which an annotation cannot hold as a constant. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {Defaults.PRODUCT_NAME + " " + Defaults.VERSION};
+        }
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(Opcached.class);
 
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (name = value lines, php.ini style).")

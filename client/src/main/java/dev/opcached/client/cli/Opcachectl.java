@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
  * error, 3 authentication failed, 4 the daemon could not be reached (or the URL is not an opcached
  * admin endpoint).
  */
-@Command(name = "opcachectl", mixinStandardHelpOptions = true, version = "opcachectl " + Defaults.VERSION,
+@Command(name = "opcachectl", mixinStandardHelpOptions = true, versionProvider = Opcachectl.Version.class,
         description = "Inspects and controls opcached pools through their admin endpoints.",
         subcommands = {StatusCommand.class, ScriptsCommand.class, ResetCommand.class, InvalidateCommand.class,
                 CompileCommand.class, ConfigCommand.class, StatClearCommand.class, CompletionCommand.class},
@@ -36,6 +36,14 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:success", "1:the server reported an error", "2:usage error", "3:authentication failed",
                 "4:the daemon could not be reached, or the URL is not an opcached admin endpoint"})
 public final class Opcachectl implements java.util.concurrent.Callable<Integer> {
+    /** {@code --version}: the build's version, which an annotation cannot hold as a constant. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"opcachectl" + " " + Defaults.VERSION};
+        }
+    }
+
     static final int OK = 0;
     static final int SERVER_ERROR = 1;
     static final int USAGE = 2;
