@@ -212,4 +212,13 @@ class ScriptHandlerTest {
         assertThat(reportPipe.toString(StandardCharsets.US_ASCII)).isEqualTo("segment-lost\n");
         channel.finishAndReleaseAll();
     }
+
+    @Test
+    void aMappingFaultReportedLateIsReportedAsALostSegmentNotAsAnUnfitWorker() throws Exception {
+        EmbeddedChannel channel = channel();
+        channel.pipeline().fireExceptionCaught(
+                new InternalError("a fault occurred in a recent unsafe memory access operation in compiled Java code"));
+        assertThat(reportPipe.toString(StandardCharsets.US_ASCII)).as("no retiring line").isEqualTo("segment-lost\n");
+        channel.finishAndReleaseAll();
+    }
 }
