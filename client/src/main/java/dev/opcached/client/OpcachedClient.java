@@ -67,9 +67,10 @@ public final class OpcachedClient {
     }
 
     public Reply<StatusResponse> status(boolean scripts) throws OpcachedClientException {
+        // Only fields that are never null: a figure from a damaged segment header is null (unknown).
         return call("GET", scripts ? "status?scripts=1" : "status", null, StatusResponse.class,
                 "/opcache_enabled", "/memory_usage/used_memory", "/memory_usage/free_memory", "/memory_usage/wasted_memory",
-                "/opcache_statistics/hits", "/opcache_statistics/misses", "/opcache_statistics/start_time");
+                "/opcache_statistics/max_cached_keys", "/segment/path");
     }
 
     /** The configuration, as a JSON tree (its directives are of several types). */

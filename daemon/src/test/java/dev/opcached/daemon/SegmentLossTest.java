@@ -6,6 +6,7 @@ import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.PoolStatus;
 import dev.opcached.daemon.testing.Scripts;
 import dev.opcached.protocol.admin.StatusResponse;
+import dev.opcached.protocol.segment.SegmentStatistics;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A segment file truncated or deleted under a running pool: the supervisor notices, creates a new
- * segment and replaces its workers one by one; requests are answered again and /status works.
+ * segment that continues the pool's figures and counts a lost-segment restart, and replaces its
+ * workers one by one; requests are answered again and /status works.
  */
 class SegmentLossTest {
     private static final Duration DEADLINE = Duration.ofSeconds(90);
@@ -32,7 +34,7 @@ class SegmentLossTest {
             try (FileChannel file = FileChannel.open(segment, StandardOpenOption.WRITE)) {
                 file.truncate(0);
             }
-        }, "was truncated to 0 bytes");
+        }, "was truncated or replaced");
     }
 
     @Test
@@ -47,8 +49,15 @@ class SegmentLossTest {
     private void survives(String pool, Damage damage, String reason) throws Exception {
         Path docroot = Files.createDirectories(dir.resolve("www"));
         Scripts.text(docroot, "hello", "hello");
-        try (PoolProcess started = PoolProcess.start(docroot, dir.resolve("shm"), pool, 2)) {
-            assertThat(started.get("/hello.java").body()).isEqualTo("hello");
+        try (PoolProcess started = PoolProcess.start(docroot, dir.resolve("shm"), pool, 2,
+                "opcache.file_update_protection=0")) {
+            // Many more hits than the new segment counts below, so that a restart from zero shows.
+            for (int i = 0; i < 30; i++) {
+                assertThat(started.get("/hello.java").body()).isEqualTo("hello");
+            }
+            awaitHousekeepingTwice(started);
+            SegmentStatistics before = started.statistics();
+            assertThat(before.hits()).isGreaterThanOrEqualTo(25);
             Path lost = started.segment();
             damage.to(lost);
 
@@ -72,8 +81,33 @@ class SegmentLossTest {
             StatusResponse status = PoolStatus.of(started);
             assertThat(status.segment().path()).isEqualTo(renewed);
             assertThat(status.opcacheStatistics().numCachedScripts()).isEqualTo(1);
+            assertThat(status.opcacheStatistics().segmentLostRestarts()).isEqualTo(1);
+            assertThat(status.opcacheStatistics().lastRestartReason()).isEqualTo("segment_lost");
+            assertThat(status.opcacheStatistics().hits()).as("the hits counted before the loss are kept")
+                    .isGreaterThanOrEqualTo(before.hits());
+            assertThat(status.opcacheStatistics().startTime()).isEqualTo(before.startTimeMillis() / 1000);
             assertThat(status.workers()).extracting(StatusResponse.WorkerStatus::state).containsOnly("serving");
             assertThat(Path.of(renewed)).exists();
+        }
+    }
+
+    /**
+     * Until the supervisor's housekeeping has written the segment's heartbeat twice from now on:
+     * the first of those rounds read the figures after now, and the second began once the first had
+     * kept them as its last snapshot.
+     */
+    private static void awaitHousekeepingTwice(PoolProcess pool) throws Exception {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        long seen = pool.statistics().heartbeatMillis();
+        for (int rounds = 0; rounds < 2; ) {
+            assertThat(System.nanoTime() - deadline).as("two housekeeping rounds").isNegative();
+            long heartbeat = pool.statistics().heartbeatMillis();
+            if (heartbeat != seen) {
+                rounds++;
+                seen = heartbeat;
+            } else {
+                Thread.sleep(50);
+            }
         }
     }
 }

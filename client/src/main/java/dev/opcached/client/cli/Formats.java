@@ -12,12 +12,14 @@ import java.util.regex.Pattern;
 
 /** The human forms of opcachectl's output: a status summary like cachetool's, and the scripts table. */
 final class Formats {
+    private static final String UNKNOWN = "unknown";
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT)
             .withZone(ZoneId.systemDefault());
 
     private Formats() {
     }
 
+    /** The status summary; a figure the server reports as unknown (null) reads "unknown". */
     static String status(StatusResponse status, long nowSeconds) {
         StatusResponse.MemoryUsage memory = status.memoryUsage();
         StatusResponse.OpcacheStatistics stats = status.opcacheStatistics();
@@ -28,24 +30,24 @@ final class Formats {
         row(out, "Restart pending", yesNo(status.restartPending()));
         row(out, "Memory used", size(memory.usedMemory()) + " (" + percent(memory.usedMemory(), total) + ")");
         row(out, "Memory free", size(memory.freeMemory()) + " (" + percent(memory.freeMemory(), total) + ")");
-        row(out, "Memory wasted", size(memory.wastedMemory()) + " ("
-                + String.format(Locale.ROOT, "%.2f %%", memory.currentWastedPercentage()) + ")");
-        row(out, "Cached scripts", stats.numCachedScripts() + " (keys " + stats.numCachedKeys() + " of max "
+        row(out, "Memory wasted", size(memory.wastedMemory()) + " (" + percent(memory.currentWastedPercentage()) + ")");
+        row(out, "Cached scripts", figure(stats.numCachedScripts()) + " (keys " + figure(stats.numCachedKeys()) + " of max "
                 + stats.maxCachedKeys() + ")");
-        row(out, "Hits", Long.toString(stats.hits()));
-        row(out, "Misses", Long.toString(stats.misses()));
-        row(out, "Blacklist misses", Long.toString(stats.blacklistMisses()));
-        row(out, "Hit rate", String.format(Locale.ROOT, "%.2f %%", stats.opcacheHitRate()));
-        row(out, "Compiles", Long.toString(status.compiles()));
-        row(out, "Restarts", "oom " + stats.oomRestarts() + ", hash " + stats.hashRestarts() + ", manual "
-                + stats.manualRestarts() + ", corruption " + stats.corruptionRestarts());
-        row(out, "Last restart", stats.lastRestartTime() == 0 ? "never" : TIME.format(Instant.ofEpochSecond(stats.lastRestartTime())));
-        row(out, "Started", TIME.format(Instant.ofEpochSecond(stats.startTime())));
-        row(out, "Uptime", duration(nowSeconds - stats.startTime()));
+        row(out, "Hits", figure(stats.hits()));
+        row(out, "Misses", figure(stats.misses()));
+        row(out, "Blacklist misses", figure(stats.blacklistMisses()));
+        row(out, "Hit rate", percent(stats.opcacheHitRate()));
+        row(out, "Compiles", figure(status.compiles()));
+        row(out, "Restarts", "oom " + figure(stats.oomRestarts()) + ", hash " + figure(stats.hashRestarts())
+                + ", manual " + figure(stats.manualRestarts()) + ", corruption " + figure(stats.corruptionRestarts())
+                + ", segment lost " + figure(stats.segmentLostRestarts()));
+        row(out, "Last restart", lastRestart(stats));
+        row(out, "Started", time(stats.startTime()));
+        row(out, "Uptime", stats.startTime() == null ? UNKNOWN : duration(nowSeconds - stats.startTime()));
         if (status.workers() != null) {
             for (StatusResponse.WorkerStatus worker : status.workers()) {
-                row(out, "Worker " + worker.name(), (worker.pid() > 0 ? "pid " + worker.pid() : "restarting")
-                        + ", restarts " + worker.restarts());
+                row(out, "Worker " + worker.name(), (worker.pid() > 0 ? "pid " + worker.pid() : "no process")
+                        + (worker.state() == null ? "" : ", " + worker.state()) + ", restarts " + worker.restarts());
             }
         }
         if (status.segment() != null) {
@@ -55,6 +57,15 @@ final class Formats {
         return out.toString();
     }
 
+    private static String lastRestart(StatusResponse.OpcacheStatistics stats) {
+        Long time = stats.lastRestartTime();
+        if (time != null && time == 0) {
+            return "never";
+        }
+        String reason = stats.lastRestartReason();
+        return time(time) + (reason == null || reason.equals("none") ? "" : " (" + reason + ")");
+    }
+
     /** Which column the scripts table is sorted by. */
     enum ScriptOrder {
         hits, memory, path
@@ -62,7 +73,8 @@ final class Formats {
 
     static String scripts(StatusResponse status, ScriptOrder order, Pattern filter) {
         Comparator<StatusResponse.ScriptStatus> comparator = switch (order) {
-            case hits -> Comparator.comparingLong(StatusResponse.ScriptStatus::hits).reversed();
+            case hits -> Comparator.comparing(StatusResponse.ScriptStatus::hits,
+                    Comparator.nullsLast(Comparator.<Long>reverseOrder()));
             case memory -> Comparator.comparingLong(StatusResponse.ScriptStatus::memoryConsumption).reversed();
             case path -> Comparator.comparing(StatusResponse.ScriptStatus::fullPath);
         };
@@ -73,12 +85,28 @@ final class Formats {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%10s  %10s  %-19s  %s%n", "Hits", "Memory", "Last used", "Path"));
         for (StatusResponse.ScriptStatus script : scripts) {
-            out.append(String.format(Locale.ROOT, "%10d  %10s  %-19s  %s%n", script.hits(), size(script.memoryConsumption()),
-                    script.lastUsedTimestamp() == 0 ? "-" : TIME.format(Instant.ofEpochSecond(script.lastUsedTimestamp())),
+            Long lastUsed = script.lastUsedTimestamp();
+            out.append(String.format(Locale.ROOT, "%10s  %10s  %-19s  %s%n", figure(script.hits()),
+                    size(script.memoryConsumption()), lastUsed != null && lastUsed == 0 ? "-" : time(lastUsed),
                     script.fullPath()));
         }
         out.append(scripts.size()).append(scripts.size() == 1 ? " script" : " scripts").append(System.lineSeparator());
         return out.toString();
+    }
+
+    /** A figure the server reports as unknown (null): a damaged header, until the next write repairs it. */
+    static String figure(Long value) {
+        return value == null ? UNKNOWN : Long.toString(value);
+    }
+
+    /** An epoch-seconds time, or "unknown". */
+    static String time(Long epochSeconds) {
+        return epochSeconds == null ? UNKNOWN : TIME.format(Instant.ofEpochSecond(epochSeconds));
+    }
+
+    /** A percentage, or "unknown". */
+    static String percent(Double value) {
+        return value == null ? UNKNOWN : String.format(Locale.ROOT, "%.2f %%", value);
     }
 
     private static void row(StringBuilder out, String label, String value) {

@@ -10,9 +10,12 @@ public final class ProcessFitness {
 
     /**
      * Whether the JVM is in doubt after {@code error}: any {@link VirtualMachineError} (the heap
-     * full, a class half initialised) but a stack overflow, which unwinds with the thread fit again.
+     * full, a class half initialised) but a stack overflow, which unwinds with the thread fit again,
+     * and a fault on a lost segment's mapping, which leaves the process sound: the supervisor
+     * replaces the segment, and this worker with it ({@link SegmentFault}).
      */
     public static boolean unfitAfter(Throwable error) {
-        return error instanceof VirtualMachineError && !(error instanceof StackOverflowError);
+        return error instanceof VirtualMachineError && !(error instanceof StackOverflowError)
+                && !SegmentFault.isSegmentLost(error);
     }
 }

@@ -56,9 +56,7 @@ public final class ScriptRunner {
                     + (e.diagnostics().isEmpty() ? "" : "\n" + String.join("\n", e.diagnostics()))));
         } catch (Throwable e) {
             if (SegmentFault.isSegmentLost(e)) {
-                LOG.error("{}: the segment faulted while loading {}: {}", where(request), LogText.escape(file),
-                        LogText.escape(e));
-                return new ScriptOutcome(plain(503, "503 Service Unavailable\n"), ScriptOutcome.Fault.SEGMENT_LOST, e);
+                return segmentLost(file, request, "loading", e);
             }
             return failed(file, request, "could not be loaded", e);
         }
@@ -70,6 +68,10 @@ public final class ScriptRunner {
                 return null;
             });
         } catch (Throwable e) {
+            if (SegmentFault.isSegmentLost(e)) {
+                // JIT-compiled code reports a fault on the mapping late: it surfaces after the lookup returned.
+                return segmentLost(file, request, "running", e);
+            }
             if (!(e instanceof ResponseTooLargeException)) {
                 return failed(file, request, "threw", e);
             }
@@ -83,9 +85,14 @@ public final class ScriptRunner {
         return ScriptOutcome.served(response);
     }
 
+    private static ScriptOutcome segmentLost(Path file, Request request, String when, Throwable e) {
+        LOG.error("{}: the segment faulted while {} {}: {}", where(request), when, LogText.escape(file), LogText.escape(e));
+        return new ScriptOutcome(plain(503, "503 Service Unavailable\n"), ScriptOutcome.Fault.SEGMENT_LOST, e);
+    }
+
     private ScriptOutcome failed(Path file, Request request, String what, Throwable e) {
         // An InternalError that reaches here is one a script threw (a faulted segment is told
-        // apart while loading, above): it costs the request, not the worker.
+        // apart above): it costs the request, not the worker.
         boolean unfit = ProcessFitness.unfitAfter(e) && !(e instanceof InternalError);
         LOG.error("{}: script {} {}", where(request), LogText.escape(file), what, e);
         BufferedResponse response;

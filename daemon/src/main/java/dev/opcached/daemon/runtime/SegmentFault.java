@@ -1,20 +1,18 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.segment.SegmentLostException;
+
 /**
  * Recognises the failure of a segment operation whose file was truncated or removed under this
- * process: the JVM turns the bus error of a mapped page that no longer exists into an
- * {@link InternalError} ("unsafe memory access operation"), thrown by whatever read the mapping.
+ * process: the segment's own {@link SegmentLostException}, or the JVM's {@link InternalError} for
+ * a fault on the mapping that JIT-compiled code reports late, after the segment call returned.
  */
 public final class SegmentFault {
     private SegmentFault() {
     }
 
-    /**
-     * Whether {@code failure}, thrown by a segment operation (never by a script's own code), means
-     * the segment is lost. The seam for the protocol's typed SegmentLostException: once the
-     * segment throws that, this test becomes {@code instanceof SegmentLostException}.
-     */
+    /** Whether {@code failure} means the segment is lost (see {@link SegmentLostException#isMappingFault}). */
     public static boolean isSegmentLost(Throwable failure) {
-        return failure instanceof InternalError;
+        return failure instanceof SegmentLostException || SegmentLostException.isMappingFault(failure);
     }
 }

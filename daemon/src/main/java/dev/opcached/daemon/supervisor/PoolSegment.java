@@ -1,22 +1,23 @@
 package dev.opcached.daemon.supervisor;
 
+import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.RestartReason;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentFiles;
+import dev.opcached.protocol.segment.SegmentStatistics;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Objects;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pool's segment as the supervisor holds it: the current file and mapping, a check that the
- * file under its path is still the one mapped and whole (a truncated mapping faults on access, a
- * deleted one cannot be attached by new workers), and its replacement by a new one when it is not.
+ * The pool's segment as the supervisor holds it: the current file and mapping, its care once a
+ * second while the file is intact ({@link Segment#intact()}), and its replacement by a new one
+ * when it is not, which carries the pool's counters over from the last statistics read.
  */
 final class PoolSegment implements Supplier<Segment> {
     private static final Logger LOG = LoggerFactory.getLogger(PoolSegment.class);
@@ -27,7 +28,8 @@ final class PoolSegment implements Supplier<Segment> {
     private final SegmentSpace space;
     private final WorkerUser user;
     private volatile Segment segment;
-    private volatile Object fileKey;
+    /** Read at the creation and at each care of an intact segment: what a replacement starts from. */
+    private volatile SegmentStatistics lastStatistics;
 
     private PoolSegment(Path directory, String pool, SegmentConfig config, SegmentSpace space, WorkerUser user) {
         this.directory = directory;
@@ -41,16 +43,16 @@ final class PoolSegment implements Supplier<Segment> {
     static PoolSegment create(Path directory, String pool, SegmentConfig config, SegmentSpace space, WorkerUser user)
             throws IOException {
         PoolSegment pooled = new PoolSegment(directory, pool, config, space, user);
-        pooled.createNew();
+        pooled.createNew(null, RestartReason.NONE);
         return pooled;
     }
 
-    private void createNew() throws IOException {
+    private void createNew(SegmentStatistics carriedOver, RestartReason reason) throws IOException {
         space.require(directory, config.memoryConsumption());
         Path path = SegmentFiles.newSegmentPath(directory, pool);
         Segment created;
         try {
-            created = Segment.create(path, config);
+            created = Segment.create(path, config, EpochClock.SYSTEM, carriedOver, reason);
         } catch (IOException e) {
             Files.deleteIfExists(path);
             if (String.valueOf(e.getMessage()).contains("No space left on device")) {
@@ -60,7 +62,8 @@ final class PoolSegment implements Supplier<Segment> {
             throw e;
         }
         user.handOver(path);
-        fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        // Its first figures, should it be lost before its first care: never a replacement from nothing.
+        lastStatistics = created.statistics();
         segment = created;
     }
 
@@ -75,44 +78,39 @@ final class PoolSegment implements Supplier<Segment> {
     }
 
     /**
-     * Why the current segment is no longer usable, or null while it is: the file under its path is
-     * gone, another file, or shorter than the mapping. (Never touches the mapping, which faults
-     * when the file was truncated.)
+     * The once-a-second care of the current segment: heartbeat, pending restarts and repairs, and
+     * a snapshot of its statistics for a replacement to carry over. Touches nothing and returns
+     * false when its file is lost (deleted, replaced or truncated): then the pool needs {@link #renew()}.
      */
-    String damage() {
-        Path path = segment.path();
-        try {
-            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
-            if (!Objects.equals(attributes.fileKey(), fileKey)) {
-                return "segment file " + path + " was replaced by another file";
-            }
-            if (attributes.size() < segment.memoryConsumption()) {
-                return "segment file " + path + " was truncated to " + attributes.size() + " bytes (mapped: "
-                        + segment.memoryConsumption() + ")";
-            }
-            return null;
-        } catch (NoSuchFileException e) {
-            return "segment file " + path + " was deleted";
-        } catch (IOException e) {
-            return "segment file " + path + " cannot be read: " + e.getMessage();
+    boolean tend() {
+        Segment current = segment;
+        if (!current.intact()) {
+            return false;
         }
+        current.heartbeat();
+        current.maintain();
+        lastStatistics = current.statistics();
+        return true;
     }
 
     /**
-     * Replaces the current segment by a new, empty one (a restart: workers compile again); the old
-     * mapping is left to the workers still attached to it, and its file removed.
+     * Replaces the lost segment by a new, empty one that continues the pool's counters and start
+     * time and counts a {@link RestartReason#LOST} restart (workers compile again); the old mapping
+     * is left to the workers still attached to it, and its file removed.
      */
-    void renew(String reason) throws IOException {
+    void renew() throws IOException {
         Segment old = segment;
-        createNew();
+        Path oldPath = old.path();
+        String lost = Files.exists(oldPath, LinkOption.NOFOLLOW_LINKS) ? "was truncated or replaced" : "was deleted";
+        LOG.error("segment lost: segment file {} {}", oldPath, lost);
+        createNew(lastStatistics, RestartReason.LOST);
         LOG.warn("segment restarted ({}): new segment {}; workers are replaced one by one to attach to it",
-                reason, segment.path());
+                RestartReason.LOST.label(), segment.path());
         try {
             old.close();
         } catch (IOException | RuntimeException e) {
             LOG.debug("closing the lost segment: {}", e.toString());
         }
-        Path oldPath = old.path();
         try {
             Files.deleteIfExists(oldPath);
         } catch (IOException e) {

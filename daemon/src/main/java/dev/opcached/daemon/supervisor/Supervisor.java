@@ -222,22 +222,18 @@ public final class Supervisor {
     }
 
     /**
-     * Once a second: a lost segment file is replaced (and every worker with it, one at a time);
-     * otherwise the segment gets its heartbeat and maintenance.
+     * Once a second: the segment gets its heartbeat and maintenance, or, when its file was lost, is
+     * replaced (and every worker with it, one at a time).
      */
     private void housekeeping(PoolSegment segment, List<WorkerSlot> slots, ExecutorService renewal) {
         try {
-            String damage = segment.damage();
-            if (damage == null) {
-                segment.get().heartbeat();
-                segment.get().maintain();
-                return;
+            if (!segment.tend()) {
+                segment.renew();
+                renewal.execute(() -> replaceOneByOne(slots, "its segment was lost"));
             }
-            LOG.error("segment lost: {}", damage);
-            segment.renew("segment lost: " + damage);
-            renewal.execute(() -> replaceOneByOne(slots, "its segment was lost"));
         } catch (IOException | RuntimeException | InternalError e) {
-            // InternalError: a fault on the mapping, which the next round's check explains
+            // A file truncated during the round (SegmentLostException, or the JVM's late report of the
+            // fault): the next round's check renews it. Caught, since a task that throws is never run again.
             LOG.error("housekeeping failed: {}", e.toString());
         }
     }

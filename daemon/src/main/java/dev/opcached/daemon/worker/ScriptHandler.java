@@ -255,7 +255,10 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (ProcessFitness.unfitAfter(cause)) {
+        if (SegmentFault.isSegmentLost(cause)) {
+            // A fault in JIT-compiled code surfaces late, here rather than where the segment was read.
+            segmentLost(cause);
+        } else if (ProcessFitness.unfitAfter(cause)) {
             workerUnfit(cause);
         } else {
             LOG.debug("connection {} failed: {}", ctx.channel().remoteAddress(), LogText.escape(cause));

@@ -14,4 +14,10 @@ class ProcessFitnessTest {
         assertThat(ProcessFitness.unfitAfter(new LinkageError())).isFalse();
         assertThat(ProcessFitness.unfitAfter(new IllegalStateException())).isFalse();
     }
+
+    @Test
+    void aFaultOnALostSegmentsMappingLeavesTheProcessFit() {
+        assertThat(ProcessFitness.unfitAfter(new InternalError(
+                "a fault occurred in a recent unsafe memory access operation in compiled Java code"))).isFalse();
+    }
 }

@@ -9,10 +9,13 @@ import dev.opcached.daemon.testing.Scripts;
 import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
+import dev.opcached.protocol.segment.SegmentLostException;
 import dev.opcached.script.Request;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,6 +66,18 @@ class ScriptRunnerTest {
         ScriptOutcome deep = run("deep", "handle(request, response);");
         assertThat(deep.response().status()).isEqualTo(500);
         assertThat(deep.fault()).as("a stack overflow unwinds").isEqualTo(ScriptOutcome.Fault.NONE);
+    }
+
+    @Test
+    void aTruncatedSegmentIsA503ThatSaysTheSegmentIsLost() throws Exception {
+        Path file = Scripts.write(docroot, "hello", "response.write(\"hello\");").toRealPath();
+        try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+        }
+        ScriptOutcome outcome = runner.run(file, new TestRequest("hello"), () -> { });
+        assertThat(outcome.response().status()).isEqualTo(503);
+        assertThat(outcome.fault()).isEqualTo(ScriptOutcome.Fault.SEGMENT_LOST);
+        assertThat(outcome.cause()).isInstanceOf(SegmentLostException.class);
     }
 
     @Test

@@ -18,9 +18,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -193,6 +195,30 @@ class ScriptHandlerTest {
         assertThat(count(out, "HTTP/1.1 503 ")).isEqualTo(2);
         assertThat(channel.isOpen()).isTrue();
         assertThat(reportPipe.toString(StandardCharsets.US_ASCII)).isEqualTo("segment-lost\n");
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void theSegmentsLostExceptionIs503AndIsReported() throws Exception {
+        // A read that checks the file first: it throws SegmentLostException itself, where a fault
+        // on the mapping in JIT-compiled code (statGeneration's) surfaces as the JVM's InternalError.
+        EmbeddedChannel channel = channel(() -> segment.statistics().generation());
+        try (FileChannel file = FileChannel.open(segment.path(), StandardOpenOption.WRITE)) {
+            file.truncate(0);
+        }
+        send(channel, "GET /a.java HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(written(channel)).startsWith("HTTP/1.1 503 ");
+        assertThat(channel.isOpen()).isTrue();
+        assertThat(reportPipe.toString(StandardCharsets.US_ASCII)).isEqualTo("segment-lost\n");
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void aMappingFaultReportedLateIsReportedAsALostSegmentNotAsAnUnfitWorker() throws Exception {
+        EmbeddedChannel channel = channel();
+        channel.pipeline().fireExceptionCaught(
+                new InternalError("a fault occurred in a recent unsafe memory access operation in compiled Java code"));
+        assertThat(reportPipe.toString(StandardCharsets.US_ASCII)).as("no retiring line").isEqualTo("segment-lost\n");
         channel.finishAndReleaseAll();
     }
 }

@@ -32,7 +32,7 @@ public final class StatusReport {
 
     /**
      * The status of {@code segment}; with {@code includeScripts}, the per-script map too. Figures the
-     * segment holds damaged ({@link SegmentStatistics#UNKNOWN}) are reported as -1.
+     * segment holds damaged ({@link SegmentStatistics#UNKNOWN}) are reported as null.
      */
     public static StatusResponse of(SegmentReader segment, boolean includeScripts, List<StatusResponse.WorkerStatus> workers) {
         SegmentStatistics stats = segment.statistics();
@@ -40,9 +40,11 @@ public final class StatusReport {
         if (includeScripts) {
             scripts = new LinkedHashMap<>();
             for (ScriptStatistics script : segment.scripts()) {
-                scripts.put(script.fullPath(), new StatusResponse.ScriptStatus(script.fullPath(), script.hits(),
-                        script.memoryConsumption(), CTIME.format(Instant.ofEpochMilli(Math.max(0, script.lastUsedMillis()))),
-                        seconds(script.lastUsedMillis()), script.timestampMillis() / 1000));
+                long lastUsed = script.lastUsedMillis();
+                scripts.put(script.fullPath(), new StatusResponse.ScriptStatus(script.fullPath(), known(script.hits()),
+                        script.memoryConsumption(),
+                        lastUsed == SegmentStatistics.UNKNOWN ? null : CTIME.format(Instant.ofEpochMilli(lastUsed)),
+                        seconds(lastUsed), script.timestampMillis() / 1000));
             }
         }
         return new StatusResponse(
@@ -53,20 +55,32 @@ public final class StatusReport {
                 new StatusResponse.MemoryUsage(stats.usedMemory(), stats.freeMemory(), stats.wastedMemory(),
                         stats.currentWastedPercentage()),
                 new StatusResponse.OpcacheStatistics(
-                        stats.numCachedScripts(), stats.numCachedKeys(), stats.maxCachedKeys(), stats.hits(),
-                        seconds(stats.startTimeMillis()), seconds(stats.lastRestartTimeMillis()),
-                        stats.oomRestarts(), stats.hashRestarts(), stats.manualRestarts(), stats.corruptionRestarts(),
-                        stats.recoveries(), stats.misses(), stats.blacklistMisses(),
-                        stats.blacklistMissRatio(), stats.hitRate()),
+                        known(stats.numCachedScripts()), known(stats.numCachedKeys()), stats.maxCachedKeys(),
+                        known(stats.hits()), seconds(stats.startTimeMillis()), seconds(stats.lastRestartTimeMillis()),
+                        stats.lastRestartReason().label(),
+                        known(stats.oomRestarts()), known(stats.hashRestarts()), known(stats.manualRestarts()),
+                        known(stats.corruptionRestarts()), known(stats.lostRestarts()), known(stats.recoveries()),
+                        known(stats.misses()), known(stats.blacklistMisses()),
+                        known(stats.blacklistMissRatio()), known(stats.hitRate())),
                 scripts,
                 workers,
-                stats.compiles(),
+                known(stats.compiles()),
                 new StatusResponse.SegmentInfo(segment.path().toString(), stats.memoryConsumption(), stats.generation(),
                         stats.creatorPid(), seconds(stats.heartbeatMillis())));
     }
 
-    /** Epoch milliseconds as seconds, keeping {@link SegmentStatistics#UNKNOWN} as it is. */
-    private static long seconds(long millis) {
-        return millis == SegmentStatistics.UNKNOWN ? SegmentStatistics.UNKNOWN : millis / 1000;
+    /** A figure as status reports it: null when unknown. */
+    private static Long known(long figure) {
+        return figure == SegmentStatistics.UNKNOWN ? null : figure;
+    }
+
+    /** A percentage as status reports it: null when unknown. */
+    private static Double known(double percentage) {
+        return percentage == SegmentStatistics.UNKNOWN ? null : percentage;
+    }
+
+    /** Epoch milliseconds as seconds; null when unknown. */
+    private static Long seconds(long millis) {
+        return millis == SegmentStatistics.UNKNOWN ? null : millis / 1000;
     }
 }

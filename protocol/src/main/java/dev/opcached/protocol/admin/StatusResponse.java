@@ -8,6 +8,8 @@ import java.util.Map;
 /**
  * {@code GET /status}: {@code opcache_get_status()}'s shape and key names, plus opcached's own
  * {@code workers}, {@code compiles} and {@code segment}. Times are epoch seconds, as in OPcache.
+ * A figure that the segment holds damaged is unknown: a boxed field, written as JSON {@code null}
+ * (never -1 or a time before the epoch) until the next write repairs the header.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StatusResponse(
@@ -19,10 +21,10 @@ public record StatusResponse(
         @JsonProperty("opcache_statistics") OpcacheStatistics opcacheStatistics,
         @JsonProperty("scripts") Map<String, ScriptStatus> scripts,
         @JsonProperty("workers") List<WorkerStatus> workers,
-        @JsonProperty("compiles") long compiles,
+        @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("compiles") Long compiles,
         @JsonProperty("segment") SegmentInfo segment) {
 
-    /** {@code memory_usage}: used + free + wasted = the segment's size. */
+    /** {@code memory_usage}: used + free + wasted = the segment's size (clamped, so always known). */
     public record MemoryUsage(
             @JsonProperty("used_memory") long usedMemory,
             @JsonProperty("free_memory") long freeMemory,
@@ -30,32 +32,39 @@ public record StatusResponse(
             @JsonProperty("current_wasted_percentage") double currentWastedPercentage) {
     }
 
-    /** {@code opcache_statistics}, plus opcached's corruption restarts and recoveries. */
+    /**
+     * {@code opcache_statistics}, plus opcached's corruption and lost-segment restarts, the last
+     * restart's reason and the recoveries; null for a figure that is unknown.
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record OpcacheStatistics(
-            @JsonProperty("num_cached_scripts") long numCachedScripts,
-            @JsonProperty("num_cached_keys") long numCachedKeys,
+            @JsonProperty("num_cached_scripts") Long numCachedScripts,
+            @JsonProperty("num_cached_keys") Long numCachedKeys,
             @JsonProperty("max_cached_keys") long maxCachedKeys,
-            @JsonProperty("hits") long hits,
-            @JsonProperty("start_time") long startTime,
-            @JsonProperty("last_restart_time") long lastRestartTime,
-            @JsonProperty("oom_restarts") long oomRestarts,
-            @JsonProperty("hash_restarts") long hashRestarts,
-            @JsonProperty("manual_restarts") long manualRestarts,
-            @JsonProperty("corruption_restarts") long corruptionRestarts,
-            @JsonProperty("recoveries") long recoveries,
-            @JsonProperty("misses") long misses,
-            @JsonProperty("blacklist_misses") long blacklistMisses,
-            @JsonProperty("blacklist_miss_ratio") double blacklistMissRatio,
-            @JsonProperty("opcache_hit_rate") double opcacheHitRate) {
+            @JsonProperty("hits") Long hits,
+            @JsonProperty("start_time") Long startTime,
+            @JsonProperty("last_restart_time") Long lastRestartTime,
+            @JsonProperty("last_restart_reason") String lastRestartReason,
+            @JsonProperty("oom_restarts") Long oomRestarts,
+            @JsonProperty("hash_restarts") Long hashRestarts,
+            @JsonProperty("manual_restarts") Long manualRestarts,
+            @JsonProperty("corruption_restarts") Long corruptionRestarts,
+            @JsonProperty("segment_lost_restarts") Long segmentLostRestarts,
+            @JsonProperty("recoveries") Long recoveries,
+            @JsonProperty("misses") Long misses,
+            @JsonProperty("blacklist_misses") Long blacklistMisses,
+            @JsonProperty("blacklist_miss_ratio") Double blacklistMissRatio,
+            @JsonProperty("opcache_hit_rate") Double opcacheHitRate) {
     }
 
-    /** One entry of {@code scripts}. */
+    /** One entry of {@code scripts}; null for a figure that is unknown. */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record ScriptStatus(
             @JsonProperty("full_path") String fullPath,
-            @JsonProperty("hits") long hits,
+            @JsonProperty("hits") Long hits,
             @JsonProperty("memory_consumption") long memoryConsumption,
             @JsonProperty("last_used") String lastUsed,
-            @JsonProperty("last_used_timestamp") long lastUsedTimestamp,
+            @JsonProperty("last_used_timestamp") Long lastUsedTimestamp,
             @JsonProperty("timestamp") long timestamp) {
     }
 
@@ -72,12 +81,13 @@ public record StatusResponse(
             @JsonProperty("last_heartbeat") long lastHeartbeat) {
     }
 
-    /** The segment file behind the cache. */
+    /** The segment file behind the cache; {@code heartbeat} null when unknown. */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record SegmentInfo(
             @JsonProperty("path") String path,
             @JsonProperty("size") long size,
             @JsonProperty("generation") long generation,
             @JsonProperty("creator_pid") long creatorPid,
-            @JsonProperty("heartbeat") long heartbeat) {
+            @JsonProperty("heartbeat") Long heartbeat) {
     }
 }
