@@ -11,6 +11,7 @@ import dev.opcached.script.Request;
 import dev.opcached.script.Script;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -76,15 +77,36 @@ public final class ScriptRuntime {
         }
     }
 
-    /** A new instance of the script at {@code realPath}, loaded, validated, compiled as needed. */
-    public Script instantiate(Path realPath) throws ScriptException {
+    /**
+     * The script at {@code realPath} ready to start: loaded, validated, compiled as needed, its main
+     * class loaded and checked but not initialised (its static initialisers are script code, run by
+     * {@link #instantiate(Loaded, Path)} as part of the script's timed run).
+     */
+    public Loaded loadMain(Path realPath) throws ScriptException {
         Loaded script = load(realPath);
+        script.constructor(realPath);
+        return script;
+    }
+
+    /**
+     * A new instance of a script {@link #loadMain loaded} for it: runs its constructor and, the first
+     * time, the class's static initialisers, script code under the script's own loader.
+     */
+    public Script instantiate(Loaded script, Path realPath) throws ScriptException {
         Constructor<? extends Script> constructor = script.constructor(realPath);
-        // The first instance runs the script's static initialisers: script code, under its own loader.
         try {
             return ScriptContextClassLoader.call(script.loader, constructor::newInstance);
+        } catch (InvocationTargetException e) {
+            // What the constructor threw is the script's, answered as anything else it throws.
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            if (e.getCause() instanceof RuntimeException thrown) {
+                throw thrown;
+            }
+            throw new ScriptException(realPath + ": the constructor of " + script.mainClass + " threw " + e.getCause(), e);
         } catch (ReflectiveOperationException e) {
-            throw new ScriptException(realPath + ": cannot instantiate " + script.mainClass + ": " + e.getCause(), e);
+            throw new ScriptException(realPath + ": cannot instantiate " + script.mainClass + ": " + e, e);
         }
     }
 
