@@ -34,7 +34,7 @@ public final class ScriptRuntime {
         DocrootContainment containment = new DocrootContainment(docroot);
         this.docroot = containment.root();
         ScriptClassPath classPath = ScriptClassPath.of(this.docroot);
-        BoundedCompiler compiler = new BoundedCompiler(new ScriptCompiler(this.docroot, classPath), segment, policy);
+        BoundedCompiler compiler = new BoundedCompiler(new ScriptCompiler(containment, classPath), segment, policy);
         this.shared = new SharedCompilePath(segment, new ScriptSource(containment), policy, clock, compiler);
         this.definer = new ScriptDefiner(classPath.parent(), this::docrootClass);
     }
