@@ -121,7 +121,7 @@ public final class ScriptRuntime {
             if (current != null && current.entry != null && shared.stillCurrent(current.entry, current.key, realPath)) {
                 return current;
             }
-            synchronized (loaded.lockFor(path)) {
+            return loaded.whileLoading(path, () -> {
                 Loaded again = loaded.get(path);
                 if (again != null && again != current && again.entry != null
                         && shared.stillCurrent(again.entry, again.key, realPath)) {
@@ -134,7 +134,7 @@ public final class ScriptRuntime {
                     loaded.put(path, script);
                 }
                 return script;
-            }
+            });
         } catch (ScriptException e) {
             if (e.isNotFound() && current != null) {
                 loaded.remove(path, current);
@@ -186,6 +186,11 @@ public final class ScriptRuntime {
             return null;
         });
         return response;
+    }
+
+    /** How many paths this process is loading now (each has a load lock only meanwhile). */
+    int pathsLoading() {
+        return loaded.pathsLoading();
     }
 
     /** Forgets every loaded script (their classes go once no request uses them). */
