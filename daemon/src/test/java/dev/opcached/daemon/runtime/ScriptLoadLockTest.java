@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A load waits only for loads of its own path, and leaves no lock behind. */
+/** A load waits only for loads of its own path, and leaves no lock behind; a compile in flight is never forgotten. */
 class ScriptLoadLockTest {
     private static final long COMPILE_TIMEOUT_MILLIS = 120_000;
 
@@ -113,6 +113,22 @@ class ScriptLoadLockTest {
             throw new ScriptException("/c.java does not compile", List.of("c.java:1: error"));
         })).isInstanceOf(ScriptException.class);
         assertThat(scripts.pathsLoading()).isZero();
+    }
+
+    @Test
+    void aCompileInFlightIsNeverEvictedByOtherPaths() {
+        CompileMemo memo = new CompileMemo(1, 60_000);
+        dev.opcached.protocol.segment.SourceStamp stamp = new dev.opcached.protocol.segment.SourceStamp(1, 1);
+        CompileMemo.Version first = new CompileMemo.Version(stamp);
+        assertThat(memo.joinOrStart("/a.java", stamp, first)).isNull();
+        for (int i = 0; i < 3; i++) {
+            CompileMemo.Version other = new CompileMemo.Version(stamp);
+            assertThat(memo.joinOrStart("/other" + i + ".java", stamp, other)).isNull();
+            other.fail(new IllegalStateException("broken"));
+            memo.finished("/other" + i + ".java", other, true);
+        }
+        assertThat(memo.joinOrStart("/a.java", stamp, new CompileMemo.Version(stamp)))
+                .as("joined, not compiled a second time").isSameAs(first);
     }
 
     private static int stripe(Path path) {
