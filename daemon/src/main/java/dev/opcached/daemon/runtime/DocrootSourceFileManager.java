@@ -62,9 +62,8 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
 
     @Override
     public FileObject getFileForInput(Location location, String packageName, String relativeName) throws IOException {
-        FileObject file = super.getFileForInput(location, packageName, relativeName);
         // Nothing javac needs from the source path but Java sources: a resource there is not served.
-        return location == StandardLocation.SOURCE_PATH ? null : file;
+        return location == StandardLocation.SOURCE_PATH ? null : super.getFileForInput(location, packageName, relativeName);
     }
 
     @Override

@@ -41,7 +41,8 @@ public final class ScriptRunner {
 
     /**
      * Runs the script at {@code file}, calling {@code scriptStarting} once it is loaded and about to
-     * run: compiling it (or waiting for another process's compile) is not the script's run time.
+     * run (its static initialisers and constructor are part of the run): compiling it (or waiting
+     * for another process's compile) is not the script's run time.
      */
     public ScriptOutcome run(Path file, Request request, Runnable scriptStarting) {
         ScriptRuntime.Loaded loaded;
