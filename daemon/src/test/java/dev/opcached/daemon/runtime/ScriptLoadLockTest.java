@@ -9,6 +9,7 @@ import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentKey;
+import dev.opcached.protocol.segment.SourceStamp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,7 +119,7 @@ class ScriptLoadLockTest {
     @Test
     void aCompileInFlightIsNeverEvictedByOtherPaths() {
         CompileMemo memo = new CompileMemo(1, 60_000);
-        dev.opcached.protocol.segment.SourceStamp stamp = new dev.opcached.protocol.segment.SourceStamp(1, 1);
+        SourceStamp stamp = new SourceStamp(1, 1);
         CompileMemo.Version first = new CompileMemo.Version(stamp);
         assertThat(memo.joinOrStart("/a.java", stamp, first)).isNull();
         for (int i = 0; i < 3; i++) {
