@@ -70,20 +70,16 @@ final class BoundedCompiler {
         try {
             CompiledScript compiled = compileNow(realPath);
             mine.result().complete(compiled);
-            if (!keep) {
-                memo.forget(path, mine);
-            }
+            memo.finished(path, mine, keep);
             return compiled;
         } catch (ScriptException e) {
-            if (e.isNotFound() || e.diagnostics().isEmpty()) {
-                // Not a verdict on this version's text (gone, unreadable, no turn): try again next time.
-                memo.forget(path, mine);
-            }
             mine.fail(e);
+            // Gone, unreadable, no turn: not a verdict on this version's text; try again next time.
+            memo.finished(path, mine, !e.isNotFound() && !e.diagnostics().isEmpty());
             throw e;
         } catch (RuntimeException | Error e) {
-            memo.forget(path, mine);
             mine.fail(e);
+            memo.finished(path, mine, false);
             throw e;
         }
     }

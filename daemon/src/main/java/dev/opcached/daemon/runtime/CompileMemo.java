@@ -1,6 +1,7 @@
 package dev.opcached.daemon.runtime;
 
 import dev.opcached.protocol.segment.SourceStamp;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -10,7 +11,10 @@ import java.util.concurrent.CompletableFuture;
  * joined rather than repeated, and a finished one is remembered (a failure always, a success when
  * the caller asks) until the file's mtime or size changes. A failure is forgotten after a while
  * too: it may be another docroot file's fault, and that file may have been fixed since. One
- * version per path; bounded in paths, the least recently used forgotten first.
+ * version per path. Finished versions are bounded in paths, the least recently used forgotten
+ * first; versions in flight are kept apart and never evicted (forgetting one would let a second
+ * compile of it start): each has a thread compiling it, so they are bounded by this process's
+ * threads, and each leaves when its compile ends.
  */
 final class CompileMemo {
     /** A compile of one version: started by one caller, joined by the others. */
@@ -43,13 +47,14 @@ final class CompileMemo {
 
     private final int maxPaths;
     private final long failureNanos;
-    private final Map<String, Version> versions;
+    private final Map<String, Version> inFlight = new HashMap<>();
+    private final Map<String, Version> finished;
 
     /** Remembers {@code maxPaths} paths, a failure for {@code failureMillis} at most. */
     CompileMemo(int maxPaths, long failureMillis) {
         this.maxPaths = maxPaths;
         this.failureNanos = failureMillis * 1_000_000;
-        this.versions = new LinkedHashMap<>(16, 0.75f, true) {
+        this.finished = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Version> eldest) {
                 return size() > CompileMemo.this.maxPaths;
@@ -57,24 +62,37 @@ final class CompileMemo {
         };
     }
 
-    /** The compile of this version already started or finished, or null after registering {@code mine}. */
+    /**
+     * The compile of this version already started or finished, or null after registering
+     * {@code mine} as in flight; the caller then ends it with {@link #finished}.
+     */
     synchronized Version joinOrStart(String path, SourceStamp stamp, Version mine) {
-        Version known = versions.get(path);
+        Version running = inFlight.get(path);
+        if (running != null && running.stamp.equals(stamp)) {
+            return running;
+        }
+        Version known = finished.get(path);
         if (known != null && known.usable(stamp, failureNanos)) {
             return known;
         }
-        versions.put(path, mine);
+        finished.remove(path);
+        inFlight.put(path, mine);
         return null;
     }
 
     /** The remembered outcome of this version when it is finished and failed, else null. */
     synchronized Version failed(String path, SourceStamp stamp) {
-        Version known = versions.get(path);
+        Version known = finished.get(path);
         return known != null && known.stamp.equals(stamp) && known.failedSince(failureNanos) ? known : null;
     }
 
-    /** Forgets a version (a success that need not be kept, or a failure not worth remembering). */
-    synchronized void forget(String path, Version version) {
-        versions.remove(path, version);
+    /**
+     * Ends a compile started by {@link #joinOrStart}, its result already set: remembered when
+     * {@code remember} unless a newer version of the path started meanwhile, else forgotten.
+     */
+    synchronized void finished(String path, Version version, boolean remember) {
+        if (inFlight.remove(path, version) && remember) {
+            finished.put(path, version);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.ClassFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,7 +24,8 @@ import javax.tools.StandardLocation;
 import javax.tools.ToolProvider;
 
 /**
- * Compiles one script source in memory with {@code javax.tools}, the docroot as source path and
+ * Compiles one script source in memory with {@code javax.tools}, the docroot as source path (only
+ * what the {@link DocrootSourceFileManager} lets through) and
  * the {@link ScriptClassPath} (the script API and the vendor jars, never the process's own class
  * path) as class path. Keeps only the classes declared in that file: the other docroot files it
  * uses are entries of their own.
@@ -33,16 +35,17 @@ public final class ScriptCompiler {
             "-proc:none", "-implicit:none", "-g", "-encoding", "UTF-8", "-Xlint:none", "-nowarn");
 
     private final JavaCompiler javac;
-    private final Path sourcePath;
+    private final DocrootContainment docroot;
     private final ScriptClassPath classPath;
     private final List<String> options;
 
-    public ScriptCompiler(Path sourcePath, ScriptClassPath classPath) {
+    /** @param docroot the source path: the other docroot files a script uses, by the containment rule */
+    public ScriptCompiler(DocrootContainment docroot, ScriptClassPath classPath) {
         this.javac = ToolProvider.getSystemJavaCompiler();
         if (javac == null) {
             throw new IllegalStateException("no Java compiler in this runtime: opcached needs a JDK, not a JRE");
         }
-        this.sourcePath = sourcePath;
+        this.docroot = docroot;
         this.classPath = classPath;
         List<String> options = new ArrayList<>(OPTIONS);
         // The JDK modules a script's class loader can reach, so that naming another is a compile
@@ -66,9 +69,10 @@ public final class ScriptCompiler {
         List<ClassFile> classes = new ArrayList<>();
         boolean success;
         try (StandardJavaFileManager standard = javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
-            standard.setLocationFromPaths(StandardLocation.SOURCE_PATH, List.of(sourcePath));
+            standard.setLocationFromPaths(StandardLocation.SOURCE_PATH, List.of(docroot.root()));
             standard.setLocationFromPaths(StandardLocation.CLASS_PATH, classPath.vendorJars());
-            InMemoryOutput output = new InMemoryOutput(new ScriptApiFileManager(standard, classPath.apiClasses()),
+            InMemoryOutput output = new InMemoryOutput(new ScriptApiFileManager(
+                    new DocrootSourceFileManager(standard, docroot), classPath.apiClasses()),
                     unit.toUri(), classes);
             success = javac.getTask(null, output, diagnostics, options, null, List.of(unit)).call();
         }

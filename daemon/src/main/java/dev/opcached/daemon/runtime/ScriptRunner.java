@@ -41,32 +41,36 @@ public final class ScriptRunner {
 
     /**
      * Runs the script at {@code file}, calling {@code scriptStarting} once it is loaded and about to
-     * run: compiling it (or waiting for another process's compile) is not the script's run time.
+     * run (its static initialisers and constructor are part of the run): compiling it (or waiting
+     * for another process's compile) is not the script's run time.
      */
     public ScriptOutcome run(Path file, Request request, Runnable scriptStarting) {
-        Script script;
+        ScriptRuntime.Loaded loaded;
         try {
-            script = runtime.instantiate(file);
+            loaded = runtime.loadMain(file);
         } catch (ScriptException e) {
             if (e.isNotFound()) {
                 return ScriptOutcome.served(plain(404, "404 Not Found\n"));
             }
-            LOG.warn("{}: {}", where(request), LogText.escape(e.getMessage()));
-            return ScriptOutcome.served(error(e.getMessage()
-                    + (e.diagnostics().isEmpty() ? "" : "\n" + String.join("\n", e.diagnostics()))));
+            return refused(request, e);
         } catch (Throwable e) {
             if (SegmentFault.isSegmentLost(e)) {
                 return segmentLost(file, request, "loading", e);
             }
             return failed(file, request, "could not be loaded", e);
         }
+        // The clock starts before the constructor and the static initialisers: they are the
+        // script's code, and a loop in them is a runaway like any other.
+        scriptStarting.run();
         BufferedResponse response = new BufferedResponse(maxResponseBytes);
         try {
-            scriptStarting.run();
+            Script script = runtime.instantiate(loaded, file);
             ScriptContextClassLoader.call(script.getClass().getClassLoader(), () -> {
                 script.handle(request, response);
                 return null;
             });
+        } catch (ScriptException e) {
+            return refused(request, e);
         } catch (Throwable e) {
             if (SegmentFault.isSegmentLost(e)) {
                 // JIT-compiled code reports a fault on the mapping late: it surfaces after the lookup returned.
@@ -88,6 +92,13 @@ public final class ScriptRunner {
     private static ScriptOutcome segmentLost(Path file, Request request, String when, Throwable e) {
         LOG.error("{}: the segment faulted while {} {}: {}", where(request), when, LogText.escape(file), LogText.escape(e));
         return new ScriptOutcome(plain(503, "503 Service Unavailable\n"), ScriptOutcome.Fault.SEGMENT_LOST, e);
+    }
+
+    /** A script that cannot run (it does not compile, or its constructor threw): a 500 with the diagnostics. */
+    private ScriptOutcome refused(Request request, ScriptException e) {
+        LOG.warn("{}: {}", where(request), LogText.escape(e.getMessage()));
+        return ScriptOutcome.served(error(e.getMessage()
+                + (e.diagnostics().isEmpty() ? "" : "\n" + String.join("\n", e.diagnostics()))));
     }
 
     private ScriptOutcome failed(Path file, Request request, String what, Throwable e) {

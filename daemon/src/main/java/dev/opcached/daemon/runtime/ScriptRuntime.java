@@ -11,6 +11,7 @@ import dev.opcached.script.Request;
 import dev.opcached.script.Script;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ public final class ScriptRuntime {
         DocrootContainment containment = new DocrootContainment(docroot);
         this.docroot = containment.root();
         ScriptClassPath classPath = ScriptClassPath.of(this.docroot);
-        BoundedCompiler compiler = new BoundedCompiler(new ScriptCompiler(this.docroot, classPath), segment, policy);
+        BoundedCompiler compiler = new BoundedCompiler(new ScriptCompiler(containment, classPath), segment, policy);
         this.shared = new SharedCompilePath(segment, new ScriptSource(containment), policy, clock, compiler);
         this.definer = new ScriptDefiner(classPath.parent(), this::docrootClass);
     }
@@ -76,15 +77,36 @@ public final class ScriptRuntime {
         }
     }
 
-    /** A new instance of the script at {@code realPath}, loaded, validated, compiled as needed. */
-    public Script instantiate(Path realPath) throws ScriptException {
+    /**
+     * The script at {@code realPath} ready to start: loaded, validated, compiled as needed, its main
+     * class loaded and checked but not initialised (its static initialisers are script code, run by
+     * {@link #instantiate(Loaded, Path)} as part of the script's timed run).
+     */
+    public Loaded loadMain(Path realPath) throws ScriptException {
         Loaded script = load(realPath);
+        script.constructor(realPath);
+        return script;
+    }
+
+    /**
+     * A new instance of a script {@link #loadMain loaded} for it: runs its constructor and, the first
+     * time, the class's static initialisers, script code under the script's own loader.
+     */
+    public Script instantiate(Loaded script, Path realPath) throws ScriptException {
         Constructor<? extends Script> constructor = script.constructor(realPath);
-        // The first instance runs the script's static initialisers: script code, under its own loader.
         try {
             return ScriptContextClassLoader.call(script.loader, constructor::newInstance);
+        } catch (InvocationTargetException e) {
+            // What the constructor threw is the script's, answered as anything else it throws.
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            if (e.getCause() instanceof RuntimeException thrown) {
+                throw thrown;
+            }
+            throw new ScriptException(realPath + ": the constructor of " + script.mainClass + " threw " + e.getCause(), e);
         } catch (ReflectiveOperationException e) {
-            throw new ScriptException(realPath + ": cannot instantiate " + script.mainClass + ": " + e.getCause(), e);
+            throw new ScriptException(realPath + ": cannot instantiate " + script.mainClass + ": " + e, e);
         }
     }
 
@@ -99,7 +121,7 @@ public final class ScriptRuntime {
             if (current != null && current.entry != null && shared.stillCurrent(current.entry, current.key, realPath)) {
                 return current;
             }
-            synchronized (loaded.lockFor(path)) {
+            return loaded.whileLoading(path, () -> {
                 Loaded again = loaded.get(path);
                 if (again != null && again != current && again.entry != null
                         && shared.stillCurrent(again.entry, again.key, realPath)) {
@@ -112,7 +134,7 @@ public final class ScriptRuntime {
                     loaded.put(path, script);
                 }
                 return script;
-            }
+            });
         } catch (ScriptException e) {
             if (e.isNotFound() && current != null) {
                 loaded.remove(path, current);
@@ -164,6 +186,11 @@ public final class ScriptRuntime {
             return null;
         });
         return response;
+    }
+
+    /** How many paths this process is loading now (each has a load lock only meanwhile). */
+    int pathsLoading() {
+        return loaded.pathsLoading();
     }
 
     /** Forgets every loaded script (their classes go once no request uses them). */

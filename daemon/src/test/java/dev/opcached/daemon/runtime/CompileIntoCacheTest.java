@@ -12,6 +12,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -113,5 +116,47 @@ class CompileIntoCacheTest {
         assertThatThrownBy(() -> runtime.compileIntoCache(link)).isInstanceOfSatisfying(ScriptException.class,
                 e -> assertThat(e.isNotFound()).as(e.getMessage()).isTrue());
         assertThat(segment.statistics().compiles()).isZero();
+    }
+    @Test
+    void aFifoDependencyIsNotOpened() throws Exception {
+        Files.createDirectories(docroot.resolve("lib"));
+        Path fifo = docroot.resolve("lib/Dep.java");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).isTrue();
+        Path script = aged(Scripts.write(docroot, "usesfifo", "response.write(lib.Dep.greeting());"));
+        CompletableFuture<CompileOutcome> compile = CompletableFuture.supplyAsync(() -> {
+            try {
+                return runtime.compileIntoCache(script);
+            } catch (ScriptException e) {
+                throw new CompletionException(e);
+            }
+        });
+        try {
+            assertThatThrownBy(() -> compile.get(60, TimeUnit.SECONDS)).as("answers, and does not compile")
+                    .isInstanceOf(ExecutionException.class).cause().isInstanceOfSatisfying(ScriptException.class,
+                            e -> assertThat(e.diagnostics()).anyMatch(line -> line.contains("usesfifo.java")));
+        } finally {
+            if (!compile.isDone()) {
+                // The old compile waits in open(): a writer that closes at once lets it end.
+                Files.newOutputStream(fifo).close();
+            }
+        }
+    }
+
+    @Test
+    void aDependencyLinkedOutOfTheDocrootIsNotRead() throws Exception {
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.writeString(outside.resolve("secret.txt"), "package lib;\npublic final class Out {\n"
+                + "    public static String greeting() { return OUTSIDE_SECRET_1234; }\n}\n");
+        Files.writeString(outside.resolve("Far.java"), "package far;\npublic final class Far {\n"
+                + "    public static String greeting() { return FAR_SECRET_5678; }\n}\n");
+        Files.createDirectories(docroot.resolve("lib"));
+        Files.createSymbolicLink(docroot.resolve("lib/Out.java"), outside.resolve("secret.txt"));
+        Files.createSymbolicLink(docroot.resolve("far"), outside);
+        Path script = aged(Scripts.write(docroot, "usesout",
+                "response.write(lib.Out.greeting() + far.Far.greeting());"));
+        assertThatThrownBy(() -> runtime.compileIntoCache(script)).isInstanceOfSatisfying(ScriptException.class,
+                e -> assertThat(String.join("\n", e.diagnostics())).contains("usesout.java")
+                        .doesNotContain("OUTSIDE_SECRET_1234", "FAR_SECRET_5678", outside.toString()));
     }
 }

@@ -52,7 +52,8 @@ class ScriptIsolationTest {
 
     private String run(ScriptRuntime runtime, Path script) throws Exception {
         BufferedResponse response = new BufferedResponse();
-        runtime.instantiate(script.toRealPath()).handle(new EmptyRequest(), response);
+        Path file = script.toRealPath();
+        runtime.instantiate(runtime.loadMain(file), file).handle(new EmptyRequest(), response);
         return new String(response.body(), StandardCharsets.UTF_8);
     }
 

@@ -118,6 +118,46 @@ class ScriptRunnerTest {
     }
 
     @Test
+    void theClockStartsBeforeTheStaticInitialisersAndTheConstructor() throws Exception {
+        // What the script's own code saw of the callback: a loop there must be inside the timeout.
+        String property = "opcached.test.started." + System.nanoTime();
+        Path file = Files.writeString(docroot.resolve("early.java"), """
+                import dev.opcached.script.*;
+                public class early implements Script {
+                    static final String IN_STATIC = System.getProperty("%1$s");
+                    private final String inConstructor = System.getProperty("%1$s");
+                    public void handle(Request request, Response response) {
+                        response.write(IN_STATIC + " " + inConstructor);
+                    }
+                }
+                """.formatted(property)).toRealPath();
+        try {
+            ScriptOutcome outcome = runner.run(file, new TestRequest("early"), () -> System.setProperty(property, "started"));
+            assertThat(body(outcome)).isEqualTo("started started");
+        } finally {
+            System.clearProperty(property);
+        }
+    }
+
+    @Test
+    void whatAConstructorThrowsIsA500AndAnOutOfMemoryErrorThereRetiresTheWorker() throws Exception {
+        Path file = Files.writeString(docroot.resolve("hungry.java"), """
+                import dev.opcached.script.*;
+                public class hungry implements Script {
+                    private final long[] table = new long[Integer.MAX_VALUE - 16];
+                    public void handle(Request request, Response response) {
+                        response.write("" + table.length);
+                    }
+                }
+                """).toRealPath();
+        AtomicInteger starts = new AtomicInteger();
+        ScriptOutcome outcome = runner.run(file, new TestRequest("hungry"), starts::incrementAndGet);
+        assertThat(outcome.response().status()).isEqualTo(500);
+        assertThat(outcome.fault()).isEqualTo(ScriptOutcome.Fault.WORKER_UNFIT);
+        assertThat(starts).hasValue(1);
+    }
+
+    @Test
     void aScriptReachesNothingOfTheWorkerThroughTheContextClassLoader() throws Exception {
         ClassLoader workers = Thread.currentThread().getContextClassLoader();
         ScriptOutcome outcome = run("internals", "Thread.currentThread().getContextClassLoader()"
