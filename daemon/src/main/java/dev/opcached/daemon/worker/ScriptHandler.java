@@ -53,6 +53,8 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Its script runs (a connection is not idle then, however long it takes). */
     private boolean scriptRunning;
     private ReadGate gate;
+    /** The answer being made has started going out: too late to replace it by a 500. */
+    private boolean headWritten;
 
     ScriptHandler(WorkerContext worker) {
         this.worker = worker;
@@ -148,19 +150,54 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         HttpScriptRequest scriptRequest = new HttpScriptRequest(request, path, String.valueOf(ctx.channel().remoteAddress()));
         InFlightRequests.InFlight inFlight = worker.inFlight().begin(method + " " + LogText.escape(uri),
-                () -> ctx.executor().execute(() -> answer(ctx, plain(HttpResponseStatus.GATEWAY_TIMEOUT), false, started,
-                        method, uri, null)));
+                () -> ctx.executor().execute(() -> guarded(ctx, started, method, uri, null,
+                        () -> answer(ctx, plain(HttpResponseStatus.GATEWAY_TIMEOUT), false, started, method, uri,
+                                null))));
         scriptRunning = true;
-        worker.executor().submit(file, scriptRequest, inFlight::scriptStarted, outcome -> ctx.executor().execute(() -> {
+        worker.executor().submit(file, scriptRequest, inFlight::scriptStarted, outcome -> ctx.executor().execute(
+                () -> guarded(ctx, started, method, uri, inFlight, () -> {
+                    scriptRunning = false;
+                    if (inFlight.claimAnswer()) {
+                        // First, so that an unfit worker's answer already says Connection: close.
+                        afterFault(outcome);
+                        answer(ctx, toHttp(outcome.response()), keepAlive, started, method, uri, inFlight);
+                    } else {
+                        inFlight.finished();
+                    }
+                })));
+    }
+
+    /**
+     * Runs an event-loop task that answers a request; whatever it throws (an answer Netty refuses,
+     * an OutOfMemoryError) still ends in an answer, or at least a closed connection, and a
+     * finished in-flight entry: Netty would only log it, leaving the client and a drain waiting.
+     */
+    private void guarded(ChannelHandlerContext ctx, long started, String method, String uri,
+                         InFlightRequests.InFlight inFlight, Runnable task) {
+        headWritten = false;
+        try {
+            task.run();
+        } catch (Throwable failure) {
             scriptRunning = false;
-            if (inFlight.claimAnswer()) {
-                // First, so that an unfit worker's answer already says Connection: close.
-                afterFault(outcome);
-                answer(ctx, toHttp(outcome.response()), keepAlive, started, method, uri, inFlight);
+            if (ProcessFitness.unfitAfter(failure)) {
+                workerUnfit(failure);
             } else {
+                LOG.error("answering {} {} failed: {}", method, LogText.escape(uri), LogText.escape(failure));
+            }
+            if (!headWritten) {
+                try {
+                    answer(ctx, plain(HttpResponseStatus.INTERNAL_SERVER_ERROR), false, started, method, uri,
+                            inFlight);
+                    return;
+                } catch (Throwable again) {
+                    LOG.error("answering 500 failed too: {}", LogText.escape(again));
+                }
+            }
+            if (inFlight != null) {
                 inFlight.finished();
             }
-        }));
+            ctx.close();
+        }
     }
 
     private void afterFault(ScriptOutcome outcome) {
@@ -195,6 +232,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             ACCESS.info("{} \"{} {}\" {} {} {}ms", ctx.channel().remoteAddress(), method, LogText.escape(uri),
                     head.status().code(), length, (System.nanoTime() - started) / 1_000_000);
         }
+        headWritten = true;
         ctx.write(head);
         ChannelFuture written = ctx.writeAndFlush(length <= SLICE ? new DefaultLastHttpContent(answer.body())
                 : new HttpChunkedInput(new ByteBufChunks(answer.body(), SLICE)));
