@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -81,6 +82,11 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         super.channelWritabilityChanged(ctx);
     }
 
+    /** Whether an earlier request is still to be answered, or waits its turn. Call on the event loop. */
+    boolean owesAnswers() {
+        return busy || !waiting.isEmpty();
+    }
+
     /** Reads only while answers drain and few requests wait. */
     private void updateReading(ChannelHandlerContext ctx) {
         if (gate == null) {
@@ -119,6 +125,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             Throwable cause = request.decoderResult().cause();
             HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
                     : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongHttpContentException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
                     : HttpResponseStatus.BAD_REQUEST;
             LOG.debug("bad request from {}: {}", ctx.channel().remoteAddress(), LogText.escape(cause));
             answer(ctx, plain(status), false, started, "?", "?", null);

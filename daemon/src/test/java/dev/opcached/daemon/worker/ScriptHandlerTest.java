@@ -255,4 +255,32 @@ class ScriptHandlerTest {
             access.detachAppender(failing);
         }
     }
+
+    @Test
+    void aPipelined413WaitsForTheAnswersBeforeIt() throws Exception {
+        Scripts.text(docroot, "hello", "hello");
+        EmbeddedChannel channel = channel();
+        send(channel, "GET /hello.java HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /hello.java HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n");
+        String out = written(channel);
+        assertThat(out).startsWith("HTTP/1.1 200 ");
+        assertThat(out.indexOf("HTTP/1.1 413 ")).as(out).isGreaterThan(out.indexOf("hello"));
+        assertThat(count(out, "HTTP/1.1 ")).isEqualTo(2);
+        assertThat(channel.isOpen()).as("closed after the 413").isFalse();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void noContinueOvertakesTheAnswersBeforeIt() throws Exception {
+        Scripts.text(docroot, "hello", "hello");
+        EmbeddedChannel channel = channel();
+        send(channel, "GET /hello.java HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /hello.java HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+        String out = written(channel);
+        assertThat(out).startsWith("HTTP/1.1 200 ").doesNotContain("100 Continue");
+        send(channel, "abcde");
+        assertThat(written(channel)).startsWith("HTTP/1.1 200 ");
+        assertThat(channel.isOpen()).isTrue();
+        channel.finishAndReleaseAll();
+    }
 }
