@@ -64,7 +64,7 @@ final class InFlightRequests {
 
     /**
      * Answers 504 to every request whose script ran past the timeout; run by a watchdog. Returns
-     * how many it answered: the worker must then retire (their threads cannot be stopped).
+     * how many it answered: the worker must then be replaced (their threads cannot be stopped).
      */
     int checkTimeouts() {
         int timedOut = 0;
@@ -75,7 +75,7 @@ final class InFlightRequests {
         for (InFlight request : requests) {
             if (request.running && now - request.startedAt > timeoutNanos && request.claimAnswer()) {
                 requests.remove(request);
-                LOG.error("{} ran past request_terminate_timeout ({} s); answering 504 and retiring this worker",
+                LOG.error("{} ran past request_terminate_timeout ({} s); answering 504 and asking for this worker's replacement",
                         request.description, timeoutNanos / 1_000_000_000L);
                 request.answerTimeout.run();
                 timedOut++;

@@ -38,6 +38,24 @@ class WorkerRetirementTest {
     }
 
     @Test
+    void aRequestTimeoutAsksForAReplacementAndKeepsAcceptingUntilSigterm() throws Exception {
+        EmbeddedChannel listening = new EmbeddedChannel();
+        retirement.listening(listening);
+        retirement.replaceThenEnd("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
+        retirement.replaceThenEnd("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
+        retirement.recycle();
+        listening.runPendingTasks();
+        assertThat(pipe.toString(StandardCharsets.US_ASCII)).isEqualTo("retiring request_terminate_timeout\n");
+        assertThat(listening.isOpen()).as("accepting until the replacement listens").isTrue();
+        assertThat(retirement.retiring()).as("answers close their connections").isTrue();
+        assertThat(exit).isNotDone();
+        retirement.stop();
+        listening.runPendingTasks();
+        assertThat(listening.isOpen()).isFalse();
+        assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(WorkerExit.REQUEST_TIMEOUT);
+    }
+
+    @Test
     void sigtermTellsTheSupervisorNothing() throws Exception {
         retirement.stop();
         assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(WorkerExit.NORMAL);
