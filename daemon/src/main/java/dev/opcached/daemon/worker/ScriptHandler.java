@@ -156,7 +156,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         HttpScriptRequest scriptRequest = new HttpScriptRequest(request, path, String.valueOf(ctx.channel().remoteAddress()));
-        InFlightRequests.InFlight inFlight = worker.inFlight().begin(method + " " + LogText.escape(uri),
+        InFlightRequests.InFlight inFlight = worker.inFlight().begin(method, uri,
                 () -> ctx.executor().execute(() -> guarded(ctx, started, method, uri, null,
                         () -> answer(ctx, plain(HttpResponseStatus.GATEWAY_TIMEOUT), false, started, method, uri,
                                 null))));

@@ -24,7 +24,7 @@ class WorkerRetirementTest {
     void retiringClosesTheListenerTellsTheSupervisorAndExitsOnceTheRequestsAreAnswered() throws Exception {
         EmbeddedChannel listening = new EmbeddedChannel();
         retirement.listening(listening);
-        InFlightRequests.InFlight request = inFlight.begin("GET /slow.java", () -> { });
+        InFlightRequests.InFlight request = inFlight.begin("GET", "/slow.java", () -> { });
         retirement.retire("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
         retirement.retire("OutOfMemoryError", WorkerExit.FATAL_ERROR);
         retirement.stop();
