@@ -134,7 +134,14 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         String path;
         try {
-            path = new QueryStringDecoder(uri).path();
+            QueryStringDecoder decoded = new QueryStringDecoder(uri);
+            path = decoded.path();
+            int query = uri.indexOf('?');
+            if (query >= 0 && uri.indexOf('%', query) >= 0) {
+                // Decoded now (rarely needed, cheap) rather than when the script asks, where a
+                // malformed escape would be the script's exception and the client's 500.
+                decoded.parameters();
+            }
         } catch (IllegalArgumentException malformed) {
             // Malformed percent-encoding: the message itself was whole, so the connection goes on.
             answer(ctx, plain(HttpResponseStatus.BAD_REQUEST), keepAlive, started, method, uri, null);

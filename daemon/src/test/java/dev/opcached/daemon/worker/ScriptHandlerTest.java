@@ -283,4 +283,18 @@ class ScriptHandlerTest {
         assertThat(channel.isOpen()).isTrue();
         channel.finishAndReleaseAll();
     }
+
+    @Test
+    void malformedPercentEncodingInTheQueryIs400() throws Exception {
+        Scripts.write(docroot, "params", "response.write(String.valueOf(request.params()));");
+        EmbeddedChannel channel = channel();
+        send(channel, "GET /params.java?x=%zz HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /params.java?x=%4 HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /params.java?x=%41 HTTP/1.1\r\nHost: x\r\n\r\n");
+        String out = written(channel);
+        assertThat(count(out, "HTTP/1.1 400 ")).as(out).isEqualTo(2);
+        assertThat(out).endsWith("{x=[A]}");
+        assertThat(channel.isOpen()).isTrue();
+        channel.finishAndReleaseAll();
+    }
 }
