@@ -119,7 +119,8 @@ class WorkerHardeningTest {
             }
             assertThat(answeredBy).as("the replacement answers").isNotEqualTo(victim);
             assertThat(runaway.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
-            assertThat(pool.supervisor().output()).contains("(pid " + victim + ") exited with code 75 after being replaced");
+            assertThat(pool.supervisor().output())
+                    .contains("(pid " + victim + ") exited with code 75 after being replaced");
         }
     }
 

@@ -62,7 +62,8 @@ public final class BufferedResponse implements Response {
         int badValue = HttpHeaderValidationUtil.validateValidHeaderValue(value);
         if (badValue >= 0) {
             throw new IllegalArgumentException("invalid value for header " + name + ": character " + (badValue + 1)
-                    + " of \"" + LogText.escape(value) + "\" is not allowed (no control character but tab, no space or tab first)");
+                    + " of \"" + LogText.escape(value) + "\" is not allowed"
+                    + " (no control character but tab, no space or tab first)");
         }
         headers.put(name.toLowerCase(Locale.ROOT), new String[] {name, value});
         return this;

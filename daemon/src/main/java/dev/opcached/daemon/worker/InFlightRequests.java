@@ -81,8 +81,8 @@ final class InFlightRequests {
         for (InFlight request : requests) {
             if (request.running && now - request.startedAt > timeoutNanos && request.claimAnswer()) {
                 requests.remove(request);
-                LOG.error("{} {} ran past request_terminate_timeout ({} s); answering 504 and asking for this worker's replacement",
-                        request.method, LogText.escape(request.uri), timeoutNanos / 1_000_000_000L);
+                LOG.error("{} {} ran past request_terminate_timeout ({} s);"
+                        + " answering 504 and asking for this worker's replacement", request.method, LogText.escape(request.uri), timeoutNanos / 1_000_000_000L);
                 request.answerTimeout.run();
                 timedOut++;
             }
