@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +81,46 @@ class WorkerHardeningTest {
             pool.supervisor().awaitLine("\\(pid " + victim + "\\) exited with code 75 after being replaced",
                     Duration.ofSeconds(30));
             assertThat(awaitAnswer(pool, "/patient.java?ms=0", Duration.ofSeconds(60)).body()).isEqualTo("patient");
+        }
+    }
+
+    @Test
+    void aRequestTimeoutLeavesNoMomentWithoutAWorkerAccepting() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        Path started = dir.resolve("runaway-started");
+        Scripts.write(docroot, "runaway", "java.nio.file.Files.writeString(java.nio.file.Path.of(\""
+                + started + "\"), \"x\"); while (true) { Thread.sleep(50); }");
+        Scripts.text(docroot, "hello", "hello");
+        try (PoolProcess pool = PoolProcess.start(docroot, dir.resolve("shm"), "accepting", 1,
+                "request_terminate_timeout=2")) {
+            String victim = worker(pool.get("/hello.java"));
+            CompletableFuture<HttpResponse<String>> runaway = getAsync(pool, "/runaway.java");
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (!Files.exists(started)) {
+                assertThat(System.nanoTime() - deadline).as("the runaway script started").isNegative();
+                Thread.sleep(10);
+            }
+            // New connections one after another, from before the timeout until the victim is gone,
+            // and one more: each is accepted and answered, never retried (a refusal or a reset fails).
+            Pattern workerHeader = Pattern.compile("(?im)^X-Opcached-Worker: (\\d+)");
+            String exited = "(pid " + victim + ") exited";
+            String answeredBy = victim;
+            int answered = 0;
+            boolean gone = false;
+            while (!gone) {
+                assertThat(System.nanoTime() - deadline).as("the victim was replaced").isNegative();
+                gone = pool.supervisor().output().contains(exited);
+                String answer = pool.raw("GET /hello.java HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                assertThat(answer).as("answer %d", answered).startsWith("HTTP/1.1 200 ").endsWith("hello");
+                Matcher by = workerHeader.matcher(answer);
+                assertThat(by.find()).as(answer).isTrue();
+                answeredBy = by.group(1);
+                answered++;
+            }
+            assertThat(answeredBy).as("the replacement answers").isNotEqualTo(victim);
+            assertThat(runaway.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(504);
+            assertThat(pool.supervisor().output())
+                    .contains("(pid " + victim + ") exited with code 75 after being replaced");
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.common.LogText;
 import dev.opcached.script.Response;
+import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,9 +51,19 @@ public final class BufferedResponse implements Response {
 
     @Override
     public Response header(String name, String value) {
-        if (name.isEmpty() || name.chars().anyMatch(c -> c <= ' ' || c == ':' || c > '~')
-                || value.chars().anyMatch(c -> c == '\r' || c == '\n')) {
-            throw new IllegalArgumentException("invalid header: " + name);
+        // HTTP's own rules, as the codec applies them when the answer is sent: refused here, where
+        // the script still gets the exception (a 500), rather than there, where no answer could go out.
+        int badName = name.isEmpty() ? 0 : HttpHeaderValidationUtil.validateToken(name);
+        if (badName >= 0) {
+            throw new IllegalArgumentException("invalid header name \"" + LogText.escape(name) + "\": "
+                    + (name.isEmpty() ? "it is empty" : "character " + (badName + 1) + " is not allowed")
+                    + "; a name is a token: letters, digits and !#$%&'*+-.^_`|~");
+        }
+        int badValue = HttpHeaderValidationUtil.validateValidHeaderValue(value);
+        if (badValue >= 0) {
+            throw new IllegalArgumentException("invalid value for header " + name + ": character " + (badValue + 1)
+                    + " of \"" + LogText.escape(value) + "\" is not allowed"
+                    + " (no control character but tab, no space or tab first)");
         }
         headers.put(name.toLowerCase(Locale.ROOT), new String[] {name, value});
         return this;

@@ -7,7 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,9 +16,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Maps URL paths to script files under the docroot, never outside it (no {@code ..}, no symlink
  * leading out: the {@link DocrootContainment} rule), with a realpath cache like PHP's
- * ({@code realpath_cache_ttl}, {@code realpath_cache_size}): bounded in entries and bytes, least
- * recently used first out, and never holding a miss, so that a file created after a 404 serves at
- * once and requests for endless unique missing paths cannot grow it.
+ * ({@code realpath_cache_ttl}, {@code realpath_cache_size}): bounded in entries and bytes, and never
+ * holding a miss, so that a file created after a 404 serves at once and requests for endless unique
+ * missing paths cannot grow it. A hit takes no lock (every request is one, on every event loop);
+ * what goes out when the cache is full is chosen the CLOCK way, an approximation of least recently
+ * used: an entry used since the last sweep gets a second chance.
  */
 public final class DocumentRoot {
     private static final Logger LOG = LoggerFactory.getLogger(DocumentRoot.class);
@@ -32,12 +35,28 @@ public final class DocumentRoot {
     private final long maxBytes;
     private final LongSupplier statGeneration;
     private final LongSupplier nanoClock;
-    /** Access-ordered: iteration starts at the least recently used. Guarded by itself. */
-    private final LinkedHashMap<String, Resolution> cache = new LinkedHashMap<>(256, 0.75f, true);
-    private long cachedBytes;
+    /** Read without a lock; changed only under {@link #writeLock}. */
+    private final ConcurrentHashMap<String, Resolution> cache = new ConcurrentHashMap<>(256);
+    /** Taken by every change of the cache (after a miss or an expiry: those stat the file system anyway). */
+    private final Object writeLock = new Object();
+    /** Guarded by {@link #writeLock}; volatile for the figures. */
+    private volatile long cachedBytes;
+    /** Where the eviction sweep goes on. Guarded by {@link #writeLock}. */
+    private Iterator<Map.Entry<String, Resolution>> hand;
     private volatile long seenStatGeneration;
 
-    private record Resolution(Path file, long expiresAt, long bytes) {
+    private static final class Resolution {
+        private final Path file;
+        private final long expiresAt;
+        private final long bytes;
+        /** Used since the last eviction sweep passed it: it is kept once more. */
+        private volatile boolean used;
+
+        private Resolution(Path file, long expiresAt, long bytes) {
+            this.file = file;
+            this.expiresAt = expiresAt;
+            this.bytes = bytes;
+        }
     }
 
     /**
@@ -73,13 +92,17 @@ public final class DocumentRoot {
             clear();
         }
         long now = nanoClock.getAsLong();
-        synchronized (cache) {
-            Resolution cached = cache.get(urlPath);
-            if (cached != null) {
-                if (now - cached.expiresAt() < 0) {
-                    return cached.file();
+        Resolution cached = cache.get(urlPath);
+        if (cached != null) {
+            if (now - cached.expiresAt < 0) {
+                if (!cached.used) {
+                    // Written only when it changes: a hot entry's line stays shared between the loops.
+                    cached.used = true;
                 }
-                forget(urlPath);
+                return cached.file;
+            }
+            synchronized (writeLock) {
+                forget(urlPath, cached);
             }
         }
         Path file = resolveUncached(urlPath);
@@ -91,40 +114,71 @@ public final class DocumentRoot {
     }
 
     private void remember(String urlPath, Resolution resolution) {
-        if (resolution.bytes() > maxBytes) {
+        if (resolution.bytes > maxBytes) {
             return;
         }
-        synchronized (cache) {
-            forget(urlPath);
-            Iterator<Resolution> eldest = cache.values().iterator();
-            while (eldest.hasNext() && (cache.size() >= MAX_ENTRIES || cachedBytes + resolution.bytes() > maxBytes)) {
-                cachedBytes -= eldest.next().bytes();
-                eldest.remove();
+        synchronized (writeLock) {
+            Resolution previous = cache.get(urlPath);
+            if (previous != null) {
+                forget(urlPath, previous);
             }
+            evictFor(resolution.bytes);
             cache.put(urlPath, resolution);
-            cachedBytes += resolution.bytes();
+            cachedBytes += resolution.bytes;
         }
     }
 
-    private void forget(String urlPath) {
-        Resolution removed = cache.remove(urlPath);
-        if (removed != null) {
-            cachedBytes -= removed.bytes();
+    /**
+     * Makes room for one more entry of {@code bytes}, the CLOCK way: the hand moves round the
+     * entries, clearing the mark of one used since it last passed and removing one that was not,
+     * until the new entry fits. After two rounds it removes whatever it meets, so that it ends
+     * even while hits keep marking entries. Under {@link #writeLock}.
+     */
+    private void evictFor(long bytes) {
+        long secondChances = 2L * cache.size();
+        while (!fits(bytes)) {
+            if (hand == null || !hand.hasNext()) {
+                // Iterators of a ConcurrentHashMap stay valid while it changes: the hand goes on.
+                hand = cache.entrySet().iterator();
+                if (!hand.hasNext()) {
+                    return;
+                }
+            }
+            Map.Entry<String, Resolution> entry = hand.next();
+            Resolution resolution = entry.getValue();
+            if (resolution.used && secondChances-- > 0) {
+                resolution.used = false;
+            } else {
+                // It may be gone or replaced since the hand saw it: only that mapping goes.
+                forget(entry.getKey(), resolution);
+            }
         }
+    }
+
+    private boolean fits(long bytes) {
+        return cache.size() < MAX_ENTRIES && cachedBytes + bytes <= maxBytes;
+    }
+
+    /** Removes {@code urlPath} if it still maps to {@code resolution}. Under {@link #writeLock}. */
+    private void forget(String urlPath, Resolution resolution) {
+        if (cache.remove(urlPath, resolution)) {
+            cachedBytes -= resolution.bytes;
+        }
+    }
+
+    /** The lock every change of the cache takes (a hit takes none). */
+    Object writeLock() {
+        return writeLock;
     }
 
     /** How many resolutions the cache holds now. */
     int cachedEntries() {
-        synchronized (cache) {
-            return cache.size();
-        }
+        return cache.size();
     }
 
     /** How many bytes (as counted against realpath_cache_size) the cache holds now. */
     long cachedBytes() {
-        synchronized (cache) {
-            return cachedBytes;
-        }
+        return cachedBytes;
     }
 
     private Path resolveUncached(String urlPath) {

@@ -1,6 +1,7 @@
 package dev.opcached.daemon.worker;
 
 import dev.opcached.script.Request;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -16,9 +17,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A script's view of an HTTP request. The body is copied out of Netty's buffer, so it outlives
- * it; the headers object is not pooled and is kept as it is; parameters are parsed only when a
- * script asks for them.
+ * A script's view of an HTTP request. The body is copied out of Netty's buffer once, so it
+ * outlives it, and handed to the script as it is ({@link Request#body()} promises no copy of its
+ * own; one request is one script's); the headers object is not pooled and is kept as it is;
+ * parameters are parsed only when a script asks for them.
  */
 final class HttpScriptRequest implements Request {
     private final String method;
@@ -34,9 +36,7 @@ final class HttpScriptRequest implements Request {
         this.path = path;
         this.uri = request.uri();
         this.headers = request.headers();
-        byte[] content = new byte[request.content().readableBytes()];
-        request.content().getBytes(request.content().readerIndex(), content);
-        this.body = content;
+        this.body = ByteBufUtil.getBytes(request.content());
         this.remoteAddress = remoteAddress;
     }
 
@@ -72,7 +72,6 @@ final class HttpScriptRequest implements Request {
         return question < 0 ? "" : uri.substring(question + 1);
     }
 
-
     @Override
     public Map<String, List<String>> params() {
         Map<String, List<String>> parsed = params;
@@ -90,9 +89,8 @@ final class HttpScriptRequest implements Request {
 
     @Override
     public byte[] body() {
-        return body.clone();
+        return body;
     }
-
 
     @Override
     public String remoteAddress() {

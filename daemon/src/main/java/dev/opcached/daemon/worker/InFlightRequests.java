@@ -1,5 +1,6 @@
 package dev.opcached.daemon.worker;
 
+import dev.opcached.protocol.common.LogText;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,14 +28,16 @@ final class InFlightRequests {
 
     /** One request in flight; answered exactly once, by its script or by the timeout. */
     final class InFlight {
-        private final String description;
+        private final String method;
+        private final String uri;
         private final Runnable answerTimeout;
         private final AtomicBoolean answered = new AtomicBoolean();
         private volatile boolean running;
         private volatile long startedAt;
 
-        private InFlight(String description, Runnable answerTimeout) {
-            this.description = description;
+        private InFlight(String method, String uri, Runnable answerTimeout) {
+            this.method = method;
+            this.uri = uri;
             this.answerTimeout = answerTimeout;
         }
 
@@ -55,16 +58,19 @@ final class InFlightRequests {
         }
     }
 
-    /** A request taken; {@code answerTimeout} answers it 504 if its script runs too long. */
-    InFlight begin(String description, Runnable answerTimeout) {
-        InFlight request = new InFlight(description, answerTimeout);
+    /**
+     * A request taken, as it came (escaped only if it is ever logged: most never are);
+     * {@code answerTimeout} answers it 504 if its script runs too long.
+     */
+    InFlight begin(String method, String uri, Runnable answerTimeout) {
+        InFlight request = new InFlight(method, uri, answerTimeout);
         requests.add(request);
         return request;
     }
 
     /**
      * Answers 504 to every request whose script ran past the timeout; run by a watchdog. Returns
-     * how many it answered: the worker must then retire (their threads cannot be stopped).
+     * how many it answered: the worker must then be replaced (their threads cannot be stopped).
      */
     int checkTimeouts() {
         int timedOut = 0;
@@ -75,8 +81,8 @@ final class InFlightRequests {
         for (InFlight request : requests) {
             if (request.running && now - request.startedAt > timeoutNanos && request.claimAnswer()) {
                 requests.remove(request);
-                LOG.error("{} ran past request_terminate_timeout ({} s); answering 504 and retiring this worker",
-                        request.description, timeoutNanos / 1_000_000_000L);
+                LOG.error("{} {} ran past request_terminate_timeout ({} s);"
+                        + " answering 504 and asking for this worker's replacement", request.method, LogText.escape(request.uri), timeoutNanos / 1_000_000_000L);
                 request.answerTimeout.run();
                 timedOut++;
             }

@@ -4,6 +4,7 @@ import dev.opcached.daemon.runtime.ScriptOutcome;
 import dev.opcached.daemon.runtime.ScriptRunner;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -12,14 +13,24 @@ import java.util.function.Consumer;
 /** Runs scripts off the event loop, on this worker's request threads (opcached.worker_threads). */
 final class RequestExecutor implements AutoCloseable {
     private final ScriptRunner runner;
-    private final ThreadPoolExecutor threads;
+    private final ExecutorService threads;
 
     RequestExecutor(ScriptRunner runner, int threadCount) {
+        this(runner, startedThreads(threadCount));
+    }
+
+    /** @param threads where scripts run (tests on an EmbeddedChannel run them on the calling thread) */
+    RequestExecutor(ScriptRunner runner, ExecutorService threads) {
         this.runner = runner;
-        this.threads = new ThreadPoolExecutor(threadCount, threadCount, 0, TimeUnit.SECONDS,
+        this.threads = threads;
+    }
+
+    private static ExecutorService startedThreads(int threadCount) {
+        ThreadPoolExecutor threads = new ThreadPoolExecutor(threadCount, threadCount, 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new DefaultThreadFactory("request", true));
         // Started now rather than by the first requests, which would each wait for a thread to start.
         threads.prestartAllCoreThreads();
+        return threads;
     }
 
     /**

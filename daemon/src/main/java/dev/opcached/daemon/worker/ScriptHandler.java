@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -53,6 +54,8 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Its script runs (a connection is not idle then, however long it takes). */
     private boolean scriptRunning;
     private ReadGate gate;
+    /** The answer being made has started going out: too late to replace it by a 500. */
+    private boolean headWritten;
 
     ScriptHandler(WorkerContext worker) {
         this.worker = worker;
@@ -77,6 +80,11 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         updateReading(ctx);
         super.channelWritabilityChanged(ctx);
+    }
+
+    /** Whether an earlier request is still to be answered, or waits its turn. Call on the event loop. */
+    boolean owesAnswers() {
+        return busy || !waiting.isEmpty();
     }
 
     /** Reads only while answers drain and few requests wait. */
@@ -117,6 +125,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             Throwable cause = request.decoderResult().cause();
             HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
                     : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongHttpContentException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
                     : HttpResponseStatus.BAD_REQUEST;
             LOG.debug("bad request from {}: {}", ctx.channel().remoteAddress(), LogText.escape(cause));
             answer(ctx, plain(status), false, started, "?", "?", null);
@@ -125,7 +134,14 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         String path;
         try {
-            path = new QueryStringDecoder(uri).path();
+            QueryStringDecoder decoded = new QueryStringDecoder(uri);
+            path = decoded.path();
+            int query = uri.indexOf('?');
+            if (query >= 0 && uri.indexOf('%', query) >= 0) {
+                // Decoded now (rarely needed, cheap) rather than when the script asks, where a
+                // malformed escape would be the script's exception and the client's 500.
+                decoded.parameters();
+            }
         } catch (IllegalArgumentException malformed) {
             // Malformed percent-encoding: the message itself was whole, so the connection goes on.
             answer(ctx, plain(HttpResponseStatus.BAD_REQUEST), keepAlive, started, method, uri, null);
@@ -147,20 +163,55 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         HttpScriptRequest scriptRequest = new HttpScriptRequest(request, path, String.valueOf(ctx.channel().remoteAddress()));
-        InFlightRequests.InFlight inFlight = worker.inFlight().begin(method + " " + LogText.escape(uri),
-                () -> ctx.executor().execute(() -> answer(ctx, plain(HttpResponseStatus.GATEWAY_TIMEOUT), false, started,
-                        method, uri, null)));
+        InFlightRequests.InFlight inFlight = worker.inFlight().begin(method, uri,
+                () -> ctx.executor().execute(() -> guarded(ctx, started, method, uri, null,
+                        () -> answer(ctx, plain(HttpResponseStatus.GATEWAY_TIMEOUT), false, started, method, uri,
+                                null))));
         scriptRunning = true;
-        worker.executor().submit(file, scriptRequest, inFlight::scriptStarted, outcome -> ctx.executor().execute(() -> {
+        worker.executor().submit(file, scriptRequest, inFlight::scriptStarted, outcome -> ctx.executor().execute(
+                () -> guarded(ctx, started, method, uri, inFlight, () -> {
+                    scriptRunning = false;
+                    if (inFlight.claimAnswer()) {
+                        // First, so that an unfit worker's answer already says Connection: close.
+                        afterFault(outcome);
+                        answer(ctx, toHttp(outcome.response()), keepAlive, started, method, uri, inFlight);
+                    } else {
+                        inFlight.finished();
+                    }
+                })));
+    }
+
+    /**
+     * Runs an event-loop task that answers a request; whatever it throws (an answer Netty refuses,
+     * an OutOfMemoryError) still ends in an answer, or at least a closed connection, and a
+     * finished in-flight entry: Netty would only log it, leaving the client and a drain waiting.
+     */
+    private void guarded(ChannelHandlerContext ctx, long started, String method, String uri,
+                         InFlightRequests.InFlight inFlight, Runnable task) {
+        headWritten = false;
+        try {
+            task.run();
+        } catch (Throwable failure) {
             scriptRunning = false;
-            if (inFlight.claimAnswer()) {
-                // First, so that an unfit worker's answer already says Connection: close.
-                afterFault(outcome);
-                answer(ctx, toHttp(outcome.response()), keepAlive, started, method, uri, inFlight);
+            if (ProcessFitness.unfitAfter(failure)) {
+                workerUnfit(failure);
             } else {
+                LOG.error("answering {} {} failed: {}", method, LogText.escape(uri), LogText.escape(failure));
+            }
+            if (!headWritten) {
+                try {
+                    answer(ctx, plain(HttpResponseStatus.INTERNAL_SERVER_ERROR), false, started, method, uri,
+                            inFlight);
+                    return;
+                } catch (Throwable again) {
+                    LOG.error("answering 500 failed too: {}", LogText.escape(again));
+                }
+            }
+            if (inFlight != null) {
                 inFlight.finished();
             }
-        }));
+            ctx.close();
+        }
     }
 
     private void afterFault(ScriptOutcome outcome) {
@@ -195,6 +246,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             ACCESS.info("{} \"{} {}\" {} {} {}ms", ctx.channel().remoteAddress(), method, LogText.escape(uri),
                     head.status().code(), length, (System.nanoTime() - started) / 1_000_000);
         }
+        headWritten = true;
         ctx.write(head);
         ChannelFuture written = ctx.writeAndFlush(length <= SLICE ? new DefaultLastHttpContent(answer.body())
                 : new HttpChunkedInput(new ByteBufChunks(answer.body(), SLICE)));

@@ -3,7 +3,6 @@ package dev.opcached.daemon.worker;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -46,7 +45,7 @@ final class WorkerChannelInitializer extends ChannelInitializer<SocketChannel> {
             new HttpServerCodec(new HttpDecoderConfig().setMaxInitialLineLength(MAX_REQUEST_LINE)
                     .setMaxHeaderSize(MAX_HEADER_SIZE), MAX_PIPELINE_DEPTH),
             new ChunkedWriteHandler(),
-            new HttpObjectAggregator(maxRequestBody),
+            new InOrderHttpAggregator(maxRequestBody),
             new ScriptHandler(worker)
         };
     }

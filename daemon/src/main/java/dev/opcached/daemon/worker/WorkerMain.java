@@ -116,7 +116,7 @@ public final class WorkerMain implements Callable<Integer> {
                 new DefaultThreadFactory("request-watchdog", true));
         watchdog.scheduleWithFixedDelay(() -> {
             if (inFlight.checkTimeouts() > 0) {
-                retirement.retire("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
+                retirement.replaceThenEnd("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
             }
         }, TIMEOUT_CHECK_MILLIS, TIMEOUT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }

@@ -3,18 +3,19 @@ package dev.opcached.daemon.worker;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How this worker ends, once, whoever asks first (SIGTERM, a request timeout, an
- * OutOfMemoryError): stop accepting (close the listening socket, answer with Connection: close),
- * tell the supervisor so that it starts the replacement now, let the requests in flight finish
- * within process_control_timeout, then exit with the code that says why. A recycle
- * (pm.max_requests) is gentler: the worker only asks for its replacement and serves on until the
+ * How this worker ends, once, whoever asks first. A worker that can go on (a request timeout,
+ * pm.max_requests) only asks the supervisor for its replacement and serves on until the
  * supervisor's SIGTERM, which comes once the replacement listens, so that a pool of one worker
- * never has a moment with no one accepting.
+ * never has a moment with no one accepting; then, or at once when the worker cannot go on (an
+ * OutOfMemoryError), it stops accepting (closes the listening socket, answers with Connection:
+ * close), lets the requests in flight finish within process_control_timeout, and exits with the
+ * code that says why.
  */
 final class WorkerRetirement {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerRetirement.class);
@@ -26,6 +27,8 @@ final class WorkerRetirement {
     private final IntConsumer exit;
     private final AtomicBoolean retiring = new AtomicBoolean();
     private final AtomicBoolean recycling = new AtomicBoolean();
+    /** Why the worker ends once the supervisor's SIGTERM comes, when it asked for its replacement. */
+    private final AtomicReference<Ending> replaced = new AtomicReference<>();
     private volatile Channel listening;
 
     /** @param exit ends the process with a code ({@code Runtime.halt} in a worker) */
@@ -46,9 +49,12 @@ final class WorkerRetirement {
         }
     }
 
-    /** Whether the worker is going: answers then close their connections. */
+    private record Ending(String reason, int exitCode) {
+    }
+
+    /** Whether the worker is going, or waits for its replacement: answers then close their connections. */
     boolean retiring() {
-        return retiring.get();
+        return retiring.get() || replaced.get() != null;
     }
 
     /** Retires for {@code reason}, told to the supervisor, and exits with {@code exitCode}. */
@@ -56,16 +62,35 @@ final class WorkerRetirement {
         end(reason, exitCode, true);
     }
 
+    /**
+     * The worker can go on but should not for long (a runaway request holds a thread that cannot be
+     * stopped): tells the supervisor {@code retiring REASON} once, keeps accepting, and ends for
+     * {@code reason} with {@code exitCode} on the SIGTERM that comes once the replacement listens.
+     */
+    void replaceThenEnd(String reason, int exitCode) {
+        if (!retiring.get() && replaced.compareAndSet(null, new Ending(reason, exitCode))) {
+            reports.retiring(reason);
+        }
+    }
+
     /** pm.max_requests reached: asks once for a replacement and serves on until SIGTERM. */
     void recycle() {
-        if (!retiring.get() && recycling.compareAndSet(false, true)) {
+        if (!retiring() && recycling.compareAndSet(false, true)) {
             reports.retiring("recycle");
         }
     }
 
-    /** Stops as the supervisor asked (SIGTERM): nothing to tell it; exits 0. */
+    /**
+     * Stops as the supervisor asked (SIGTERM): nothing to tell it; exits 0, or as the replacement
+     * it asked for said.
+     */
     void stop() {
-        end("stopped", WorkerExit.NORMAL, false);
+        Ending ending = replaced.get();
+        if (ending == null) {
+            end("stopped", WorkerExit.NORMAL, false);
+        } else {
+            end(ending.reason(), ending.exitCode(), false);
+        }
     }
 
     private void end(String reason, int exitCode, boolean tellSupervisor) {

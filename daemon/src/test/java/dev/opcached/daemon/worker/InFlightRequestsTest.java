@@ -2,8 +2,12 @@ package dev.opcached.daemon.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** request_terminate_timeout counts a script's run, not the wait for a thread or a compile. */
 class InFlightRequestsTest {
@@ -14,7 +18,7 @@ class InFlightRequestsTest {
         long[] now = {0};
         InFlightRequests requests = new InFlightRequests(2, () -> now[0]);
         AtomicInteger answered504 = new AtomicInteger();
-        InFlightRequests.InFlight queued = requests.begin("GET /queued.java", answered504::incrementAndGet);
+        InFlightRequests.InFlight queued = requests.begin("GET", "/queued.java", answered504::incrementAndGet);
         now[0] += 10 * SECOND;
         assertThat(requests.checkTimeouts()).as("still waiting for a thread or its compile").isZero();
         queued.scriptStarted();
@@ -32,10 +36,10 @@ class InFlightRequestsTest {
         long[] now = {0};
         InFlightRequests requests = new InFlightRequests(2, () -> now[0]);
         AtomicInteger answered504 = new AtomicInteger();
-        InFlightRequests.InFlight runaway = requests.begin("GET /runaway.java", answered504::incrementAndGet);
+        InFlightRequests.InFlight runaway = requests.begin("GET", "/runaway.java", answered504::incrementAndGet);
         runaway.scriptStarted();
         now[0] += SECOND;
-        InFlightRequests.InFlight quick = requests.begin("GET /quick.java", answered504::incrementAndGet);
+        InFlightRequests.InFlight quick = requests.begin("GET", "/quick.java", answered504::incrementAndGet);
         quick.scriptStarted();
         now[0] += 2 * SECOND;
         assertThat(requests.checkTimeouts()).isEqualTo(1);
@@ -49,9 +53,28 @@ class InFlightRequestsTest {
     void noTimeoutWhenNoneIsSet() {
         long[] now = {0};
         InFlightRequests requests = new InFlightRequests(0, () -> now[0]);
-        requests.begin("GET /long.java", () -> { }).scriptStarted();
+        requests.begin("GET", "/long.java", () -> { }).scriptStarted();
         now[0] += 86_400 * SECOND;
         assertThat(requests.checkTimeouts()).isZero();
         assertThat(requests.count()).isEqualTo(1);
+    }
+
+    @Test
+    void theTimeoutLineEscapesTheRequestItWasGivenRaw() {
+        Logger log = (Logger) LoggerFactory.getLogger(InFlightRequests.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        log.addAppender(lines);
+        try {
+            long[] now = {0};
+            InFlightRequests requests = new InFlightRequests(1, () -> now[0]);
+            requests.begin("GET", "/forged.java?x=\nFAKE line", () -> { }).scriptStarted();
+            now[0] += 2 * SECOND;
+            assertThat(requests.checkTimeouts()).isEqualTo(1);
+        } finally {
+            log.detachAppender(lines);
+        }
+        assertThat(lines.list).singleElement().extracting(ILoggingEvent::getFormattedMessage).asString()
+                .startsWith("GET /forged.java?x=\\nFAKE line ran past").doesNotContain("\n");
     }
 }

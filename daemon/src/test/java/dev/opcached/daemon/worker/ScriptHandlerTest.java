@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.read.ListAppender;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.control.SupervisorLine;
@@ -17,6 +18,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.io.ByteArrayOutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +48,8 @@ class ScriptHandlerTest {
         segment = Segment.create(dir.resolve("test.seg"), new SegmentConfig(16 << 20, 200, 5));
         ScriptRuntime runtime = new ScriptRuntime(segment, docroot,
                 CachePolicy.singleRun(), EpochClock.SYSTEM);
-        executor = new RequestExecutor(new ScriptRunner(runtime, false), 1);
+        // Scripts run on the test's thread: an EmbeddedChannel's loop is not for other threads.
+        executor = new RequestExecutor(new ScriptRunner(runtime, false), ImmediateEventExecutor.INSTANCE);
     }
 
     @AfterEach
@@ -55,14 +58,20 @@ class ScriptHandlerTest {
         segment.close();
     }
 
+    private InFlightRequests inFlight;
+
     private EmbeddedChannel channel(LongSupplier statGeneration) throws Exception {
+        return channel(statGeneration, false);
+    }
+
+    private EmbeddedChannel channel(LongSupplier statGeneration, boolean accessLog) throws Exception {
         DocumentRoot documentRoot = new DocumentRoot(docroot, 120, 1 << 20, statGeneration);
-        InFlightRequests inFlight = new InFlightRequests(0, System::nanoTime);
+        inFlight = new InFlightRequests(0, System::nanoTime);
         ServedRequests served = new ServedRequests(0);
         ReportPipe reports = new ReportPipe(new SupervisorLine(reportPipe));
         WorkerRetirement retirement = new WorkerRetirement(reports, inFlight, served, 1000, code -> exitCode[0] = code);
         WorkerContext worker = new WorkerContext(documentRoot, executor, inFlight, served, retirement, reports, "4242",
-                false);
+                accessLog);
         return new EmbeddedChannel(new WorkerChannelInitializer(worker, 1024).handlers());
     }
 
@@ -219,6 +228,99 @@ class ScriptHandlerTest {
         channel.pipeline().fireExceptionCaught(
                 new InternalError("a fault occurred in a recent unsafe memory access operation in compiled Java code"));
         assertThat(reportPipe.toString(StandardCharsets.US_ASCII)).as("no retiring line").isEqualTo("segment-lost\n");
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void aHeaderHttpRefusesIs500AndTheConnectionGoesOn() throws Exception {
+        Scripts.write(docroot, "badname", "response.header(\"a(b\", \"x\");");
+        Scripts.write(docroot, "badvalue", "response.header(\"X-Ok\", \"a\\u000bb\");");
+        Scripts.text(docroot, "hello", "hello");
+        EmbeddedChannel channel = channel();
+        send(channel, "GET /badname.java HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /badvalue.java HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /hello.java HTTP/1.1\r\nHost: x\r\n\r\n");
+        String out = written(channel);
+        assertThat(count(out, "HTTP/1.1 500 ")).as(out).isEqualTo(2);
+        assertThat(out).endsWith("hello");
+        assertThat(inFlight.count()).as("every request finished").isZero();
+        assertThat(channel.isOpen()).isTrue();
+        channel.finishAndReleaseAll();
+    }
+
+    /** An appender that fails like a full heap, once. */
+    private static final class FailingAppender extends AppenderBase<ILoggingEvent> {
+        private boolean failed;
+
+        @Override
+        protected void append(ILoggingEvent event) {
+            if (!failed) {
+                failed = true;
+                throw new OutOfMemoryError("Java heap space (from the test)");
+            }
+        }
+    }
+
+    @Test
+    void anAnswerThatFailsToGoOutIs500AndAnOutOfMemoryErrorThereRetiresTheWorker() throws Exception {
+        Scripts.text(docroot, "hello", "hello");
+        Logger access = (Logger) LoggerFactory.getLogger("access");
+        FailingAppender failing = new FailingAppender();
+        failing.start();
+        access.addAppender(failing);
+        try {
+            EmbeddedChannel channel = channel(() -> 0, true);
+            send(channel, "GET /hello.java HTTP/1.1\r\nHost: x\r\n\r\n");
+            String out = written(channel);
+            assertThat(out).startsWith("HTTP/1.1 500 ").contains("connection: close");
+            assertThat(channel.isOpen()).isFalse();
+            assertThat(inFlight.count()).as("the request finished").isZero();
+            assertThat(reportPipe.toString(StandardCharsets.US_ASCII)).isEqualTo("retiring OutOfMemoryError\n");
+            channel.finishAndReleaseAll();
+        } finally {
+            access.detachAppender(failing);
+        }
+    }
+
+    @Test
+    void aPipelined413WaitsForTheAnswersBeforeIt() throws Exception {
+        Scripts.text(docroot, "hello", "hello");
+        EmbeddedChannel channel = channel();
+        send(channel, "GET /hello.java HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /hello.java HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n");
+        String out = written(channel);
+        assertThat(out).startsWith("HTTP/1.1 200 ");
+        assertThat(out.indexOf("HTTP/1.1 413 ")).as(out).isGreaterThan(out.indexOf("hello"));
+        assertThat(count(out, "HTTP/1.1 ")).isEqualTo(2);
+        assertThat(channel.isOpen()).as("closed after the 413").isFalse();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void noContinueOvertakesTheAnswersBeforeIt() throws Exception {
+        Scripts.text(docroot, "hello", "hello");
+        EmbeddedChannel channel = channel();
+        send(channel, "GET /hello.java HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /hello.java HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+        String out = written(channel);
+        assertThat(out).startsWith("HTTP/1.1 200 ").doesNotContain("100 Continue");
+        send(channel, "abcde");
+        assertThat(written(channel)).startsWith("HTTP/1.1 200 ");
+        assertThat(channel.isOpen()).isTrue();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void malformedPercentEncodingInTheQueryIs400() throws Exception {
+        Scripts.write(docroot, "params", "response.write(String.valueOf(request.params()));");
+        EmbeddedChannel channel = channel();
+        send(channel, "GET /params.java?x=%zz HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /params.java?x=%4 HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /params.java?x=%41 HTTP/1.1\r\nHost: x\r\n\r\n");
+        String out = written(channel);
+        assertThat(count(out, "HTTP/1.1 400 ")).as(out).isEqualTo(2);
+        assertThat(out).endsWith("{x=[A]}");
+        assertThat(channel.isOpen()).isTrue();
         channel.finishAndReleaseAll();
     }
 }

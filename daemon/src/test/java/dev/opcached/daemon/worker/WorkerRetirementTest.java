@@ -24,7 +24,7 @@ class WorkerRetirementTest {
     void retiringClosesTheListenerTellsTheSupervisorAndExitsOnceTheRequestsAreAnswered() throws Exception {
         EmbeddedChannel listening = new EmbeddedChannel();
         retirement.listening(listening);
-        InFlightRequests.InFlight request = inFlight.begin("GET /slow.java", () -> { });
+        InFlightRequests.InFlight request = inFlight.begin("GET", "/slow.java", () -> { });
         retirement.retire("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
         retirement.retire("OutOfMemoryError", WorkerExit.FATAL_ERROR);
         retirement.stop();
@@ -34,6 +34,24 @@ class WorkerRetirementTest {
         assertThat(pipe.toString(StandardCharsets.US_ASCII)).isEqualTo("retiring request_terminate_timeout\n");
         assertThat(exit).as("waits for the request in flight").isNotDone();
         request.finished();
+        assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(WorkerExit.REQUEST_TIMEOUT);
+    }
+
+    @Test
+    void aRequestTimeoutAsksForAReplacementAndKeepsAcceptingUntilSigterm() throws Exception {
+        EmbeddedChannel listening = new EmbeddedChannel();
+        retirement.listening(listening);
+        retirement.replaceThenEnd("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
+        retirement.replaceThenEnd("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
+        retirement.recycle();
+        listening.runPendingTasks();
+        assertThat(pipe.toString(StandardCharsets.US_ASCII)).isEqualTo("retiring request_terminate_timeout\n");
+        assertThat(listening.isOpen()).as("accepting until the replacement listens").isTrue();
+        assertThat(retirement.retiring()).as("answers close their connections").isTrue();
+        assertThat(exit).isNotDone();
+        retirement.stop();
+        listening.runPendingTasks();
+        assertThat(listening.isOpen()).isFalse();
         assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(WorkerExit.REQUEST_TIMEOUT);
     }
 
