@@ -14,18 +14,23 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One listen address, one pool: a second pool on the same address is refused, however it is timed. */
+/** One listen port, one pool: a second pool on the same port is refused, however it is timed and whatever its address. */
 class ListenAddressClaimTest {
     private static final String READY = "pool \\S+ ready: segment ";
-    private static final String REFUSED = "opcached: listen=127.0.0.1:%d is claimed by another pool \\(supervisor pid (\\d+)\\)";
+    private static final String REFUSED = "opcached: listen=127.0.0.1:%1$d is refused: port %1$d is claimed by another pool"
+            + " \\(supervisor pid (\\d+), listen=127.0.0.1:%1$d\\)";
 
     @TempDir
     Path dir;
 
     private ChildJvm start(String pool, int port) throws Exception {
+        return start(pool, "127.0.0.1", port);
+    }
+
+    private ChildJvm start(String pool, String host, int port) throws Exception {
         Path docroot = Files.createDirectories(dir.resolve("www"));
         return ChildJvm.start(Opcached.class, "--pool", pool, "--segment-dir", dir.resolve("shm-" + pool).toString(),
-                "--docroot", docroot.toString(), "--workers", "1", "--listen", "127.0.0.1:" + port,
+                "--docroot", docroot.toString(), "--workers", "1", "--listen", host + ":" + port,
                 "--admin-listen", "127.0.0.1:0", "--state-dir", dir.resolve("state").toString(),
                 "-d", "opcache.memory_consumption=8", "-d", "opcache.max_accelerated_files=200");
     }
@@ -54,6 +59,23 @@ class ListenAddressClaimTest {
             assertThat(refused.output()).doesNotContain("\tat ");
             serving.awaitLine(READY, Duration.ofSeconds(60));
             assertThat(serving.process().isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void aPoolOnTheWildcardAddressOfAnotherPoolsPortIsRefused() throws Exception {
+        int port = freePort();
+        try (ChildJvm loopback = start("loopback", port)) {
+            loopback.awaitLine(READY, Duration.ofSeconds(60));
+            // SO_REUSEPORT would let it bind, and the loopback pool would then get all of localhost's connections.
+            try (ChildJvm wildcard = start("wildcard", "0.0.0.0", port)) {
+                assertThat(wildcard.awaitExit(Duration.ofSeconds(60))).as(wildcard.output()).isEqualTo(2);
+                assertThat(wildcard.output()).contains("opcached: listen=0.0.0.0:" + port + " is refused: port " + port
+                        + " is claimed by another pool (supervisor pid " + loopback.pid() + ", listen=127.0.0.1:" + port + ")")
+                        .contains("a port serves one pool, whatever the addresses")
+                        .doesNotContain("\tat ");
+            }
+            assertThat(loopback.process().isAlive()).isTrue();
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opcached.client.OpcachedClient;
 import dev.opcached.client.OpcachedClientException;
+import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.config.Defaults;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,6 +50,8 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
     static final int OK = 0;
     static final int SERVER_ERROR = 1;
     static final int USAGE = 2;
+    /** --all calls at most this many pools at once, each on its own thread. */
+    static final int MAX_PARALLEL_POOLS = 16;
 
     @Spec
     CommandSpec spec;
@@ -118,8 +123,17 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
         }
     }
 
-    /** What one pool said: an outcome, or the failure that stopped the call. */
-    private record Result(Target target, int exitCode, Outcome outcome, OpcachedClientException failure) {
+    /**
+     * What one pool said: an outcome, or the failure that stopped the call (an
+     * OpcachedClientException, or anything else a call threw: reported for its pool like the others).
+     */
+    private record Result(Target target, int exitCode, Outcome outcome, Exception failure) {
+        /** The failure in one line, safe for a terminal: the server's text in it is escaped. */
+        String failureText() {
+            String message = failure instanceof OpcachedClientException ? failure.getMessage()
+                    : "calling " + target.url() + " failed: " + failure;
+            return LogText.escape(message);
+        }
     }
 
     /** Runs {@code action} against the chosen pool, or every configured pool with --all, printing text. */
@@ -141,9 +155,7 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
         if (targets.size() == 1 && !all) {
             results = List.of(call(targets.get(0), action, timeout));
         } else {
-            List<CompletableFuture<Result>> calls = targets.stream()
-                    .map(target -> CompletableFuture.supplyAsync(() -> call(target, action, timeout))).toList();
-            results = calls.stream().map(CompletableFuture::join).toList();
+            results = callAll(targets, action, timeout);
         }
         boolean several = results.size() > 1 || all;
         if (json && several) {
@@ -158,7 +170,7 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
                     out.print(json && result.outcome().json() != null ? result.outcome().json() + System.lineSeparator()
                             : result.outcome().text());
                 } else {
-                    err.println((several ? "[" + result.target().name() + "] " : "") + "opcachectl: " + result.failure().getMessage());
+                    err.println((several ? "[" + result.target().name() + "] " : "") + "opcachectl: " + result.failureText());
                     if (verbose) {
                         result.failure().printStackTrace(err);
                     }
@@ -170,6 +182,26 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
         return results.stream().mapToInt(Result::exitCode).max().orElse(OK);
     }
 
+    /**
+     * Calls every pool at once, each on a thread of its own (at most {@link #MAX_PARALLEL_POOLS}),
+     * so that one slow pool costs --timeout once, not once per pool behind it.
+     */
+    private List<Result> callAll(List<Target> targets, Action action, Duration timeout) {
+        // Daemon threads (the client has no Netty for its thread factory): a call past its timeout never holds the exit.
+        ExecutorService calls = Executors.newFixedThreadPool(Math.min(targets.size(), MAX_PARALLEL_POOLS), task -> {
+            Thread thread = new Thread(task, "opcachectl-pool");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<CompletableFuture<Result>> results = targets.stream()
+                    .map(target -> CompletableFuture.supplyAsync(() -> call(target, action, timeout), calls)).toList();
+            return results.stream().map(CompletableFuture::join).toList();
+        } finally {
+            calls.shutdownNow();
+        }
+    }
+
     private Result call(Target target, Action action, Duration timeout) {
         try {
             OpcachedClient client = OpcachedClient.withTokenFile(target.url(), target.tokenFile(), timeout);
@@ -177,6 +209,9 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
             return new Result(target, outcome.exitCode(), outcome, null);
         } catch (OpcachedClientException e) {
             return new Result(target, e.kind().exitCode(), null, e);
+        } catch (RuntimeException e) {
+            // Not the client's kind of failure (a port out of range in the pools file, a bug): still this pool's result.
+            return new Result(target, e instanceof IllegalArgumentException ? USAGE : SERVER_ERROR, null, e);
         }
     }
 
@@ -191,7 +226,7 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
             pool.put("ok", result.exitCode() == OK);
             pool.put("exit_code", result.exitCode());
             if (result.outcome() == null) {
-                pool.put("error", result.failure().getMessage());
+                pool.put("error", result.failureText());
             } else if (result.outcome().json() != null) {
                 try {
                     pool.set("result", mapper.readTree(result.outcome().json()));
@@ -273,7 +308,7 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
     static CommandLine commandLine(Opcachectl opcachectl) {
         CommandLine commandLine = new CommandLine(opcachectl);
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
-            cl.getErr().println("opcachectl: " + e.getMessage());
+            cl.getErr().println("opcachectl: " + LogText.escape(e.getMessage()));
             if (opcachectl.verbose) {
                 e.printStackTrace(cl.getErr());
             }

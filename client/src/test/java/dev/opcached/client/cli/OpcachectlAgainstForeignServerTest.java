@@ -10,6 +10,12 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +27,9 @@ class OpcachectlAgainstForeignServerTest {
     Path dir;
 
     private HttpServer server;
+    private final ExecutorService handlers = Executors.newCachedThreadPool();
+    /** Counts the calls to /busy, each of which is answered only once all of --all's pools have called. */
+    private final CountDownLatch busy = new CountDownLatch(Opcachectl.MAX_PARALLEL_POOLS);
     private String url;
     private Path token;
 
@@ -30,6 +39,16 @@ class OpcachectlAgainstForeignServerTest {
         server.createContext("/status", exchange -> answer(exchange, 200, "{\"hello\":\"world\"}"));
         server.createContext("/configuration", exchange -> answer(exchange, 200, "<html>not json</html>"));
         server.createContext("/reset", exchange -> answer(exchange, 404, "<html>Not Found</html>"));
+        server.createContext("/busy/status", exchange -> {
+            busy.countDown();
+            try {
+                busy.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            answer(exchange, 500, "{\"error\":\"busy \\u001b[2J\\n2026-12-01 ERROR forged\"}");
+        });
+        server.setExecutor(handlers);
         server.start();
         url = "http://127.0.0.1:" + server.getAddress().getPort();
         token = Files.writeString(dir.resolve("token"), "x");
@@ -45,6 +64,7 @@ class OpcachectlAgainstForeignServerTest {
     @AfterEach
     void stop() {
         server.stop(0);
+        handlers.shutdownNow();
     }
 
     private CliRun cli(String target, String... args) {
@@ -119,6 +139,37 @@ class OpcachectlAgainstForeignServerTest {
         assertThat(document.at("/pools/1/name").asText()).isEqualTo("down");
         assertThat(document.at("/pools/1/exit_code").asInt()).isEqualTo(4);
         assertThat(document.at("/pools/1/error").asText()).contains("connection refused");
+    }
+
+    @Test
+    void allCallsThePoolsAtOnceAndEscapesWhatTheServersSay() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < Opcachectl.MAX_PARALLEL_POOLS; i++) {
+            lines.addAll(List.of("[p" + i + "]", "url = " + url + "/busy/", "token_file = " + token));
+        }
+        Path pools = Files.write(dir.resolve("busy.conf"), lines);
+        // Each pool answers only once every pool has called: pools called one after another would time out.
+        CliRun run = CliRun.of("--config", pools.toString(), "--all", "--timeout", "20", "status");
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+        assertThat(run.err().lines()).hasSize(Opcachectl.MAX_PARALLEL_POOLS)
+                .allSatisfy(line -> assertThat(line).matches("\\[p\\d+] opcachectl: the daemon at \\Q" + url
+                        + "/busy/ answered GET /status with 500: busy \\u001b[2J\\n2026-12-01 ERROR forged\\E"));
+        assertThat(run.err()).doesNotContain("\u001b");
+    }
+
+    @Test
+    void aFailureOfAnotherKindIsReportedForItsPoolAndTheOthersStillAre() throws Exception {
+        Path pools = Files.writeString(dir.resolve("ports.conf"), String.join("\n",
+                "[foreign]", "url = " + url, "token_file = " + token,
+                "[badport]", "url = http://127.0.0.1:70000", "token_file = " + token, ""));
+        CliRun run = CliRun.of("--config", pools.toString(), "--all", "status");
+        assertThat(run.exitCode()).isEqualTo(4);
+        assertThat(run.out()).contains("== foreign (" + url + "): failed, exit 4 ==")
+                .contains("== badport (http://127.0.0.1:70000): failed, exit 2 ==");
+        assertThat(run.err()).contains("[foreign] opcachectl: not an opcached admin endpoint at " + url)
+                .contains("[badport] opcachectl: calling http://127.0.0.1:70000 failed:"
+                        + " java.lang.IllegalArgumentException: port out of range:70000")
+                .doesNotContain("CompletionException");
     }
 
     @Test

@@ -2,8 +2,10 @@ package dev.opcached.daemon.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.opcached.daemon.runtime.SegmentFault;
 import dev.opcached.protocol.admin.AdminMessages;
 import dev.opcached.protocol.common.LogText;
+import dev.opcached.protocol.segment.SegmentLostException;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -20,6 +22,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -33,13 +36,19 @@ import org.slf4j.LoggerFactory;
  * it off the event loop (reads and changes on their own executors), and answers JSON strictly in
  * the order the requests came, whatever the answer (a 401, 404 or 405 waits for the calls before
  * it). A queued call whose caller has gone is not run. Calls that change the cache are audited.
- * A failed authentication or a malformed request changes nothing.
+ * A failed authentication or a malformed request changes nothing. Whatever a call throws, its
+ * caller gets an answer: 503 with Retry-After while the segment is lost (the supervisor is
+ * replacing it), 500 for anything else.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
     private static final Logger AUDIT = LoggerFactory.getLogger("audit");
     /** A connection with this many calls unanswered is not read from until one is answered. */
     static final int MAX_PENDING_PER_CONNECTION = 16;
+    /** The answer while the segment's file is lost: the supervisor creates a new one within its next check. */
+    static final String SEGMENT_LOST = "the segment was lost; the supervisor is replacing it";
+    /** Seconds a caller waits before asking again while the segment is replaced. */
+    private static final String SEGMENT_LOST_RETRY_AFTER = "1";
 
     private final AdminOperations operations;
     private final TokenAuthenticator authenticator;
@@ -62,10 +71,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.changes = changes;
     }
 
-    /** An answer: status and JSON body; {@code close} ends the connection after it. */
-    private record Answer(HttpResponseStatus status, Object body, String allow, boolean close) {
+    /** An answer: status, JSON body and extra headers; {@code close} ends the connection after it. */
+    private record Answer(HttpResponseStatus status, Object body, Map<CharSequence, String> headers, boolean close) {
         Answer(HttpResponseStatus status, Object body) {
-            this(status, body, null, false);
+            this(status, body, Map.of(), false);
         }
     }
 
@@ -83,7 +92,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private Supplier<CompletableFuture<Answer>> answerOf(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (!request.decoderResult().isSuccess()) {
             closing = true;
-            return now(new Answer(HttpResponseStatus.BAD_REQUEST, error("malformed HTTP request"), null, true));
+            return now(new Answer(HttpResponseStatus.BAD_REQUEST, error("malformed HTTP request"), Map.of(), true));
         }
         String remote = remoteAddress(ctx);
         if (!authenticator.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
@@ -91,7 +100,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             long delay = authenticator.failed(remote, System.currentTimeMillis());
             LOG.warn("admin: authentication failed from {} for {} {}", remote, LogText.escape(request.method().name()),
                     LogText.escape(request.uri()));
-            Answer unauthorized = new Answer(HttpResponseStatus.UNAUTHORIZED, error("unauthorized"), null, true);
+            Answer unauthorized = new Answer(HttpResponseStatus.UNAUTHORIZED, error("unauthorized"),
+                    Map.of(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer"), true);
             if (delay == 0) {
                 return now(unauthorized);
             }
@@ -109,7 +119,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (!route.method().equals(request.method())) {
             return now(new Answer(HttpResponseStatus.METHOD_NOT_ALLOWED,
-                    error(route.path() + " answers " + route.method() + " only"), route.method().name(), false));
+                    error(route.path() + " answers " + route.method() + " only"),
+                    Map.of(HttpHeaderNames.ALLOW, route.method().name()), false));
         }
         AdminCall call = new AdminCall(uri.parameters(), ByteBufUtil.getBytes(request.content()));
         return () -> submit(ctx, route, call, remote);
@@ -173,12 +184,28 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (AdminCall.BadRequest | IllegalArgumentException e) {
             audit(route, call, remote, "400 " + e.getMessage());
             return new Answer(HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            // Errors too: a fault on a truncated mapping is an InternalError, and an unanswered call
+            // would leave its caller with a reset connection instead of an answer.
+            if (segmentLost(e)) {
+                LOG.warn("admin: {} answered 503: {}", route.path(), LogText.escape(e.toString()));
+                audit(route, call, remote, "503 " + SEGMENT_LOST);
+                return new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, error(SEGMENT_LOST),
+                        Map.of(HttpHeaderNames.RETRY_AFTER, SEGMENT_LOST_RETRY_AFTER), false);
+            }
             LOG.error("admin: {} failed: {} at {}", route.path(), LogText.escape(e.toString()),
                     e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
             audit(route, call, remote, "500 " + e);
             return new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, error(route.path() + " failed: " + e.getMessage()));
         }
+    }
+
+    /**
+     * Whether a call failed because the segment's file was truncated: the segment's typed
+     * exception, or the JVM's own fault report ({@link SegmentFault}) where one got past it.
+     */
+    private static boolean segmentLost(Throwable failure) {
+        return failure instanceof SegmentLostException || SegmentFault.isSegmentLost(failure);
     }
 
     /** One audit line per call that changes the cache; everything from the request in it is escaped. */
@@ -218,12 +245,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        if (answer.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
-            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
-        }
-        if (answer.allow() != null) {
-            response.headers().set(HttpHeaderNames.ALLOW, answer.allow());
-        }
+        answer.headers().forEach(response.headers()::set);
         HttpUtil.setContentLength(response, body.length);
         HttpUtil.setKeepAlive(response, keepAlive);
         return response;

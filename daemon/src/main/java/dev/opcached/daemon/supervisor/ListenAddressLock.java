@@ -12,14 +12,19 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A pool's exclusive claim on its listen address, held for the supervisor's lifetime: an
- * exclusive lock on {@code listen-HOST-PORT.lock} in a directory that every pool of this user
- * uses, whatever its own settings. SO_REUSEPORT lets any process of the same user bind the port
- * too, so a plain bind cannot keep a second pool out (two started together, or one started while
- * the first replaces its workers); the lock can. The kernel releases it when the supervisor dies,
- * however it dies.
+ * A pool's exclusive claim on its listen port, held for the supervisor's lifetime: an exclusive
+ * lock on {@code listen-PORT.lock} in a directory that every pool of this user uses, whatever its
+ * own settings. SO_REUSEPORT lets any process of the same user bind the port too, so a plain bind
+ * cannot keep a second pool out (two started together, or one started while the first replaces
+ * its workers); the lock can. The lock is the port's, whatever the host: a pool on
+ * {@code 0.0.0.0:P} or {@code [::]:P} shares the port with one on {@code 127.0.0.1:P} (the kernel
+ * lets both bind with SO_REUSEPORT, and the more specific one takes all of its address's
+ * connections), so two pools on one port are refused whatever their addresses. The kernel
+ * releases the lock when the supervisor dies, however it dies.
  */
 final class ListenAddressLock implements AutoCloseable {
     /**
@@ -32,6 +37,9 @@ final class ListenAddressLock implements AutoCloseable {
         Path parent = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
         return parent.resolve("opcached-" + uid + ".locks");
     }
+
+    /** What the holder writes in its lock file: its pid and its listen address. */
+    private static final Pattern HOLDER = Pattern.compile("(\\d+) (\\S+)");
 
     private final FileChannel channel;
     private final FileLock lock;
@@ -47,9 +55,9 @@ final class ListenAddressLock implements AutoCloseable {
     }
 
     /**
-     * Claims {@code address} in {@code directory}.
+     * Claims the port of {@code address} in {@code directory}.
      *
-     * @throws IllegalArgumentException when another pool holds it, naming the address and that pool's pid
+     * @throws IllegalArgumentException when another pool holds the port, naming it and that pool's pid and address
      */
     static ListenAddressLock claim(InetSocketAddress address, Path directory) throws IOException {
         if (address.getPort() == 0) {
@@ -65,8 +73,8 @@ final class ListenAddressLock implements AutoCloseable {
             throw new IllegalArgumentException("the listen lock directory " + directory + " is not a directory of " + me
                     + " (its owner: " + owner + "): remove it (no pool of " + me + " can start while it is there)");
         }
-        String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
-        Path file = directory.resolve("listen-" + host.replaceAll("[^A-Za-z0-9.]", "_") + "-" + address.getPort() + ".lock");
+        String listen = hostPort(address);
+        Path file = directory.resolve("listen-" + address.getPort() + ".lock");
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         FileLock lock;
@@ -79,18 +87,30 @@ final class ListenAddressLock implements AutoCloseable {
         if (lock == null) {
             String holder = Files.readString(file, StandardCharsets.US_ASCII).strip();
             channel.close();
-            throw new IllegalArgumentException(Directives.LISTEN + "=" + host + ":" + address.getPort()
-                    + " is claimed by another pool" + (holder.matches("\\d+") ? " (supervisor pid " + holder + ")" : "")
-                    + ", lock " + file + ": stop that pool or give this one another " + Directives.LISTEN);
+            Matcher written = HOLDER.matcher(holder);
+            String who = written.matches()
+                    ? " (supervisor pid " + written.group(1) + ", " + Directives.LISTEN + "=" + written.group(2) + ")"
+                    : ""; // its holder is still writing it
+            throw new IllegalArgumentException(Directives.LISTEN + "=" + listen + " is refused: port " + address.getPort()
+                    + " is claimed by another pool" + who + ", lock " + file
+                    + "; a port serves one pool, whatever the addresses: stop that pool or give this one another "
+                    + Directives.LISTEN + " port");
         }
         // Who holds it, for the message of the next pool that tries.
         channel.truncate(0);
-        channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+        channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + " " + listen + "\n")
+                .getBytes(StandardCharsets.US_ASCII)), 0);
         channel.force(false);
         return new ListenAddressLock(channel, lock);
     }
 
-    /** Gives the address up (the kernel does as much when the process exits). */
+    /** {@code host:port} as the listen directive would name it (an IPv6 host in brackets). */
+    private static String hostPort(InetSocketAddress address) {
+        String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /** Gives the port up (the kernel does as much when the process exits). */
     @Override
     public void close() throws IOException {
         if (channel != null) {

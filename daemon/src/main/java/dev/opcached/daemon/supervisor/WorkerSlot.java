@@ -99,7 +99,7 @@ final class WorkerSlot {
             LOG.info("{} started, pid {}", name, process.pid());
             WorkerReportReader.start(name + "-reports-" + process.pid(), process.getInputStream(),
                     report -> reported(worker, report));
-            WorkerLogRelay.start(name + "-log-" + process.pid(), process.getErrorStream(), System.err);
+            WorkerLogRelay.start(name, process.pid(), process.getErrorStream(), System.err);
             process.onExit().thenAccept(exited -> exited(worker));
         } catch (IOException e) {
             LOG.error("{} could not be started: {}", name, e.toString());

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.Executor;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -221,6 +224,48 @@ class AdminHandlerTest {
         assertThat(audit.list.get(0).getFormattedMessage()).contains("-> 400 unknown field \"pa\\nths\"");
         assertThat(audit.list.get(1).getFormattedMessage()).contains("{\"prefix\":\"/x/\"}\\n2026-12-01 INFO audit");
         assertThat(audit.list.get(2).getFormattedMessage()).contains("/srv/\\u2028x");
+    }
+
+    @Test
+    void aLostSegmentIsAnswered503WithRetryAfterUntilItIsReplaced() throws Exception {
+        Path docroot = dir.resolve("www");
+        Directives config = Directives.defaults().with(Map.of(Directives.DOCROOT, docroot.toString(),
+                Directives.MEMORY_CONSUMPTION, "8"));
+        CachePolicy policy = CachePolicy.of(config);
+        Path lostFile = dir.resolve("lost.seg");
+        Segment lost = Segment.create(lostFile, Supervisor.segmentConfig(config));
+        AtomicReference<Segment> current = new AtomicReference<>(lost);
+        ScriptRuntime compiler = new ScriptRuntime(lost, docroot, policy, EpochClock.SYSTEM);
+        AdminOperations replaceable = new AdminOperations(current::get, config, policy.blacklist(), () -> compiler,
+                List::of);
+        EmbeddedChannel channel = new EmbeddedChannel(
+                new AdminHandler(replaceable, new TokenAuthenticator(TOKEN), json, reads, changes));
+        try (FileChannel file = FileChannel.open(lostFile, StandardOpenOption.WRITE)) {
+            file.truncate(4096); // the damage of finding 12: every page past the first is gone
+        }
+
+        channel.writeInbound(request(HttpMethod.GET, "/status", BEARER, null),
+                request(HttpMethod.POST, "/reset", BEARER, null),
+                request(HttpMethod.POST, "/stat/clear", BEARER, null),
+                request(HttpMethod.GET, "/configuration", BEARER, null));
+        List<FullHttpResponse> answers = drain(channel);
+        assertThat(channel.isActive()).as("the connection stays open").isTrue();
+        assertThat(answers).extracting(r -> r.status().code()).containsExactly(503, 503, 503, 200);
+        for (FullHttpResponse answer : answers.subList(0, 3)) {
+            assertThat(answer.headers().get(HttpHeaderNames.RETRY_AFTER)).isEqualTo("1");
+            assertThat(body(answer).get("error").asText()).isEqualTo(AdminHandler.SEGMENT_LOST);
+        }
+        answers.get(3).release();
+        assertThat(audit.list).extracting(ILoggingEvent::getFormattedMessage)
+                .containsExactly("embedded POST /reset -> 503 " + AdminHandler.SEGMENT_LOST,
+                        "embedded POST /stat/clear -> 503 " + AdminHandler.SEGMENT_LOST);
+
+        current.set(segment); // the supervisor's new segment
+        lost.close();
+        channel.writeInbound(request(HttpMethod.GET, "/status", BEARER, null));
+        FullHttpResponse replaced = drain(channel).get(0);
+        assertThat(replaced.status().code()).isEqualTo(200);
+        assertThat(body(replaced).has("memory_usage")).isTrue();
     }
 
     @Test
