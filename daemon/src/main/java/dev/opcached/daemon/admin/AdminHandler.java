@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opcached.daemon.runtime.SegmentFault;
 import dev.opcached.protocol.admin.AdminMessages;
 import dev.opcached.protocol.common.LogText;
-import dev.opcached.protocol.segment.SegmentLostException;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -187,7 +186,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (Throwable e) {
             // Errors too: a fault on a truncated mapping is an InternalError, and an unanswered call
             // would leave its caller with a reset connection instead of an answer.
-            if (segmentLost(e)) {
+            if (SegmentFault.isSegmentLost(e)) {
                 LOG.warn("admin: {} answered 503: {}", route.path(), LogText.escape(e.toString()));
                 audit(route, call, remote, "503 " + SEGMENT_LOST);
                 return new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, error(SEGMENT_LOST),
@@ -198,14 +197,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             audit(route, call, remote, "500 " + e);
             return new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, error(route.path() + " failed: " + e.getMessage()));
         }
-    }
-
-    /**
-     * Whether a call failed because the segment's file was truncated: the segment's typed
-     * exception, or the JVM's own fault report ({@link SegmentFault}) where one got past it.
-     */
-    private static boolean segmentLost(Throwable failure) {
-        return failure instanceof SegmentLostException || SegmentFault.isSegmentLost(failure);
     }
 
     /** One audit line per call that changes the cache; everything from the request in it is escaped. */
