@@ -3,11 +3,11 @@ package dev.opcached.daemon.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.opcached.daemon.testing.GetRequest;
 import dev.opcached.daemon.testing.Scripts;
 import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
-import dev.opcached.script.Request;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -53,7 +53,7 @@ class ScriptIsolationTest {
     private String run(ScriptRuntime runtime, Path script) throws Exception {
         BufferedResponse response = new BufferedResponse();
         Path file = script.toRealPath();
-        runtime.instantiate(runtime.loadMain(file), file).handle(new EmptyRequest(), response);
+        runtime.instantiate(runtime.loadMain(file), file).handle(new GetRequest("/"), response);
         return new String(response.body(), StandardCharsets.UTF_8);
     }
 
@@ -125,44 +125,6 @@ class ScriptIsolationTest {
                 out.write(output.getValue().toByteArray());
                 out.closeEntry();
             }
-        }
-    }
-
-    /** A request with nothing in it. */
-    private static final class EmptyRequest implements Request {
-        @Override
-        public String method() {
-            return "GET";
-        }
-
-        @Override
-        public String path() {
-            return "/";
-        }
-
-        @Override
-        public String query() {
-            return "";
-        }
-
-        @Override
-        public Map<String, List<String>> params() {
-            return Map.of();
-        }
-
-        @Override
-        public String header(String name) {
-            return null;
-        }
-
-        @Override
-        public byte[] body() {
-            return new byte[0];
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "test";
         }
     }
 }

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.opcached.daemon.testing.GetRequest;
 import dev.opcached.daemon.testing.Scripts;
 import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentLostException;
-import dev.opcached.script.Request;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +49,7 @@ class ScriptRunnerTest {
 
     private ScriptOutcome run(String name, String code) throws Exception {
         Path file = Scripts.write(docroot, name, code).toRealPath();
-        return runner.run(file, new TestRequest(name), () -> { });
+        return runner.run(file, new GetRequest("/" + name + ".java"), () -> { });
     }
 
     private static String body(ScriptOutcome outcome) {
@@ -74,7 +74,7 @@ class ScriptRunnerTest {
         try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.WRITE)) {
             channel.truncate(0);
         }
-        ScriptOutcome outcome = runner.run(file, new TestRequest("hello"), () -> { });
+        ScriptOutcome outcome = runner.run(file, new GetRequest("/hello.java"), () -> { });
         assertThat(outcome.response().status()).isEqualTo(503);
         assertThat(outcome.fault()).isEqualTo(ScriptOutcome.Fault.SEGMENT_LOST);
         assertThat(outcome.cause()).isInstanceOf(SegmentLostException.class);
@@ -104,7 +104,7 @@ class ScriptRunnerTest {
         AtomicInteger starts = new AtomicInteger();
         long[] startedAt = {0};
         long before = System.nanoTime();
-        ScriptOutcome outcome = runner.run(file, new TestRequest("started"), () -> {
+        ScriptOutcome outcome = runner.run(file, new GetRequest("/started.java"), () -> {
             starts.incrementAndGet();
             startedAt[0] = System.nanoTime();
         });
@@ -113,7 +113,7 @@ class ScriptRunnerTest {
         assertThat(segment.statistics().compiles()).as("compiled before it started").isEqualTo(1);
         assertThat(startedAt[0]).isGreaterThan(before);
         Path broken = Scripts.write(docroot, "broken", "response.write(undefined);").toRealPath();
-        runner.run(broken, new TestRequest("broken"), starts::incrementAndGet);
+        runner.run(broken, new GetRequest("/broken.java"), starts::incrementAndGet);
         assertThat(starts).as("a script that does not compile never starts").hasValue(1);
     }
 
@@ -132,7 +132,7 @@ class ScriptRunnerTest {
                 }
                 """.formatted(property)).toRealPath();
         try {
-            ScriptOutcome outcome = runner.run(file, new TestRequest("early"), () -> System.setProperty(property, "started"));
+            ScriptOutcome outcome = runner.run(file, new GetRequest("/early.java"), () -> System.setProperty(property, "started"));
             assertThat(body(outcome)).isEqualTo("started started");
         } finally {
             System.clearProperty(property);
@@ -151,7 +151,7 @@ class ScriptRunnerTest {
                 }
                 """).toRealPath();
         AtomicInteger starts = new AtomicInteger();
-        ScriptOutcome outcome = runner.run(file, new TestRequest("hungry"), starts::incrementAndGet);
+        ScriptOutcome outcome = runner.run(file, new GetRequest("/hungry.java"), starts::incrementAndGet);
         assertThat(outcome.response().status()).isEqualTo(500);
         assertThat(outcome.fault()).isEqualTo(ScriptOutcome.Fault.WORKER_UNFIT);
         assertThat(starts).hasValue(1);
@@ -185,7 +185,7 @@ class ScriptRunnerTest {
                     }
                 }
                 """).toRealPath();
-        assertThat(body(runner.run(file, new TestRequest("init"), () -> { }))).isEqualTo("true");
+        assertThat(body(runner.run(file, new GetRequest("/init.java"), () -> { }))).isEqualTo("true");
     }
 
     @Test
@@ -197,8 +197,8 @@ class ScriptRunnerTest {
         log.start();
         logger.addAppender(log);
         try {
-            runner.run(broken, new TestRequest("x\nforged"), () -> { });
-            runner.run(thrower, new TestRequest("y\rforged"), () -> { });
+            runner.run(broken, new GetRequest("/x\nforged.java"), () -> { });
+            runner.run(thrower, new GetRequest("/y\rforged.java"), () -> { });
         } finally {
             logger.detachAppender(log);
         }
@@ -206,42 +206,5 @@ class ScriptRunnerTest {
                 .allSatisfy(line -> assertThat(line).doesNotContain("\n", "\r"))
                 .satisfiesExactly(first -> assertThat(first).startsWith("GET /x\\nforged.java: "),
                         second -> assertThat(second).startsWith("GET /y\\rforged.java: script " + thrower + " threw"));
-    }
-
-    private record TestRequest(String name) implements Request {
-        @Override
-        public String method() {
-            return "GET";
-        }
-
-        @Override
-        public String path() {
-            return "/" + name + ".java";
-        }
-
-        @Override
-        public String query() {
-            return "";
-        }
-
-        @Override
-        public Map<String, List<String>> params() {
-            return Map.of();
-        }
-
-        @Override
-        public String header(String name) {
-            return null;
-        }
-
-        @Override
-        public byte[] body() {
-            return new byte[0];
-        }
-
-        @Override
-        public String remoteAddress() {
-            return "test";
-        }
     }
 }
