@@ -64,10 +64,12 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         gate = ctx.pipeline().get(ReadGate.class);
+        worker.retirement().activity();
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        worker.retirement().activity();
         waiting.add(request.retain());
         waitingBytes += request.content().readableBytes();
         if (!busy) {

@@ -3,6 +3,7 @@ package dev.opcached.daemon.worker;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
@@ -19,6 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 final class WorkerRetirement {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerRetirement.class);
+    /** How long no connection may have shown life before an ending worker exits. */
+    private static final long QUIET_NANOS = 200_000_000L;
 
     private final ReportPipe reports;
     private final InFlightRequests inFlight;
@@ -30,6 +33,8 @@ final class WorkerRetirement {
     /** Why the worker ends once the supervisor's SIGTERM comes, when it asked for its replacement. */
     private final AtomicReference<Ending> replaced = new AtomicReference<>();
     private volatile Channel listening;
+    /** When a connection last showed life (accepted, or a request read) since the worker began to end. */
+    private final AtomicLong lastActivityNanos = new AtomicLong();
 
     /** @param exit ends the process with a code ({@code Runtime.halt} in a worker) */
     WorkerRetirement(ReportPipe reports, InFlightRequests inFlight, ServedRequests served, long drainMillis,
@@ -73,6 +78,18 @@ final class WorkerRetirement {
         }
     }
 
+    /**
+     * A connection was accepted or a request read. Counts only once the worker is ending: the drain
+     * waits for a quiet moment as well as for the requests in flight, so that a connection accepted
+     * just before the listening socket closed has its request read and answered, rather than reset
+     * by the exit with its request unread. One read of a flag per request otherwise.
+     */
+    void activity() {
+        if (retiring.get()) {
+            lastActivityNanos.set(System.nanoTime());
+        }
+    }
+
     /** pm.max_requests reached: asks once for a replacement and serves on until SIGTERM. */
     void recycle() {
         if (!retiring() && recycling.compareAndSet(false, true)) {
@@ -94,6 +111,7 @@ final class WorkerRetirement {
     }
 
     private void end(String reason, int exitCode, boolean tellSupervisor) {
+        lastActivityNanos.set(System.nanoTime());
         if (!retiring.compareAndSet(false, true)) {
             return;
         }
@@ -109,7 +127,8 @@ final class WorkerRetirement {
 
     private void drainAndExit(String reason, int exitCode) {
         long deadline = System.nanoTime() + drainMillis * 1_000_000;
-        while (inFlight.count() > 0 && System.nanoTime() - deadline < 0) {
+        while ((inFlight.count() > 0 || System.nanoTime() - lastActivityNanos.get() < QUIET_NANOS)
+                && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
