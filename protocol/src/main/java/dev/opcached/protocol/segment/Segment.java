@@ -322,6 +322,11 @@ public final class Segment implements AutoCloseable {
         }
     }
 
+    /** For tests of this package. */
+    SegmentFile file() {
+        return file;
+    }
+
     @Override
     public String toString() {
         return "Segment[" + file + "]";

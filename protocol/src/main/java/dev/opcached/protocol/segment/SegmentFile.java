@@ -350,8 +350,11 @@ final class SegmentFile implements AutoCloseable {
                 BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
                 size = fileKey.equals(attributes.fileKey()) ? attributes.size() : geometry.segmentLength();
             }
+        } catch (NoSuchFileException e) {
+            return; // a read-only mapping's file was deleted: the mapping still holds it, and intact() tells
         } catch (IOException e) {
-            return; // deleted (the mapping still holds the file) or closed: the access itself will tell
+            // The shared channel ignores interrupts, so only a close can have closed it: not "fine".
+            throw new SegmentException("segment " + path + ": cannot check its size: " + e, e);
         }
         if (size < geometry.segmentLength()) {
             lost = true;
