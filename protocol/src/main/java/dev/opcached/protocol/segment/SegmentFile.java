@@ -58,12 +58,15 @@ final class SegmentFile implements AutoCloseable {
     private final OpenSegmentFiles.Handle handle;
     private final SegmentGeometry geometry;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** This process when it created the file, so that its housekeeping can repair the creator fields; else null. */
+    private final ProcessIdentity createdBy;
     /** Set once the file is known to be truncated: from then on nothing touches the mapping. */
     private volatile boolean lost;
 
     private SegmentFile(Path path, Object fileKey, MappedByteBuffer buffer, OpenSegmentFiles.Handle handle,
-                        SegmentGeometry geometry) {
+                        SegmentGeometry geometry, ProcessIdentity createdBy) {
         this.path = path;
+        this.createdBy = createdBy;
         this.fileKey = fileKey;
         this.buffer = buffer;
         // follow, not wrap: wrap would own the buffer and unmap it on release.
@@ -92,8 +95,9 @@ final class SegmentFile implements AutoCloseable {
             file = OpenSegmentFiles.open(path);
             allocate(file.channel(), config.memoryConsumption());
             MappedByteBuffer buffer = file.channel().map(FileChannel.MapMode.READ_WRITE, 0, config.memoryConsumption());
-            SegmentFile segment = new SegmentFile(path, file.fileKey(), buffer, file, SegmentGeometry.of(config));
-            segment.writeHeader(clock.millis(), processes, carriedOver, reason);
+            SegmentFile segment = new SegmentFile(path, file.fileKey(), buffer, file, SegmentGeometry.of(config),
+                    ProcessIdentity.current(processes));
+            segment.writeHeader(clock.millis(), carriedOver, reason);
             LOG.debug("created segment {}: size={}, slots={}, maxKeys={}", path, config.memoryConsumption(),
                     config.slotCount(), config.maxAcceleratedFiles());
             return segment;
@@ -119,13 +123,12 @@ final class SegmentFile implements AutoCloseable {
         }
     }
 
-    private void writeHeader(long now, ProcessTable processes, SegmentStatistics carriedOver, RestartReason reason) {
-        long pid = ProcessHandle.current().pid();
+    private void writeHeader(long now, SegmentStatistics carriedOver, RestartReason reason) {
         geometry.writeTo(bytes);
         // MAGIC goes last, just before VERSION: zero it again after the geometry wrote it.
         bytes.writeLong(MAGIC_OFFSET, 0);
-        bytes.writeLong(CREATOR_PID_OFFSET, pid);
-        bytes.writeLong(CREATOR_START_TICKS_OFFSET, processes.startTicks(pid));
+        bytes.writeLong(CREATOR_PID_OFFSET, createdBy.pid());
+        bytes.writeLong(CREATOR_START_TICKS_OFFSET, createdBy.startTicks());
         bytes.writeLong(START_TIME_MILLIS_OFFSET, now);
         // Generation 0 is never used, so that the zeroed index of a new file reads as empty.
         bytes.writeLong(GENERATION_OFFSET, 1);
@@ -198,7 +201,7 @@ final class SegmentFile implements AutoCloseable {
         }
         try {
             SegmentGeometry geometry = validate(path, buffer, fileLength, processes);
-            return new SegmentFile(path, fileKey, buffer, file, geometry);
+            return new SegmentFile(path, fileKey, buffer, file, geometry, null);
         } catch (RuntimeException e) {
             if (file != null) {
                 try {
@@ -280,11 +283,13 @@ final class SegmentFile implements AutoCloseable {
                 throw new SegmentAttachException(path, Failure.CORRUPT_HEADER, geometryProblem);
             }
             if (processes != null) {
-                long creatorPid = header.readLong(CREATOR_PID_OFFSET);
-                long creatorTicks = creatorStartTicks(header);
-                if (!processes.isAlive(creatorPid, creatorTicks)) {
+                // The header's creator fields can be damaged through the mapping, the name cannot:
+                // either identity alive is the creator alive.
+                ProcessIdentity recorded = new ProcessIdentity(header.readLong(CREATOR_PID_OFFSET), creatorStartTicks(header));
+                ProcessIdentity named = SegmentFiles.creatorInName(path);
+                if (!recorded.aliveIn(processes) && (named == null || !named.aliveIn(processes))) {
                     throw new SegmentAttachException(path, Failure.CREATOR_DEAD,
-                            "its creator, pid " + creatorPid + " (started at tick " + creatorTicks + "), has exited;"
+                            "its creator, " + recorded + ", has exited;"
                                     + " the segment is abandoned (the next start of that pool removes it)");
                 }
             }
@@ -307,6 +312,11 @@ final class SegmentFile implements AutoCloseable {
 
     SegmentGeometry geometry() {
         return geometry;
+    }
+
+    /** This process, when it created the file; null when it attached. */
+    ProcessIdentity createdBy() {
+        return createdBy;
     }
 
     /** The read-write handle, whose lock serialises writers. */

@@ -267,8 +267,22 @@ final class SegmentWriter {
         });
     }
 
+    /**
+     * Housekeeping under the lock (which repairs what it finds first); the creator also puts back
+     * damaged creator fields, which no other check repairs and which tell attach the pool lives.
+     */
     void maintain() {
-        write(() -> null);
+        write(() -> {
+            ProcessIdentity creator = file.createdBy();
+            if (creator != null && (creatorPidVolatile(bytes) != creator.pid()
+                    || creatorStartTicks(bytes) != creator.startTicks())) {
+                LOG.warn("segment {}: creator fields read pid {}, tick {}; rewriting them as {}", file,
+                        creatorPidVolatile(bytes), creatorStartTicks(bytes), creator);
+                bytes.writeLong(CREATOR_PID_OFFSET, creator.pid());
+                bytes.writeLong(CREATOR_START_TICKS_OFFSET, creator.startTicks());
+            }
+            return null;
+        });
     }
 
     /** Under the lock: moves to a new generation, which empties the cache for everyone at once. */
