@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.core.io.SingleThreadedChecked;
 import org.slf4j.Logger;
@@ -31,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * mapped one, and closing. Every other class of the segment reads and writes through
  * {@link #bytes()} and trusts only {@link #geometry()}.
  *
- * <p>{@link #close()} is idempotent and safe against concurrent calls: only the first one
- * releases the mapping and the shared file handle.
+ * <p>{@link #close()} is idempotent and safe against concurrent calls and against operations in
+ * progress: only the first one gives back the shared file handle, and none unmaps the file.
  */
 final class SegmentFile implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentFile.class);
@@ -346,16 +348,35 @@ final class SegmentFile implements AutoCloseable {
     }
 
     /**
-     * Before an operation off the hot path: throws {@link SegmentLostException} when the file is
-     * known lost, or is now shorter than the mapping (one fstat, or one stat for a read-only
-     * mapping), before any access could fault.
+     * Runs an operation off the hot path: throws {@link SegmentClosedException} once closed and
+     * {@link SegmentLostException} when the file is known lost or is now shorter than the mapping
+     * (one fstat, or one stat for a read-only mapping), before any access could fault; a fault the
+     * operation meets is translated. A close racing with the operation is safe: the mapping stays
+     * until the last reference to this object goes, and a write either holds the lock, which close
+     * waits for, or fails to take it as closed.
      */
-    void checkNotTruncated() {
+    <T> T guard(Supplier<T> operation) {
+        if (closed.get()) {
+            throw new SegmentClosedException(path);
+        }
+        checkNotTruncated();
+        try {
+            return operation.get();
+        } catch (InternalError e) {
+            throw translateFault(e);
+        }
+    }
+
+    private void checkNotTruncated() {
         checkNotLost();
         long size;
         try {
             if (handle != null) {
                 size = handle.channel().size();
+                if (size < 0 || !handle.channel().isOpen()) {
+                    // An uninterruptible channel closed during the call answers -1 instead of throwing.
+                    throw new ClosedChannelException();
+                }
             } else {
                 BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
                 size = fileKey.equals(attributes.fileKey()) ? attributes.size() : geometry.segmentLength();
@@ -364,11 +385,38 @@ final class SegmentFile implements AutoCloseable {
             return; // a read-only mapping's file was deleted: the mapping still holds it, and intact() tells
         } catch (IOException e) {
             // The shared channel ignores interrupts, so only a close can have closed it: not "fine".
-            throw new SegmentException("segment " + path + ": cannot check its size: " + e, e);
+            throw closedOr(new SegmentException("segment " + path + ": cannot check its size: " + e, e));
         }
         if (size < geometry.segmentLength()) {
             lost = true;
             throw new SegmentLostException(path, "the file is " + size + " bytes, the mapping " + geometry.segmentLength());
+        }
+    }
+
+    /** {@link SegmentClosedException} when this mapping was closed meanwhile, else {@code otherwise}. */
+    SegmentException closedOr(SegmentException otherwise) {
+        if (closed.get()) {
+            SegmentClosedException closedException = new SegmentClosedException(path);
+            closedException.addSuppressed(otherwise);
+            return closedException;
+        }
+        return otherwise;
+    }
+
+    /**
+     * Runs a lock-free operation: {@code whenClosed} once closed, {@link SegmentLostException}
+     * once the file is known lost, and a fault it meets translated. No system call. (The three
+     * hot-path reads write the same checks out, so that a request makes no lambda.)
+     */
+    <T> T lockFree(Supplier<T> operation, T whenClosed) {
+        if (closed.get()) {
+            return whenClosed;
+        }
+        checkNotLost();
+        try {
+            return operation.get();
+        } catch (InternalError e) {
+            throw translateFault(e);
         }
     }
 
@@ -380,10 +428,10 @@ final class SegmentFile implements AutoCloseable {
     }
 
     /**
-     * What to throw for an error met while using the mapping: a fault on a truncated file becomes
+     * Translates an error met while using the mapping: a fault on a truncated file becomes
      * typed (and marks the file lost); any other error is rethrown as it is.
      */
-    RuntimeException lost(InternalError error) {
+    RuntimeException translateFault(InternalError error) {
         if (SegmentLostException.isMappingFault(error)) {
             lost = true;
             return new SegmentLostException(path, error);
@@ -391,13 +439,17 @@ final class SegmentFile implements AutoCloseable {
         throw error;
     }
 
-    /** Releases the mapping and this process's share of the file handle; later calls do nothing. */
+    /**
+     * Stops every further use and gives back this process's share of the file handle (waiting for
+     * a write of another thread in progress); later calls do nothing. The mapping itself is not
+     * released: other threads may be reading it right now, and freeing it under them would crash
+     * them; it goes with the buffer once nothing refers to this object.
+     */
     @Override
     public void close() throws IOException {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        bytes.releaseLast();
         if (handle != null) {
             handle.close();
         }

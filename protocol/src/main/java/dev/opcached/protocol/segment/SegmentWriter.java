@@ -48,9 +48,6 @@ final class SegmentWriter {
 
     /** Runs {@code operation} under the lock, after {@link SegmentRecovery#prepareForWrite}. */
     <T> T write(Supplier<T> operation) {
-        if (file.closed()) {
-            throw new IllegalStateException("segment " + file + " is closed");
-        }
         lock();
         try {
             boolean interrupted = dirty(bytes) != 0;
@@ -70,7 +67,7 @@ final class SegmentWriter {
         try {
             locked = file.handle().lock(lockTimeoutNanos);
         } catch (IOException e) {
-            throw new SegmentException("segment " + file + ": cannot take the write lock: " + e, e);
+            throw file.closedOr(new SegmentException("segment " + file + ": cannot take the write lock: " + e, e));
         }
         if (!locked) {
             long holder = lockWordVolatile(bytes);
