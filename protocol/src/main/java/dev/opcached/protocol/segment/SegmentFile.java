@@ -202,7 +202,18 @@ final class SegmentFile implements AutoCloseable {
             throw new SegmentAttachException(path, Failure.IO_ERROR, e.toString(), e);
         }
         try {
-            SegmentGeometry geometry = validate(path, buffer, fileLength, processes);
+            SegmentGeometry geometry;
+            try {
+                geometry = validate(path, buffer, fileLength, processes);
+            } catch (InternalError e) {
+                // Truncated after its size was checked; the fault may be reported a little later
+                // than the read that met it, so the whole validation is covered.
+                if (!SegmentLostException.isMappingFault(e)) {
+                    throw e;
+                }
+                throw new SegmentAttachException(path, Failure.TRUNCATED,
+                        "the file was truncated while its header was checked (" + e.getMessage() + ")", e);
+            }
             return new SegmentFile(path, fileKey, buffer, file, geometry, null);
         } catch (RuntimeException e) {
             if (file != null) {
