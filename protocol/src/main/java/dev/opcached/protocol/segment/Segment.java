@@ -39,7 +39,7 @@ public final class Segment implements AutoCloseable {
         this.file = file;
         this.lockFree = new LockFreeWriter(file, clock);
         this.reader = new SegmentReader(file, lockFree, clock);
-        this.writer = new SegmentWriter(file, reader.index(), clock, DEFAULT_LOCK_TIMEOUT_MILLIS);
+        this.writer = new SegmentWriter(file, reader.index(), clock, processes, DEFAULT_LOCK_TIMEOUT_MILLIS);
         this.markers = new CompileMarkers(file, writer, reader, clock, processes);
     }
 
