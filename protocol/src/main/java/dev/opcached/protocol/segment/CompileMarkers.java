@@ -114,9 +114,13 @@ final class CompileMarkers {
         writer.write(() -> {
             long slot = index.slotOf(key, HeaderLayout.generation(bytes));
             if (slot >= 0 && SlotLayout.markerPid(bytes, slot) == pid) {
-                SlotLayout.putMarkerPid(bytes, slot, 0);
+                // The release first: a process killed after clearing the marker but before the
+                // release would leave a claim that looks like no one's. A released slot needs no
+                // marker (waiters see it is no longer "claimed, no entry").
                 if (SlotLayout.entryOffset(SlotLayout.refVolatile(bytes, slot)) == 0 && !SlotLayout.heldEntry(bytes, slot)) {
                     writer.releaseSlot(slot);
+                } else {
+                    SlotLayout.putMarkerPid(bytes, slot, 0);
                 }
             }
             return null;

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The writes a read-write attached process makes without the lock (§14.4, §20, §21): statistics
  * stripes, a key's usage record, revalidation claims, restart requests, the stat generation and
- * the heartbeat. None of them touches the arena.
+ * the heartbeat. None of them touches the arena. Callers check that the segment is open
+ * ({@link SegmentFile#lockFree}, {@link SegmentFile#guard}).
  */
 final class LockFreeWriter implements RestartRequests {
     private static final Logger LOG = LoggerFactory.getLogger(LockFreeWriter.class);
@@ -38,9 +39,6 @@ final class LockFreeWriter implements RestartRequests {
     }
 
     void countHit(long slot) {
-        if (file.closed()) {
-            return;
-        }
         addToStripe(bytes, stripe(), STRIPE_HITS);
         // The slot may have been recycled for another key by a restart since we looked: then this
         // adds one hit to that key. Usage records are never in the arena, so no entry can be damaged.
@@ -62,22 +60,15 @@ final class LockFreeWriter implements RestartRequests {
     }
 
     private void count(int stripeField) {
-        if (!file.closed()) {
-            addToStripe(bytes, stripe(), stripeField);
-        }
+        addToStripe(bytes, stripe(), stripeField);
     }
 
     void countCompile() {
-        if (!file.closed()) {
-            addCompiles(bytes);
-        }
+        addCompiles(bytes);
     }
 
     /** §20: true (and the key's next check pushed {@code freqMillis} ahead) for one caller per period. */
     boolean claimRevalidation(CachedEntry entry, long freqMillis) {
-        if (file.closed()) {
-            return false;
-        }
         long slot = entry.slotOffset();
         long due = SlotLayout.revalidateAfterVolatile(bytes, slot);
         // 0: never validated since the store; like OPcache, the first check is due one period
@@ -106,8 +97,6 @@ final class LockFreeWriter implements RestartRequests {
     }
 
     void heartbeat() {
-        if (!file.closed()) {
-            putHeartbeatRelease(bytes, clock.millis());
-        }
+        putHeartbeatRelease(bytes, clock.millis());
     }
 }

@@ -1,7 +1,6 @@
 package dev.opcached.protocol.segment;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -36,12 +35,30 @@ final class OpenSegmentFiles {
         synchronized (OPEN) {
             Handle handle = OPEN.get(fileKey);
             if (handle == null) {
-                FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                FileChannel channel = uninterruptible(
+                        FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE), path);
                 handle = new Handle(fileKey, channel);
                 OPEN.put(fileKey, handle);
             }
             handle.references++;
             return handle;
+        }
+    }
+
+    /**
+     * Makes the shared channel ignore interrupts. A FileChannel closes itself when a thread with its
+     * interrupt flag set calls it (size, lock, map): that would end every later write of this JVM on
+     * the file and, closing the descriptor, drop the fcntl lock another thread holds mid-write. The
+     * JDK has no public switch for this; its own implementation's is exported by the JVM options.
+     */
+    private static FileChannel uninterruptible(FileChannel channel, Path path) throws IOException {
+        try {
+            Class.forName("sun.nio.ch.FileChannelImpl").getMethod("setUninterruptible").invoke(channel);
+            return channel;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            channel.close();
+            throw new IllegalStateException("cannot make the channel of segment " + path + " ignore interrupts ("
+                    + e + "); start the JVM with --add-exports=java.base/sun.nio.ch=ALL-UNNAMED (see jvm.options)", e);
         }
     }
 
@@ -95,13 +112,8 @@ final class OpenSegmentFiles {
             if (processLock.isHeldByCurrentThread()) {
                 throw new IllegalStateException("segment write lock is not reentrant");
             }
-            try {
-                if (!processLock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
-                    return false;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for the segment write lock");
+            if (!tryLockUninterruptibly(deadline)) {
+                return false;
             }
             boolean locked = false;
             try {
@@ -121,6 +133,27 @@ final class OpenSegmentFiles {
             } finally {
                 if (!locked) {
                     processLock.unlock();
+                }
+            }
+        }
+
+        /**
+         * A write is short and bounded by the lock timeout, and the writes an interrupted thread
+         * makes (giving up a compile) must still happen: wait through interrupts, restoring the flag.
+         */
+        private boolean tryLockUninterruptibly(long deadline) {
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        return processLock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
             }
         }

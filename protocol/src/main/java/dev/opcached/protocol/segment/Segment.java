@@ -3,7 +3,6 @@ package dev.opcached.protocol.segment;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * One pool's shared bytecode cache, as an attached process (supervisor, worker) uses it: the entry
@@ -20,7 +19,9 @@ import java.util.function.Supplier;
  * dies. Once the file is truncated every operation throws {@link SegmentLostException}; the owner
  * notices a deleted or replaced file with {@link #intact()}.
  *
- * <p>Instances are thread-safe, {@link #close()} included.
+ * <p>Instances are thread-safe, {@link #close()} included. After a close, reads answer as for
+ * an empty cache (a miss, false, no scripts, stat generation 0) and counting does nothing;
+ * writes, {@link #statistics()} and {@link #verify()} throw {@link SegmentClosedException}.
  */
 public final class Segment implements AutoCloseable {
     /** How long a writer waits for the lock before giving up with a typed error. */
@@ -38,7 +39,7 @@ public final class Segment implements AutoCloseable {
         this.file = file;
         this.lockFree = new LockFreeWriter(file, clock);
         this.reader = new SegmentReader(file, lockFree, clock);
-        this.writer = new SegmentWriter(file, reader.index(), clock, DEFAULT_LOCK_TIMEOUT_MILLIS);
+        this.writer = new SegmentWriter(file, reader.index(), clock, processes, DEFAULT_LOCK_TIMEOUT_MILLIS);
         this.markers = new CompileMarkers(file, writer, reader, clock, processes);
     }
 
@@ -118,7 +119,10 @@ public final class Segment implements AutoCloseable {
         return file.intact();
     }
 
-    /** Unmaps nothing eagerly (the mapping goes with the buffer) but stops every further use; idempotent. */
+    /**
+     * Unmaps nothing (the mapping goes with the buffer, since other threads may still be reading it)
+     * but stops every further use; idempotent, and safe while other threads use the segment.
+     */
     @Override
     public void close() throws IOException {
         file.close();
@@ -133,6 +137,10 @@ public final class Segment implements AutoCloseable {
      * @return the entry, or null for a miss; never throws for anything the segment holds
      */
     public CachedEntry lookup(SegmentKey key) {
+        // The hot path: SegmentFile#lockFree written out, so that a request makes no lambda.
+        if (file.closed()) {
+            return null;
+        }
         file.checkNotLost();
         try {
             CachedEntry entry = reader.find(key);
@@ -143,7 +151,7 @@ public final class Segment implements AutoCloseable {
             }
             return entry;
         } catch (InternalError e) {
-            throw file.lost(e);
+            throw file.translateFault(e);
         }
     }
 
@@ -158,6 +166,10 @@ public final class Segment implements AutoCloseable {
      * nothing when not (the caller's following {@link #lookup} counts).
      */
     public boolean hitIfCurrent(CachedEntry entry) {
+        // The hot path, like lookup.
+        if (file.closed()) {
+            return false;
+        }
         file.checkNotLost();
         try {
             if (!reader.isCurrent(entry)) {
@@ -166,7 +178,7 @@ public final class Segment implements AutoCloseable {
             lockFree.countHit(entry.slotOffset());
             return true;
         } catch (InternalError e) {
-            throw file.lost(e);
+            throw file.translateFault(e);
         }
     }
 
@@ -175,30 +187,23 @@ public final class Segment implements AutoCloseable {
      * the key's revalidate-after time {@code freqMillis} ahead) for exactly one caller per period.
      */
     public boolean claimRevalidation(CachedEntry entry, long freqMillis) {
-        file.checkNotLost();
-        try {
-            return lockFree.claimRevalidation(entry, freqMillis);
-        } catch (InternalError e) {
-            throw file.lost(e);
-        }
+        return file.lockFree(() -> lockFree.claimRevalidation(entry, freqMillis), false);
     }
 
     /** Counts one compilation done by this process for the pool (status: compiles). */
     public void countCompile() {
-        guarded(() -> {
+        file.lockFree(() -> {
             lockFree.countCompile();
             return null;
-        });
+        }, null);
     }
 
     /** Counts a lookup of a script that may not be cached (opcache's blacklist_misses). */
     public void countBlacklistMiss() {
-        file.checkNotLost();
-        try {
+        file.lockFree(() -> {
             lockFree.countBlacklistMiss();
-        } catch (InternalError e) {
-            throw file.lost(e);
-        }
+            return null;
+        }, null);
     }
 
     /** How many times the pool's realpath caches were cleared; workers compare it on each request. */
@@ -208,12 +213,12 @@ public final class Segment implements AutoCloseable {
 
     /** Asks every process of the pool to drop its realpath cache (stat/clear); returns the new value. */
     public long clearStatCaches() {
-        return guarded(lockFree::clearStatCaches);
+        return file.guard(lockFree::clearStatCaches);
     }
 
     /** The supervisor's liveness signal, read by tools. */
     public void heartbeat() {
-        guarded(() -> {
+        file.guard(() -> {
             lockFree.heartbeat();
             return null;
         });
@@ -243,7 +248,7 @@ public final class Segment implements AutoCloseable {
      * full and enough memory is wasted, as OPcache does.
      */
     public StoreOutcome store(SegmentKey key, EntryMetadata metadata, byte[] payload) {
-        return guarded(() -> writer.store(key, metadata, payload));
+        return file.guard(() -> writer.store(key, metadata, payload));
     }
 
     /**
@@ -253,12 +258,12 @@ public final class Segment implements AutoCloseable {
      * @return whether an entry was invalidated
      */
     public boolean invalidate(SegmentKey key, boolean force) {
-        return guarded(() -> writer.invalidate(key, force));
+        return file.guard(() -> writer.invalidate(key, force));
     }
 
     /** Invalidates (force) every cached script whose path starts with {@code prefix}. */
     public List<String> invalidatePrefix(String prefix) {
-        return guarded(() -> writer.invalidatePrefix(prefix));
+        return file.guard(() -> writer.invalidatePrefix(prefix));
     }
 
     /**
@@ -268,12 +273,12 @@ public final class Segment implements AutoCloseable {
      * @return the new generation
      */
     public long reset() {
-        return guarded(writer::reset);
+        return file.guard(writer::reset);
     }
 
     /** Performs a restart requested by a reader, if any, and repairs damage; for the supervisor's housekeeping. */
     public void maintain() {
-        guarded(() -> {
+        file.guard(() -> {
             writer.maintain();
             return null;
         });
@@ -288,7 +293,7 @@ public final class Segment implements AutoCloseable {
      * alive and its marker is younger than {@code staleAfterMillis}, and {@code OWNER} after that.
      */
     public CompileClaim beginCompile(SegmentKey key, long staleAfterMillis) {
-        return guarded(() -> markers.begin(key, staleAfterMillis));
+        return file.guard(() -> markers.begin(key, staleAfterMillis));
     }
 
     /**
@@ -297,7 +302,7 @@ public final class Segment implements AutoCloseable {
      * caller the owner. Never returns {@code BUSY}.
      */
     public CompileClaim awaitCompile(SegmentKey key, long staleAfterMillis, long maxWaitMillis) {
-        return guarded(() -> markers.await(key, staleAfterMillis, maxWaitMillis));
+        return file.guard(() -> markers.await(key, staleAfterMillis, maxWaitMillis));
     }
 
     /**
@@ -306,20 +311,15 @@ public final class Segment implements AutoCloseable {
      * in {@code num_cached_keys}).
      */
     public void abandonCompile(SegmentKey key) {
-        guarded(() -> {
+        file.guard(() -> {
             markers.abandon(key);
             return null;
         });
     }
 
-    /** An operation off the hot path: checked against truncation first, and any fault it meets translated. */
-    private <T> T guarded(Supplier<T> operation) {
-        file.checkNotTruncated();
-        try {
-            return operation.get();
-        } catch (InternalError e) {
-            throw file.lost(e);
-        }
+    /** For tests of this package. */
+    SegmentFile file() {
+        return file;
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.core.io.SingleThreadedChecked;
 import org.slf4j.Logger;
@@ -31,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * mapped one, and closing. Every other class of the segment reads and writes through
  * {@link #bytes()} and trusts only {@link #geometry()}.
  *
- * <p>{@link #close()} is idempotent and safe against concurrent calls: only the first one
- * releases the mapping and the shared file handle.
+ * <p>{@link #close()} is idempotent and safe against concurrent calls and against operations in
+ * progress: only the first one gives back the shared file handle, and none unmaps the file.
  */
 final class SegmentFile implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentFile.class);
@@ -58,12 +60,15 @@ final class SegmentFile implements AutoCloseable {
     private final OpenSegmentFiles.Handle handle;
     private final SegmentGeometry geometry;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** This process when it created the file, so that its housekeeping can repair the creator fields; else null. */
+    private final ProcessIdentity createdBy;
     /** Set once the file is known to be truncated: from then on nothing touches the mapping. */
     private volatile boolean lost;
 
     private SegmentFile(Path path, Object fileKey, MappedByteBuffer buffer, OpenSegmentFiles.Handle handle,
-                        SegmentGeometry geometry) {
+                        SegmentGeometry geometry, ProcessIdentity createdBy) {
         this.path = path;
+        this.createdBy = createdBy;
         this.fileKey = fileKey;
         this.buffer = buffer;
         // follow, not wrap: wrap would own the buffer and unmap it on release.
@@ -92,8 +97,9 @@ final class SegmentFile implements AutoCloseable {
             file = OpenSegmentFiles.open(path);
             allocate(file.channel(), config.memoryConsumption());
             MappedByteBuffer buffer = file.channel().map(FileChannel.MapMode.READ_WRITE, 0, config.memoryConsumption());
-            SegmentFile segment = new SegmentFile(path, file.fileKey(), buffer, file, SegmentGeometry.of(config));
-            segment.writeHeader(clock.millis(), processes, carriedOver, reason);
+            SegmentFile segment = new SegmentFile(path, file.fileKey(), buffer, file, SegmentGeometry.of(config),
+                    ProcessIdentity.current(processes));
+            segment.writeHeader(clock.millis(), carriedOver, reason);
             LOG.debug("created segment {}: size={}, slots={}, maxKeys={}", path, config.memoryConsumption(),
                     config.slotCount(), config.maxAcceleratedFiles());
             return segment;
@@ -119,13 +125,12 @@ final class SegmentFile implements AutoCloseable {
         }
     }
 
-    private void writeHeader(long now, ProcessTable processes, SegmentStatistics carriedOver, RestartReason reason) {
-        long pid = ProcessHandle.current().pid();
+    private void writeHeader(long now, SegmentStatistics carriedOver, RestartReason reason) {
         geometry.writeTo(bytes);
         // MAGIC goes last, just before VERSION: zero it again after the geometry wrote it.
         bytes.writeLong(MAGIC_OFFSET, 0);
-        bytes.writeLong(CREATOR_PID_OFFSET, pid);
-        bytes.writeLong(CREATOR_START_TICKS_OFFSET, processes.startTicks(pid));
+        bytes.writeLong(CREATOR_PID_OFFSET, createdBy.pid());
+        bytes.writeLong(CREATOR_START_TICKS_OFFSET, createdBy.startTicks());
         bytes.writeLong(START_TIME_MILLIS_OFFSET, now);
         // Generation 0 is never used, so that the zeroed index of a new file reads as empty.
         bytes.writeLong(GENERATION_OFFSET, 1);
@@ -197,8 +202,19 @@ final class SegmentFile implements AutoCloseable {
             throw new SegmentAttachException(path, Failure.IO_ERROR, e.toString(), e);
         }
         try {
-            SegmentGeometry geometry = validate(path, buffer, fileLength, processes);
-            return new SegmentFile(path, fileKey, buffer, file, geometry);
+            SegmentGeometry geometry;
+            try {
+                geometry = validate(path, buffer, fileLength, processes);
+            } catch (InternalError e) {
+                // Truncated after its size was checked; the fault may be reported a little later
+                // than the read that met it, so the whole validation is covered.
+                if (!SegmentLostException.isMappingFault(e)) {
+                    throw e;
+                }
+                throw new SegmentAttachException(path, Failure.TRUNCATED,
+                        "the file was truncated while its header was checked (" + e.getMessage() + ")", e);
+            }
+            return new SegmentFile(path, fileKey, buffer, file, geometry, null);
         } catch (RuntimeException e) {
             if (file != null) {
                 try {
@@ -280,11 +296,13 @@ final class SegmentFile implements AutoCloseable {
                 throw new SegmentAttachException(path, Failure.CORRUPT_HEADER, geometryProblem);
             }
             if (processes != null) {
-                long creatorPid = header.readLong(CREATOR_PID_OFFSET);
-                long creatorTicks = creatorStartTicks(header);
-                if (!processes.isAlive(creatorPid, creatorTicks)) {
+                // The header's creator fields can be damaged through the mapping, the name cannot:
+                // either identity alive is the creator alive.
+                ProcessIdentity recorded = new ProcessIdentity(header.readLong(CREATOR_PID_OFFSET), creatorStartTicks(header));
+                ProcessIdentity named = SegmentFiles.creatorInName(path);
+                if (!recorded.aliveIn(processes) && (named == null || !named.aliveIn(processes))) {
                     throw new SegmentAttachException(path, Failure.CREATOR_DEAD,
-                            "its creator, pid " + creatorPid + " (started at tick " + creatorTicks + "), has exited;"
+                            "its creator, " + recorded + ", has exited;"
                                     + " the segment is abandoned (the next start of that pool removes it)");
                 }
             }
@@ -307,6 +325,11 @@ final class SegmentFile implements AutoCloseable {
 
     SegmentGeometry geometry() {
         return geometry;
+    }
+
+    /** This process, when it created the file; null when it attached. */
+    ProcessIdentity createdBy() {
+        return createdBy;
     }
 
     /** The read-write handle, whose lock serialises writers. */
@@ -336,26 +359,75 @@ final class SegmentFile implements AutoCloseable {
     }
 
     /**
-     * Before an operation off the hot path: throws {@link SegmentLostException} when the file is
-     * known lost, or is now shorter than the mapping (one fstat, or one stat for a read-only
-     * mapping), before any access could fault.
+     * Runs an operation off the hot path: throws {@link SegmentClosedException} once closed and
+     * {@link SegmentLostException} when the file is known lost or is now shorter than the mapping
+     * (one fstat, or one stat for a read-only mapping), before any access could fault; a fault the
+     * operation meets is translated. A close racing with the operation is safe: the mapping stays
+     * until the last reference to this object goes, and a write either holds the lock, which close
+     * waits for, or fails to take it as closed.
      */
-    void checkNotTruncated() {
+    <T> T guard(Supplier<T> operation) {
+        if (closed.get()) {
+            throw new SegmentClosedException(path);
+        }
+        checkNotTruncated();
+        try {
+            return operation.get();
+        } catch (InternalError e) {
+            throw translateFault(e);
+        }
+    }
+
+    private void checkNotTruncated() {
         checkNotLost();
         long size;
         try {
             if (handle != null) {
                 size = handle.channel().size();
+                if (size < 0 || !handle.channel().isOpen()) {
+                    // An uninterruptible channel closed during the call answers -1 instead of throwing.
+                    throw new ClosedChannelException();
+                }
             } else {
                 BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
                 size = fileKey.equals(attributes.fileKey()) ? attributes.size() : geometry.segmentLength();
             }
+        } catch (NoSuchFileException e) {
+            return; // a read-only mapping's file was deleted: the mapping still holds it, and intact() tells
         } catch (IOException e) {
-            return; // deleted (the mapping still holds the file) or closed: the access itself will tell
+            // The shared channel ignores interrupts, so only a close can have closed it: not "fine".
+            throw closedOr(new SegmentException("segment " + path + ": cannot check its size: " + e, e));
         }
         if (size < geometry.segmentLength()) {
             lost = true;
             throw new SegmentLostException(path, "the file is " + size + " bytes, the mapping " + geometry.segmentLength());
+        }
+    }
+
+    /** {@link SegmentClosedException} when this mapping was closed meanwhile, else {@code otherwise}. */
+    SegmentException closedOr(SegmentException otherwise) {
+        if (closed.get()) {
+            SegmentClosedException closedException = new SegmentClosedException(path);
+            closedException.addSuppressed(otherwise);
+            return closedException;
+        }
+        return otherwise;
+    }
+
+    /**
+     * Runs a lock-free operation: {@code whenClosed} once closed, {@link SegmentLostException}
+     * once the file is known lost, and a fault it meets translated. No system call. (The three
+     * hot-path reads write the same checks out, so that a request makes no lambda.)
+     */
+    <T> T lockFree(Supplier<T> operation, T whenClosed) {
+        if (closed.get()) {
+            return whenClosed;
+        }
+        checkNotLost();
+        try {
+            return operation.get();
+        } catch (InternalError e) {
+            throw translateFault(e);
         }
     }
 
@@ -367,10 +439,10 @@ final class SegmentFile implements AutoCloseable {
     }
 
     /**
-     * What to throw for an error met while using the mapping: a fault on a truncated file becomes
+     * Translates an error met while using the mapping: a fault on a truncated file becomes
      * typed (and marks the file lost); any other error is rethrown as it is.
      */
-    RuntimeException lost(InternalError error) {
+    RuntimeException translateFault(InternalError error) {
         if (SegmentLostException.isMappingFault(error)) {
             lost = true;
             return new SegmentLostException(path, error);
@@ -378,13 +450,17 @@ final class SegmentFile implements AutoCloseable {
         throw error;
     }
 
-    /** Releases the mapping and this process's share of the file handle; later calls do nothing. */
+    /**
+     * Stops every further use and gives back this process's share of the file handle (waiting for
+     * a write of another thread in progress); later calls do nothing. The mapping itself is not
+     * released: other threads may be reading it right now, and freeing it under them would crash
+     * them; it goes with the buffer once nothing refers to this object.
+     */
     @Override
     public void close() throws IOException {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        bytes.releaseLast();
         if (handle != null) {
             handle.close();
         }

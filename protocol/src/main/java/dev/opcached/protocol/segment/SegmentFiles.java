@@ -61,14 +61,17 @@ public final class SegmentFiles {
     private static final Pattern SEGMENT_NAME =
             Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}\\.(\\d+)(?:\\.(\\d+))?\\.[0-9a-f]{16}\\.seg");
 
-    /** Whether the name says who made the file and that process is no longer running. */
-    private static boolean creatorInNameIsGone(String name, ProcessTable processes) {
-        Matcher matcher = SEGMENT_NAME.matcher(name);
+    /**
+     * The creator a file's name records: pid and start ticks (0 for a name of layout version 1,
+     * which has no ticks), or null for a name of another form.
+     */
+    static ProcessIdentity creatorInName(Path file) {
+        Matcher matcher = SEGMENT_NAME.matcher(file.getFileName().toString());
         if (!matcher.matches()) {
-            return false;
+            return null;
         }
         long ticks = matcher.group(2) == null ? 0 : Long.parseLong(matcher.group(2));
-        return !processes.isAlive(Long.parseLong(matcher.group(1)), ticks);
+        return new ProcessIdentity(Long.parseLong(matcher.group(1)), ticks);
     }
 
     /** A fresh, unguessable path for this process's segment of a pool. */
@@ -85,11 +88,12 @@ public final class SegmentFiles {
 
     /**
      * Deletes the segments in {@code directory} whose creator has exited (a supervisor that was
-     * killed cannot delete its own): those whose header names a dead creator, and those named
-     * after a process that is not running (a creator that died before finishing the header).
+     * killed cannot delete its own). A file named after its creator is judged by its name only: the
+     * name is set once and cannot be damaged through the mapping, unlike the header's creator
+     * fields. Other files are judged by the header (attach fails with {@code CREATOR_DEAD}).
      * A creator is identified by pid and start time in clock ticks since boot, compared exactly
      * (see {@link ProcessTable}): a file whose creator's pid runs is removed only when that
-     * process provably started at another time. Other files are left alone.
+     * process provably started at another time. A file that cannot be judged is left alone.
      *
      * @return the files deleted
      */
@@ -105,20 +109,29 @@ public final class SegmentFiles {
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.seg")) {
             for (Path file : files) {
-                boolean abandoned;
-                try {
-                    Segment.attach(file, EpochClock.SYSTEM, processes).close();
-                    abandoned = false;
-                } catch (SegmentAttachException e) {
-                    abandoned = e.failure() == SegmentAttachException.Failure.CREATOR_DEAD
-                            || creatorInNameIsGone(file.getFileName().toString(), processes);
-                }
-                if (abandoned && Files.deleteIfExists(file)) {
+                if (abandoned(file, processes) && Files.deleteIfExists(file)) {
                     LOG.info("removed abandoned segment {}", file);
                     removed.add(file);
                 }
             }
         }
         return removed;
+    }
+
+    private static boolean abandoned(Path file, ProcessTable processes) {
+        ProcessIdentity named = creatorInName(file);
+        if (named != null) {
+            return !named.aliveIn(processes);
+        }
+        try {
+            Segment.attach(file, EpochClock.SYSTEM, processes).close();
+            return false;
+        } catch (SegmentAttachException e) {
+            return e.failure() == SegmentAttachException.Failure.CREATOR_DEAD;
+        } catch (IOException | RuntimeException e) {
+            // One file that cannot be judged must not stop a pool's start: leave it, say why.
+            LOG.warn("segment {}: left alone, cannot tell whether its creator lives: {}", file, e.toString());
+            return false;
+        }
     }
 }

@@ -16,7 +16,8 @@ import net.openhft.chronicle.bytes.BytesStore;
  * <p>Reads never take a lock and never wait: they validate every offset against this process's
  * copy of the geometry, and re-check the generation after reading, so that they return a whole
  * entry of the current generation or a miss. A read of a truncated file throws
- * {@link SegmentLostException}. Instances are thread-safe.
+ * {@link SegmentLostException}. Instances are thread-safe; after a close they answer as
+ * {@link Segment}'s do.
  */
 public final class SegmentReader implements AutoCloseable {
     /** Returned by {@link #readEntry} when the slot holds another key with the same hash. */
@@ -68,22 +69,12 @@ public final class SegmentReader implements AutoCloseable {
      *         {@link SegmentLostException} when the file was truncated
      */
     public CachedEntry peek(SegmentKey key) {
-        file.checkNotLost();
-        try {
-            return find(key);
-        } catch (InternalError e) {
-            throw file.lost(e);
-        }
+        return file.lockFree(() -> find(key), null);
     }
 
     /** The figures behind opcache_get_status(), read without the lock; see {@link SegmentStatistics} for unknown figures. */
     public SegmentStatistics statistics() {
-        file.checkNotTruncated();
-        try {
-            return statistics.statistics();
-        } catch (InternalError e) {
-            throw file.lost(e);
-        }
+        return file.guard(statistics::statistics);
     }
 
     /**
@@ -91,12 +82,10 @@ public final class SegmentReader implements AutoCloseable {
      * the lock; an entry recycled while it is read is left out.
      */
     public List<ScriptStatistics> scripts() {
-        file.checkNotTruncated();
-        try {
-            return statistics.scripts();
-        } catch (InternalError e) {
-            throw file.lost(e);
+        if (file.closed()) {
+            return List.of();
         }
+        return file.guard(statistics::scripts);
     }
 
     /**
@@ -105,28 +94,15 @@ public final class SegmentReader implements AutoCloseable {
      * Meant for tests and for diagnosing a pool. Results are exact only while no writer runs.
      */
     public SegmentVerification verify() {
-        file.checkNotTruncated();
-        try {
-            return new SegmentScan(file).verify();
-        } catch (InternalError e) {
-            throw file.lost(e);
-        }
+        return file.guard(() -> new SegmentScan(file).verify());
     }
 
     /** How many times the pool's realpath caches were cleared; workers compare it on each request. */
     public long statGeneration() {
-        if (file.closed()) {
-            return 0;
-        }
-        file.checkNotLost();
-        try {
-            return HeaderLayout.statGenerationVolatile(bytes);
-        } catch (InternalError e) {
-            throw file.lost(e);
-        }
+        return file.lockFree(() -> HeaderLayout.statGenerationVolatile(bytes), 0L);
     }
 
-    /** Releases the mapping; later calls do nothing. */
+    /** Stops every further use (see {@link Segment#close()}); later calls do nothing. */
     @Override
     public void close() throws IOException {
         file.close();
@@ -150,9 +126,6 @@ public final class SegmentReader implements AutoCloseable {
 
     /** §14.1: the key's current entry, or null. */
     CachedEntry find(SegmentKey key) {
-        if (file.closed()) {
-            return null;
-        }
         long generation = 0;
         try {
             if (!HeaderLayout.identityIntact(bytes)) {
@@ -236,12 +209,13 @@ public final class SegmentReader implements AutoCloseable {
 
     /** §14.3: whether the entry is still its key's entry in the current generation. */
     boolean isCurrent(CachedEntry entry) {
-        return !file.closed() && HeaderLayout.generationVolatile(bytes) == entry.generation()
+        return HeaderLayout.generationVolatile(bytes) == entry.generation()
                 && SlotLayout.refVolatile(bytes, entry.slotOffset()) == entry.ref();
     }
 
     /** §14.2: the payload, checksum verified, or null when recycled meanwhile or damaged. */
     byte[] copyPayload(CachedEntry entry) {
+        // The hot path: SegmentFile#lockFree written out, so that a request makes no lambda.
         if (file.closed()) {
             return null;
         }
@@ -262,7 +236,7 @@ public final class SegmentReader implements AutoCloseable {
             }
             return payload;
         } catch (InternalError e) {
-            throw file.lost(e);
+            throw file.translateFault(e);
         }
     }
 }

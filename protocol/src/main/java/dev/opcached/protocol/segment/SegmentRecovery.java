@@ -25,13 +25,15 @@ final class SegmentRecovery {
     private final BytesStore<?, ?> bytes;
     private final SegmentGeometry geometry;
     private final SegmentScan scan;
+    private final SlotRelease slots;
     private final EpochClock clock;
     private final Consumer<RestartReason> restart;
     /** The generation this process last left the segment in (0: none yet); guarded by the write lock. */
     private long lastGeneration;
 
-    SegmentRecovery(SegmentFile file, EpochClock clock, Consumer<RestartReason> restart) {
+    SegmentRecovery(SegmentFile file, EpochClock clock, SlotRelease slots, Consumer<RestartReason> restart) {
         this.file = file;
+        this.slots = slots;
         this.bytes = file.bytes();
         this.geometry = file.geometry();
         this.scan = new SegmentScan(file);
@@ -146,11 +148,14 @@ final class SegmentRecovery {
 
     /**
      * A writer died between DIRTY and its end, or the counters were damaged: recount the current
-     * generation from the index, dropping (as wasted) any entry that does not verify.
+     * generation from the index, dropping (as wasted) any entry that does not verify, and releasing
+     * the claims that never held an entry and that no running process compiles (a process killed
+     * midway through a compile or its abandon left them), so that no key leaks.
      */
     private void recount() {
         long top = arenaTop(bytes);
         long generation = generation(bytes);
+        int released = slots.releaseLeftovers();
         SegmentVerification found = scan.scan(generation, top,
                 slot -> SlotLayout.putRefRelease(bytes, slot, SlotLayout.ref(generation, 0)));
         if (found.keys() > geometry.maxKeys() || found.liveBytes() > top) {
@@ -165,6 +170,7 @@ final class SegmentRecovery {
         putWastedBytes(bytes, top - found.liveBytes());
         increment(bytes, RECOVERIES_OFFSET);
         LOG.warn("segment {}: recovered after an interrupted write or damaged counters: keys={}, scripts={}, wasted={},"
-                + " dropped={}", file, found.keys(), found.scripts(), top - found.liveBytes(), found.problems().size());
+                + " dropped={}, released={}", file, found.keys(), found.scripts(), top - found.liveBytes(),
+                found.problems().size(), released);
     }
 }

@@ -27,18 +27,20 @@ final class SegmentWriter {
     private final SegmentGeometry geometry;
     private final IndexProbe index;
     private final SegmentScan scan;
+    private final SlotRelease slots;
     private final SegmentRecovery recovery;
     private final EpochClock clock;
     private final long lockTimeoutNanos;
     private final long pid = ProcessHandle.current().pid();
 
-    SegmentWriter(SegmentFile file, IndexProbe index, EpochClock clock, long lockTimeoutMillis) {
+    SegmentWriter(SegmentFile file, IndexProbe index, EpochClock clock, ProcessTable processes, long lockTimeoutMillis) {
         this.file = file;
         this.bytes = file.bytes();
         this.geometry = file.geometry();
         this.index = index;
         this.scan = new SegmentScan(file);
-        this.recovery = new SegmentRecovery(file, clock, this::restart);
+        this.slots = new SlotRelease(file, index, processes);
+        this.recovery = new SegmentRecovery(file, clock, slots, this::restart);
         this.clock = clock;
         this.lockTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(lockTimeoutMillis);
     }
@@ -48,9 +50,6 @@ final class SegmentWriter {
 
     /** Runs {@code operation} under the lock, after {@link SegmentRecovery#prepareForWrite}. */
     <T> T write(Supplier<T> operation) {
-        if (file.closed()) {
-            throw new IllegalStateException("segment " + file + " is closed");
-        }
         lock();
         try {
             boolean interrupted = dirty(bytes) != 0;
@@ -70,7 +69,7 @@ final class SegmentWriter {
         try {
             locked = file.handle().lock(lockTimeoutNanos);
         } catch (IOException e) {
-            throw new SegmentException("segment " + file + ": cannot take the write lock: " + e, e);
+            throw file.closedOr(new SegmentException("segment " + file + ": cannot take the write lock: " + e, e));
         }
         if (!locked) {
             long holder = lockWordVolatile(bytes);
@@ -163,28 +162,9 @@ final class SegmentWriter {
         putUsedKeys(bytes, usedKeys(bytes) + 1);
     }
 
-    /**
-     * Gives back a claimed slot that never held an entry (§19 abandon): it becomes a tombstone, which
-     * probes walk past and a claim may reuse, and no longer counts as a key. Tombstones that end a
-     * chain (the next slot is empty) are emptied, from this one backward: no key lies beyond them,
-     * since every slot between a key's home and its slot is non-empty, so chains get short again.
-     */
+    /** Gives back a claimed slot that never held an entry; see {@link SlotRelease#release}. */
     void releaseSlot(long slot) {
-        long generation = generation(bytes);
-        SlotLayout.putRefRelease(bytes, slot, SlotLayout.tombstone(generation));
-        putUsedKeys(bytes, usedKeys(bytes) - 1);
-        for (long at = slot; released(at, generation) && empty(index.following(at), generation); at = index.preceding(at)) {
-            SlotLayout.putRefRelease(bytes, at, SlotLayout.EMPTY);
-        }
-    }
-
-    private boolean released(long slot, long generation) {
-        long ref = SlotLayout.refVolatile(bytes, slot);
-        return SlotLayout.isGeneration(ref, generation) && SlotLayout.isTombstone(ref);
-    }
-
-    private boolean empty(long slot, long generation) {
-        return !SlotLayout.isGeneration(SlotLayout.refVolatile(bytes, slot), generation);
+        slots.release(slot);
     }
 
     /** Points the slot at no entry, counting its entry, if any, as wasted. */
@@ -267,8 +247,22 @@ final class SegmentWriter {
         });
     }
 
+    /**
+     * Housekeeping under the lock (which repairs what it finds first); the creator also puts back
+     * damaged creator fields, which no other check repairs and which tell attach the pool lives.
+     */
     void maintain() {
-        write(() -> null);
+        write(() -> {
+            ProcessIdentity creator = file.createdBy();
+            if (creator != null && (creatorPidVolatile(bytes) != creator.pid()
+                    || creatorStartTicks(bytes) != creator.startTicks())) {
+                LOG.warn("segment {}: creator fields read pid {}, tick {}; rewriting them as {}", file,
+                        creatorPidVolatile(bytes), creatorStartTicks(bytes), creator);
+                bytes.writeLong(CREATOR_PID_OFFSET, creator.pid());
+                bytes.writeLong(CREATOR_START_TICKS_OFFSET, creator.startTicks());
+            }
+            return null;
+        });
     }
 
     /** Under the lock: moves to a new generation, which empties the cache for everyone at once. */

@@ -96,7 +96,8 @@ public final class SlotLayout {
 
     /** Publication: every write to the slot and its entry before this is seen by whoever sees the new REF. */
     static void putRefRelease(BytesStore<?, ?> b, long slot, long ref) {
-        b.writeVolatileLong(slot + REF_OFFSET, ref);
+        // A release store is all §22 asks for: readers pair it with an acquire load of REF.
+        b.writeOrderedLong(slot + REF_OFFSET, ref);
     }
 
     static long keyHash(BytesStore<?, ?> b, long slot) {

@@ -130,4 +130,37 @@ class SegmentAttachTest {
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-x---"));
         assertThatThrownBy(() -> SegmentFiles.ensureDirectory(directory)).hasMessageContaining("chmod 700");
     }
+
+    /** The machine's processes; asking about the creator truncates {@code path} first, as a truncation racing with attach would. */
+    private static ProcessTable truncatingWhenAsked(Path path) {
+        return new ProcessTable() {
+            @Override
+            public boolean isRunning(long pid) {
+                try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
+                    file.setLength(0);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return SYSTEM.isRunning(pid);
+            }
+
+            @Override
+            public long startTicks(long pid) {
+                return SYSTEM.startTicks(pid);
+            }
+        };
+    }
+
+    @Test
+    void fileTruncatedWhileItsHeaderIsChecked() throws Exception {
+        Path path = created();
+        assertThatThrownBy(() -> Segment.attach(path, EpochClock.SYSTEM, truncatingWhenAsked(path)))
+                .isInstanceOfSatisfying(SegmentAttachException.class,
+                        e -> assertThat(e.failure()).isEqualTo(Failure.TRUNCATED))
+                .hasMessageContaining("truncated while its header was checked");
+
+        Segment.create(path.resolveSibling("other.seg"), new SegmentConfig(1 << 20, 64, 5)).close();
+        assertThat(SegmentFiles.removeAbandoned(dir, truncatingWhenAsked(path.resolveSibling("other.seg"))))
+                .as("the start of a pool goes on").isEmpty();
+    }
 }

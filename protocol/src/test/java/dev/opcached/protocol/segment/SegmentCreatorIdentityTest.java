@@ -118,4 +118,25 @@ class SegmentCreatorIdentityTest {
         }
         assertThat(SegmentFiles.removeAbandoned(dir)).as("our pid, another start tick").containsExactly(path);
     }
+
+    @Test
+    void damagedCreatorFieldsNeitherStopAttachNorLetTheSegmentBeRemoved() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        long ticks = ProcessTable.SYSTEM.startTicks(pid);
+        Path path = SegmentFiles.newSegmentPath(dir, "www");
+        try (Segment created = Segment.create(path, new SegmentConfig(1 << 20, 64, 5))) {
+            try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw")) {
+                file.seek(HeaderLayout.CREATOR_START_TICKS_OFFSET);
+                file.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(ticks + 7).array());
+            }
+
+            Segment.attach(path).close();
+            assertThat(SegmentFiles.removeAbandoned(dir)).as("the name says the creator lives").isEmpty();
+            assertThat(path).exists();
+
+            created.maintain();
+            assertThat(headerLong(path, HeaderLayout.CREATOR_PID_OFFSET)).isEqualTo(pid);
+            assertThat(headerLong(path, HeaderLayout.CREATOR_START_TICKS_OFFSET)).isEqualTo(ticks);
+        }
+    }
 }

@@ -255,4 +255,61 @@ class SlotReleaseTest {
         assertThat(segment.statistics().restartPending()).isEqualTo(RestartReason.NONE);
         assertVerifies();
     }
+
+    /** A pid that no process has now: one of a process that has exited. */
+    private static long deadPid() throws Exception {
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        return exited.pid();
+    }
+
+    /** The state a process killed mid-way through a write leaves: DIRTY set, so the next writer recounts. */
+    private void killedMidWrite() {
+        HeaderLayout.putDirtyVolatile(segment.file().bytes());
+    }
+
+    @Test
+    void theRecountReleasesClaimsThatKilledProcessesLeft() throws Exception {
+        store(SegmentKey.of("/ok.java"));
+        SegmentKey unmarked = SegmentKey.of("/abandon-killed.java");
+        SegmentKey deadOwner = SegmentKey.of("/owner-killed.java");
+        SegmentKey compiling = SegmentKey.of("/compiling.java");
+        for (SegmentKey key : List.of(unmarked, deadOwner, compiling)) {
+            assertThat(segment.beginCompile(key, STALE_AFTER).kind()).isEqualTo(CompileClaim.Kind.OWNER);
+        }
+        var bytes = segment.file().bytes();
+        long generation = HeaderLayout.generation(bytes);
+        // An abandon killed between clearing the marker and the release (the old order) ...
+        SlotLayout.putMarkerPid(bytes, segment.reader().index().slotOf(unmarked, generation), 0);
+        // ... and an owner killed while it compiled.
+        SlotLayout.putMarkerPid(bytes, segment.reader().index().slotOf(deadOwner, generation), deadPid());
+        killedMidWrite();
+        assertThat(keys()).isEqualTo(4);
+
+        segment.maintain();
+
+        assertThat(keys()).as("/ok.java and the live compile keep theirs").isEqualTo(2);
+        assertThat(segment.reader().index().slotOf(unmarked, generation)).isNegative();
+        assertThat(segment.reader().index().slotOf(deadOwner, generation)).isNegative();
+        assertThat(segment.beginCompile(compiling, STALE_AFTER).kind()).isEqualTo(CompileClaim.Kind.BUSY);
+        assertVerifies();
+    }
+
+    @Test
+    void theRecountEmptiesTombstonesLeftAtAChainsEnd() throws Exception {
+        List<SegmentKey> chain = sameHome(2);
+        store(chain.get(0));
+        fails(chain.get(1));
+        long second = SlotLayout.slotAt((SlotLayout.indexOf(homeSlot(chain.get(0))) + 1) & (CONFIG.slotCount() - 1));
+        assertThat(ref(second)).as("emptied by the release").isZero();
+        // A release killed before it emptied the chain's end:
+        SlotLayout.putRefRelease(segment.file().bytes(), second, SlotLayout.tombstone(HeaderLayout.generation(segment.file().bytes())));
+        killedMidWrite();
+
+        segment.maintain();
+
+        assertThat(ref(second)).isZero();
+        assertThat(keys()).isEqualTo(1);
+        assertVerifies();
+    }
 }
