@@ -100,7 +100,7 @@ public final class Directives {
                 new Directive(REQUEST_TERMINATE_TIMEOUT, INTEGER, "0", 0, 86_400,
                         "seconds a request may run before it gets 504 and its worker is replaced; 0 = no limit"),
                 new Directive(PROCESS_CONTROL_TIMEOUT, INTEGER, "10", 1, 3_600,
-                        "seconds in-flight requests get to finish when the pool stops"),
+                        "seconds in-flight requests get to finish when the pool stops or a worker retires"),
                 new Directive(LISTEN, ADDRESS, "127.0.0.1:8080", 0, 0, "address the workers serve HTTP on"),
                 new Directive(USER, STRING, "", 0, 0,
                         "user the workers run as (the supervisor must be root); empty = the supervisor's"),

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 final class WorkerSlot {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSlot.class);
-    private static final long FIRST_BACKOFF_MILLIS = 100;
+    /** The wait before the second restart of a worker that crashes before serving; it doubles from there. */
+    private static final long FIRST_BACKOFF_MILLIS = 200;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
     /** A worker that lived this long without saying ready (an older worker) is healthy all the same. */
     private static final long HEALTHY_MILLIS = 10_000;
@@ -251,7 +252,7 @@ final class WorkerSlot {
     }
 
     private long backoff() {
-        long delay = crashesInARow == 0 ? 0 : Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(crashesInARow, 20));
+        long delay = crashesInARow == 0 ? 0 : Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(crashesInARow - 1, 20));
         crashesInARow++;
         if (delay > 0) {
             LOG.info("{} restarts in {} ms (crash {} in a row)", name, delay, crashesInARow);
