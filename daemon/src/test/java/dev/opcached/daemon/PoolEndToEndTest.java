@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,26 +45,6 @@ class PoolEndToEndTest {
         }
     }
 
-    /** Requests on new connections until {@code condition} holds for a response, or fails at the deadline. */
-    private HttpResponse<String> awaitResponse(String path, java.util.function.Predicate<HttpResponse<String>> condition,
-                                               Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        HttpResponse<String> last = null;
-        while (System.nanoTime() - deadline < 0) {
-            try {
-                last = pool.get(path);
-                if (condition.test(last)) {
-                    return last;
-                }
-            } catch (java.io.IOException e) {
-                // a worker being replaced: try again
-            }
-            Thread.sleep(20);
-        }
-        throw new TimeoutException("no matching response to " + path + " within " + timeout + "; last: "
-                + (last == null ? null : last.statusCode() + " " + last.body()) + "\n" + pool.supervisor().output());
-    }
-
     @Test
     void scriptAnswersWithItsWorkersPid() throws Exception {
         HttpResponse<String> response = pool.get("/hello.java");
@@ -85,7 +64,7 @@ class PoolEndToEndTest {
         Path script = Scripts.text(docroot, "shared", "shared");
         long compilesBefore = pool.statistics().compiles();
         Set<String> workers = new HashSet<>();
-        awaitResponse("/shared.java", response -> {
+        pool.awaitResponse("/shared.java", response -> {
             assertThat(response.body()).isEqualTo("shared");
             workers.add(response.headers().firstValue("X-Opcached-Worker").orElseThrow());
             return workers.size() == 2;
@@ -100,7 +79,7 @@ class PoolEndToEndTest {
         Scripts.text(docroot, "edited", "version one");
         assertThat(pool.get("/edited.java").body()).isEqualTo("version one");
         Scripts.text(docroot, "edited", "version two, longer");
-        awaitResponse("/edited.java", response -> response.body().equals("version two, longer"), Duration.ofSeconds(20));
+        pool.awaitResponse("/edited.java", response -> response.body().equals("version two, longer"), Duration.ofSeconds(20));
     }
 
     @Test
@@ -108,7 +87,7 @@ class PoolEndToEndTest {
         Path script = Scripts.text(docroot, "doomed", "alive");
         assertThat(pool.get("/doomed.java").body()).isEqualTo("alive");
         Files.delete(script);
-        awaitResponse("/doomed.java", response -> response.statusCode() == 404, Duration.ofSeconds(20));
+        pool.awaitResponse("/doomed.java", response -> response.statusCode() == 404, Duration.ofSeconds(20));
     }
 
     @Test

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -80,7 +79,7 @@ class WorkerHardeningTest {
                     Duration.ofSeconds(30));
             pool.supervisor().awaitLine("\\(pid " + victim + "\\) exited with code 75 after being replaced",
                     Duration.ofSeconds(30));
-            assertThat(awaitAnswer(pool, "/patient.java?ms=0", Duration.ofSeconds(60)).body()).isEqualTo("patient");
+            assertThat(pool.awaitResponse("/patient.java?ms=0", r -> r.statusCode() == 200, Duration.ofSeconds(60)).body()).isEqualTo("patient");
         }
     }
 
@@ -146,7 +145,7 @@ class WorkerHardeningTest {
             String next = first;
             while (next.equals(first)) {
                 assertThat(System.nanoTime() - deadline).as("a replacement serves").isNegative();
-                next = worker(awaitAnswer(pool, "/hello.java", Duration.ofSeconds(60)));
+                next = worker(pool.awaitResponse("/hello.java", r -> r.statusCode() == 200, Duration.ofSeconds(60)));
             }
         }
     }
@@ -215,23 +214,5 @@ class WorkerHardeningTest {
             }
         }
         throw new IllegalStateException("no VmRSS for " + pid);
-    }
-
-    private static HttpResponse<String> awaitAnswer(PoolProcess pool, String path, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                HttpResponse<String> response = pool.get(path);
-                if (response.statusCode() == 200) {
-                    return response;
-                }
-            } catch (IOException replacing) {
-                // the worker is being replaced
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new TimeoutException("no 200 for " + path + "\n" + pool.supervisor().output());
-            }
-            Thread.sleep(20);
-        }
     }
 }

@@ -156,4 +156,28 @@ public final class PoolProcess implements AutoCloseable {
         }
         supervisor.close();
     }
+
+    /**
+     * Requests {@code path} on new connections until {@code condition} holds for an answer; a
+     * refused or reset connection (a worker being replaced) is tried again. Fails at the deadline
+     * with the last answer and the supervisor's output.
+     */
+    public HttpResponse<String> awaitResponse(String path, java.util.function.Predicate<HttpResponse<String>> condition,
+                                              Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpResponse<String> last = null;
+        while (System.nanoTime() - deadline < 0) {
+            try {
+                last = get(path);
+                if (condition.test(last)) {
+                    return last;
+                }
+            } catch (IOException replacing) {
+                // a worker being replaced: try again
+            }
+            Thread.sleep(20);
+        }
+        throw new TimeoutException("no matching response to " + path + " within " + timeout + "; last: "
+                + (last == null ? null : last.statusCode() + " " + last.body()) + "\n" + supervisor.output());
+    }
 }
