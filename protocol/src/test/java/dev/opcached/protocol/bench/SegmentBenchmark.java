@@ -110,4 +110,14 @@ public class SegmentBenchmark {
     public boolean currentCheck(Data data, KeyPicker picker) {
         return data.segment.hitIfCurrent(data.held[picker.next(data.pickFrom)]);
     }
+
+    /**
+     * The current-entry check of one hot script by every thread (run with -t 2 or more): what a
+     * pool does when most requests go to one page. Shows whether counting hits disturbs the
+     * line that every check reads.
+     */
+    @Benchmark
+    public boolean currentCheckHotKey(Data data) {
+        return data.segment.hitIfCurrent(data.held[0]);
+    }
 }
