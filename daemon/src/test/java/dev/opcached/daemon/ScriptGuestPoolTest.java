@@ -78,20 +78,7 @@ class ScriptGuestPoolTest {
         for (int i = 0; i < files; i++) {
             Scripts.write(docroot, "storm" + i, "response.write(undefined" + i + ");");
         }
-        ExecutorService clients = Executors.newFixedThreadPool(files);
-        try {
-            List<Future<HttpResponse<String>>> responses = new ArrayList<>();
-            for (int i = 0; i < files; i++) {
-                String path = "/storm" + i + ".java";
-                responses.add(clients.submit(() -> pool.get(path)));
-            }
-            for (Future<HttpResponse<String>> response : responses) {
-                assertThat(response.get().statusCode()).isEqualTo(500);
-                assertThat(response.get().body()).contains("error: cannot find symbol");
-            }
-        } finally {
-            clients.shutdownNow();
-        }
+        requestAtOnceAndExpectCompileErrors("/storm", files);
         Matcher lines = COMPILE_LINE.matcher(pool.supervisor().output());
         int compiles = 0;
         while (lines.find()) {
@@ -111,20 +98,7 @@ class ScriptGuestPoolTest {
             // Older than file_update_protection, so that the compile claims the key in the segment.
             Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
         }
-        ExecutorService clients = Executors.newFixedThreadPool(files);
-        try {
-            List<Future<HttpResponse<String>>> responses = new ArrayList<>();
-            for (int i = 0; i < files; i++) {
-                String path = "/keyless" + i + ".java";
-                responses.add(clients.submit(() -> pool.get(path)));
-            }
-            for (Future<HttpResponse<String>> response : responses) {
-                assertThat(response.get().statusCode()).isEqualTo(500);
-                assertThat(response.get().body()).contains("error: cannot find symbol");
-            }
-        } finally {
-            clients.shutdownNow();
-        }
+        requestAtOnceAndExpectCompileErrors("/keyless", files);
         assertThat(PoolStatus.of(pool).opcacheStatistics().numCachedKeys()).as("num_cached_keys").isEqualTo(before);
         assertThat(pool.statistics().hashRestarts()).isZero();
     }
@@ -167,5 +141,23 @@ class ScriptGuestPoolTest {
         assertThat(response.body()).doesNotContain("outside");
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(pool.get("/swapped.java").statusCode()).as("and stays so").isEqualTo(404);
+    }
+
+    /** Requests {@code prefix0.java} … {@code prefix(n-1).java} all at once; each must answer its compile error. */
+    private void requestAtOnceAndExpectCompileErrors(String prefix, int files) throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(files);
+        try {
+            List<Future<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < files; i++) {
+                String path = prefix + i + ".java";
+                responses.add(clients.submit(() -> pool.get(path)));
+            }
+            for (Future<HttpResponse<String>> response : responses) {
+                assertThat(response.get().statusCode()).isEqualTo(500);
+                assertThat(response.get().body()).contains("error: cannot find symbol");
+            }
+        } finally {
+            clients.shutdownNow();
+        }
     }
 }
