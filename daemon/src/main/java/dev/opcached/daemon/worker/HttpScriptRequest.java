@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,10 +29,11 @@ final class HttpScriptRequest implements Request {
     private final String uri;
     private final HttpHeaders headers;
     private final byte[] body;
-    private final String remoteAddress;
+    /** Formatted only when a script asks: most never do, and every request would pay for the string. */
+    private final SocketAddress remoteAddress;
     private Map<String, List<String>> params;
 
-    HttpScriptRequest(FullHttpRequest request, String path, String remoteAddress) {
+    HttpScriptRequest(FullHttpRequest request, String path, SocketAddress remoteAddress) {
         this.method = request.method().name();
         this.path = path;
         this.uri = request.uri();
@@ -94,6 +96,6 @@ final class HttpScriptRequest implements Request {
 
     @Override
     public String remoteAddress() {
-        return remoteAddress;
+        return String.valueOf(remoteAddress);
     }
 }

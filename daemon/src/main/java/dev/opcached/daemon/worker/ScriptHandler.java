@@ -164,7 +164,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             answer(ctx, plain(HttpResponseStatus.NOT_FOUND), keepAlive, started, method, uri, null);
             return;
         }
-        HttpScriptRequest scriptRequest = new HttpScriptRequest(request, path, String.valueOf(ctx.channel().remoteAddress()));
+        HttpScriptRequest scriptRequest = new HttpScriptRequest(request, path, ctx.channel().remoteAddress());
         InFlightRequests.InFlight inFlight = worker.inFlight().begin(method, uri,
                 () -> ctx.executor().execute(() -> guarded(ctx, started, method, uri, null,
                         () -> answer(ctx, plain(HttpResponseStatus.GATEWAY_TIMEOUT), false, started, method, uri,

@@ -46,7 +46,7 @@ final class Warmup {
                 channel.writeInbound(Unpooled.copiedBuffer(
                         "GET /warmup.java?x=1 HTTP/1.1\r\nHost: warmup\r\nAccept: */*\r\n\r\n", StandardCharsets.US_ASCII));
                 FullHttpRequest request = channel.readInbound();
-                HttpScriptRequest scriptRequest = new HttpScriptRequest(request, "/warmup.java", "warmup");
+                HttpScriptRequest scriptRequest = new HttpScriptRequest(request, "/warmup.java", new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
                 request.release();
                 BufferedResponse response = round == 0
                         ? runtime.runBundled(classes, WarmupScript.class.getName(), scriptRequest)

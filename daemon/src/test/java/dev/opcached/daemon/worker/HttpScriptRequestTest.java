@@ -19,10 +19,11 @@ class HttpScriptRequestTest {
         FullHttpRequest netty = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/form.java?a=1",
                 Unpooled.copiedBuffer("b=2", StandardCharsets.UTF_8));
         netty.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-www-form-urlencoded");
-        HttpScriptRequest request = new HttpScriptRequest(netty, "/form.java", "127.0.0.1:1");
+        HttpScriptRequest request = new HttpScriptRequest(netty, "/form.java", new java.net.InetSocketAddress("127.0.0.1", 1));
         netty.release();
         assertThat(request.bodyText()).isEqualTo("b=2");
         assertThat(request.body()).as("one copy, not one per call").isSameAs(request.body());
         assertThat(request.params()).containsEntry("a", List.of("1")).containsEntry("b", List.of("2"));
+        assertThat(request.remoteAddress()).as("formatted when asked").isEqualTo("/127.0.0.1:1");
     }
 }
