@@ -41,7 +41,8 @@ class WorkerHeartbeatTest {
             for (int i = 0; i < 20; i++) {
                 HttpResponse<String> response = pool.get("/hello.java");
                 assertThat(response.statusCode()).isEqualTo(200);
-                assertThat(response.headers().firstValue("X-Opcached-Worker")).isNotEqualTo(Long.toString(stopped));
+                assertThat(response.headers().firstValue("X-Opcached-Worker"))
+                        .hasValueSatisfying(pid -> assertThat(pid).isNotEqualTo(Long.toString(stopped)));
             }
             List<StatusResponse.WorkerStatus> after = PoolStatus.of(pool).workers();
             assertThat(after).extracting(StatusResponse.WorkerStatus::pid).doesNotContain(stopped).hasSize(2);

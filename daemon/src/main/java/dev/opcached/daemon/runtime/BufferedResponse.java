@@ -19,8 +19,10 @@ import java.util.Map;
  * without being joined into one array.
  */
 public final class BufferedResponse implements Response {
-    /** Writes smaller than this are gathered into blocks of this size. */
+    /** Writes smaller than this are gathered into blocks of up to this size. */
     private static final int BLOCK = 8192;
+    /** The first block's size: a typical small answer fits without an 8 KiB allocation and copy. */
+    private static final int FIRST_BLOCK = 256;
 
     private final long maxBodyBytes;
     private int status = 200;
@@ -28,6 +30,8 @@ public final class BufferedResponse implements Response {
     private final List<byte[]> chunks = new ArrayList<>();
     private byte[] block;
     private int blockUsed;
+    /** The size of the last block made, which the next one doubles. */
+    private int lastBlock;
     private long size;
     private long refused;
 
@@ -95,9 +99,12 @@ public final class BufferedResponse implements Response {
             chunks.add(owned ? bytes : bytes.clone());
             return;
         }
-        if (block == null || BLOCK - blockUsed < bytes.length) {
+        if (block == null || block.length - blockUsed < bytes.length) {
+            // Small first (most answers are a few hundred bytes), doubling up to BLOCK.
+            int capacity = block == null && chunks.isEmpty() ? FIRST_BLOCK : Math.min(BLOCK, 2 * lastBlock);
             sealBlock();
-            block = new byte[BLOCK];
+            lastBlock = Math.max(capacity, bytes.length);
+            block = new byte[lastBlock];
         }
         System.arraycopy(bytes, 0, block, blockUsed, bytes.length);
         blockUsed += bytes.length;

@@ -24,6 +24,11 @@ final class ScriptContextClassLoader {
     static <T, E extends Exception> T call(ClassLoader scriptLoader, ScriptCode<T, E> code) throws E {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
+        if (previous == scriptLoader) {
+            // Already inside a call for this script (its constructor inside its request): no swap,
+            // which costs a permission check each way under the exit guard.
+            return code.run();
+        }
         thread.setContextClassLoader(scriptLoader);
         try {
             return code.run();

@@ -64,8 +64,9 @@ public final class ScriptRunner {
         scriptStarting.run();
         BufferedResponse response = new BufferedResponse(maxResponseBytes);
         try {
-            Script script = runtime.instantiate(loaded, file);
-            ScriptContextClassLoader.call(script.getClass().getClassLoader(), () -> {
+            // One context-loader swap for the constructor and the handler together.
+            ScriptContextClassLoader.call(loaded.loader(), () -> {
+                Script script = runtime.instantiate(loaded, file);
                 script.handle(request, response);
                 return null;
             });

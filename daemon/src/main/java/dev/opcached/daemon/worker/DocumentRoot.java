@@ -213,9 +213,10 @@ public final class DocumentRoot {
 
     /** Forgets every resolution (stat/clear, like clearstatcache). */
     public void clear() {
-        synchronized (cache) {
+        synchronized (writeLock) {
             cache.clear();
             cachedBytes = 0;
+            hand = null;
         }
     }
 }

@@ -129,7 +129,9 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                     : cause instanceof TooLongHttpContentException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
                     : HttpResponseStatus.BAD_REQUEST;
-            LOG.debug("bad request from {}: {}", ctx.channel().remoteAddress(), LogText.escape(cause));
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("bad request from {}: {}", ctx.channel().remoteAddress(), LogText.escape(cause));
+            }
             answer(ctx, plain(status), false, started, "?", "?", null);
             return;
         }
@@ -315,7 +317,9 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else if (ProcessFitness.unfitAfter(cause)) {
             workerUnfit(cause);
         } else {
-            LOG.debug("connection {} failed: {}", ctx.channel().remoteAddress(), LogText.escape(cause));
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("connection {} failed: {}", ctx.channel().remoteAddress(), LogText.escape(cause));
+            }
         }
         ctx.close();
     }

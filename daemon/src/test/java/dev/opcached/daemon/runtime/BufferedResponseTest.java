@@ -21,4 +21,26 @@ class BufferedResponseTest {
         response.header("X-Test_1.a~!", "a\tb c");
         assertThat(response.headers()).containsEntry("X-Test_1.a~!", "a\tb c");
     }
+
+    @Test
+    void writesOfEverySizeComeOutWholeAndInOrder() {
+        BufferedResponse small = new BufferedResponse();
+        small.write("hello");
+        assertThat(small.chunks()).singleElement().satisfies(chunk -> assertThat(chunk).hasSize(5));
+
+        BufferedResponse response = new BufferedResponse();
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        int next = 0;
+        for (int length : new int[] {1, 255, 2, 300, 4000, 9000, 7, 8191, 8192, 3, 20000, 1}) {
+            byte[] bytes = new byte[length];
+            for (int i = 0; i < length; i++) {
+                bytes[i] = (byte) next++;
+            }
+            response.write(bytes);
+            expected.writeBytes(bytes);
+        }
+        assertThat(response.body()).isEqualTo(expected.toByteArray());
+        assertThat(response.size()).isEqualTo(expected.size());
+        assertThat(response.chunks()).allSatisfy(chunk -> assertThat(chunk.length).isPositive());
+    }
 }

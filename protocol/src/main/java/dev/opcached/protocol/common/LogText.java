@@ -20,6 +20,10 @@ public final class LogText {
         if (text == null) {
             return "null";
         }
+        if (text.length() <= MAX_LENGTH && isClean(text)) {
+            // The common case (an access-log URI, a path): nothing to copy.
+            return text;
+        }
         StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_LENGTH) + 16);
         int length = Math.min(text.length(), MAX_LENGTH);
         for (int i = 0; i < length; i++) {
@@ -56,5 +60,15 @@ public final class LogText {
             out.append("\n    ").append(escape(line));
         }
         return out.toString();
+    }
+
+    private static boolean isClean(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\' || Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -187,7 +187,16 @@ public final class Segment implements AutoCloseable {
      * the key's revalidate-after time {@code freqMillis} ahead) for exactly one caller per period.
      */
     public boolean claimRevalidation(CachedEntry entry, long freqMillis) {
-        return file.lockFree(() -> lockFree.claimRevalidation(entry, freqMillis), false);
+        // Written out like hitIfCurrent: a worker asks on every request for a loaded script.
+        if (file.closed()) {
+            return false;
+        }
+        file.checkNotLost();
+        try {
+            return lockFree.claimRevalidation(entry, freqMillis);
+        } catch (InternalError e) {
+            throw file.translateFault(e);
+        }
     }
 
     /** Counts one compilation done by this process for the pool (status: compiles). */

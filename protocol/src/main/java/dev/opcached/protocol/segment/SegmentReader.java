@@ -99,7 +99,16 @@ public final class SegmentReader implements AutoCloseable {
 
     /** How many times the pool's realpath caches were cleared; workers compare it on each request. */
     public long statGeneration() {
-        return file.lockFree(() -> HeaderLayout.statGenerationVolatile(bytes), 0L);
+        // Written out rather than through lockFree: a worker reads it on every request.
+        if (file.closed()) {
+            return 0;
+        }
+        file.checkNotLost();
+        try {
+            return HeaderLayout.statGenerationVolatile(bytes);
+        } catch (InternalError e) {
+            throw file.translateFault(e);
+        }
     }
 
     /** Stops every further use (see {@link Segment#close()}); later calls do nothing. */

@@ -70,28 +70,32 @@ class SegmentCloseTest {
             }
             ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
             AtomicBoolean stop = new AtomicBoolean();
+            AtomicBoolean closed = new AtomicBoolean();
             CountDownLatch running = new CountDownLatch(3);
+            CountDownLatch ranPastClose = new CountDownLatch(3);
             List<Thread> threads = new ArrayList<>();
-            threads.add(loop(running, stop, unexpected, i -> {
+            threads.add(loop(running, closed, ranPastClose, stop, unexpected, i -> {
                 CachedEntry entry = segment.lookup(SegmentKey.of(TestPayloads.path(i % KEYS)));
                 if (entry != null) {
                     entry.copyPayload();
                     segment.hitIfCurrent(entry);
                 }
             }));
-            threads.add(loop(running, stop, unexpected, i -> {
+            threads.add(loop(running, closed, ranPastClose, stop, unexpected, i -> {
                 int key = i % KEYS;
                 segment.store(SegmentKey.of(TestPayloads.path(key)), TestPayloads.metadata(key, 100),
                         TestPayloads.payload(key, i, 100));
             }));
-            threads.add(loop(running, stop, unexpected, i -> {
+            threads.add(loop(running, closed, ranPastClose, stop, unexpected, i -> {
                 segment.statistics();
                 segment.scripts();
                 segment.clearStatCaches();
             }));
             assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
             segment.close();
-            Thread.sleep(0, 1); // let the loops run on past the close
+            closed.set(true);
+            // Every loop goes on well past the close before it is stopped: the race is exercised.
+            assertThat(ranPastClose.await(30, TimeUnit.SECONDS)).as("every loop ran past the close; unexpected: %s", unexpected).isTrue();
             stop.set(true);
             for (Thread thread : threads) {
                 thread.join(TimeUnit.SECONDS.toMillis(30));
@@ -105,11 +109,18 @@ class SegmentCloseTest {
         void run(int i);
     }
 
-    /** Runs {@code step} until stopped and at least 200 times after the first, recording unexpected failures. */
-    private static Thread loop(CountDownLatch running, AtomicBoolean stop, ConcurrentLinkedQueue<Throwable> unexpected,
-                               Step step) {
+    /**
+     * Runs {@code step} until stopped, recording unexpected failures; counts down {@code running}
+     * after its first step and {@code ranPastClose} after its 50th step once {@code closed} is set.
+     */
+    private static Thread loop(CountDownLatch running, AtomicBoolean closed, CountDownLatch ranPastClose,
+                               AtomicBoolean stop, ConcurrentLinkedQueue<Throwable> unexpected, Step step) {
         Thread thread = new Thread(() -> {
-            for (int i = 0; i < 200 || !stop.get(); i++) {
+            int afterClose = 0;
+            for (int i = 0; !stop.get(); i++) {
+                if (closed.get() && ++afterClose == 50) {
+                    ranPastClose.countDown();
+                }
                 try {
                     step.run(i);
                 } catch (SegmentClosedException expected) {
