@@ -1,0 +1,69 @@
+package dev.opcached.protocol.unit;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The content key of a compile unit: SHA-256 over everything that decides its class files, and
+ * nothing that depends on where the docroot lives, so that two releases under different paths
+ * (or two hosts) with the same content share it. Inputs, each length-prefixed so that no two
+ * input lists give the same bytes:
+ *
+ * <pre>
+ *   "opcached-unit" · CompileUnitCodec.FORMAT · JDK version · compiler options (in order)
+ *   · the file's path relative to the docroot · SHA-256 of its source
+ *   · per input, in relative-path order: kind · relative path · SHA-256 of its content
+ * </pre>
+ *
+ * The inputs are the unit's whole dependency closure (with their contents), so a change anywhere
+ * in what the classes were compiled against is a new key; dependency cycles need no special case.
+ */
+public final class UnitKey {
+    private static final byte[] DOMAIN = "opcached-unit".getBytes(StandardCharsets.UTF_8);
+
+    private UnitKey() {
+    }
+
+    /** One input of a key: a dependency by its docroot-relative path. */
+    public record Input(Dependency.Kind kind, String relativePath, Sha256 contentHash) {
+    }
+
+    /**
+     * The key of the unit compiled from the source at {@code relativePath} with content
+     * {@code sourceHash} against {@code inputs}.
+     */
+    public static Sha256 of(String jdkVersion, List<String> compilerOptions, String relativePath, Sha256 sourceHash,
+                            List<Input> inputs) {
+        MessageDigest digest = Sha256.digest();
+        put(digest, DOMAIN);
+        digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(CompileUnitCodec.FORMAT).array());
+        put(digest, jdkVersion);
+        digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(compilerOptions.size()).array());
+        for (String option : compilerOptions) {
+            put(digest, option);
+        }
+        put(digest, relativePath);
+        sourceHash.updateInto(digest);
+        List<Input> sorted = inputs.stream()
+                .sorted(Comparator.comparing(Input::relativePath).thenComparing(Input::kind)).toList();
+        digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(sorted.size()).array());
+        for (Input input : sorted) {
+            digest.update((byte) input.kind().code());
+            put(digest, input.relativePath());
+            input.contentHash().updateInto(digest);
+        }
+        return Sha256.wrap(digest.digest());
+    }
+
+    private static void put(MessageDigest digest, String text) {
+        put(digest, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void put(MessageDigest digest, byte[] bytes) {
+        digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
+        digest.update(bytes);
+    }
+}
