@@ -1,5 +1,6 @@
 package dev.opcached.daemon;
 
+import dev.opcached.daemon.compile.LocalPoolCompiler;
 import dev.opcached.daemon.runtime.BufferedResponse;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptExitGuard;
@@ -49,8 +50,9 @@ final class RunCommand implements Callable<Integer> {
         Path directory = Files.createTempDirectory("opcached-run-");
         Path segmentPath = directory.resolve("run.seg");
         try (Segment segment = Segment.create(segmentPath, new SegmentConfig(16 << 20, 200, 5))) {
-            ScriptRuntime runtime = new ScriptRuntime(segment, script.getParent(),
-                    CachePolicy.singleRun(), EpochClock.SYSTEM);
+            CachePolicy policy = CachePolicy.singleRun();
+            ScriptRuntime runtime = new ScriptRuntime(segment, script.getParent(), policy,
+                    LocalPoolCompiler.forDocroot(segment, script.getParent(), policy, EpochClock.SYSTEM));
             BufferedResponse response = new ScriptRunner(runtime, true).run(script, new CliRequest(script, arguments));
             PrintStream out = System.out;
             out.write(response.body());

@@ -1,11 +1,11 @@
 package dev.opcached.daemon.admin;
 
+import dev.opcached.daemon.compile.CompilerUnavailableException;
+import dev.opcached.daemon.compile.FileOutcome;
+import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.config.Directive;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.runtime.Blacklist;
-import dev.opcached.daemon.runtime.CompileOutcome;
-import dev.opcached.daemon.runtime.ScriptException;
-import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.admin.AdminMessages;
 import dev.opcached.protocol.admin.StatusReport;
 import dev.opcached.protocol.admin.StatusResponse;
@@ -22,36 +22,46 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the admin endpoint does, apart from HTTP: each call works on this pool's segment, directly,
  * in the supervisor. Workers see the effect on their next lookup.
  */
 public final class AdminOperations {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminOperations.class);
     private final Supplier<Segment> segment;
     private final Directives config;
     private final Blacklist blacklist;
-    private final Supplier<ScriptRuntime> compiler;
+    /** Files given to the pool's compiler at a time, each batch with the compile timeout as its deadline. */
+    static final int BATCH_FILES = 256;
+
+    private final Supplier<PoolCompiler> compiler;
+    private final long compileTimeoutMillis;
     private final Supplier<List<StatusResponse.WorkerStatus>> workers;
     private final DocrootContainment docroot;
 
-    public AdminOperations(Segment segment, Directives config, Blacklist blacklist, ScriptRuntime compiler,
+    public AdminOperations(Segment segment, Directives config, Blacklist blacklist, PoolCompiler compiler,
                            Supplier<List<StatusResponse.WorkerStatus>> workers) throws IOException {
         this(() -> segment, config, blacklist, () -> compiler, workers);
     }
 
     /** With the segment (and its compiler) as they are now: the supervisor replaces a lost segment. */
     public AdminOperations(Supplier<Segment> segment, Directives config, Blacklist blacklist,
-                           Supplier<ScriptRuntime> compiler, Supplier<List<StatusResponse.WorkerStatus>> workers)
+                           Supplier<PoolCompiler> compiler, Supplier<List<StatusResponse.WorkerStatus>> workers)
             throws IOException {
         this.segment = segment;
         this.config = config;
         this.blacklist = blacklist;
         this.compiler = compiler;
+        this.compileTimeoutMillis = config.number(Directives.COMPILE_TIMEOUT) * 1000;
         this.workers = workers;
         this.docroot = new DocrootContainment(config.docroot());
     }
@@ -90,19 +100,24 @@ public final class AdminOperations {
         if (hasPaths == hasPrefix) {
             throw new IllegalArgumentException("give either \"paths\" (a non-empty list) or \"prefix\", not both");
         }
+        Segment current = segment.get();
         if (hasPrefix) {
-            return new AdminMessages.InvalidateResponse(segment.get().invalidatePrefix(request.prefix()));
+            List<String> invalidated = current.invalidatePrefix(request.prefix());
+            return new AdminMessages.InvalidateResponse(invalidated,
+                    Dependents.invalidate(current, path -> path.startsWith(request.prefix()), true));
         }
         requireStrings("paths", request.paths());
         boolean force = Boolean.TRUE.equals(request.force());
         List<String> invalidated = new ArrayList<>();
+        Set<String> asked = new HashSet<>();
         for (String path : request.paths()) {
             String key = realPathOrSame(path);
-            if (segment.get().invalidate(SegmentKey.of(key), force)) {
+            asked.add(key);
+            if (current.invalidate(SegmentKey.of(key), force)) {
                 invalidated.add(key);
             }
         }
-        return new AdminMessages.InvalidateResponse(invalidated);
+        return new AdminMessages.InvalidateResponse(invalidated, Dependents.invalidate(current, asked::contains, force));
     }
 
     private static String realPathOrSame(String path) {
@@ -124,30 +139,41 @@ public final class AdminOperations {
             throw new IllegalArgumentException("\"paths\" must list at least one file or directory");
         }
         requireStrings("paths", request.paths());
+        List<AdminMessages.CompileFailure> failed = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        for (String given : request.paths()) {
+            files.addAll(javaFiles(given, failed));
+        }
+        LOG.info("compile: {} files in batches of at most {}", files.size(), BATCH_FILES);
         int compiled = 0;
         int cached = 0;
-        List<AdminMessages.CompileFailure> failed = new ArrayList<>();
-        for (String given : request.paths()) {
-            for (Path file : javaFiles(given, failed)) {
-                try {
-                    if (compileOnly(file)) {
+        for (int from = 0; from < files.size(); from += BATCH_FILES) {
+            List<Path> batch = files.subList(from, Math.min(files.size(), from + BATCH_FILES));
+            List<FileOutcome> outcomes;
+            try {
+                outcomes = compiler.get().compile(batch, compileTimeoutMillis, PoolCompiler.Progress.NONE);
+            } catch (CompilerUnavailableException e) {
+                for (Path file : batch) {
+                    failed.add(failure(file.toString(), e.getMessage()));
+                }
+                continue;
+            }
+            for (FileOutcome outcome : outcomes) {
+                switch (outcome.status()) {
+                    case COMPILED, CURRENT, FILE_CACHE -> {
+                        compiled++;
                         cached++;
                     }
-                    compiled++;
-                } catch (ScriptException e) {
-                    failed.add(new AdminMessages.CompileFailure(file.toString(), e.getMessage(), e.diagnostics()));
+                    case NOT_CACHED -> compiled++;
+                    case FAILED -> failed.add(new AdminMessages.CompileFailure(outcome.path(),
+                            outcome.path() + " does not compile", outcome.diagnostics()));
+                    case NOT_FOUND -> failed.add(failure(outcome.path(),
+                            outcome.diagnostics().isEmpty() ? "not found" : outcome.diagnostics().get(0)));
+                    default -> throw new IllegalStateException("unknown outcome " + outcome.status());
                 }
             }
         }
         return new AdminMessages.CompileResponse(compiled, cached, failed);
-    }
-
-    /**
-     * Compiles one real, regular file into the segment; whether it was cached. Nothing of it stays
-     * in the supervisor's heap: no class loader, no lock (the runtime's compile-only path).
-     */
-    private boolean compileOnly(Path realFile) throws ScriptException {
-        return compiler.get().compileIntoCache(realFile) == CompileOutcome.CACHED;
     }
 
     private List<Path> javaFiles(String given, List<AdminMessages.CompileFailure> failed) {

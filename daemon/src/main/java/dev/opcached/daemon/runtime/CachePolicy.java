@@ -36,7 +36,7 @@ public record CachePolicy(boolean validateTimestamps, long revalidateFreqMillis,
     }
 
     /** Why a script of this stamp may not be cached apart from the blacklist (OPcache's rules), or null. */
-    String notCacheable(SourceStamp stamp, long nowMillis) {
+    public String notCacheable(SourceStamp stamp, long nowMillis) {
         if (maxFileSize > 0 && stamp.size() > maxFileSize) {
             return "larger than opcache.max_file_size";
         }

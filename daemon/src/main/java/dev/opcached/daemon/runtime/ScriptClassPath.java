@@ -1,5 +1,8 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.protocol.segment.SourceStamp;
+import dev.opcached.protocol.unit.CompileUnit;
+import dev.opcached.protocol.unit.Dependency;
 import dev.opcached.script.Script;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,11 +28,21 @@ final class ScriptClassPath {
     static final String API_PACKAGE = Script.class.getPackageName();
 
     private final List<Path> vendorJars;
+    /** Each jar's stamp when the class path was read: the versions this process's classes come from. */
+    private final Map<String, SourceStamp> jarStamps;
     private final Map<String, byte[]> apiClasses;
     private final ClassLoader parent;
 
     private ScriptClassPath(List<Path> vendorJars, Map<String, byte[]> apiClasses, ClassLoader parent) {
         this.vendorJars = vendorJars;
+        Map<String, SourceStamp> stamps = new HashMap<>();
+        for (Path jar : vendorJars) {
+            SourceStamp stamp = SourceStamp.of(jar);
+            if (stamp != null) {
+                stamps.put(jar.toString(), stamp);
+            }
+        }
+        this.jarStamps = Map.copyOf(stamps);
         this.apiClasses = apiClasses;
         this.parent = parent;
     }
@@ -106,6 +119,25 @@ final class ScriptClassPath {
         return ModuleLayer.boot().modules().stream()
                 .filter(module -> module.getClassLoader() == null || module.getClassLoader() == platform)
                 .map(Module::getName).sorted().toList();
+    }
+
+    /**
+     * Whether {@code unit} was compiled against the jars this class path was read from (the same
+     * paths with the same stamps): else its classes may not link against this process's.
+     */
+    boolean compiledAgainstThese(CompileUnit unit) {
+        int jars = 0;
+        for (Dependency dependency : unit.dependencies()) {
+            if (dependency.kind() != Dependency.Kind.JAR) {
+                continue;
+            }
+            jars++;
+            SourceStamp stamp = jarStamps.get(dependency.path());
+            if (stamp == null || !dependency.stampMatches(stamp.mtimeMillis(), stamp.size())) {
+                return false;
+            }
+        }
+        return jars == jarStamps.size();
     }
 
     /** The docroot's jars, for javac's class path. */

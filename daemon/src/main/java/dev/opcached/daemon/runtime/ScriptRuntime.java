@@ -1,12 +1,14 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.CachedEntry;
 import dev.opcached.protocol.segment.ClassFile;
-import dev.opcached.protocol.segment.ClassFilePayload;
-import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentKey;
+import dev.opcached.protocol.unit.CompileUnit;
+import dev.opcached.protocol.unit.Sha256;
 import dev.opcached.script.Request;
 import dev.opcached.script.Script;
 import java.io.IOException;
@@ -16,40 +18,50 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The script runtime of one process, the entry point of the compile path: a script's classes as
- * this process has loaded them ({@link LoadedScripts}) while the segment still holds that version,
- * else the pool's ({@link SharedCompilePath}), compiled at a bounded rate ({@link BoundedCompiler})
- * and defined in a class loader that sees only the script class path ({@link ScriptDefiner},
- * {@link ScriptClassPath}), by the rules of the {@link CachePolicy}.
+ * The script runtime of one process, the entry point of the compile path: a script's unit as this
+ * process has loaded it ({@link LoadedScripts}) while the segment still holds that version, else
+ * the pool's ({@link SharedCompilePath}), put into the segment by the pool's compiler
+ * ({@link PoolCompiler}) and linked with the exact units it was compiled against
+ * ({@link UnitLinker}) in class loaders that see only the script class path
+ * ({@link ScriptDefiner}, {@link ScriptClassPath}), by the rules of the {@link CachePolicy}.
  */
 public final class ScriptRuntime {
+    private static final Logger LOG = LoggerFactory.getLogger(ScriptRuntime.class);
+
     private final Path docroot;
+    private final Segment segment;
     private final LoadedScripts loaded = new LoadedScripts();
     private final SharedCompilePath shared;
     private final ScriptDefiner definer;
+    private final UnitLinker linker;
 
-    public ScriptRuntime(Segment segment, Path docroot, CachePolicy policy, EpochClock clock) throws IOException {
+    public ScriptRuntime(Segment segment, Path docroot, CachePolicy policy, PoolCompiler compiler) throws IOException {
         DocrootContainment containment = new DocrootContainment(docroot);
         this.docroot = containment.root();
+        this.segment = segment;
         ScriptClassPath classPath = ScriptClassPath.of(this.docroot);
-        BoundedCompiler compiler = new BoundedCompiler(new ScriptCompiler(containment, classPath), segment, policy);
-        this.shared = new SharedCompilePath(segment, new ScriptSource(containment), policy, clock, compiler);
+        this.shared = new SharedCompilePath(segment, new ScriptSource(containment), policy, compiler);
         this.definer = new ScriptDefiner(classPath.parent(), this::docrootClass);
+        this.linker = new UnitLinker(segment, definer);
     }
 
-    /** One version of one script file, loaded in this process. */
+    /** One compile unit (one version of one docroot file), defined in this process. */
     public static final class Loaded {
         private final SegmentKey key;
         private final CachedEntry entry;
+        private final CompileUnit unit;
         private final ScriptClassLoader loader;
         private final String mainClass;
         private volatile Constructor<? extends Script> constructor;
 
-        Loaded(SegmentKey key, CachedEntry entry, ScriptClassLoader loader, String mainClass) {
+        Loaded(SegmentKey key, CachedEntry entry, CompileUnit unit, ScriptClassLoader loader, String mainClass) {
             this.key = key;
             this.entry = entry;
+            this.unit = unit;
             this.loader = loader;
             this.mainClass = mainClass;
         }
@@ -57,6 +69,18 @@ public final class ScriptRuntime {
         /** Whether this version came from the shared cache (false: compiled for this use only). */
         public boolean cached() {
             return entry != null;
+        }
+
+        SegmentKey key() {
+            return key;
+        }
+
+        CachedEntry entry() {
+            return entry;
+        }
+
+        CompileUnit unit() {
+            return unit;
         }
 
         ScriptClassLoader loader() {
@@ -112,28 +136,24 @@ public final class ScriptRuntime {
 
     /**
      * The current version of a script: the one this process already runs while the segment still
-     * holds it; else the segment's; else a new compile.
+     * holds it and nothing it was compiled against changed; else the segment's; else a new compile.
      */
     public Loaded load(Path realPath) throws ScriptException {
         String path = realPath.toString();
         Loaded current = loaded.get(path);
         try {
-            if (current != null && current.entry != null && shared.stillCurrent(current.entry, current.key, realPath)) {
+            if (current != null && shared.stillCurrent(current, realPath)) {
                 return current;
             }
             return loaded.whileLoading(path, () -> {
                 Loaded again = loaded.get(path);
-                if (again != null && again != current && again.entry != null
-                        && shared.stillCurrent(again.entry, again.key, realPath)) {
+                if (again != null && again != current && shared.stillCurrent(again, realPath)) {
                     return again;
                 }
-                SegmentKey key = current == null ? SegmentKey.of(path) : current.key;
-                SharedCompilePath.Version version = shared.load(realPath, key);
-                Loaded script = definer.define(realPath, key, version.entry(), version.classes());
-                if (version.entry() != null) {
-                    loaded.put(path, script);
+                if (again != null) {
+                    linker.forget(again);
                 }
-                return script;
+                return link(realPath, current == null ? SegmentKey.of(path) : current.key);
             });
         } catch (ScriptException e) {
             if (e.isNotFound() && current != null) {
@@ -143,21 +163,41 @@ public final class ScriptRuntime {
         }
     }
 
-    /**
-     * opcache_compile_file() for the admin side: puts the script into the segment (or reports why
-     * not) and keeps nothing in this process, no class loader and no lock.
-     *
-     * @throws ScriptException it does not compile, or is gone
-     */
-    public CompileOutcome compileIntoCache(Path realPath) throws ScriptException {
-        return shared.compileIntoCache(realPath, SegmentKey.of(realPath.toString()));
+    private Loaded link(Path realPath, SegmentKey key) throws ScriptException {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            SharedCompilePath.Version version = shared.load(realPath, key);
+            try {
+                Loaded script = linker.link(realPath, key, version.entry(), version.unit(), version.supplied());
+                if (script.cached()) {
+                    loaded.put(realPath.toString(), script);
+                }
+                return script;
+            } catch (StaleUnitException stale) {
+                if (version.entry() == null) {
+                    throw new ScriptException(realPath + ": " + stale.getMessage(), List.of());
+                }
+                // Compiled against a version the pool has moved on from: compile it again.
+                if (segment.invalidate(key, true)) {
+                    LOG.info("{}; invalidated", LogText.escape(stale.getMessage()));
+                }
+            }
+        }
+        throw new ScriptException(realPath + ": the cache kept changing under this worker; try again", List.of());
     }
 
-    /** A class declared in another docroot file, by the Java convention docroot/pkg/Name.java. */
-    private Class<?> docrootClass(String binaryName) throws ClassNotFoundException {
+    /**
+     * A class declared in another docroot file, by the Java convention docroot/pkg/Name.java: from
+     * the unit {@code from} links against when it was compiled against that file, else (a name
+     * only reflection asks for) from the file's current version.
+     */
+    private Class<?> docrootClass(ScriptClassLoader from, String binaryName) throws ClassNotFoundException {
         int nested = binaryName.indexOf('$');
         String topLevel = nested < 0 ? binaryName : binaryName.substring(0, nested);
         Path file = docroot.resolve(topLevel.replace('.', '/') + ".java");
+        ScriptClassLoader pinned = from.pin(file.toString());
+        if (pinned != null) {
+            return pinned.declares(binaryName) ? pinned.loadClass(binaryName) : null;
+        }
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
@@ -179,7 +219,7 @@ public final class ScriptRuntime {
     public BufferedResponse runBundled(List<ClassFile> classes, String mainClass, Request request) throws Exception {
         Path pseudoPath = Path.of("/opcached-bundled", mainClass.substring(mainClass.lastIndexOf('.') + 1) + ".java");
         Loaded bundled = definer.define(pseudoPath, SegmentKey.of(pseudoPath.toString()), null,
-                ClassFilePayload.decode(ClassFilePayload.encode(classes)));
+                new CompileUnit(Sha256.NONE, Sha256.NONE, List.of(), classes));
         BufferedResponse response = new BufferedResponse();
         ScriptContextClassLoader.call(bundled.loader, () -> {
             bundled.constructor(pseudoPath).newInstance().handle(request, response);
@@ -196,5 +236,6 @@ public final class ScriptRuntime {
     /** Forgets every loaded script (their classes go once no request uses them). */
     public void clear() {
         loaded.clear();
+        linker.clear();
     }
 }

@@ -16,15 +16,15 @@ import java.nio.file.attribute.BasicFileAttributes;
  * path resolved when the URL was; a link swapped in since (or a FIFO, or a device) is "not found",
  * not something to compile through.
  */
-final class ScriptSource {
+public final class ScriptSource {
     private final DocrootContainment docroot;
 
-    ScriptSource(DocrootContainment docroot) {
+    public ScriptSource(DocrootContainment docroot) {
         this.docroot = docroot;
     }
 
     /** The file's stamp, not following a link; null when it is missing or not a regular file. */
-    static SourceStamp stamp(Path realPath) {
+    public static SourceStamp stamp(Path realPath) {
         try {
             BasicFileAttributes attributes = Files.readAttributes(realPath, BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS);
@@ -41,7 +41,7 @@ final class ScriptSource {
      *
      * @throws ScriptException a not-found one otherwise
      */
-    SourceStamp contained(Path realPath) throws ScriptException {
+    public SourceStamp contained(Path realPath) throws ScriptException {
         SourceStamp stamp = stamp(realPath);
         if (stamp == null) {
             throw Files.exists(realPath, LinkOption.NOFOLLOW_LINKS)
@@ -60,7 +60,7 @@ final class ScriptSource {
     }
 
     /** The file's bytes, read without following a link. */
-    static byte[] read(Path realPath) throws ScriptException {
+    public static byte[] read(Path realPath) throws ScriptException {
         try (InputStream in = Files.newInputStream(realPath, LinkOption.NOFOLLOW_LINKS)) {
             return in.readAllBytes();
         } catch (NoSuchFileException e) {

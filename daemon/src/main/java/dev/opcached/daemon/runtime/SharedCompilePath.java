@@ -1,56 +1,60 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.daemon.compile.CompilerUnavailableException;
+import dev.opcached.daemon.compile.FileOutcome;
+import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.CachedEntry;
-import dev.opcached.protocol.segment.ClassFile;
-import dev.opcached.protocol.segment.ClassFilePayload;
-import dev.opcached.protocol.segment.CompileClaim;
-import dev.opcached.protocol.segment.EntryMetadata;
-import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentKey;
 import dev.opcached.protocol.segment.SourceStamp;
-import dev.opcached.protocol.segment.StoreOutcome;
+import dev.opcached.protocol.unit.CompileUnit;
+import dev.opcached.protocol.unit.CompileUnitCodec;
+import dev.opcached.protocol.unit.Dependency;
+import dev.opcached.protocol.unit.Sha256;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pool-wide part of the compile path, through the segment: whether a loaded version is still
- * current (timestamp revalidation, once per period for the pool), copying another process's
- * bytecode out of the segment, and on a miss compiling once for the pool (compile markers) and
- * storing the result. Files the policy keeps out of the segment are compiled here too, once per
- * version.
+ * The pool-wide part of the compile path, through the segment: whether a loaded unit is still
+ * current (timestamp revalidation of its file and of every input it was compiled against, once
+ * per period for the pool), copying a unit out of the segment, and on a miss asking the pool's
+ * compiler to put it there.
  */
 final class SharedCompilePath {
     private static final Logger LOG = LoggerFactory.getLogger(SharedCompilePath.class);
 
-    /** One version of a script's classes, and its segment entry (null: not cached). */
-    record Version(CachedEntry entry, List<ClassFile> classes) {
+    /**
+     * One version of a script: its unit, its segment entry (null: not cached) and, for a unit the
+     * segment does not hold, the units of its dependencies that came with it, by unit key.
+     */
+    record Version(CachedEntry entry, CompileUnit unit, Map<Sha256, CompileUnit> supplied) {
     }
 
     private final Segment segment;
     private final ScriptSource source;
     private final CachePolicy policy;
-    private final EpochClock clock;
-    private final BoundedCompiler compiler;
+    private final PoolCompiler compiler;
 
-    SharedCompilePath(Segment segment, ScriptSource source, CachePolicy policy, EpochClock clock,
-                      BoundedCompiler compiler) {
+    SharedCompilePath(Segment segment, ScriptSource source, CachePolicy policy, PoolCompiler compiler) {
         this.segment = segment;
         this.source = source;
         this.policy = policy;
-        this.clock = clock;
         this.compiler = compiler;
     }
 
     /**
-     * Whether the version this process runs is still the one to run. A change on disk invalidates
-     * it for the pool; a file that is no longer a regular file at its real path in the docroot (a
-     * link swapped in, say) is not found.
+     * Whether the unit this process runs is still the one to run. A change on disk of its file, or
+     * of any docroot source or jar it was compiled against, invalidates it for the pool; a file that
+     * is no longer a regular file at its real path in the docroot (a link swapped in, say) is not
+     * found.
      */
-    boolean stillCurrent(CachedEntry entry, SegmentKey key, Path realPath) throws ScriptException {
+    boolean stillCurrent(ScriptRuntime.Loaded loaded, Path realPath) throws ScriptException {
+        CachedEntry entry = loaded.entry();
         if (!segment.hitIfCurrent(entry)) {
             return false;
         }
@@ -64,107 +68,104 @@ final class SharedCompilePath {
         }
         SourceStamp stamp = ScriptSource.stamp(realPath);
         if (stamp != null && stamp.matches(entry.metadata())) {
-            return true;
+            Dependency changed = changedInput(loaded.unit());
+            if (changed == null) {
+                return true;
+            }
+            if (segment.invalidate(entry.key(), true)) {
+                LOG.info("{} was compiled against {}, which changed on disk; invalidated",
+                        LogText.escape(realPath), LogText.escape(changed.path()));
+            }
+            return false;
         }
         try {
             source.contained(realPath);
         } catch (ScriptException notOurs) {
-            if (segment.invalidate(key, true)) {
+            if (segment.invalidate(entry.key(), true)) {
                 LOG.info("{} is no longer a regular file at that real path; invalidated", LogText.escape(realPath));
             }
             throw notOurs;
         }
-        // Changed on disk: drop it for the whole pool; the caller recompiles.
-        if (segment.invalidate(key, false)) {
+        // Changed on disk: drop it for the whole pool; the caller compiles again.
+        if (segment.invalidate(entry.key(), false)) {
             LOG.info("{} changed on disk; invalidated", LogText.escape(realPath));
         }
         return false;
     }
 
-    /** The current version of a script: the segment's, else a new compile (stored when it may be). */
+    /** The first input of {@code unit} whose mtime or size is no longer what was compiled, or null. */
+    private static Dependency changedInput(CompileUnit unit) {
+        for (Dependency dependency : unit.dependencies()) {
+            SourceStamp now = ScriptSource.stamp(Path.of(dependency.path()));
+            if (now == null || !dependency.stampMatches(now.mtimeMillis(), now.size())) {
+                return dependency;
+            }
+        }
+        return null;
+    }
+
+    /** The current version of a script: the segment's, else what the pool's compiler makes of it. */
     Version load(Path realPath, SegmentKey key) throws ScriptException {
         for (int attempt = 0; attempt < 3; attempt++) {
             CachedEntry entry = segment.lookup(key);
             if (entry != null) {
                 byte[] payload = entry.copyPayload();
-                if (payload != null) {
-                    return new Version(entry, ClassFilePayload.decode(payload));
+                if (payload == null) {
+                    continue;
                 }
-                continue;
+                try {
+                    return new Version(entry, CompileUnitCodec.decode(payload), Map.of());
+                } catch (IllegalArgumentException damaged) {
+                    // The entry's checksum held, so a writer stored it so: not ours to run.
+                    LOG.warn("{} in the cache is not a compile unit ({}); invalidated", LogText.escape(realPath),
+                            damaged.getMessage());
+                    segment.invalidate(key, true);
+                    continue;
+                }
             }
-            SourceStamp stamp = source.contained(realPath);
-            String notCacheable = notCacheable(realPath, stamp);
-            if (notCacheable != null) {
-                LOG.debug("{} not cached: {}", LogText.escape(realPath), notCacheable);
-                return new Version(null, compiler.compile(realPath, stamp, true).classes());
-            }
-            Version compiled = compileForPool(realPath, key, stamp);
-            if (compiled != null) {
-                return compiled;
+            source.contained(realPath);
+            FileOutcome outcome = compile(realPath);
+            switch (outcome.status()) {
+                case COMPILED, CURRENT, FILE_CACHE -> {
+                    // In the segment now: look it up.
+                }
+                case FAILED -> throw new ScriptException(realPath + " does not compile", outcome.diagnostics());
+                case NOT_FOUND -> throw outcome.diagnostics().isEmpty() ? ScriptException.notFound(realPath)
+                        : ScriptException.notFound(realPath, outcome.diagnostics().get(0));
+                case NOT_CACHED -> {
+                    return notCached(realPath, outcome);
+                }
+                default -> throw new IllegalStateException("unknown outcome " + outcome.status());
             }
         }
         throw new ScriptException(realPath + ": the cache kept changing under this worker; try again", List.of());
     }
 
-    /**
-     * opcache_compile_file: puts the script's current version into the segment unless it is there,
-     * keeping nothing in this process.
-     */
-    CompileOutcome compileIntoCache(Path realPath, SegmentKey key) throws ScriptException {
-        for (int attempt = 0; attempt < 3; attempt++) {
-            if (segment.peek(key) != null) {
-                return CompileOutcome.CACHED;
-            }
-            SourceStamp stamp = source.contained(realPath);
-            if (notCacheable(realPath, stamp) != null) {
-                compiler.compile(realPath, stamp, false);
-                return CompileOutcome.NOT_CACHED;
-            }
-            Version compiled = compileForPool(realPath, key, stamp);
-            if (compiled != null) {
-                return CompileOutcome.NOT_CACHED;
-            }
-        }
-        throw new ScriptException(realPath + ": the cache kept changing under this process; try again", List.of());
-    }
-
-    /**
-     * Compiles a missed key once for the pool and stores it. Returns null when the segment now
-     * holds it (stored here or by another process: look it up), else the version compiled here
-     * that the segment would not take.
-     */
-    private Version compileForPool(Path realPath, SegmentKey key, SourceStamp stamp) throws ScriptException {
-        // A version known not to compile claims no marker and runs no javac: the same 500 again.
-        compiler.throwIfFailed(realPath, stamp);
-        CompileClaim claim = segment.awaitCompile(key, policy.compileTimeoutMillis(), policy.compileTimeoutMillis());
-        if (claim.kind() == CompileClaim.Kind.CACHED) {
-            return null;
-        }
-        boolean markerHeld = claim.kind() == CompileClaim.Kind.OWNER;
+    /** Asks the pool's compiler to put the script's current version into the segment. */
+    FileOutcome compile(Path realPath) throws ScriptException {
         try {
-            CompiledScript compilation = compiler.compile(realPath, stamp, false);
-            EntryMetadata metadata = new EntryMetadata(stamp.mtimeMillis(), stamp.size(), compilation.contentHash(),
-                    clock.millis(), compilation.micros());
-            StoreOutcome outcome = segment.store(key, metadata, ClassFilePayload.encode(compilation.classes()));
-            if (outcome == StoreOutcome.STORED) {
-                markerHeld = false; // the store cleared it
-                return null;
-            }
-            LOG.warn("{} compiled but not cached: {}", LogText.escape(realPath), outcome);
-            return new Version(null, compilation.classes());
-        } finally {
-            // Every way out but a store (a compile error, an Error, a full cache) lets waiters go.
-            if (markerHeld) {
-                segment.abandonCompile(key);
-            }
+            List<FileOutcome> outcomes = compiler.compile(List.of(realPath), policy.compileTimeoutMillis(),
+                    PoolCompiler.Progress.NONE);
+            return outcomes.get(0);
+        } catch (CompilerUnavailableException e) {
+            throw new ScriptException(realPath + ": " + e.getMessage(), List.of());
         }
     }
 
-    private String notCacheable(Path realPath, SourceStamp stamp) {
-        if (policy.blacklist().matches(realPath.toString())) {
-            segment.countBlacklistMiss();
-            return "blacklisted";
+    private static Version notCached(Path realPath, FileOutcome outcome) throws ScriptException {
+        List<CompileUnit> units;
+        try {
+            units = CompileUnitCodec.decodeAll(outcome.unit());
+        } catch (IllegalArgumentException e) {
+            throw new ScriptException(realPath + ": the compiler answered units that do not decode: " + e.getMessage(), e);
         }
-        return policy.notCacheable(stamp, clock.millis());
+        if (units.isEmpty()) {
+            throw new ScriptException(realPath + ": the compiler answered no unit", List.of());
+        }
+        Map<Sha256, CompileUnit> supplied = new HashMap<>();
+        for (CompileUnit dependency : units.subList(1, units.size())) {
+            supplied.put(dependency.unitKey(), dependency);
+        }
+        return new Version(null, units.get(0), supplied);
     }
 }

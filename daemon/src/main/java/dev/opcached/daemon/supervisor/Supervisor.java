@@ -3,9 +3,10 @@ package dev.opcached.daemon.supervisor;
 import dev.opcached.daemon.admin.AdminOperations;
 import dev.opcached.daemon.admin.AdminServer;
 import dev.opcached.daemon.admin.AdminToken;
+import dev.opcached.daemon.compile.LocalPoolCompiler;
+import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.runtime.CachePolicy;
-import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.daemon.worker.WorkerMain;
 import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
@@ -253,12 +254,12 @@ public final class Supervisor {
     }
 
     /** The supervisor's compiler for /compile, bound to whichever segment is current. */
-    private static final class CompilerOfSegment implements Supplier<ScriptRuntime> {
+    private static final class CompilerOfSegment implements Supplier<PoolCompiler> {
         private final Supplier<Segment> segment;
         private final Path docroot;
         private final CachePolicy policy;
         private Segment compilingInto;
-        private ScriptRuntime runtime;
+        private PoolCompiler compiler;
 
         CompilerOfSegment(Supplier<Segment> segment, Path docroot, CachePolicy policy) {
             this.segment = segment;
@@ -267,17 +268,17 @@ public final class Supervisor {
         }
 
         @Override
-        public synchronized ScriptRuntime get() {
+        public synchronized PoolCompiler get() {
             Segment current = segment.get();
             if (current != compilingInto) {
                 try {
-                    runtime = new ScriptRuntime(current, docroot, policy, EpochClock.SYSTEM);
+                    compiler = LocalPoolCompiler.forDocroot(current, docroot, policy, EpochClock.SYSTEM);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot compile into the new segment: " + e.getMessage(), e);
                 }
                 compilingInto = current;
             }
-            return runtime;
+            return compiler;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.worker;
 
+import dev.opcached.daemon.compile.LocalPoolCompiler;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.control.SupervisorLine;
 import dev.opcached.daemon.runtime.CachePolicy;
@@ -65,8 +66,9 @@ public final class WorkerMain implements Callable<Integer> {
             log.error("cannot start: {}", e.getMessage());
             return WorkerExit.STARTUP_FAILED;
         }
-        ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), CachePolicy.of(config),
-                CoarseEpochClock.instance());
+        CachePolicy policy = CachePolicy.of(config);
+        ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), policy,
+                LocalPoolCompiler.forDocroot(segment, config.docroot(), policy, CoarseEpochClock.instance()));
         DocumentRoot documentRoot = new DocumentRoot(config.docroot(), config.number(Directives.REALPATH_CACHE_TTL),
                 config.number(Directives.REALPATH_CACHE_SIZE), segment::statGeneration);
         ScriptRunner runner = new ScriptRunner(runtime, config.flag(Directives.DISPLAY_ERRORS),

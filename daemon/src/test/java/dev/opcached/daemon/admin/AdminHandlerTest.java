@@ -1,5 +1,7 @@
 package dev.opcached.daemon.admin;
 
+import dev.opcached.daemon.compile.LocalPoolCompiler;
+import dev.opcached.daemon.compile.PoolCompiler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
@@ -84,7 +86,7 @@ class AdminHandlerTest {
         segment = Segment.create(dir.resolve("test.seg"), Supervisor.segmentConfig(config));
         CachePolicy policy = CachePolicy.of(config);
         operations = new AdminOperations(segment, config, policy.blacklist(),
-                new ScriptRuntime(segment, docroot, policy, EpochClock.SYSTEM), List::of);
+                LocalPoolCompiler.forDocroot(segment, docroot, policy, EpochClock.SYSTEM), List::of);
         audit.start();
         ((Logger) LoggerFactory.getLogger("audit")).addAppender(audit);
     }
@@ -235,7 +237,7 @@ class AdminHandlerTest {
         Path lostFile = dir.resolve("lost.seg");
         Segment lost = Segment.create(lostFile, Supervisor.segmentConfig(config));
         AtomicReference<Segment> current = new AtomicReference<>(lost);
-        ScriptRuntime compiler = new ScriptRuntime(lost, docroot, policy, EpochClock.SYSTEM);
+        PoolCompiler compiler = LocalPoolCompiler.forDocroot(lost, docroot, policy, EpochClock.SYSTEM);
         AdminOperations replaceable = new AdminOperations(current::get, config, policy.blacklist(), () -> compiler,
                 List::of);
         EmbeddedChannel channel = new EmbeddedChannel(

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.daemon.testing.LocalRuntime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -47,7 +48,7 @@ class ScriptIsolationTest {
     }
 
     private ScriptRuntime runtime() throws IOException {
-        return new ScriptRuntime(segment, docroot, CachePolicy.singleRun(), EpochClock.SYSTEM);
+        return LocalRuntime.of(segment, docroot, CachePolicy.singleRun());
     }
 
     private String run(ScriptRuntime runtime, Path script) throws Exception {

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.daemon.testing.LocalRuntime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -38,8 +39,7 @@ class ScriptLoadLockTest {
     void start() throws IOException {
         docroot = Files.createDirectories(dir.resolve("www")).toRealPath();
         segment = Segment.create(dir.resolve("test.seg"), new SegmentConfig(8 << 20, 64, 5));
-        runtime = new ScriptRuntime(segment, docroot,
-                new CachePolicy(true, 0, 0, 0, Blacklist.EMPTY, COMPILE_TIMEOUT_MILLIS, 2), EpochClock.SYSTEM);
+        runtime = LocalRuntime.of(segment, docroot, new CachePolicy(true, 0, 0, 0, Blacklist.EMPTY, COMPILE_TIMEOUT_MILLIS, 2));
     }
 
     @AfterEach
@@ -114,22 +114,6 @@ class ScriptLoadLockTest {
             throw new ScriptException("/c.java does not compile", List.of("c.java:1: error"));
         })).isInstanceOf(ScriptException.class);
         assertThat(scripts.pathsLoading()).isZero();
-    }
-
-    @Test
-    void aCompileInFlightIsNeverEvictedByOtherPaths() {
-        CompileMemo memo = new CompileMemo(1, 60_000);
-        SourceStamp stamp = new SourceStamp(1, 1);
-        CompileMemo.Version first = new CompileMemo.Version(stamp);
-        assertThat(memo.joinOrStart("/a.java", stamp, first)).isNull();
-        for (int i = 0; i < 3; i++) {
-            CompileMemo.Version other = new CompileMemo.Version(stamp);
-            assertThat(memo.joinOrStart("/other" + i + ".java", stamp, other)).isNull();
-            other.fail(new IllegalStateException("broken"));
-            memo.finished("/other" + i + ".java", other, true);
-        }
-        assertThat(memo.joinOrStart("/a.java", stamp, new CompileMemo.Version(stamp)))
-                .as("joined, not compiled a second time").isSameAs(first);
     }
 
     private static int stripe(Path path) {

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.daemon.testing.LocalRuntime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
@@ -37,8 +38,7 @@ class ScriptRunnerTest {
     void start() throws Exception {
         docroot = Files.createDirectories(dir.resolve("www"));
         segment = Segment.create(dir.resolve("test.seg"), new SegmentConfig(16 << 20, 200, 5));
-        ScriptRuntime runtime = new ScriptRuntime(segment, docroot,
-                CachePolicy.singleRun(), EpochClock.SYSTEM);
+        ScriptRuntime runtime = LocalRuntime.of(segment, docroot, CachePolicy.singleRun());
         runner = new ScriptRunner(runtime, true, 1 << 20);
     }
 

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.worker;
 
+import dev.opcached.daemon.testing.LocalRuntime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
@@ -46,8 +47,7 @@ class ScriptHandlerTest {
     void start() throws Exception {
         docroot = Files.createDirectories(dir.resolve("www"));
         segment = Segment.create(dir.resolve("test.seg"), new SegmentConfig(16 << 20, 200, 5));
-        ScriptRuntime runtime = new ScriptRuntime(segment, docroot,
-                CachePolicy.singleRun(), EpochClock.SYSTEM);
+        ScriptRuntime runtime = LocalRuntime.of(segment, docroot, CachePolicy.singleRun());
         // Scripts run on the test's thread: an EmbeddedChannel's loop is not for other threads.
         executor = new RequestExecutor(new ScriptRunner(runtime, false), ImmediateEventExecutor.INSTANCE);
     }

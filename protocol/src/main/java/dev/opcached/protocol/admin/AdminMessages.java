@@ -25,7 +25,15 @@ public final class AdminMessages {
     }
 
     /** Which scripts were invalidated. */
-    public record InvalidateResponse(@JsonProperty("invalidated") List<String> invalidated) {
+    /**
+     * What an invalidation did.
+     *
+     * @param invalidated the scripts invalidated as asked
+     * @param dependents  the scripts invalidated because they were compiled against one of those
+     *                    files (a file is a dependency whether or not it is cached itself)
+     */
+    public record InvalidateResponse(@JsonProperty("invalidated") List<String> invalidated,
+                                     @JsonProperty("dependents") List<String> dependents) {
     }
 
     /** {@code POST /compile}: files or directories (every .java below). */

@@ -27,8 +27,9 @@ import net.openhft.chronicle.bytes.BytesStore;
  * [{@link #CHECKED_FROM}, {@link #HEADER_LENGTH} + KEY_LEN + PAYL_LEN). MAGIC is written last
  * (release) by the writer; the slot REF that publishes the entry is written after it.
  *
- * <p>PAYLOAD holds the script's class files: {@code int count}, then per class
- * {@code int nameLength, name (UTF-8), int codeLength, code}. See {@link ClassFilePayload}.
+ * <p>PAYLOAD is opaque to the segment; opcached stores a compile unit there (the script's class
+ * files and every input they were compiled against), see
+ * {@link dev.opcached.protocol.unit.CompileUnitCodec}.
  */
 public final class EntryLayout {
     /** "OPCE" as a little-endian int. */

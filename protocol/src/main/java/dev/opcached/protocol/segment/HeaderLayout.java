@@ -57,7 +57,7 @@ public final class HeaderLayout {
     /** "OPCACHED" in ASCII, read as a little-endian long. */
     public static final long MAGIC_VALUE = 0x444548434143504FL;
     /** The layout version this code reads and writes. */
-    public static final int VERSION_VALUE = 3;
+    public static final int VERSION_VALUE = 4;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = MAGIC_OFFSET + Long.BYTES;

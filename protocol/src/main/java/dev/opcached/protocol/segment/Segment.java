@@ -183,6 +183,22 @@ public final class Segment implements AutoCloseable {
     }
 
     /**
+     * Whether {@code entry} is still its key's entry in the current generation, counting nothing:
+     * for a unit that another one links against (its hits are its dependents').
+     */
+    public boolean holds(CachedEntry entry) {
+        if (file.closed()) {
+            return false;
+        }
+        file.checkNotLost();
+        try {
+            return reader.isCurrent(entry);
+        } catch (InternalError e) {
+            throw file.translateFault(e);
+        }
+    }
+
+    /**
      * Claims the next timestamp validation of an entry for the whole pool: returns true (and pushes
      * the key's revalidate-after time {@code freqMillis} ahead) for exactly one caller per period.
      */

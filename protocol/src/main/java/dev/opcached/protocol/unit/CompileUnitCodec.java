@@ -125,6 +125,47 @@ public final class CompileUnitCodec {
         }
     }
 
+    /**
+     * Several units as one byte string (a script that the segment does not hold travels with the
+     * units of its dependencies that it does not hold either): {@code int count}, then per unit
+     * {@code int length} and its {@link #encode} bytes.
+     */
+    public static byte[] encodeAll(List<CompileUnit> units) {
+        List<byte[]> encoded = units.stream().map(CompileUnitCodec::encode).toList();
+        long length = Integer.BYTES + encoded.stream().mapToLong(bytes -> Integer.BYTES + (long) bytes.length).sum();
+        if (length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("compile units too large: length=" + length);
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) length).order(ByteOrder.LITTLE_ENDIAN);
+        out.putInt(encoded.size());
+        for (byte[] bytes : encoded) {
+            out.putInt(bytes.length).put(bytes);
+        }
+        return out.array();
+    }
+
+    /**
+     * The units of {@link #encodeAll}.
+     *
+     * @throws IllegalArgumentException when the bytes are not well-formed
+     */
+    public static List<CompileUnit> decodeAll(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            int count = count(in, Integer.BYTES, "unit count");
+            List<CompileUnit> units = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                units.add(decode(bytes(in, "unit length")));
+            }
+            if (in.hasRemaining()) {
+                throw malformed(in.remaining() + " trailing bytes after the units");
+            }
+            return units;
+        } catch (BufferUnderflowException e) {
+            throw malformed("truncated at byte " + in.position() + " of " + bytes.length);
+        }
+    }
+
     private static Sha256 sha(ByteBuffer in) {
         byte[] digest = new byte[Sha256.LENGTH];
         in.get(digest);

@@ -7,7 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Encodes a script's class files as an entry payload and back: {@code int count}, then for each
+ * A payload for segment tests (the segment never interprets payloads): the class-file list that
+ * was the entry payload up to layout version 3. Encodes a script's class files and back: {@code int count}, then for each
  * class {@code int nameLength, name (UTF-8), int codeLength, code}; little-endian.
  */
 public final class ClassFilePayload {

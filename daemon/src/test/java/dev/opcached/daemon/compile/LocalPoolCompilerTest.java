@@ -1,8 +1,9 @@
-package dev.opcached.daemon.runtime;
+package dev.opcached.daemon.compile;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.opcached.daemon.runtime.Blacklist;
+import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.testing.Scripts;
 import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
@@ -12,35 +13,39 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** opcache_compile_file for the admin side: into the segment, nothing kept, each broken version compiled once. */
-class CompileIntoCacheTest {
+/** The pool compiler in this process: into the segment, each broken version compiled once, nothing opened that is not a regular docroot file. */
+class LocalPoolCompilerTest {
     @TempDir
     Path dir;
     private Path docroot;
     private Segment segment;
-    private ScriptRuntime runtime;
+    private PoolCompiler compiler;
 
     @BeforeEach
     void start() throws IOException {
         docroot = Files.createDirectories(dir.resolve("www")).toRealPath();
         segment = Segment.create(dir.resolve("test.seg"), new SegmentConfig(8 << 20, 64, 5));
         Path blacklist = Files.writeString(dir.resolve("blacklist.txt"), docroot + "/private/\n");
-        runtime = new ScriptRuntime(segment, docroot, new CachePolicy(true, 0, 0, 0,
+        compiler = LocalPoolCompiler.forDocroot(segment, docroot, new CachePolicy(true, 0, 0, 0,
                 Blacklist.read(blacklist.toString()), 30_000, 1), EpochClock.SYSTEM);
     }
 
     @AfterEach
     void close() throws IOException {
         segment.close();
+    }
+
+    private FileOutcome compile(Path script) throws CompilerUnavailableException {
+        return compiler.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE).get(0);
     }
 
     private static Path aged(Path file) throws IOException {
@@ -51,9 +56,9 @@ class CompileIntoCacheTest {
     @Test
     void storesTheScriptAndSaysSoTheSecondTimeWithoutCompiling() throws Exception {
         Path script = aged(Scripts.text(docroot, "page", "page"));
-        assertThat(runtime.compileIntoCache(script)).isEqualTo(CompileOutcome.CACHED);
+        assertThat(compile(script).inSegment()).isTrue();
         assertThat(segment.peek(SegmentKey.of(script.toString()))).isNotNull();
-        assertThat(runtime.compileIntoCache(script)).isEqualTo(CompileOutcome.CACHED);
+        assertThat(compile(script).inSegment()).isTrue();
         assertThat(segment.statistics().compiles()).isEqualTo(1);
     }
 
@@ -61,7 +66,7 @@ class CompileIntoCacheTest {
     void aBlacklistedScriptCompilesButIsNotCached() throws Exception {
         Files.createDirectories(docroot.resolve("private"));
         Path script = aged(Scripts.text(docroot.resolve("private"), "hidden", "hidden"));
-        assertThat(runtime.compileIntoCache(script)).isEqualTo(CompileOutcome.NOT_CACHED);
+        assertThat(compile(script).status()).isEqualTo(FileOutcome.Status.NOT_CACHED);
         assertThat(segment.statistics().numCachedScripts()).isZero();
     }
 
@@ -69,12 +74,13 @@ class CompileIntoCacheTest {
     void aBrokenVersionIsCompiledOnceAndAFixedOneAgain() throws Exception {
         Path script = aged(Scripts.write(docroot, "broken", "response.write(missing);"));
         for (int i = 0; i < 3; i++) {
-            assertThatThrownBy(() -> runtime.compileIntoCache(script)).isInstanceOfSatisfying(ScriptException.class,
-                    e -> assertThat(e.diagnostics()).anyMatch(line -> line.contains("broken.java:4: error: cannot find symbol")));
+            FileOutcome outcome = compile(script);
+            assertThat(outcome.status()).isEqualTo(FileOutcome.Status.FAILED);
+            assertThat(outcome.diagnostics()).anyMatch(line -> line.contains("broken.java:4: error: cannot find symbol"));
         }
         assertThat(segment.statistics().compiles()).isEqualTo(1);
         aged(Scripts.text(docroot, "broken", "mended"));
-        assertThat(runtime.compileIntoCache(script)).isEqualTo(CompileOutcome.CACHED);
+        assertThat(compile(script).inSegment()).isTrue();
         assertThat(segment.statistics().compiles()).isEqualTo(2);
     }
 
@@ -84,21 +90,16 @@ class CompileIntoCacheTest {
         Path helper = aged(Files.writeString(docroot.resolve("lib/Helper.java"),
                 "package lib;\npublic final class Helper {\n}\n"));
         Path script = aged(Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());"));
-        assertThatThrownBy(() -> runtime.compileIntoCache(script)).isInstanceOf(ScriptException.class);
-        assertThatThrownBy(() -> runtime.compileIntoCache(script)).as("remembered").isInstanceOf(ScriptException.class);
+        assertThat(compile(script).status()).isEqualTo(FileOutcome.Status.FAILED);
+        assertThat(compile(script).status()).as("remembered").isEqualTo(FileOutcome.Status.FAILED);
         assertThat(segment.statistics().compiles()).isEqualTo(1);
 
         aged(Files.writeString(helper, "package lib;\npublic final class Helper {\n"
                 + "    public static String greeting() { return \"hi\"; }\n}\n"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                assertThat(runtime.compileIntoCache(script)).isEqualTo(CompileOutcome.CACHED);
-                break;
-            } catch (ScriptException stillRemembered) {
-                assertThat(System.nanoTime() - deadline).as("the failure is still served").isNegative();
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-            }
+        while (!compile(script).inSegment()) {
+            assertThat(System.nanoTime() - deadline).as("the failure is still served").isNegative();
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
         assertThat(segment.statistics().compiles()).isEqualTo(2);
     }
@@ -108,13 +109,11 @@ class CompileIntoCacheTest {
         Path fifo = docroot.resolve("pipe.java");
         Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
         assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).isTrue();
-        assertThatThrownBy(() -> runtime.compileIntoCache(fifo)).isInstanceOfSatisfying(ScriptException.class,
-                e -> assertThat(e.isNotFound()).as(e.getMessage()).isTrue());
+        assertThat(compile(fifo).status()).isEqualTo(FileOutcome.Status.NOT_FOUND);
 
         Path outside = Scripts.text(Files.createDirectories(dir.resolve("outside")), "linked", "outside");
         Path link = Files.createSymbolicLink(docroot.resolve("linked.java"), outside);
-        assertThatThrownBy(() -> runtime.compileIntoCache(link)).isInstanceOfSatisfying(ScriptException.class,
-                e -> assertThat(e.isNotFound()).as(e.getMessage()).isTrue());
+        assertThat(compile(link).status()).isEqualTo(FileOutcome.Status.NOT_FOUND);
         assertThat(segment.statistics().compiles()).isZero();
     }
     @Test
@@ -124,17 +123,17 @@ class CompileIntoCacheTest {
         Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
         assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).isTrue();
         Path script = aged(Scripts.write(docroot, "usesfifo", "response.write(lib.Dep.greeting());"));
-        CompletableFuture<CompileOutcome> compile = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<FileOutcome> compile = CompletableFuture.supplyAsync(() -> {
             try {
-                return runtime.compileIntoCache(script);
-            } catch (ScriptException e) {
+                return compile(script);
+            } catch (CompilerUnavailableException e) {
                 throw new CompletionException(e);
             }
         });
         try {
-            assertThatThrownBy(() -> compile.get(60, TimeUnit.SECONDS)).as("answers, and does not compile")
-                    .isInstanceOf(ExecutionException.class).cause().isInstanceOfSatisfying(ScriptException.class,
-                            e -> assertThat(e.diagnostics()).anyMatch(line -> line.contains("usesfifo.java")));
+            FileOutcome outcome = compile.get(60, TimeUnit.SECONDS);
+            assertThat(outcome.status()).as("answers, and does not compile").isEqualTo(FileOutcome.Status.FAILED);
+            assertThat(outcome.diagnostics()).anyMatch(line -> line.contains("usesfifo.java"));
         } finally {
             if (!compile.isDone()) {
                 // The old compile waits in open(): a writer that closes at once lets it end.
@@ -155,8 +154,9 @@ class CompileIntoCacheTest {
         Files.createSymbolicLink(docroot.resolve("far"), outside);
         Path script = aged(Scripts.write(docroot, "usesout",
                 "response.write(lib.Out.greeting() + far.Far.greeting());"));
-        assertThatThrownBy(() -> runtime.compileIntoCache(script)).isInstanceOfSatisfying(ScriptException.class,
-                e -> assertThat(String.join("\n", e.diagnostics())).contains("usesout.java")
-                        .doesNotContain("OUTSIDE_SECRET_1234", "FAR_SECRET_5678", outside.toString()));
+        FileOutcome outcome = compile(script);
+        assertThat(outcome.status()).isEqualTo(FileOutcome.Status.FAILED);
+        assertThat(String.join("\n", outcome.diagnostics())).contains("usesout.java")
+                .doesNotContain("OUTSIDE_SECRET_1234", "FAR_SECRET_5678", outside.toString());
     }
 }

@@ -1,0 +1,356 @@
+package dev.opcached.daemon.compile;
+
+import dev.opcached.daemon.runtime.CachePolicy;
+import dev.opcached.daemon.runtime.ScriptException;
+import dev.opcached.daemon.runtime.ScriptSource;
+import dev.opcached.daemon.runtime.SingleFileBatchCompiler;
+import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.common.LogText;
+import dev.opcached.protocol.segment.CachedEntry;
+import dev.opcached.protocol.segment.CompileClaim;
+import dev.opcached.protocol.segment.EntryMetadata;
+import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentKey;
+import dev.opcached.protocol.segment.SourceStamp;
+import dev.opcached.protocol.segment.StoreOutcome;
+import dev.opcached.protocol.unit.CompileUnit;
+import dev.opcached.protocol.unit.CompileUnitCodec;
+import dev.opcached.protocol.unit.Dependency;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool compiler that compiles in this process (the compiler process; {@code opcached run}):
+ * files whose current version the segment holds are skipped; the rest are compiled in one batch
+ * ({@link SourceBatchCompiler}) at most opcached.max_concurrent_compiles batches at once, single
+ * flight across processes through the segment's compile markers; every unit of the batch (the
+ * roots and the docroot sources they were compiled against) is stored unless the segment holds it
+ * already, so that what a root links against is there. A unit that may not be cached (OPcache's
+ * rules), or that links against one that is not, is handed back with those units instead. A
+ * failure is remembered for its version and served again without javac for a while.
+ */
+public final class LocalPoolCompiler implements PoolCompiler {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalPoolCompiler.class);
+    /**
+     * How long a failure is served again at least (opcache.revalidate_freq if longer): a storm of
+     * requests for a broken file costs one compile per period, and a fix to another docroot file it
+     * uses is seen after that.
+     */
+    static final long MIN_FAILURE_MEMORY_MILLIS = 2_000;
+    /** Versions remembered: enough for every broken or uncacheable file of a large docroot. */
+    static final int MEMO_PATHS = 1024;
+
+    private final Segment segment;
+    private final ScriptSource source;
+    private final CachePolicy policy;
+    private final EpochClock clock;
+    private final SourceBatchCompiler javac;
+    private final Semaphore turns;
+    private final AtomicInteger running = new AtomicInteger();
+    private final long failureMemoryNanos;
+    /** The last outcome by path of a version that javac failed on or that the segment may not hold. */
+    private final Map<String, Remembered> remembered = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Remembered> eldest) {
+            return size() > MEMO_PATHS;
+        }
+    };
+
+    private record Remembered(SourceStamp stamp, FileOutcome outcome, long atNanos, List<Dependency> inputs) {
+    }
+
+    public LocalPoolCompiler(Segment segment, ScriptSource source, CachePolicy policy, EpochClock clock,
+                             SourceBatchCompiler javac) {
+        this.segment = segment;
+        this.source = source;
+        this.policy = policy;
+        this.clock = clock;
+        this.javac = javac;
+        this.turns = new Semaphore(policy.maxConcurrentCompiles(), true);
+        this.failureMemoryNanos = Math.max(MIN_FAILURE_MEMORY_MILLIS, policy.revalidateFreqMillis()) * 1_000_000;
+    }
+
+    /** The pool compiler of {@code docroot} compiling into {@code segment} in this process. */
+    public static LocalPoolCompiler forDocroot(Segment segment, Path docroot, CachePolicy policy, EpochClock clock)
+            throws IOException {
+        DocrootContainment containment = new DocrootContainment(docroot);
+        return new LocalPoolCompiler(segment, new ScriptSource(containment), policy, clock,
+                new SingleFileBatchCompiler(containment.root()));
+    }
+
+    @Override
+    public List<FileOutcome> compile(List<Path> realPaths, long deadlineMillis, Progress progress)
+            throws CompilerUnavailableException {
+        long started = System.nanoTime();
+        Map<Path, FileOutcome> outcomes = new LinkedHashMap<>();
+        Map<Path, SourceStamp> toCompile = new LinkedHashMap<>();
+        for (Path path : realPaths) {
+            if (outcomes.containsKey(path) || toCompile.containsKey(path)) {
+                continue;
+            }
+            FileOutcome known = withoutJavac(path, toCompile);
+            if (known != null) {
+                outcomes.put(path, known);
+                progress.done(known);
+            }
+        }
+        if (!toCompile.isEmpty()) {
+            compileClaimed(toCompile, deadlineMillis, outcomes, progress);
+        }
+        List<FileOutcome> inOrder = new ArrayList<>(realPaths.size());
+        for (Path path : realPaths) {
+            FileOutcome outcome = outcomes.get(path);
+            if (outcome == null) {
+                throw new CompilerUnavailableException("no outcome for " + path + " within "
+                        + (System.nanoTime() - started) / 1_000_000 + " ms");
+            }
+            inOrder.add(outcome);
+        }
+        return inOrder;
+    }
+
+    /** The outcome of a file that needs no javac (gone, current, a remembered version), else null after noting its stamp. */
+    private FileOutcome withoutJavac(Path path, Map<Path, SourceStamp> toCompile) {
+        SourceStamp stamp;
+        try {
+            stamp = source.contained(path);
+        } catch (ScriptException e) {
+            return new FileOutcome(path.toString(), FileOutcome.Status.NOT_FOUND, List.of(e.getMessage()), null, 0);
+        }
+        SegmentKey key = SegmentKey.of(path.toString());
+        CachedEntry entry = segment.peek(key);
+        if (entry != null) {
+            CompileUnit unit = unitOf(entry);
+            if (unit != null && stamp.matches(entry.metadata()) && inputsUnchanged(unit.dependencies())) {
+                return new FileOutcome(path.toString(), FileOutcome.Status.CURRENT, List.of(), null, 0);
+            }
+            // Out of date: no process may take it for current while its successor is compiled.
+            segment.invalidate(key, true);
+        }
+        Remembered last = remembered(path.toString(), stamp);
+        if (last != null) {
+            if (last.outcome.status() == FileOutcome.Status.NOT_CACHED && policy.blacklist().matches(path.toString())) {
+                // OPcache counts a blacklist miss per use of the file, not per compile.
+                segment.countBlacklistMiss();
+            }
+            return last.outcome;
+        }
+        toCompile.put(path, stamp);
+        return null;
+    }
+
+    /** Claims each file's compile marker, compiles those this process owns, waits for the others. */
+    private void compileClaimed(Map<Path, SourceStamp> files, long deadlineMillis, Map<Path, FileOutcome> outcomes,
+                                Progress progress) throws CompilerUnavailableException {
+        List<Path> owned = new ArrayList<>();
+        List<Path> busy = new ArrayList<>();
+        long staleAfter = policy.compileTimeoutMillis();
+        for (Path path : files.keySet()) {
+            CompileClaim claim = segment.beginCompile(SegmentKey.of(path.toString()), staleAfter);
+            switch (claim.kind()) {
+                case OWNER, UNTRACKED -> owned.add(path);
+                case CACHED -> done(outcomes, progress, current(path));
+                case BUSY -> busy.add(path);
+                default -> throw new IllegalStateException("unknown claim " + claim.kind());
+            }
+        }
+        if (!owned.isEmpty()) {
+            compileOwned(owned, files, deadlineMillis, outcomes, progress);
+        }
+        for (Path path : busy) {
+            CompileClaim claim = segment.awaitCompile(SegmentKey.of(path.toString()), staleAfter, deadlineMillis);
+            if (claim.kind() == CompileClaim.Kind.CACHED) {
+                done(outcomes, progress, current(path));
+            } else {
+                // The other compiler gave up or died: ours now.
+                compileOwned(List.of(path), files, deadlineMillis, outcomes, progress);
+            }
+        }
+    }
+
+    private void compileOwned(List<Path> roots, Map<Path, SourceStamp> stamps, long deadlineMillis,
+                              Map<Path, FileOutcome> outcomes, Progress progress) throws CompilerUnavailableException {
+        List<Path> markersHeld = new ArrayList<>(roots);
+        try {
+            acquireTurn(deadlineMillis, roots);
+            SourceBatchCompiler.Batch batch;
+            int alongside = running.incrementAndGet();
+            try {
+                batch = javac.compile(roots);
+            } finally {
+                running.decrementAndGet();
+                turns.release();
+            }
+            Map<Path, Boolean> inSegment = storeAll(batch);
+            for (Path root : roots) {
+                FileOutcome outcome = rootOutcome(root, stamps.get(root), batch, inSegment, alongside);
+                if (outcome.inSegment()) {
+                    markersHeld.remove(root); // the store cleared it
+                }
+                done(outcomes, progress, outcome);
+            }
+        } finally {
+            // Every way out but a store (a compile error, an Error, a full cache) lets waiters go.
+            for (Path root : markersHeld) {
+                segment.abandonCompile(SegmentKey.of(root.toString()));
+            }
+        }
+    }
+
+    /** Stores every unit of the batch the segment does not hold yet; says per source whether the segment holds it now. */
+    private Map<Path, Boolean> storeAll(SourceBatchCompiler.Batch batch) {
+        Map<Path, Boolean> inSegment = new HashMap<>();
+        for (SourceBatchCompiler.CompiledSource compiled : batch.sources().values()) {
+            if (compiled.failed()) {
+                segment.countCompile();
+                inSegment.put(compiled.path(), false);
+                continue;
+            }
+            SegmentKey key = SegmentKey.of(compiled.path().toString());
+            CachedEntry entry = segment.peek(key);
+            CompileUnit held = entry == null ? null : unitOf(entry);
+            if (held != null && held.unitKey().equals(compiled.unit().unitKey())) {
+                inSegment.put(compiled.path(), true);
+                continue;
+            }
+            segment.countCompile();
+            String notCacheable = notCacheable(compiled);
+            if (notCacheable != null) {
+                LOG.debug("{} not cached: {}", LogText.escape(compiled.path()), notCacheable);
+                inSegment.put(compiled.path(), false);
+                continue;
+            }
+            EntryMetadata metadata = new EntryMetadata(compiled.stamp().mtimeMillis(), compiled.stamp().size(),
+                    compiled.unit().sourceHash().prefix(), clock.millis(), batch.micros());
+            StoreOutcome stored = segment.store(key, metadata, CompileUnitCodec.encode(compiled.unit()));
+            if (stored != StoreOutcome.STORED) {
+                LOG.warn("{} compiled but not cached: {}", LogText.escape(compiled.path()), stored);
+            }
+            inSegment.put(compiled.path(), stored == StoreOutcome.STORED);
+        }
+        return inSegment;
+    }
+
+    private FileOutcome rootOutcome(Path root, SourceStamp stamp, SourceBatchCompiler.Batch batch,
+                                    Map<Path, Boolean> inSegment, int alongside) {
+        SourceBatchCompiler.CompiledSource compiled = batch.sources().get(root);
+        long millis = batch.micros() / 1000;
+        if (compiled == null || compiled.failed()) {
+            List<String> diagnostics = compiled == null || compiled.diagnostics().isEmpty()
+                    ? List.of(root + ": declares no class") : compiled.diagnostics();
+            LOG.warn("compile of {} failed in {} ms ({} running):{}", LogText.escape(root), millis, alongside,
+                    LogText.lines(diagnostics));
+            return remember(root, stamp, List.of(),
+                    new FileOutcome(root.toString(), FileOutcome.Status.FAILED, diagnostics, null, batch.micros()));
+        }
+        CompileUnit unit = compiled.unit();
+        long bytes = unit.classes().stream().mapToLong(c -> c.bytes().length).sum();
+        LOG.info("compiled {} in {} ms: {} classes, {} bytes, {} inputs ({} running)", LogText.escape(root), millis,
+                unit.classes().size(), bytes, unit.dependencies().size(), alongside);
+        List<CompileUnit> handOver = new ArrayList<>();
+        if (!inSegment.getOrDefault(root, false)) {
+            handOver.add(unit);
+        }
+        for (Dependency dependency : unit.sources()) {
+            SourceBatchCompiler.CompiledSource input = batch.sources().get(Path.of(dependency.path()));
+            if (input != null && !input.failed() && !inSegment.getOrDefault(input.path(), false)) {
+                handOver.add(input.unit());
+            }
+        }
+        if (handOver.isEmpty()) {
+            return new FileOutcome(root.toString(), FileOutcome.Status.COMPILED, List.of(), null, batch.micros());
+        }
+        if (handOver.get(0) != unit) {
+            // Stored, but it links against units the segment does not hold: useless to the pool.
+            segment.invalidate(SegmentKey.of(root.toString()), true);
+            handOver.add(0, unit);
+        }
+        return remember(root, stamp, unit.dependencies(), new FileOutcome(root.toString(), FileOutcome.Status.NOT_CACHED,
+                List.of(), CompileUnitCodec.encodeAll(handOver), batch.micros()));
+    }
+
+    private String notCacheable(SourceBatchCompiler.CompiledSource compiled) {
+        if (policy.blacklist().matches(compiled.path().toString())) {
+            segment.countBlacklistMiss();
+            return "blacklisted";
+        }
+        return policy.notCacheable(compiled.stamp(), clock.millis());
+    }
+
+    private FileOutcome current(Path path) {
+        return new FileOutcome(path.toString(), FileOutcome.Status.CURRENT, List.of(), null, 0);
+    }
+
+    private static void done(Map<Path, FileOutcome> outcomes, Progress progress, FileOutcome outcome) {
+        outcomes.put(Path.of(outcome.path()), outcome);
+        progress.done(outcome);
+    }
+
+    private synchronized FileOutcome remember(Path path, SourceStamp stamp, List<Dependency> inputs, FileOutcome outcome) {
+        remembered.put(path.toString(), new Remembered(stamp, outcome, System.nanoTime(), inputs));
+        return outcome;
+    }
+
+    /** The remembered outcome of this version, while it may be served again. */
+    private synchronized Remembered remembered(String path, SourceStamp stamp) {
+        Remembered last = remembered.get(path);
+        if (last == null) {
+            return null;
+        }
+        boolean recent = System.nanoTime() - last.atNanos < failureMemoryNanos;
+        boolean usable = last.stamp.equals(stamp) && (last.outcome.status() == FileOutcome.Status.FAILED ? recent
+                : inputsUnchanged(last.inputs) && (recent || policy.blacklist().matches(path)
+                        || policy.notCacheable(stamp, clock.millis()) != null));
+        if (!usable) {
+            remembered.remove(path);
+            return null;
+        }
+        return last;
+    }
+
+    private static boolean inputsUnchanged(List<Dependency> inputs) {
+        for (Dependency input : inputs) {
+            SourceStamp now = ScriptSource.stamp(Path.of(input.path()));
+            if (now == null || !input.stampMatches(now.mtimeMillis(), now.size())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static CompileUnit unitOf(CachedEntry entry) {
+        byte[] payload = entry.copyPayload();
+        if (payload == null) {
+            return null;
+        }
+        try {
+            return CompileUnitCodec.decode(payload);
+        } catch (IllegalArgumentException damaged) {
+            return null;
+        }
+    }
+
+    private void acquireTurn(long deadlineMillis, List<Path> roots) throws CompilerUnavailableException {
+        try {
+            if (!turns.tryAcquire(deadlineMillis, TimeUnit.MILLISECONDS)) {
+                throw new CompilerUnavailableException(roots.get(0) + (roots.size() > 1 ? " and " + (roots.size() - 1)
+                        + " more" : "") + ": no compile turn within " + deadlineMillis + " ms (opcached.max_concurrent_compiles="
+                        + policy.maxConcurrentCompiles() + " all busy)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompilerUnavailableException("interrupted while waiting for a compile turn", e);
+        }
+    }
+}

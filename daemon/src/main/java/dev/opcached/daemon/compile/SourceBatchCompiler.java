@@ -1,0 +1,34 @@
+package dev.opcached.daemon.compile;
+
+import dev.opcached.protocol.segment.SourceStamp;
+import dev.opcached.protocol.unit.CompileUnit;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One javac batch as the pool's compiler needs it: the roots asked for, and every docroot source
+ * javac read for them, each compiled into a {@link CompileUnit} or failed.
+ */
+public interface SourceBatchCompiler {
+    /** What came of one source file of a batch. */
+    record CompiledSource(Path path, SourceStamp stamp, CompileUnit unit, List<String> diagnostics) {
+        public CompiledSource {
+            diagnostics = List.copyOf(diagnostics);
+        }
+
+        public boolean failed() {
+            return unit == null;
+        }
+    }
+
+    /** Every source of one batch, by real path, and how long the batch took. */
+    record Batch(Map<Path, CompiledSource> sources, long micros) {
+        public Batch {
+            sources = Map.copyOf(sources);
+        }
+    }
+
+    /** Compiles {@code roots} (real paths in the docroot) in one batch. */
+    Batch compile(List<Path> roots);
+}
