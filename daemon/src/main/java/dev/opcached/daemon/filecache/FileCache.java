@@ -132,6 +132,8 @@ public final class FileCache {
         try {
             attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException absent) {
+            // Perhaps pruned or removed by another process: forget it, so that the size bound counts what is there.
+            useOrder.remove(file);
             misses.increment();
             return Optional.empty();
         } catch (IOException e) {
@@ -166,7 +168,8 @@ public final class FileCache {
         return Optional.of(body);
     }
 
-    private byte[] readBounded(Path file) throws IOException, RejectedEntryException {
+    /** The whole content of {@code file}, at most {@link FileCacheConfig#maxEntryLength()} bytes; package-private for a test. */
+    byte[] readBounded(Path file) throws IOException, RejectedEntryException {
         try (FileChannel channel = openWithoutBlocking(file)) {
             long size = channel.size();
             if (size > config.maxEntryLength()) {
@@ -269,7 +272,7 @@ public final class FileCache {
         Path file = directory.file(namespace, key);
         Path temporary = null;
         try {
-            temporary = Files.createTempFile(namespaceDirectory, FileCacheDirectory.TEMPORARY_PREFIX, "");
+            temporary = createTemporary(namespaceDirectory);
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
                 ByteBuffer content = ByteBuffer.wrap(entry);
                 while (content.hasRemaining()) {
@@ -295,6 +298,16 @@ public final class FileCache {
         stores.increment();
         useOrder.put(file, entry.length, clock.millis());
         prune();
+    }
+
+    /** A new 0600 temporary file in {@code directory}, making the directory again (0700) if it was removed since open. */
+    private static Path createTemporary(Path directory) throws IOException {
+        try {
+            return Files.createTempFile(directory, FileCacheDirectory.TEMPORARY_PREFIX, "");
+        } catch (NoSuchFileException removed) {
+            FileCacheDirectory.createPrivateDirectory(directory);
+            return Files.createTempFile(directory, FileCacheDirectory.TEMPORARY_PREFIX, "");
+        }
     }
 
     private static void syncDirectory(Path directory) throws IOException {

@@ -63,11 +63,16 @@ final class FileCacheDirectory {
                 refuseIfOthersMayWrite(directory, "file cache subdirectory " + directory, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException absent) {
                 if (!readOnly) {
-                    Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(PRIVATE_DIRECTORY)));
+                    createPrivateDirectory(directory);
                 }
             }
         }
         return new FileCacheDirectory(root);
+    }
+
+    /** Makes {@code directory} (not its parents), mode 0700. */
+    static void createPrivateDirectory(Path directory) throws IOException {
+        Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(PRIVATE_DIRECTORY)));
     }
 
     private static void refuseIfOthersMayWrite(Path directory, String what, LinkOption... options) throws IOException {

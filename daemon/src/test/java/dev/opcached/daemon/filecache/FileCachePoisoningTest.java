@@ -147,6 +147,15 @@ class FileCachePoisoningTest {
     }
 
     @Test
+    void aFifoSwappedInAfterTheCheckIsOpenedWithoutBlockingAndReadsAsEmpty() throws Exception {
+        // The race the lstat cannot close: the open itself must not wait for a writer.
+        Path fifo = fixture.file(Namespace.UNIT, key(1));
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor()).isZero();
+        byte[] content = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> cache.readBounded(fifo));
+        assertThat(content).isEmpty();
+    }
+
+    @Test
     void aFileOverTheBoundIsRejectedWithoutBeingRead() throws Exception {
         // Sparse: reading it whole would take 4 GiB of heap, more than the test JVM has.
         try (RandomAccessFile file = new RandomAccessFile(fixture.file(Namespace.UNIT, key(1)).toFile(), "rw")) {

@@ -120,6 +120,22 @@ class FileCacheStoreTest {
     }
 
     @Test
+    void aNamespaceDirectoryRemovedAfterOpenIsMadeAgainAndEntriesRemovedBehindItsBackAreForgotten() throws Exception {
+        FileCache cache = fixture.open();
+        cache.write(Namespace.UNIT, key(1), body(1, BODY));
+        Files.delete(fixture.file(Namespace.UNIT, key(1)));
+        Files.delete(fixture.directory.resolve("unit"));
+        assertThat(cache.read(Namespace.UNIT, key(1))).isEmpty();
+        assertThat(cache.statistics().entries()).isZero();
+        assertThat(cache.statistics().bytes()).isZero();
+        cache.write(Namespace.UNIT, key(2), body(2, BODY));
+        assertThat(cache.read(Namespace.UNIT, key(2))).isPresent();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fixture.directory.resolve("unit"))))
+                .isEqualTo("rwx------");
+        assertThat(cache.statistics().writeFailures()).isZero();
+    }
+
+    @Test
     void pruningKeepsTheTotalUnderTheBoundAndRemovesTheLeastRecentlyUsed() throws Exception {
         FileCache cache = fixture.open(false, 500);
         for (int i = 0; i < 5; i++) {
