@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * nothing (before the first write) or one whole body that some writer wrote, never a torn entry.
  */
 class FileCacheConcurrencyTest {
-    private static final int WRITES = 200;
+    private static final int WRITES = 100;
 
     @TempDir
     Path root;

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.filecache;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -69,7 +70,7 @@ final class FileCacheFixture implements AutoCloseable {
 
     /** The warnings and information lines the cache logged. */
     List<String> logLines() {
-        return log.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+        return log.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
                 .map(ILoggingEvent::getFormattedMessage).toList();
     }
 

@@ -4,6 +4,7 @@ import static dev.opcached.daemon.filecache.FileCacheFixture.body;
 import static dev.opcached.daemon.filecache.FileCacheFixture.key;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.opcached.protocol.unit.Sha256;
 import java.io.RandomAccessFile;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -169,8 +171,8 @@ class FileCachePoisoningTest {
     void anUnreadableFileIsRejected() throws Exception {
         cache.write(Namespace.UNIT, key(1), body(1, 20));
         Path file = fixture.file(Namespace.UNIT, key(1));
-        Files.setPosixFilePermissions(file, java.util.Set.of());
-        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(file), "root reads any file");
+        Files.setPosixFilePermissions(file, Set.of());
+        assumeFalse(Files.isReadable(file), "root reads any file");
         assertRejected(Namespace.UNIT, key(1), 0);
         assertThat(fixture.rejectionLines()).singleElement().asString().contains("unreadable");
     }
