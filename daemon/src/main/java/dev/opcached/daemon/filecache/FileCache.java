@@ -354,6 +354,7 @@ public final class FileCache {
                 pruned.sum(), useOrder.bytes(), useOrder.entries());
     }
 
+    /** What this cache was opened with (for status: directory, read-only, bound). */
     public FileCacheConfig config() {
         return config;
     }

@@ -83,10 +83,6 @@ final class FileCacheDirectory {
         }
     }
 
-    Path root() {
-        return root;
-    }
-
     Path directory(Namespace namespace) {
         return root.resolve(namespace.directoryName());
     }
