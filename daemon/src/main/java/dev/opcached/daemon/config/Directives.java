@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Every directive opcached understands, and a resolved set of values: defaults, then the
@@ -57,6 +58,14 @@ public final class Directives {
     public static final String ADMIN_ALLOW_INSECURE = "opcached.admin_allow_insecure";
     public static final String ADMIN_IDLE_TIMEOUT = "opcached.admin_idle_timeout";
     public static final String WORKER_JAVA_OPTIONS = "opcached.worker_java_options";
+    public static final String FILE_CACHE = "opcache.file_cache";
+    public static final String FILE_CACHE_READ_ONLY = "opcache.file_cache_read_only";
+    public static final String FILE_CACHE_SIZE = "opcached.file_cache_size";
+    public static final String FILE_CACHE_KEY = "opcached.file_cache_key";
+    /** {@link #FILE_CACHE}'s default: a directory of that name in the state directory. */
+    public static final String FILE_CACHE_DEFAULT = "file_cache";
+    /** The file cache key's name in the state directory when {@link #FILE_CACHE_KEY} is empty. */
+    public static final String FILE_CACHE_KEY_NAME = "file_cache.key";
 
     /** All directives, in the order the documentation lists them. */
     public static final Map<String, Directive> ALL;
@@ -84,6 +93,10 @@ public final class Directives {
                         "seconds a worker waits for another's compile of the same script before compiling itself"),
                 new Directive(MAX_CONCURRENT_COMPILES, INTEGER, "1", 1, 64,
                         "compiles a worker runs at once; the pool runs at most this times pm.max_children"),
+                new Directive(FILE_CACHE, STRING, FILE_CACHE_DEFAULT, 0, 0,
+                        "directory of the sealed file cache; relative = in STATE_DIR; empty = no file cache"),
+                new Directive(FILE_CACHE_READ_ONLY, BOOLEAN, "0", 0, 1,
+                        "use the file cache without ever writing, touching or removing anything (immutable images)"),
                 new Directive(REALPATH_CACHE_TTL, INTEGER, "120", 0, 86_400,
                         "seconds a worker keeps the URL-to-file resolution"),
                 new Directive(REALPATH_CACHE_SIZE, SIZE, "4M", 0, Integer.MAX_VALUE,
@@ -112,8 +125,12 @@ public final class Directives {
                 new Directive(POOL, STRING, "www", 0, 0, "pool name, part of the segment file name"),
                 new Directive(SEGMENT_DIR, STRING, Defaults.SEGMENT_DIR, 0, 0, "directory of segment files (0700)"),
                 new Directive(STATE_DIR, STRING, "", 0, 0,
-                        "directory of the admin token; empty = ~/.opcached"),
+                        "directory of the admin token and the file cache; empty = ~/.opcached"),
                 new Directive(TOKEN_FILE, STRING, "", 0, 0, "admin token file; empty = STATE_DIR/admin.token"),
+                new Directive(FILE_CACHE_SIZE, SIZE, "256M", 1L << 20, 1L << 40,
+                        "most bytes of file cache entries; the least recently used are removed beyond it"),
+                new Directive(FILE_CACHE_KEY, STRING, "", 0, 0,
+                        "file of the key that seals the file cache (0600, outside it); empty = STATE_DIR/" + FILE_CACHE_KEY_NAME),
                 new Directive(ADMIN_TLS_CERTIFICATE, STRING, "", 0, 0,
                         "PEM certificate chain: the admin endpoint speaks HTTPS"),
                 new Directive(ADMIN_TLS_KEY, STRING, "", 0, 0, "PEM PKCS#8 private key of that certificate"),
@@ -224,9 +241,36 @@ public final class Directives {
         if (!string(TOKEN_FILE).isEmpty()) {
             return path(TOKEN_FILE);
         }
+        return stateDirectory().resolve(Defaults.TOKEN_FILE_NAME);
+    }
+
+    /** The state directory, absolute: opcached.state_dir, else ~/.opcached. */
+    public Path stateDirectory() {
         String stateDir = string(STATE_DIR);
         Path directory = stateDir.isEmpty() ? Defaults.stateDirectory(System.getProperty("user.home")) : path(STATE_DIR);
-        return directory.resolve(Defaults.TOKEN_FILE_NAME).toAbsolutePath().normalize();
+        return directory.toAbsolutePath().normalize();
+    }
+
+    /**
+     * The file cache directory, absolute, or empty when opcache.file_cache is empty (no file
+     * cache). A relative value is taken in the state directory, not the working directory, so that
+     * the default ({@code file_cache}) follows opcached.state_dir and every process of a pool
+     * resolves it alike.
+     */
+    public Optional<Path> fileCacheDirectory() {
+        String value = string(FILE_CACHE);
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(stateDirectory().resolve(value).toAbsolutePath().normalize());
+    }
+
+    /** The file cache key file: opcached.file_cache_key, else file_cache.key in the state directory. */
+    public Path fileCacheKeyFile() {
+        if (!string(FILE_CACHE_KEY).isEmpty()) {
+            return path(FILE_CACHE_KEY);
+        }
+        return stateDirectory().resolve(FILE_CACHE_KEY_NAME);
     }
 
     /** The file the directives name relative to the working directory, made absolute. */
