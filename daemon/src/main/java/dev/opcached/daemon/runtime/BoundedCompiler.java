@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.daemon.compile.ScriptCompiler;
 import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SourceStamp;

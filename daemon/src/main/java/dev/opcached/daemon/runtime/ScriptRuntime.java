@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.daemon.compile.ScriptCompiler;
 import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.CachedEntry;
 import dev.opcached.protocol.segment.ClassFile;

@@ -1,5 +1,6 @@
-package dev.opcached.daemon.runtime;
+package dev.opcached.daemon.compile;
 
+import dev.opcached.daemon.runtime.ScriptClassPath;
 import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.ClassFile;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package dev.opcached.daemon.runtime;
+package dev.opcached.daemon.compile;
 
 import dev.opcached.protocol.common.DocrootContainment;
 import java.io.ByteArrayInputStream;
