@@ -97,7 +97,9 @@ class PoolEndToEndTest {
         assertThat(broken.statusCode()).isEqualTo(500);
         assertThat(broken.body()).contains("broken.java:4: error:").contains("undefinedVariable");
         assertThat(pool.get("/hello.java").statusCode()).isEqualTo(200);
-        assertThat(pool.supervisor().output()).contains("compile of " + docroot.resolve("broken.java").toRealPath() + " failed");
+        // The worker's log reaches the supervisor's output through a relay of its own: wait for it.
+        pool.supervisor().awaitLine(java.util.regex.Pattern.quote("compile of " + docroot.resolve("broken.java").toRealPath()
+                + " failed"), Duration.ofSeconds(20));
     }
 
     @Test

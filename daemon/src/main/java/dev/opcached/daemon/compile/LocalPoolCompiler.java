@@ -3,7 +3,6 @@ package dev.opcached.daemon.compile;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptException;
 import dev.opcached.daemon.runtime.ScriptSource;
-import dev.opcached.daemon.runtime.SingleFileBatchCompiler;
 import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.CachedEntry;
@@ -86,7 +85,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             throws IOException {
         DocrootContainment containment = new DocrootContainment(docroot);
         return new LocalPoolCompiler(segment, new ScriptSource(containment), policy, clock,
-                new SingleFileBatchCompiler(containment.root()));
+                new DocrootBatchCompiler(containment));
     }
 
     @Override

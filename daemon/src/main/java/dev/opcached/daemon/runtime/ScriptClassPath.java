@@ -23,9 +23,9 @@ import java.util.stream.Stream;
  * (package {@code dev.opcached.script}, and nothing else of the process's class path) and the
  * docroot's own jars ({@code vendor/*.jar}, Composer's place), read once when the process starts.
  */
-final class ScriptClassPath {
+public final class ScriptClassPath {
     /** The one package of ours a script links against. */
-    static final String API_PACKAGE = Script.class.getPackageName();
+    public static final String API_PACKAGE = Script.class.getPackageName();
 
     private final List<Path> vendorJars;
     /** Each jar's stamp when the class path was read: the versions this process's classes come from. */
@@ -48,7 +48,7 @@ final class ScriptClassPath {
     }
 
     /** The class path of scripts in {@code docroot} (a real path). */
-    static ScriptClassPath of(Path docroot) throws IOException {
+    public static ScriptClassPath of(Path docroot) throws IOException {
         List<Path> jars = vendorJars(docroot.resolve("vendor"));
         ClassLoader api = new ScriptApiLoader(Script.class.getClassLoader());
         ClassLoader parent = jars.isEmpty() ? api : new VendorClassLoader(urls(jars), api);
@@ -114,7 +114,7 @@ final class ScriptClassPath {
      * platform class loader (not jdk.compiler, jdk.attach and the others the application loader
      * defines).
      */
-    static List<String> platformModules() {
+    public static List<String> platformModules() {
         ClassLoader platform = ClassLoader.getPlatformClassLoader();
         return ModuleLayer.boot().modules().stream()
                 .filter(module -> module.getClassLoader() == null || module.getClassLoader() == platform)
@@ -141,12 +141,12 @@ final class ScriptClassPath {
     }
 
     /** The docroot's jars, for javac's class path. */
-    List<Path> vendorJars() {
+    public List<Path> vendorJars() {
         return vendorJars;
     }
 
     /** Binary name to class file of the script API, for javac's class path. */
-    Map<String, byte[]> apiClasses() {
+    public Map<String, byte[]> apiClasses() {
         return apiClasses;
     }
 

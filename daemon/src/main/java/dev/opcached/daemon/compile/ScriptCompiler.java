@@ -1,11 +1,9 @@
-package dev.opcached.daemon.runtime;
+package dev.opcached.daemon.compile;
 
+import dev.opcached.daemon.runtime.ScriptClassPath;
 import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.ClassFile;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,10 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
-import javax.tools.FileObject;
-import javax.tools.ForwardingJavaFileManager;
 import javax.tools.JavaCompiler;
-import javax.tools.JavaFileManager;
 import javax.tools.JavaFileObject;
 import javax.tools.SimpleJavaFileObject;
 import javax.tools.StandardJavaFileManager;
@@ -24,7 +19,7 @@ import javax.tools.StandardLocation;
 import javax.tools.ToolProvider;
 
 /**
- * Compiles one script source in memory with {@code javax.tools}, the docroot as source path (only
+ * Compiles one script source alone in memory with {@code javax.tools}, the docroot as source path (only
  * what the {@link DocrootSourceFileManager} lets through) and
  * the {@link ScriptClassPath} (the script API and the vendor jars, never the process's own class
  * path) as class path. Keeps only the classes declared in that file: the other docroot files it
@@ -66,15 +61,15 @@ public final class ScriptCompiler {
         long started = System.nanoTime();
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         SourceFile unit = new SourceFile(source, new String(text, StandardCharsets.UTF_8));
-        List<ClassFile> classes = new ArrayList<>();
+        List<ClassFile> classes;
         boolean success;
         try (StandardJavaFileManager standard = javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
             standard.setLocationFromPaths(StandardLocation.SOURCE_PATH, List.of(docroot.root()));
             standard.setLocationFromPaths(StandardLocation.CLASS_PATH, classPath.vendorJars());
-            InMemoryOutput output = new InMemoryOutput(new ScriptApiFileManager(
-                    new DocrootSourceFileManager(standard, docroot), classPath.apiClasses()),
-                    unit.toUri(), classes);
+            ClassOutput output = new ClassOutput(new ScriptApiFileManager(
+                    new DocrootSourceFileManager(standard, docroot, new SourceReads()), classPath.apiClasses()));
             success = javac.getTask(null, output, diagnostics, options, null, List.of(unit)).call();
+            classes = output.classesOf(unit.toUri());
         }
         List<String> messages = new ArrayList<>();
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
@@ -83,7 +78,7 @@ public final class ScriptCompiler {
                 messages.add(file + ":" + diagnostic.getLineNumber() + ": error: " + diagnostic.getMessage(Locale.ROOT));
             }
         }
-        return new Compilation(success && !classes.isEmpty(), success ? List.copyOf(classes) : List.of(), messages,
+        return new Compilation(success && !classes.isEmpty(), success ? classes : List.of(), messages,
                 (System.nanoTime() - started) / 1_000);
     }
 
@@ -99,39 +94,6 @@ public final class ScriptCompiler {
         @Override
         public CharSequence getCharContent(boolean ignoreEncodingErrors) {
             return text;
-        }
-    }
-
-    /** Collects class files in memory, keeping those whose source is the file being compiled. */
-    private static final class InMemoryOutput extends ForwardingJavaFileManager<JavaFileManager> {
-        private final URI source;
-        private final List<ClassFile> classes;
-
-        InMemoryOutput(JavaFileManager delegate, URI source, List<ClassFile> classes) {
-            super(delegate);
-            this.source = source;
-            this.classes = classes;
-        }
-
-        @Override
-        public JavaFileObject getJavaFileForOutput(Location location, String className, JavaFileObject.Kind kind,
-                                                   FileObject sibling) {
-            boolean ours = sibling != null && sibling.toUri().equals(source);
-            return new SimpleJavaFileObject(URI.create("mem:///" + className.replace('.', '/') + kind.extension), kind) {
-                @Override
-                public OutputStream openOutputStream() {
-                    return new ByteArrayOutputStream() {
-                        @Override
-                        public void close() {
-                            if (ours) {
-                                synchronized (classes) {
-                                    classes.add(new ClassFile(className, toByteArray()));
-                                }
-                            }
-                        }
-                    };
-                }
-            };
         }
     }
 }

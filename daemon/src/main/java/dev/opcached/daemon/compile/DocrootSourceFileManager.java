@@ -1,4 +1,4 @@
-package dev.opcached.daemon.runtime;
+package dev.opcached.daemon.compile;
 
 import dev.opcached.protocol.common.DocrootContainment;
 import java.io.ByteArrayInputStream;
@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,7 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.tools.FileObject;
 import javax.tools.ForwardingJavaFileManager;
 import javax.tools.ForwardingJavaFileObject;
@@ -27,13 +30,35 @@ import javax.tools.StandardLocation;
  * read without following a link. The standard file manager would follow a link out of the docroot
  * (and show what it read in the diagnostics) or open a FIFO and block the compile for good; here
  * such a file is not there at all, so a script that names its class gets "cannot find symbol".
+ * Every source it lets through is named by its real path and read once, through {@link SourceReads}.
  */
 final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileManager> {
     private final DocrootContainment docroot;
+    private final SourceReads reads;
+    private final Map<URI, Path> letThrough = new ConcurrentHashMap<>();
 
-    DocrootSourceFileManager(JavaFileManager delegate, DocrootContainment docroot) {
+    DocrootSourceFileManager(JavaFileManager delegate, DocrootContainment docroot, SourceReads reads) {
         super(delegate);
         this.docroot = docroot;
+        this.reads = reads;
+    }
+
+    /**
+     * A root of a batch: {@code file} (the standard file object of {@code realPath}) as a source
+     * javac may read, or null unless it is a regular file whose real path is {@code realPath}
+     * itself, in the docroot.
+     */
+    JavaFileObject root(JavaFileObject file, Path realPath) {
+        JavaFileObject contained = contained(file);
+        return contained instanceof ContainedSource source && source.path.equals(realPath) ? contained : null;
+    }
+
+    /**
+     * The real path of a source this manager let through, or null for any other file. javac hands
+     * its listeners its own wrappers of our file objects, so they are known by URI too.
+     */
+    Path realPath(FileObject file) {
+        return file instanceof ContainedSource source ? source.path : file == null ? null : letThrough.get(file.toUri());
     }
 
     @Override
@@ -97,20 +122,32 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
             BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS);
             // The directories on the way may still be links: the real path must be inside too.
-            return attributes.isRegularFile() && docroot.contains(path.toRealPath())
-                    ? new ContainedSource(file, path) : null;
+            if (!attributes.isRegularFile()) {
+                return null;
+            }
+            Path real = path.toRealPath();
+            if (!docroot.contains(real)) {
+                return null;
+            }
+            letThrough.put(real.toUri(), real);
+            return new ContainedSource(file, real, reads);
         } catch (IOException e) {
             return null;
         }
     }
 
-    /** A docroot source whose content is read without following a link (the file was checked, not opened). */
+    /**
+     * A docroot source under its real path (in diagnostics and as the sibling of its class files),
+     * whose content is read once and without following a link (the file was checked, not opened).
+     */
     private static final class ContainedSource extends ForwardingJavaFileObject<JavaFileObject> {
         private final Path path;
+        private final SourceReads reads;
 
-        ContainedSource(JavaFileObject inner, Path path) {
+        ContainedSource(JavaFileObject inner, Path path, SourceReads reads) {
             super(inner);
             this.path = path;
+            this.reads = reads;
         }
 
         JavaFileObject inner() {
@@ -118,8 +155,18 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
         }
 
         @Override
+        public URI toUri() {
+            return path.toUri();
+        }
+
+        @Override
+        public String getName() {
+            return path.toString();
+        }
+
+        @Override
         public InputStream openInputStream() throws IOException {
-            return new ByteArrayInputStream(bytes());
+            return new ByteArrayInputStream(reads.read(path).bytes());
         }
 
         @Override
@@ -129,13 +176,7 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
 
         @Override
         public CharSequence getCharContent(boolean ignoreEncodingErrors) throws IOException {
-            return new String(bytes(), StandardCharsets.UTF_8);
-        }
-
-        private byte[] bytes() throws IOException {
-            try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
-                return in.readAllBytes();
-            }
+            return new String(reads.read(path).bytes(), StandardCharsets.UTF_8);
         }
     }
 }

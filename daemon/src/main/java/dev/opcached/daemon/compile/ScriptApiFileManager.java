@@ -1,5 +1,6 @@
-package dev.opcached.daemon.runtime;
+package dev.opcached.daemon.compile;
 
+import dev.opcached.daemon.runtime.ScriptClassPath;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

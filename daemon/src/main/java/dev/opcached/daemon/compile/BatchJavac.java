@@ -1,0 +1,343 @@
+package dev.opcached.daemon.compile;
+
+import com.sun.source.util.JavacTask;
+import dev.opcached.daemon.runtime.ScriptClassPath;
+import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.segment.ClassFile;
+import dev.opcached.protocol.segment.SourceStamp;
+import dev.opcached.protocol.unit.Sha256;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import javax.tools.Diagnostic;
+import javax.tools.DiagnosticCollector;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.StandardLocation;
+import javax.tools.ToolProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Compiles a list of docroot sources in one javac task, with everything they use from the docroot
+ * (javac reads it from the source path and compiles it too: {@code -implicit:class}), and says per
+ * source file what it read, what came out, what the file depends on and why it failed.
+ *
+ * <p>javac writes no class file once any error is reported (it still attributes every class, so
+ * that all errors and all dependencies of the batch are known). A batch with broken files
+ * therefore runs again without them: the broken files and those that use them, directly or not,
+ * fail; every other source read comes out compiled from the next pass, from the same bytes.
+ *
+ * <p>The security rules are the single-file compile's: only docroot sources by the containment
+ * rule ({@link DocrootSourceFileManager}), no link or FIFO followed or opened, no annotation
+ * processing, the script class path only ({@link ScriptApiFileManager}), the JDK limited to the
+ * modules scripts can load.
+ */
+public final class BatchJavac {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchJavac.class);
+    private static final List<String> OPTIONS = List.of(
+            "-proc:none", "-implicit:class", "-g", "-encoding", "UTF-8", "-Xlint:none", "-nowarn");
+
+    private final JavaCompiler javac;
+    private final DocrootContainment docroot;
+    private final ScriptClassPath classPath;
+    private final List<String> options;
+    private final List<String> keyOptions;
+
+    /**
+     * @param docroot   the source path, by the containment rule
+     * @param classPath the script API and the docroot's jars
+     */
+    public BatchJavac(DocrootContainment docroot, ScriptClassPath classPath) {
+        this.javac = ToolProvider.getSystemJavaCompiler();
+        if (javac == null) {
+            throw new IllegalStateException("no Java compiler in this runtime: opcached needs a JDK, not a JRE");
+        }
+        this.docroot = docroot;
+        this.classPath = classPath;
+        List<String> options = new ArrayList<>(OPTIONS);
+        // The JDK modules a script's class loader can reach, so that naming another is a compile
+        // error rather than a NoClassDefFoundError when the script runs.
+        options.addAll(List.of("--limit-modules", String.join(",", ScriptClassPath.platformModules())));
+        this.options = List.copyOf(options);
+        List<String> keyOptions = new ArrayList<>(options);
+        keyOptions.add("opcached.script-api=" + apiDigest(classPath.apiClasses()).hex());
+        this.keyOptions = List.copyOf(keyOptions);
+    }
+
+    /** The options javac is given. */
+    public List<String> options() {
+        return options;
+    }
+
+    /**
+     * The options as a unit key sees them: javac's, and the digest of the script API's class files,
+     * which scripts are compiled against as much as against the JDK.
+     */
+    public List<String> keyOptions() {
+        return keyOptions;
+    }
+
+    /**
+     * Compiles {@code realPaths} (real paths of sources in the docroot) and every docroot source
+     * they use, in one javac task (or more, when some are broken).
+     *
+     * @throws IOException when the compiler's own file manager cannot be set up
+     */
+    public BatchResult compile(Collection<Path> realPaths) throws IOException {
+        long started = System.nanoTime();
+        Map<Path, SourceStamp> jars = new TreeMap<>();
+        for (Path jar : classPath.vendorJars()) {
+            SourceStamp stamp = SourceStamp.of(jar);
+            if (stamp != null) {
+                jars.put(jar, stamp);
+            }
+        }
+        SourceReads reads = new SourceReads();
+        Map<Path, String> rejected = new TreeMap<>();
+        Map<Path, SourceResult> results = new TreeMap<>();
+        int passes = 0;
+        try (StandardJavaFileManager standard = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8)) {
+            standard.setLocationFromPaths(StandardLocation.SOURCE_PATH, List.of(docroot.root()));
+            standard.setLocationFromPaths(StandardLocation.CLASS_PATH, classPath.vendorJars());
+            DocrootSourceFileManager sources = new DocrootSourceFileManager(standard, docroot, reads);
+            Set<Path> pending = new TreeSet<>();
+            for (Path root : new TreeSet<>(realPaths)) {
+                if (rootObject(standard, sources, root) == null) {
+                    rejected.put(root, whyNotASource(root));
+                } else {
+                    pending.add(root);
+                }
+            }
+            while (!pending.isEmpty()) {
+                passes++;
+                Pass pass = run(standard, sources, pending);
+                Set<Path> next = pass.settle(reads, results);
+                if (next.equals(pending)) {
+                    // javac keeps failing on files none of these was seen to use: give up on them.
+                    pass.failAll(next, reads, results);
+                    break;
+                }
+                pending = next;
+            }
+        }
+        long micros = (System.nanoTime() - started) / 1_000;
+        BatchResult batch = new BatchResult(List.copyOf(results.values()), rejected, jars, passes, micros);
+        LOG.info("batch of {} roots: {} sources compiled, {} failed, {} refused, {} pass(es), {} ms", realPaths.size(),
+                batch.compiled().size(), batch.failed().size(), rejected.size(), passes, micros / 1000);
+        return batch;
+    }
+
+    private static JavaFileObject rootObject(StandardJavaFileManager standard, DocrootSourceFileManager sources,
+                                             Path root) {
+        for (JavaFileObject file : standard.getJavaFileObjects(root)) {
+            return sources.root(file, root);
+        }
+        return null;
+    }
+
+    private static String whyNotASource(Path root) {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return root + ": no such file";
+        }
+        if (!Files.isRegularFile(root, LinkOption.NOFOLLOW_LINKS)) {
+            return root + ": not a regular file (a link, a directory, a FIFO or a device)";
+        }
+        return root + ": does not resolve to itself in the docroot";
+    }
+
+    private Pass run(StandardJavaFileManager standard, DocrootSourceFileManager sources, Set<Path> roots) {
+        List<JavaFileObject> files = new ArrayList<>();
+        for (Path root : roots) {
+            JavaFileObject file = rootObject(standard, sources, root);
+            if (file != null) {
+                files.add(file);
+            }
+        }
+        DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
+        ClassOutput output = new ClassOutput(new ScriptApiFileManager(sources, classPath.apiClasses()));
+        JavacTask task = (JavacTask) javac.getTask(null, output, diagnostics, options, null, files);
+        DependencyRecorder recorder = new DependencyRecorder(task, sources);
+        task.addTaskListener(recorder);
+        Pass pass = new Pass(roots, recorder, output);
+        try {
+            if (!task.call() && diagnostics.getDiagnostics().stream().noneMatch(d -> d.getKind() == Diagnostic.Kind.ERROR)) {
+                pass.general.add("javac failed without an error diagnostic");
+            }
+        } catch (RuntimeException | Error e) {
+            // A javac crash on some source: nothing of this pass can be trusted.
+            pass.general.add("javac failed: " + e);
+        }
+        for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
+            if (diagnostic.getKind() != Diagnostic.Kind.ERROR) {
+                continue;
+            }
+            Path file = diagnostic.getSource() == null ? null : sources.realPath(diagnostic.getSource());
+            String message = diagnostic.getMessage(Locale.ROOT);
+            if (file == null) {
+                pass.general.add("error: " + message);
+            } else {
+                pass.errors.computeIfAbsent(file, f -> new ArrayList<>())
+                        .add(file + ":" + diagnostic.getLineNumber() + ": error: " + message);
+            }
+        }
+        return pass;
+    }
+
+    /** One javac task over some roots: what it entered, reported and wrote. */
+    private static final class Pass {
+        final Set<Path> roots;
+        final DependencyRecorder recorder;
+        final ClassOutput output;
+        final Map<Path, List<String>> errors = new TreeMap<>();
+        final List<String> general = new ArrayList<>();
+
+        Pass(Set<Path> roots, DependencyRecorder recorder, ClassOutput output) {
+            this.roots = roots;
+            this.recorder = recorder;
+            this.output = output;
+        }
+
+        boolean clean() {
+            return errors.isEmpty() && general.isEmpty();
+        }
+
+        /** The sources this pass read: the roots and what javac pulled in. */
+        Set<Path> read() {
+            Set<Path> read = new TreeSet<>(roots);
+            read.addAll(recorder.entered());
+            return read;
+        }
+
+        /**
+         * Files the results of this pass: all of them when it was clean, else the broken files and
+         * their dependents. Returns the sources left for the next pass.
+         */
+        Set<Path> settle(SourceReads reads, Map<Path, SourceResult> results) {
+            Set<Path> read = read();
+            if (!general.isEmpty() || errors.keySet().stream().anyMatch(f -> reads.get(f) == null)) {
+                failAll(read, reads, results);
+                return Set.of();
+            }
+            if (errors.isEmpty()) {
+                for (Path file : read) {
+                    SourceRead source = reads.get(file);
+                    if (source == null) {
+                        continue;
+                    }
+                    List<Path> dependencies = List.copyOf(recorder.usesOf(file).keySet());
+                    List<ClassFile> classes = output.classesOf(file.toUri());
+                    results.put(file, classes.isEmpty()
+                            ? failed(source, dependencies, List.of(file + ":1: error: declares no class"))
+                            : new SourceResult(file, source.stamp(), source.bytes(), source.hash(), classes,
+                                    dependencies, List.of(), false));
+                }
+                return Set.of();
+            }
+            Set<Path> failing = dependentsOf(errors.keySet(), read);
+            for (Path file : failing) {
+                SourceRead source = reads.get(file);
+                if (source != null && !results.containsKey(file)) {
+                    results.put(file, failed(source, List.copyOf(recorder.usesOf(file).keySet()),
+                            diagnostics(file, failing)));
+                }
+            }
+            Set<Path> next = new TreeSet<>(read);
+            next.removeAll(results.keySet());
+            return next;
+        }
+
+        /** Every file of {@code files} fails, with this pass's general errors and its own. */
+        void failAll(Set<Path> files, SourceReads reads, Map<Path, SourceResult> results) {
+            for (Path file : files) {
+                SourceRead source = reads.get(file);
+                if (source != null && !results.containsKey(file)) {
+                    List<String> lines = new ArrayList<>(general);
+                    lines.addAll(errors.getOrDefault(file, List.of()));
+                    if (lines.isEmpty()) {
+                        lines.add(file + ":1: error: not compiled: the batch failed on "
+                                + String.join(", ", errors.keySet().stream().map(Path::toString).toList()));
+                    }
+                    results.put(file, failed(source, List.copyOf(recorder.usesOf(file).keySet()), lines));
+                }
+            }
+        }
+
+        /** {@code broken} and every file of {@code read} that uses one of them, directly or not. */
+        private Set<Path> dependentsOf(Set<Path> broken, Set<Path> read) {
+            Map<Path, List<Path>> usedBy = new HashMap<>();
+            for (Path file : read) {
+                for (Path dependency : recorder.usesOf(file).keySet()) {
+                    usedBy.computeIfAbsent(dependency, d -> new ArrayList<>()).add(file);
+                }
+            }
+            Set<Path> failing = new TreeSet<>(broken);
+            Deque<Path> todo = new ArrayDeque<>(broken);
+            while (!todo.isEmpty()) {
+                for (Path user : usedBy.getOrDefault(todo.pop(), List.of())) {
+                    if (failing.add(user)) {
+                        todo.push(user);
+                    }
+                }
+            }
+            return failing;
+        }
+
+        /**
+         * A failing file's lines: its own errors, each failing file it uses (where), then the
+         * errors of every broken file it reaches, so that the answer names the file to fix.
+         */
+        private List<String> diagnostics(Path file, Set<Path> failing) {
+            List<String> lines = new ArrayList<>(errors.getOrDefault(file, List.of()));
+            Map<Path, Long> uses = recorder.usesOf(file);
+            uses.forEach((dependency, line) -> {
+                if (failing.contains(dependency)) {
+                    lines.add(file + ":" + line + ": error: uses " + dependency + ", which does not compile");
+                }
+            });
+            Set<Path> reached = new LinkedHashSet<>();
+            Deque<Path> todo = new ArrayDeque<>(uses.keySet());
+            while (!todo.isEmpty()) {
+                Path next = todo.pop();
+                if (failing.contains(next) && !next.equals(file) && reached.add(next)) {
+                    todo.addAll(recorder.usesOf(next).keySet());
+                }
+            }
+            for (Path dependency : reached) {
+                lines.addAll(errors.getOrDefault(dependency, List.of()));
+            }
+            return lines;
+        }
+
+        private static SourceResult failed(SourceRead source, List<Path> dependencies, List<String> diagnostics) {
+            return new SourceResult(source.path(), source.stamp(), source.bytes(), source.hash(), List.of(),
+                    dependencies, diagnostics, true);
+        }
+    }
+
+    private static Sha256 apiDigest(Map<String, byte[]> apiClasses) {
+        MessageDigest digest = Sha256.digest();
+        for (Map.Entry<String, byte[]> entry : new TreeMap<>(apiClasses).entrySet()) {
+            digest.update(entry.getKey().getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) 0);
+            digest.update(entry.getValue());
+        }
+        return Sha256.wrap(digest.digest());
+    }
+}

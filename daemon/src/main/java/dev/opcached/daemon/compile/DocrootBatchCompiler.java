@@ -1,0 +1,52 @@
+package dev.opcached.daemon.compile;
+
+import dev.opcached.daemon.runtime.ScriptClassPath;
+import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.segment.SourceStamp;
+import dev.opcached.protocol.unit.CompileUnit;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pool compiler's batches of one docroot: {@link BatchJavac} compiles the roots and every
+ * docroot source they use in one javac task, {@link UnitAssembler} makes a compile unit of each
+ * source that compiled.
+ */
+public final class DocrootBatchCompiler implements SourceBatchCompiler {
+    private final BatchJavac javac;
+    private final UnitAssembler assembler;
+
+    public DocrootBatchCompiler(DocrootContainment docroot) throws IOException {
+        this.javac = new BatchJavac(docroot, ScriptClassPath.of(docroot.root()));
+        this.assembler = new UnitAssembler(docroot, javac.keyOptions());
+    }
+
+    @Override
+    public Batch compile(List<Path> roots) {
+        long started = System.nanoTime();
+        Map<Path, CompiledSource> sources = new HashMap<>();
+        try {
+            BatchResult result = javac.compile(roots);
+            Map<Path, CompileUnit> units = assembler.assemble(result);
+            for (SourceResult source : result.sources()) {
+                sources.put(source.path(), new CompiledSource(source.path(), source.stamp(), units.get(source.path()),
+                        source.diagnostics()));
+            }
+            for (Map.Entry<Path, String> rejected : result.rejected().entrySet()) {
+                sources.put(rejected.getKey(), new CompiledSource(rejected.getKey(), SourceStamp.of(rejected.getKey()),
+                        null, List.of(rejected.getKey() + ": " + rejected.getValue())));
+            }
+            return new Batch(sources, result.micros());
+        } catch (IOException e) {
+            // Not a verdict on any file's text: every root fails with the reason, and is tried again next time.
+            for (Path root : roots) {
+                sources.put(root, new CompiledSource(root, SourceStamp.of(root), null,
+                        List.of(root + ": the compiler failed: " + e.getMessage())));
+            }
+            return new Batch(sources, (System.nanoTime() - started) / 1_000);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.opcached.daemon.compile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opcached.daemon.runtime.ScriptClassPath;
+import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.segment.ClassFile;
+import dev.opcached.protocol.segment.SourceStamp;
+import dev.opcached.protocol.unit.Sha256;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+class BatchJavacTest {
+    @TempDir
+    Path dir;
+
+    private Path docroot() throws IOException {
+        return Files.createDirectories(dir.resolve("www")).toRealPath();
+    }
+
+    private static Path write(Path docroot, String relative, String source) throws IOException {
+        Path file = docroot.resolve(relative);
+        Files.createDirectories(file.getParent());
+        return Files.writeString(file, source);
+    }
+
+    private static BatchResult compile(Path docroot, Path... roots) throws IOException {
+        return new BatchJavac(new DocrootContainment(docroot), ScriptClassPath.of(docroot)).compile(List.of(roots));
+    }
+
+    private static Path lib(Path docroot, String name, String body) throws IOException {
+        return write(docroot, "lib/" + name + ".java", "package lib;\n" + body + "\n");
+    }
+
+    @Test
+    void everyKindOfReferenceIsADependency() throws Exception {
+        Path www = docroot();
+        lib(www, "IdentDep", "public class IdentDep { }");
+        lib(www, "SelectDep", "public class SelectDep { public static void run() { } }");
+        lib(www, "ExprFactory", "public class ExprFactory { public static ExprMade make() { return null; } }");
+        lib(www, "ExprMade", "public class ExprMade { }");
+        lib(www, "SuperDep", "public class SuperDep { }");
+        lib(www, "IfaceDep", "public interface IfaceDep { }");
+        lib(www, "AnnDep", "public @interface AnnDep { }");
+        lib(www, "ArgDep", "public class ArgDep { }");
+        lib(www, "VarFactory", "public class VarFactory { public static <T> java.util.List<T> of(T t) { return null; } "
+                + "public static VarMade made() { return null; } }");
+        lib(www, "VarMade", "public class VarMade { }");
+        lib(www, "StaticDep", "public class StaticDep { public static int twice(int x) { return 2 * x; } }");
+        lib(www, "ConstDep", "public class ConstDep { public static final int C = 42; }");
+        lib(www, "Outer", "public class Outer { public static class Inner { } }");
+        lib(www, "ThrownDep", "public class ThrownDep extends Exception { }");
+        Map<String, String> roots = Map.ofEntries(
+                Map.entry("Ident", "import lib.IdentDep;\npublic class Ident { void m() { IdentDep d = null; } }"),
+                Map.entry("Select", "public class Select { void m() { lib.SelectDep.run(); } }"),
+                Map.entry("Expr", "public class Expr { void m() { Object o = lib.ExprFactory.make(); } }"),
+                Map.entry("Super", "public class Super extends lib.SuperDep { }"),
+                Map.entry("Iface", "public class Iface implements lib.IfaceDep { }"),
+                Map.entry("Ann", "@lib.AnnDep public class Ann { }"),
+                Map.entry("Arg", "public class Arg { java.util.List<lib.ArgDep> list; }"),
+                Map.entry("Var", "public class Var { void m() { var v = lib.VarFactory.made(); } }"),
+                Map.entry("Static", "import static lib.StaticDep.twice;\npublic class Static { int m() { return twice(2); } }"),
+                Map.entry("Const", "public class Const { static final int X = lib.ConstDep.C; }"),
+                Map.entry("Nested", "public class Nested { lib.Outer.Inner inner; }"),
+                Map.entry("Thrown", "public class Thrown { void m() throws lib.ThrownDep { } }"));
+        for (Map.Entry<String, String> root : roots.entrySet()) {
+            write(www, "k/" + root.getKey() + ".java", "package k;\n" + root.getValue() + "\n");
+        }
+        BatchResult batch = compile(www, roots.keySet().stream().map(name -> www.resolve("k/" + name + ".java"))
+                .toArray(Path[]::new));
+
+        assertThat(batch.failed()).isEmpty();
+        assertThat(batch.passes()).isEqualTo(1);
+        Map<String, List<String>> expected = Map.ofEntries(
+                Map.entry("Ident", List.of("IdentDep")), Map.entry("Select", List.of("SelectDep")),
+                Map.entry("Expr", List.of("ExprFactory", "ExprMade")), Map.entry("Super", List.of("SuperDep")),
+                Map.entry("Iface", List.of("IfaceDep")), Map.entry("Ann", List.of("AnnDep")),
+                Map.entry("Arg", List.of("ArgDep")), Map.entry("Var", List.of("VarFactory", "VarMade")),
+                Map.entry("Static", List.of("StaticDep")), Map.entry("Const", List.of("ConstDep")),
+                Map.entry("Nested", List.of("Outer")), Map.entry("Thrown", List.of("ThrownDep")));
+        expected.forEach((root, dependencies) -> assertThat(batch.source(www.resolve("k/" + root + ".java")).dependencies())
+                .as(root).containsExactlyElementsOf(dependencies.stream().map(d -> www.resolve("lib/" + d + ".java")).toList()));
+        // Every source javac read from the source path came out compiled, with its own classes.
+        assertThat(batch.sources()).hasSize(roots.size() + 14);
+        assertThat(batch.source(www.resolve("lib/Outer.java")).classes()).extracting(ClassFile::binaryName)
+                .containsExactlyInAnyOrder("lib.Outer", "lib.Outer$Inner");
+    }
+
+    @Test
+    void eachSourceComesWithTheBytesItWasCompiledFromTheirHashAndItsStamp() throws Exception {
+        Path www = docroot();
+        Path lib = lib(www, "Text", "public class Text { public static String hi() { return \"h\u00e9\"; } }");
+        Path root = write(www, "Page.java", "public class Page { String s = lib.Text.hi(); }\n");
+        BatchResult batch = compile(www, root);
+
+        for (Path file : List.of(root, lib)) {
+            SourceResult source = batch.source(file);
+            byte[] bytes = Files.readAllBytes(file);
+            assertThat(source.bytes()).isEqualTo(bytes);
+            assertThat(source.hash()).isEqualTo(Sha256.of(bytes));
+            assertThat(source.stamp()).isEqualTo(SourceStamp.of(file));
+            assertThat(source.failed()).isFalse();
+        }
+        assertThat(batch.source(root).dependencies()).containsExactly(lib);
+        assertThat(batch.source(lib).dependencies()).isEmpty();
+    }
+
+    @Test
+    void aBrokenFileCostsOnlyItselfAndWhatUsesIt() throws Exception {
+        Path www = docroot();
+        Path broken = lib(www, "Broken", "public class Broken { public static int v() { return undefined(); } }");
+        Path user = lib(www, "User", "public class User { public static int v() { return Broken.v(); } }");
+        Path userOfUser = write(www, "Far.java", "public class Far { int v = lib.User.v(); }");
+        Path onlyForUser = lib(www, "Lonely", "public class Lonely { }");
+        lib(www, "Shared", "public class Shared { public static final int C = 1; }");
+        Path good = write(www, "Good.java", "public class Good { int v = lib.Shared.C; }");
+        Path alsoGood = write(www, "AlsoGood.java", "public class AlsoGood { }");
+        write(www, "lib/User.java", "package lib;\npublic class User { Lonely l; public static int v() { return Broken.v(); } }\n");
+
+        BatchResult batch = compile(www, userOfUser, good, alsoGood);
+
+        assertThat(batch.passes()).isEqualTo(2);
+        assertThat(batch.source(broken).failed()).isTrue();
+        assertThat(batch.source(broken).diagnostics()).singleElement().asString()
+                .startsWith(broken + ":2: error: cannot find symbol");
+        assertThat(batch.source(user).diagnostics()).contains(user + ":2: error: uses " + broken + ", which does not compile")
+                .anyMatch(line -> line.startsWith(broken + ":2: error: cannot find symbol"));
+        assertThat(batch.source(userOfUser).failed()).isTrue();
+        assertThat(batch.source(userOfUser).diagnostics()).as("names the file to fix")
+                .anyMatch(line -> line.startsWith(broken + ":2: error: cannot find symbol"));
+        for (Path compiled : List.of(good, alsoGood, www.resolve("lib/Shared.java"), onlyForUser)) {
+            assertThat(batch.source(compiled).failed()).as(compiled.toString()).isFalse();
+            assertThat(batch.source(compiled).classes()).as(compiled.toString()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void aCycleIsCompiledAndEachSideDependsOnTheOther() throws Exception {
+        Path www = docroot();
+        Path a = lib(www, "A", "public class A { B b; }");
+        Path b = lib(www, "B", "public class B { A a; }");
+        BatchResult batch = compile(www, a);
+        assertThat(batch.source(a).dependencies()).containsExactly(b);
+        assertThat(batch.source(b).dependencies()).containsExactly(a);
+        assertThat(batch.failed()).isEmpty();
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aLinkOutOfTheDocrootOrAFifoIsNeitherReadNorOpened() throws Exception {
+        Path www = docroot();
+        Path outside = Files.writeString(Files.createDirectories(dir.resolve("outside")).resolve("Secret.java"),
+                "package lib;\npublic class Secret { public static String s = \"SECRET-TEXT\"; }\n");
+        Files.createDirectories(www.resolve("lib"));
+        Files.createSymbolicLink(www.resolve("lib/Secret.java"), outside);
+        Path fifo = www.resolve("lib/Pipe.java");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).isTrue();
+        Path usesLink = write(www, "UsesLink.java", "public class UsesLink { String s = lib.Secret.s; }");
+        Path usesFifo = write(www, "UsesFifo.java", "public class UsesFifo { lib.Pipe p; }");
+        Path good = write(www, "Fine.java", "public class Fine { }");
+        Path rootLink = Files.createSymbolicLink(www.resolve("Linked.java"), outside);
+
+        BatchResult batch = compile(www, usesLink, usesFifo, good, rootLink, fifo);
+
+        assertThat(batch.rejected()).containsOnlyKeys(rootLink, fifo);
+        assertThat(batch.source(usesLink).diagnostics()).anyMatch(line -> line.contains("package lib does not exist"))
+                .noneMatch(line -> line.contains("SECRET-TEXT") || line.contains(outside.toString()));
+        assertThat(batch.source(usesFifo).diagnostics()).anyMatch(line -> line.contains("package lib does not exist"));
+        assertThat(batch.source(good).failed()).isFalse();
+        assertThat(batch.sources()).extracting(SourceResult::path).containsExactlyInAnyOrder(good, usesFifo, usesLink);
+    }
+}
