@@ -38,6 +38,13 @@ final class Formats {
         row(out, "Blacklist misses", figure(stats.blacklistMisses()));
         row(out, "Hit rate", percent(stats.opcacheHitRate()));
         row(out, "Compiles", figure(status.compiles()));
+        StatusResponse.FileCacheStatistics fileCache = status.fileCacheStatistics();
+        if (fileCache != null) {
+            row(out, "File cache", "hits " + figure(fileCache.hits()) + ", misses " + figure(fileCache.misses())
+                    + ", stores " + figure(fileCache.stores()) + ", rejections " + figure(fileCache.rejections()) + ", "
+                    + (fileCache.bytes() == null ? UNKNOWN : size(fileCache.bytes())) + " in "
+                    + figure(fileCache.entries()) + " entries");
+        }
         row(out, "Restarts", "oom " + figure(stats.oomRestarts()) + ", hash " + figure(stats.hashRestarts())
                 + ", manual " + figure(stats.manualRestarts()) + ", corruption " + figure(stats.corruptionRestarts())
                 + ", segment lost " + figure(stats.segmentLostRestarts()));

@@ -24,6 +24,11 @@ public final class DocrootBatchCompiler implements SourceBatchCompiler {
         this.assembler = new UnitAssembler(docroot, javac.keyOptions());
     }
 
+    /** The compiler options as unit keys see them. */
+    List<String> keyOptions() {
+        return javac.keyOptions();
+    }
+
     @Override
     public Batch compile(List<Path> roots) {
         long started = System.nanoTime();

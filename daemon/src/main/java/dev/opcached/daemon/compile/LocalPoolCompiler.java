@@ -1,5 +1,6 @@
 package dev.opcached.daemon.compile;
 
+import dev.opcached.daemon.filecache.FileCache;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptException;
 import dev.opcached.daemon.runtime.ScriptSource;
@@ -55,6 +56,8 @@ public final class LocalPoolCompiler implements PoolCompiler {
     private final CachePolicy policy;
     private final EpochClock clock;
     private final SourceBatchCompiler javac;
+    /** The sealed file cache, or null when opcache.file_cache is off. */
+    private final FileCacheLevel fileCache;
     private final Semaphore turns;
     private final AtomicInteger running = new AtomicInteger();
     private final long failureMemoryNanos;
@@ -71,6 +74,12 @@ public final class LocalPoolCompiler implements PoolCompiler {
 
     public LocalPoolCompiler(Segment segment, ScriptSource source, CachePolicy policy, EpochClock clock,
                              SourceBatchCompiler javac) {
+        this(segment, source, policy, clock, javac, null);
+    }
+
+    LocalPoolCompiler(Segment segment, ScriptSource source, CachePolicy policy, EpochClock clock,
+                      SourceBatchCompiler javac, FileCacheLevel fileCache) {
+        this.fileCache = fileCache;
         this.segment = segment;
         this.source = source;
         this.policy = policy;
@@ -80,12 +89,20 @@ public final class LocalPoolCompiler implements PoolCompiler {
         this.failureMemoryNanos = Math.max(MIN_FAILURE_MEMORY_MILLIS, policy.revalidateFreqMillis()) * 1_000_000;
     }
 
-    /** The pool compiler of {@code docroot} compiling into {@code segment} in this process. */
+    /** The pool compiler of {@code docroot} compiling into {@code segment} in this process, without a file cache. */
     public static LocalPoolCompiler forDocroot(Segment segment, Path docroot, CachePolicy policy, EpochClock clock)
             throws IOException {
+        return forDocroot(segment, docroot, policy, clock, null);
+    }
+
+    /** The same with {@code fileCache} (null: none) as the second level. */
+    public static LocalPoolCompiler forDocroot(Segment segment, Path docroot, CachePolicy policy, EpochClock clock,
+                                               FileCache fileCache) throws IOException {
         DocrootContainment containment = new DocrootContainment(docroot);
-        return new LocalPoolCompiler(segment, new ScriptSource(containment), policy, clock,
-                new DocrootBatchCompiler(containment));
+        DocrootBatchCompiler javac = new DocrootBatchCompiler(containment);
+        return new LocalPoolCompiler(segment, new ScriptSource(containment), policy, clock, javac,
+                fileCache == null ? null
+                        : new FileCacheLevel(fileCache, containment, javac.keyOptions(), segment::countFileCache));
     }
 
     @Override
@@ -137,6 +154,12 @@ public final class LocalPoolCompiler implements PoolCompiler {
             // Out of date: no process may take it for current while its successor is compiled.
             segment.invalidate(key, true);
         }
+        if (fileCache != null && cacheable(path, stamp)) {
+            FileOutcome fromDisk = fromFileCache(path);
+            if (fromDisk != null) {
+                return fromDisk;
+            }
+        }
         Remembered last = remembered(path.toString(), stamp);
         if (last != null) {
             if (last.outcome.status() == FileOutcome.Status.NOT_CACHED && policy.blacklist().matches(path.toString())) {
@@ -147,6 +170,48 @@ public final class LocalPoolCompiler implements PoolCompiler {
         }
         toCompile.put(path, stamp);
         return null;
+    }
+
+    /**
+     * Stores the file's unit and those of its closure from the file cache, each checked against
+     * the file as it is now; null (compile it) on any doubt or when the segment will not take one.
+     */
+    private FileOutcome fromFileCache(Path path) {
+        List<FileCacheLevel.Found> found = fileCache.load(path);
+        if (found == null) {
+            return null;
+        }
+        for (FileCacheLevel.Found unit : found) {
+            if (!cacheable(unit.path(), unit.stamp())) {
+                return null;
+            }
+        }
+        for (FileCacheLevel.Found unit : found) {
+            SegmentKey key = SegmentKey.of(unit.path().toString());
+            if (holds(key, unit.stamp(), unit.unit())) {
+                continue;
+            }
+            EntryMetadata metadata = new EntryMetadata(unit.stamp().mtimeMillis(), unit.stamp().size(),
+                    unit.unit().sourceHash().prefix(), clock.millis(), 0);
+            if (segment.store(key, metadata, CompileUnitCodec.encode(unit.unit())) != StoreOutcome.STORED) {
+                return null;
+            }
+        }
+        LOG.debug("{} and {} inputs from the file cache", LogText.escape(path), found.size() - 1);
+        return new FileOutcome(path.toString(), FileOutcome.Status.FILE_CACHE, List.of(), null, 0);
+    }
+
+    /** Whether the segment holds this very unit for the file as it is now (same key, same stamps). */
+    private boolean holds(SegmentKey key, SourceStamp stamp, CompileUnit unit) {
+        CachedEntry entry = segment.peek(key);
+        CompileUnit held = entry == null ? null : unitOf(entry);
+        return held != null && stamp.matches(entry.metadata()) && held.unitKey().equals(unit.unitKey())
+                && held.dependencies().equals(unit.dependencies());
+    }
+
+    /** Whether the segment may hold this version of the file (OPcache's rules), counting nothing. */
+    private boolean cacheable(Path path, SourceStamp stamp) {
+        return !policy.blacklist().matches(path.toString()) && policy.notCacheable(stamp, clock.millis()) == null;
     }
 
     /** Claims each file's compile marker, compiles those this process owns, waits for the others. */
@@ -217,9 +282,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 continue;
             }
             SegmentKey key = SegmentKey.of(compiled.path().toString());
-            CachedEntry entry = segment.peek(key);
-            CompileUnit held = entry == null ? null : unitOf(entry);
-            if (held != null && held.unitKey().equals(compiled.unit().unitKey())) {
+            if (holds(key, compiled.stamp(), compiled.unit())) {
                 inSegment.put(compiled.path(), true);
                 continue;
             }
@@ -229,6 +292,9 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 LOG.debug("{} not cached: {}", LogText.escape(compiled.path()), notCacheable);
                 inSegment.put(compiled.path(), false);
                 continue;
+            }
+            if (fileCache != null) {
+                fileCache.store(compiled.path(), compiled.unit());
             }
             EntryMetadata metadata = new EntryMetadata(compiled.stamp().mtimeMillis(), compiled.stamp().size(),
                     compiled.unit().sourceHash().prefix(), clock.millis(), batch.micros());

@@ -6,6 +6,8 @@ import dev.opcached.daemon.admin.AdminToken;
 import dev.opcached.daemon.compile.LocalPoolCompiler;
 import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.filecache.FileCache;
+import dev.opcached.daemon.filecache.FileCaches;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.worker.WorkerMain;
 import dev.opcached.protocol.segment.EpochClock;
@@ -165,6 +167,7 @@ public final class Supervisor {
             });
         }
         String token = AdminToken.loadOrCreate(config.tokenFile());
+        FileCache fileCache = FileCaches.open(config);
         SslContext tls = adminTls();
         CachePolicy policy = CachePolicy.of(config);
         SegmentConfig segmentConfig = segmentConfig(config);
@@ -193,7 +196,7 @@ public final class Supervisor {
             scheduler.scheduleAtFixedRate(() -> housekeeping(segment, slots, renewal), 1, 1, TimeUnit.SECONDS);
             // The supervisor compiles too (POST /compile), into the same segment, with the workers' rules.
             AdminOperations operations = new AdminOperations(segment, config, policy.blacklist(),
-                    new CompilerOfSegment(segment, docroot, policy),
+                    new CompilerOfSegment(segment, docroot, policy, fileCache),
                     () -> slots.stream().flatMap(slot -> slot.status().stream()).toList());
             try (AdminServer admin = startAdmin(token, operations, tls)) {
                 slots.forEach(WorkerSlot::start);
@@ -258,13 +261,15 @@ public final class Supervisor {
         private final Supplier<Segment> segment;
         private final Path docroot;
         private final CachePolicy policy;
+        private final FileCache fileCache;
         private Segment compilingInto;
         private PoolCompiler compiler;
 
-        CompilerOfSegment(Supplier<Segment> segment, Path docroot, CachePolicy policy) {
+        CompilerOfSegment(Supplier<Segment> segment, Path docroot, CachePolicy policy, FileCache fileCache) {
             this.segment = segment;
             this.docroot = docroot;
             this.policy = policy;
+            this.fileCache = fileCache;
         }
 
         @Override
@@ -272,7 +277,7 @@ public final class Supervisor {
             Segment current = segment.get();
             if (current != compilingInto) {
                 try {
-                    compiler = LocalPoolCompiler.forDocroot(current, docroot, policy, EpochClock.SYSTEM);
+                    compiler = LocalPoolCompiler.forDocroot(current, docroot, policy, EpochClock.SYSTEM, fileCache);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot compile into the new segment: " + e.getMessage(), e);
                 }

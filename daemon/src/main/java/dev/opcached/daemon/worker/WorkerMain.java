@@ -3,6 +3,7 @@ package dev.opcached.daemon.worker;
 import dev.opcached.daemon.compile.LocalPoolCompiler;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.control.SupervisorLine;
+import dev.opcached.daemon.filecache.FileCaches;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ProcessFitness;
 import dev.opcached.daemon.runtime.ScriptExitGuard;
@@ -68,7 +69,8 @@ public final class WorkerMain implements Callable<Integer> {
         }
         CachePolicy policy = CachePolicy.of(config);
         ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), policy,
-                LocalPoolCompiler.forDocroot(segment, config.docroot(), policy, CoarseEpochClock.instance()));
+                LocalPoolCompiler.forDocroot(segment, config.docroot(), policy, CoarseEpochClock.instance(),
+                        FileCaches.openOrWarn(config)));
         DocumentRoot documentRoot = new DocumentRoot(config.docroot(), config.number(Directives.REALPATH_CACHE_TTL),
                 config.number(Directives.REALPATH_CACHE_SIZE), segment::statGeneration);
         ScriptRunner runner = new ScriptRunner(runtime, config.flag(Directives.DISPLAY_ERRORS),

@@ -65,6 +65,9 @@ public final class StatusReport {
                 scripts,
                 workers,
                 known(stats.compiles()),
+                new StatusResponse.FileCacheStatistics(known(stats.fileCache().hits()), known(stats.fileCache().misses()),
+                        known(stats.fileCache().stores()), known(stats.fileCache().rejections()),
+                        known(stats.fileCache().bytes()), known(stats.fileCache().entries())),
                 new StatusResponse.SegmentInfo(segment.path().toString(), stats.memoryConsumption(), stats.generation(),
                         stats.creatorPid(), seconds(stats.heartbeatMillis())));
     }

@@ -22,7 +22,21 @@ public record StatusResponse(
         @JsonProperty("scripts") Map<String, ScriptStatus> scripts,
         @JsonProperty("workers") List<WorkerStatus> workers,
         @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("compiles") Long compiles,
+        @JsonProperty("file_cache_statistics") FileCacheStatistics fileCacheStatistics,
         @JsonProperty("segment") SegmentInfo segment) {
+
+    /**
+     * The sealed file cache's figures (opcache.file_cache) for the pool since it started; null
+     * figures are unknown (damaged in the segment).
+     */
+    public record FileCacheStatistics(
+            @JsonProperty("hits") Long hits,
+            @JsonProperty("misses") Long misses,
+            @JsonProperty("stores") Long stores,
+            @JsonProperty("rejections") Long rejections,
+            @JsonProperty("bytes") Long bytes,
+            @JsonProperty("entries") Long entries) {
+    }
 
     /** {@code memory_usage}: used + free + wasted = the segment's size (clamped, so always known). */
     public record MemoryUsage(

@@ -41,6 +41,8 @@ import net.openhft.chronicle.bytes.BytesStore;
  *  320: counters line (written by writers under the lock)
  *  | STORES | OOM_RESTARTS | HASH_RESTARTS | MANUAL_RESTARTS | CORRUPTION_RESTARTS | RECOVERIES | COMPILES |
  *  | LOST_RESTARTS |
+ *  384: file cache line (the compiling processes' figures of opcache.file_cache, no lock)
+ *  | FC_HITS | FC_MISSES | FC_STORES | FC_REJECTIONS | FC_BYTES | FC_ENTRIES |
  *  1024: statistics stripes, STRIPE_COUNT x 64 bytes, one picked by pid and thread
  *  | HITS | MISSES | BLACKLIST_MISSES | (5 spare longs) |
  *  ... reserved (zero) up to 4096
@@ -110,6 +112,19 @@ public final class HeaderLayout {
     public static final int COMPILES_OFFSET = RECOVERIES_OFFSET + Long.BYTES;
     /** Segments of this pool lost (file truncated or deleted) and replaced by this one, carried over at create. */
     public static final int LOST_RESTARTS_OFFSET = COMPILES_OFFSET + Long.BYTES;
+
+    /**
+     * The file cache's figures: hits, misses, stores and rejections added to atomically by whoever
+     * reads or writes the file cache; bytes and entries its size as the last one to change it saw
+     * (release stores).
+     */
+    public static final int FILE_CACHE_LINE = 384;
+    public static final int FILE_CACHE_HITS_OFFSET = FILE_CACHE_LINE;
+    public static final int FILE_CACHE_MISSES_OFFSET = FILE_CACHE_HITS_OFFSET + Long.BYTES;
+    public static final int FILE_CACHE_STORES_OFFSET = FILE_CACHE_MISSES_OFFSET + Long.BYTES;
+    public static final int FILE_CACHE_REJECTIONS_OFFSET = FILE_CACHE_STORES_OFFSET + Long.BYTES;
+    public static final int FILE_CACHE_BYTES_OFFSET = FILE_CACHE_REJECTIONS_OFFSET + Long.BYTES;
+    public static final int FILE_CACHE_ENTRIES_OFFSET = FILE_CACHE_BYTES_OFFSET + Long.BYTES;
 
     public static final int STRIPES_OFFSET = 1024;
     public static final int STRIPE_COUNT = 16;
@@ -290,6 +305,24 @@ public final class HeaderLayout {
 
     static void addCompiles(BytesStore<?, ?> b) {
         b.addAndGetLong(COMPILES_OFFSET, 1);
+    }
+
+    /** Adds a change of the file cache's figures: counters atomically, the size as a release store. */
+    static void addFileCacheFigures(BytesStore<?, ?> b, FileCacheFigures change) {
+        if (change.hits() != 0) {
+            b.addAndGetLong(FILE_CACHE_HITS_OFFSET, change.hits());
+        }
+        if (change.misses() != 0) {
+            b.addAndGetLong(FILE_CACHE_MISSES_OFFSET, change.misses());
+        }
+        if (change.stores() != 0) {
+            b.addAndGetLong(FILE_CACHE_STORES_OFFSET, change.stores());
+        }
+        if (change.rejections() != 0) {
+            b.addAndGetLong(FILE_CACHE_REJECTIONS_OFFSET, change.rejections());
+        }
+        b.writeOrderedLong(FILE_CACHE_BYTES_OFFSET, change.bytes());
+        b.writeOrderedLong(FILE_CACHE_ENTRIES_OFFSET, change.entries());
     }
 
     static void addToStripe(BytesStore<?, ?> b, int stripeAt, int field) {

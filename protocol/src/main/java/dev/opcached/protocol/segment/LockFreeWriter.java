@@ -67,6 +67,10 @@ final class LockFreeWriter implements RestartRequests {
         addCompiles(bytes);
     }
 
+    void countFileCache(FileCacheFigures change) {
+        addFileCacheFigures(bytes, change);
+    }
+
     /** §20: true (and the key's next check pushed {@code freqMillis} ahead) for one caller per period. */
     boolean claimRevalidation(CachedEntry entry, long freqMillis) {
         long slot = entry.slotOffset();

@@ -223,6 +223,17 @@ public final class Segment implements AutoCloseable {
         }, null);
     }
 
+    /**
+     * Adds what the file cache did since the last call ({@code change}'s counters) and its size now
+     * ({@code change}'s bytes and entries), for the pool's status.
+     */
+    public void countFileCache(FileCacheFigures change) {
+        file.lockFree(() -> {
+            lockFree.countFileCache(change);
+            return null;
+        }, null);
+    }
+
     /** Counts a lookup of a script that may not be cached (opcache's blacklist_misses). */
     public void countBlacklistMiss() {
         file.lockFree(() -> {

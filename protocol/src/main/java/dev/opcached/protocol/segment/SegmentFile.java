@@ -156,6 +156,13 @@ final class SegmentFile implements AutoCloseable {
         bytes.writeLong(LOST_RESTARTS_OFFSET, known(old.lostRestarts()));
         bytes.writeLong(RECOVERIES_OFFSET, known(old.recoveries()));
         bytes.writeLong(COMPILES_OFFSET, known(old.compiles()));
+        FileCacheFigures fileCache = old.fileCache();
+        bytes.writeLong(FILE_CACHE_HITS_OFFSET, known(fileCache.hits()));
+        bytes.writeLong(FILE_CACHE_MISSES_OFFSET, known(fileCache.misses()));
+        bytes.writeLong(FILE_CACHE_STORES_OFFSET, known(fileCache.stores()));
+        bytes.writeLong(FILE_CACHE_REJECTIONS_OFFSET, known(fileCache.rejections()));
+        bytes.writeLong(FILE_CACHE_BYTES_OFFSET, known(fileCache.bytes()));
+        bytes.writeLong(FILE_CACHE_ENTRIES_OFFSET, known(fileCache.entries()));
         bytes.writeLong(STRIPES_OFFSET + STRIPE_HITS, known(old.hits()));
         bytes.writeLong(STRIPES_OFFSET + STRIPE_MISSES, known(old.misses()));
         bytes.writeLong(STRIPES_OFFSET + STRIPE_BLACKLIST_MISSES, known(old.blacklistMisses()));

@@ -16,7 +16,9 @@ final class SegmentRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentRecovery.class);
     /** Counters of the counters line that only ever grow from 0. */
     private static final int[] COUNTERS = {STORES_OFFSET, OOM_RESTARTS_OFFSET, HASH_RESTARTS_OFFSET,
-            MANUAL_RESTARTS_OFFSET, CORRUPTION_RESTARTS_OFFSET, RECOVERIES_OFFSET, COMPILES_OFFSET, LOST_RESTARTS_OFFSET};
+            MANUAL_RESTARTS_OFFSET, CORRUPTION_RESTARTS_OFFSET, RECOVERIES_OFFSET, COMPILES_OFFSET, LOST_RESTARTS_OFFSET,
+            FILE_CACHE_HITS_OFFSET, FILE_CACHE_MISSES_OFFSET, FILE_CACHE_STORES_OFFSET, FILE_CACHE_REJECTIONS_OFFSET,
+            FILE_CACHE_BYTES_OFFSET, FILE_CACHE_ENTRIES_OFFSET};
     /** More restarts than this between two writes of one process mean damage, not restarts. */
     private static final long MAX_GENERATION_STEP = 1 << 20;
     private static final int[] STRIPE_FIELDS = {STRIPE_HITS, STRIPE_MISSES, STRIPE_BLACKLIST_MISSES};

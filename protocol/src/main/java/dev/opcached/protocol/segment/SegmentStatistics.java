@@ -36,7 +36,8 @@ public record SegmentStatistics(
         long generation,
         long creatorPid,
         long heartbeatMillis,
-        long lostRestarts) {
+        long lostRestarts,
+        FileCacheFigures fileCache) {
 
     /** The value of a figure that the segment holds damaged. */
     public static final long UNKNOWN = -1;

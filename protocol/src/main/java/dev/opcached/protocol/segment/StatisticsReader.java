@@ -63,7 +63,13 @@ final class StatisticsReader {
                 generationVolatile(bytes),
                 creatorPidVolatile(bytes),
                 time(bytes.readVolatileLong(HEARTBEAT_MILLIS_OFFSET), now, false),
-                counter(bytes.readVolatileLong(LOST_RESTARTS_OFFSET)));
+                counter(bytes.readVolatileLong(LOST_RESTARTS_OFFSET)),
+                new FileCacheFigures(counter(bytes.readVolatileLong(FILE_CACHE_HITS_OFFSET)),
+                        counter(bytes.readVolatileLong(FILE_CACHE_MISSES_OFFSET)),
+                        counter(bytes.readVolatileLong(FILE_CACHE_STORES_OFFSET)),
+                        counter(bytes.readVolatileLong(FILE_CACHE_REJECTIONS_OFFSET)),
+                        counter(bytes.readVolatileLong(FILE_CACHE_BYTES_OFFSET)),
+                        counter(bytes.readVolatileLong(FILE_CACHE_ENTRIES_OFFSET))));
     }
 
     private static long clamp(long value, long min, long max) {

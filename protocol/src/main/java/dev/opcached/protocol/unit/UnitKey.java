@@ -23,6 +23,7 @@ import java.util.List;
  */
 public final class UnitKey {
     private static final byte[] DOMAIN = "opcached-unit".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] SOURCE_DOMAIN = "opcached-source".getBytes(StandardCharsets.UTF_8);
 
     private UnitKey() {
     }
@@ -55,6 +56,27 @@ public final class UnitKey {
             put(digest, input.relativePath());
             input.contentHash().updateInto(digest);
         }
+        return Sha256.wrap(digest.digest());
+    }
+
+    /**
+     * The key under which the file cache remembers which unit a source was last compiled to:
+     * SHA-256 over {@code "opcached-source"}, FORMAT, the JDK version, the compiler options, the
+     * relative path and the source's hash (length-prefixed as above). Known before compiling, so
+     * that a miss can find a unit without javac; what it names is checked against the files.
+     */
+    public static Sha256 sourceKey(String jdkVersion, List<String> compilerOptions, String relativePath,
+                                   Sha256 sourceHash) {
+        MessageDigest digest = Sha256.digest();
+        put(digest, SOURCE_DOMAIN);
+        digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(CompileUnitCodec.FORMAT).array());
+        put(digest, jdkVersion);
+        digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(compilerOptions.size()).array());
+        for (String option : compilerOptions) {
+            put(digest, option);
+        }
+        put(digest, relativePath);
+        sourceHash.updateInto(digest);
         return Sha256.wrap(digest.digest());
     }
 

@@ -1,0 +1,208 @@
+package dev.opcached.daemon.compile;
+
+import dev.opcached.daemon.filecache.FileCache;
+import dev.opcached.daemon.filecache.FileCacheStatistics;
+import dev.opcached.daemon.filecache.Namespace;
+import dev.opcached.daemon.runtime.ScriptException;
+import dev.opcached.daemon.runtime.ScriptSource;
+import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.segment.FileCacheFigures;
+import dev.opcached.protocol.segment.SourceStamp;
+import dev.opcached.protocol.unit.CompileUnit;
+import dev.opcached.protocol.unit.CompileUnitCodec;
+import dev.opcached.protocol.unit.Dependency;
+import dev.opcached.protocol.unit.Sha256;
+import dev.opcached.protocol.unit.UnitKey;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The sealed file cache as the second level of the compile path. A compiled unit is filed twice:
+ * under its content key (the unit, its paths relative to the docroot, so that another release
+ * directory or another host with the same content can use it) and under a source key (which unit
+ * this source's content was last compiled to; known before compiling). A miss then reads the
+ * source, finds the unit its source key names and takes it, and the units of its whole closure,
+ * only when every input's content on disk is still the one recorded (the source key is a hint,
+ * never trusted: a sealed but older record is harmless because what it names is checked).
+ */
+final class FileCacheLevel {
+    private final FileCache cache;
+    private final DocrootContainment docroot;
+    private final ScriptSource source;
+    private final String jdkVersion;
+    private final List<String> keyOptions;
+    private final JarDigests jars = new JarDigests();
+    /** Where the cache's figures go for the pool's status, and what was published last. */
+    private final Consumer<FileCacheFigures> figures;
+    private FileCacheStatistics published;
+
+    /** A unit found in the file cache, for the file at {@code path} as it is now ({@code stamp}). */
+    record Found(Path path, SourceStamp stamp, CompileUnit unit) {
+    }
+
+    FileCacheLevel(FileCache cache, DocrootContainment docroot, List<String> keyOptions,
+                   Consumer<FileCacheFigures> figures) {
+        this.cache = cache;
+        this.figures = figures;
+        this.published = new FileCacheStatistics(0, 0, 0, 0, 0, 0, 0, 0);
+        this.docroot = docroot;
+        this.source = new ScriptSource(docroot);
+        this.jdkVersion = Runtime.version().toString();
+        this.keyOptions = List.copyOf(keyOptions);
+    }
+
+    /**
+     * The unit of {@code path}, then those of every source in its closure, rebased onto the files
+     * as they are now; null when any is missing, rejected, or was compiled from other content.
+     */
+    List<Found> load(Path path) {
+        try {
+            return find(path);
+        } finally {
+            publish();
+        }
+    }
+
+    private List<Found> find(Path path) {
+        try {
+            Read root = read(path);
+            Optional<byte[]> hint = cache.read(Namespace.SOURCE,
+                    UnitKey.sourceKey(jdkVersion, keyOptions, relative(path), root.hash));
+            if (hint.isEmpty() || hint.get().length != Sha256.LENGTH) {
+                return null;
+            }
+            CompileUnit unit = unit(Sha256.wrap(hint.get()));
+            if (unit == null || !unit.sourceHash().equals(root.hash) || !jarsAreNow(unit)) {
+                return null;
+            }
+            List<Found> found = new ArrayList<>();
+            found.add(null);
+            List<Dependency> rebased = new ArrayList<>();
+            for (Dependency input : unit.dependencies()) {
+                Path file = docroot.root().resolve(input.path());
+                if (input.kind() == Dependency.Kind.JAR) {
+                    SourceStamp stamp = SourceStamp.of(file);
+                    if (stamp == null || !jars.digest(file, stamp).equals(input.contentHash())) {
+                        return null;
+                    }
+                    rebased.add(new Dependency(input.kind(), file.toString(), stamp.mtimeMillis(), stamp.size(),
+                            input.contentHash(), input.unitKey()));
+                    continue;
+                }
+                Read now = read(file);
+                CompileUnit inputUnit = now.hash.equals(input.contentHash()) ? unit(input.unitKey()) : null;
+                if (inputUnit == null || !inputUnit.sourceHash().equals(now.hash)) {
+                    return null;
+                }
+                rebased.add(new Dependency(input.kind(), file.toString(), now.stamp.mtimeMillis(), now.stamp.size(),
+                        input.contentHash(), input.unitKey()));
+                found.add(new Found(file, now.stamp, inputUnit));
+            }
+            // Each unit's own inputs are in this closure (the root too, in a cycle): the same paths and stamps.
+            List<Dependency> closure = new ArrayList<>(rebased);
+            closure.add(new Dependency(Dependency.Kind.SOURCE, path.toString(), root.stamp.mtimeMillis(),
+                    root.stamp.size(), root.hash, unit.unitKey()));
+            for (int i = 1; i < found.size(); i++) {
+                Found input = found.get(i);
+                found.set(i, new Found(input.path(), input.stamp(), rebase(input.unit(), closure)));
+            }
+            found.set(0, new Found(path, root.stamp, new CompileUnit(unit.sourceHash(), unit.unitKey(), rebased,
+                    unit.classes())));
+            return found;
+        } catch (ScriptException | IOException | IllegalArgumentException doubt) {
+            return null;
+        }
+    }
+
+    /** Files a unit compiled now (its paths real ones in the docroot) under its content key and its source key. */
+    void store(Path path, CompileUnit unit) {
+        try {
+            file(path, unit);
+        } finally {
+            publish();
+        }
+    }
+
+    /** Adds what the cache did since the last call to the pool's figures. */
+    private synchronized void publish() {
+        FileCacheStatistics now = cache.statistics();
+        FileCacheStatistics before = published;
+        published = now;
+        figures.accept(new FileCacheFigures(now.hits() - before.hits(), now.misses() - before.misses(),
+                now.stores() - before.stores(), now.rejections() - before.rejections(), now.bytes(), now.entries()));
+    }
+
+    private void file(Path path, CompileUnit unit) {
+        List<Dependency> relative = new ArrayList<>();
+        for (Dependency input : unit.dependencies()) {
+            relative.add(new Dependency(input.kind(), relative(Path.of(input.path())), 0, 0, input.contentHash(),
+                    input.unitKey()));
+        }
+        cache.write(Namespace.UNIT, unit.unitKey(), CompileUnitCodec.encode(
+                new CompileUnit(unit.sourceHash(), unit.unitKey(), relative, unit.classes())));
+        cache.write(Namespace.SOURCE, UnitKey.sourceKey(jdkVersion, keyOptions, relative(path), unit.sourceHash()),
+                unit.unitKey().bytes());
+    }
+
+    private CompileUnit unit(Sha256 unitKey) {
+        Optional<byte[]> body = cache.read(Namespace.UNIT, unitKey);
+        if (body.isEmpty()) {
+            return null;
+        }
+        CompileUnit unit = CompileUnitCodec.decode(body.get());
+        return unit.unitKey().equals(unitKey) ? unit : null;
+    }
+
+    /** {@code unit} with each input's path and stamp as {@code closure} has them now. */
+    private CompileUnit rebase(CompileUnit unit, List<Dependency> closure) {
+        List<Dependency> inputs = new ArrayList<>();
+        for (Dependency input : unit.dependencies()) {
+            String path = docroot.root().resolve(input.path()).toString();
+            Dependency now = closure.stream().filter(d -> d.kind() == input.kind() && d.path().equals(path)
+                    && d.contentHash().equals(input.contentHash()) && d.unitKey().equals(input.unitKey()))
+                    .findFirst().orElseThrow(() -> new IllegalArgumentException("an input outside the closure"));
+            inputs.add(now);
+        }
+        return new CompileUnit(unit.sourceHash(), unit.unitKey(), inputs, unit.classes());
+    }
+
+    /** Whether the unit's jars are the docroot's jars now (a jar added since would change what compiles). */
+    private boolean jarsAreNow(CompileUnit unit) throws IOException {
+        Set<String> recorded = new TreeSet<>();
+        for (Dependency input : unit.dependencies()) {
+            if (input.kind() == Dependency.Kind.JAR) {
+                recorded.add(input.path());
+            }
+        }
+        Set<String> now = new TreeSet<>();
+        Path vendor = docroot.root().resolve("vendor");
+        if (Files.isDirectory(vendor, LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> files = Files.list(vendor)) {
+                files.filter(f -> f.getFileName().toString().endsWith(".jar") && Files.isRegularFile(f))
+                        .forEach(f -> now.add(relative(f)));
+            }
+        }
+        return recorded.equals(now);
+    }
+
+    private record Read(SourceStamp stamp, Sha256 hash) {
+    }
+
+    private Read read(Path file) throws ScriptException {
+        SourceStamp stamp = source.contained(file);
+        return new Read(stamp, Sha256.of(ScriptSource.read(file)));
+    }
+
+    private String relative(Path file) {
+        return docroot.root().relativize(file).toString();
+    }
+}
