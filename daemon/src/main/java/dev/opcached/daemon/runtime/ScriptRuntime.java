@@ -38,15 +38,26 @@ public final class ScriptRuntime {
     private final SharedCompilePath shared;
     private final ScriptDefiner definer;
     private final UnitLinker linker;
+    private final Runnable classPathChanged;
 
     public ScriptRuntime(Segment segment, Path docroot, CachePolicy policy, PoolCompiler compiler) throws IOException {
+        this(segment, docroot, policy, compiler, () -> { });
+    }
+
+    /**
+     * @param classPathChanged called when a unit was compiled against other vendor jars than this
+     *                         process's class path was read from (a jar changed since it started)
+     */
+    public ScriptRuntime(Segment segment, Path docroot, CachePolicy policy, PoolCompiler compiler,
+                         Runnable classPathChanged) throws IOException {
         DocrootContainment containment = new DocrootContainment(docroot);
+        this.classPathChanged = classPathChanged;
         this.docroot = containment.root();
         this.segment = segment;
         ScriptClassPath classPath = ScriptClassPath.of(this.docroot);
         this.shared = new SharedCompilePath(segment, new ScriptSource(containment), policy, compiler);
         this.definer = new ScriptDefiner(classPath.parent(), this::docrootClass);
-        this.linker = new UnitLinker(segment, definer);
+        this.linker = new UnitLinker(segment, definer, classPath);
     }
 
     /** One compile unit (one version of one docroot file), defined in this process. */
@@ -172,6 +183,9 @@ public final class ScriptRuntime {
                     loaded.put(realPath.toString(), script);
                 }
                 return script;
+            } catch (ClassPathChangedException changed) {
+                classPathChanged.run();
+                throw new ScriptException(realPath + ": " + changed.getMessage(), List.of());
             } catch (StaleUnitException stale) {
                 if (version.entry() == null) {
                     throw new ScriptException(realPath + ": " + stale.getMessage(), List.of());

@@ -30,12 +30,14 @@ import java.util.concurrent.ConcurrentHashMap;
 final class UnitLinker {
     private final Segment segment;
     private final ScriptDefiner definer;
+    private final ScriptClassPath classPath;
     /** Units of the segment defined in this process, by unit key. */
     private final Map<Sha256, ScriptRuntime.Loaded> defined = new ConcurrentHashMap<>();
 
-    UnitLinker(Segment segment, ScriptDefiner definer) {
+    UnitLinker(Segment segment, ScriptDefiner definer, ScriptClassPath classPath) {
         this.segment = segment;
         this.definer = definer;
+        this.classPath = classPath;
     }
 
     /**
@@ -45,7 +47,8 @@ final class UnitLinker {
      * @param supplied units the compiler handed over with a unit the segment does not hold, by unit key
      */
     synchronized ScriptRuntime.Loaded link(Path realPath, SegmentKey key, CachedEntry entry, CompileUnit unit,
-                                           Map<Sha256, CompileUnit> supplied) throws StaleUnitException {
+                                           Map<Sha256, CompileUnit> supplied)
+            throws StaleUnitException, ClassPathChangedException {
         if (entry != null) {
             ScriptRuntime.Loaded known = reusable(unit.unitKey());
             if (known != null) {
@@ -67,7 +70,7 @@ final class UnitLinker {
 
     private ScriptRuntime.Loaded assemble(Path realPath, SegmentKey key, CachedEntry entry, CompileUnit unit,
                                           Map<Sha256, CompileUnit> supplied, boolean reuse)
-            throws StaleUnitException, ConflictingPins {
+            throws StaleUnitException, ClassPathChangedException, ConflictingPins {
         Map<String, ScriptRuntime.Loaded> members = new HashMap<>();
         List<ScriptRuntime.Loaded> fresh = new ArrayList<>();
         ScriptRuntime.Loaded root = definer.define(realPath, key, entry, unit);
@@ -82,6 +85,10 @@ final class UnitLinker {
             }
         }
         for (ScriptRuntime.Loaded member : members.values()) {
+            if (!classPath.compiledAgainstThese(member.unit())) {
+                throw new ClassPathChangedException(member.loader().getName() + " was compiled against other vendor"
+                        + " jars than this worker started with; a new worker is on its way");
+            }
             boolean isFresh = fresh.contains(member);
             for (Dependency dependency : member.unit().sources()) {
                 ScriptRuntime.Loaded pinned = members.get(dependency.path());

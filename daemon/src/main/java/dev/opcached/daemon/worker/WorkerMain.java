@@ -67,19 +67,21 @@ public final class WorkerMain implements Callable<Integer> {
             log.error("cannot start: {}", e.getMessage());
             return WorkerExit.STARTUP_FAILED;
         }
-        CachePolicy policy = CachePolicy.of(config);
-        ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), policy,
-                LocalPoolCompiler.forDocroot(segment, config.docroot(), policy, CoarseEpochClock.instance(),
-                        FileCaches.openOrWarn(config)));
-        DocumentRoot documentRoot = new DocumentRoot(config.docroot(), config.number(Directives.REALPATH_CACHE_TTL),
-                config.number(Directives.REALPATH_CACHE_SIZE), segment::statGeneration);
-        ScriptRunner runner = new ScriptRunner(runtime, config.flag(Directives.DISPLAY_ERRORS),
-                config.number(Directives.MAX_RESPONSE_SIZE));
         InFlightRequests inFlight = new InFlightRequests(config.number(Directives.REQUEST_TERMINATE_TIMEOUT),
                 System::nanoTime);
         ServedRequests served = new ServedRequests(config.number(Directives.MAX_REQUESTS));
         WorkerRetirement retirement = new WorkerRetirement(reports, inFlight, served,
                 config.number(Directives.PROCESS_CONTROL_TIMEOUT) * 1000, Runtime.getRuntime()::halt);
+        CachePolicy policy = CachePolicy.of(config);
+        // A vendor jar changed under this worker: its class loaders cannot take the new one, a new worker can.
+        ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), policy,
+                LocalPoolCompiler.forDocroot(segment, config.docroot(), policy, CoarseEpochClock.instance(),
+                        FileCaches.openOrWarn(config)),
+                () -> retirement.replaceThenEnd("vendor-jars-changed", WorkerExit.NORMAL));
+        DocumentRoot documentRoot = new DocumentRoot(config.docroot(), config.number(Directives.REALPATH_CACHE_TTL),
+                config.number(Directives.REALPATH_CACHE_SIZE), segment::statGeneration);
+        ScriptRunner runner = new ScriptRunner(runtime, config.flag(Directives.DISPLAY_ERRORS),
+                config.number(Directives.MAX_RESPONSE_SIZE));
         // Anything that escapes a thread is logged; an error that leaves the JVM in doubt retires it.
         Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
             log.error("thread {} died", thread.getName(), e);
