@@ -1,5 +1,6 @@
 package dev.opcached.daemon.runtime;
 
+import dev.opcached.daemon.testing.Jars;
 import dev.opcached.daemon.testing.LocalRuntime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -88,44 +89,9 @@ class ScriptIsolationTest {
     @Test
     void aClassFromTheDocrootsVendorJarsIsUsable() throws Exception {
         Files.createDirectories(docroot.resolve("vendor"));
-        writeJar(docroot.resolve("vendor/greeter.jar"), "acme.Greeter",
+        Jars.write(docroot.resolve("vendor/greeter.jar"), "acme.Greeter",
                 "package acme; public final class Greeter { public static String greet(String who) { return \"hello \" + who; } }");
         Path script = Scripts.write(docroot, "Greets", "response.write(acme.Greeter.greet(\"guest\"));");
         assertThat(run(runtime(), script)).isEqualTo("hello guest");
-    }
-
-    /** Compiles one class with javax.tools and writes it alone into a jar. */
-    private static void writeJar(Path jar, String className, String source) throws IOException {
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        Map<String, java.io.ByteArrayOutputStream> outputs = new java.util.HashMap<>();
-        JavaFileObject unit = new SimpleJavaFileObject(URI.create("string:///" + className.replace('.', '/') + ".java"),
-                JavaFileObject.Kind.SOURCE) {
-            @Override
-            public CharSequence getCharContent(boolean ignoreEncodingErrors) {
-                return source;
-            }
-        };
-        var standard = javac.getStandardFileManager(null, null, StandardCharsets.UTF_8);
-        var manager = new javax.tools.ForwardingJavaFileManager<>(standard) {
-            @Override
-            public JavaFileObject getJavaFileForOutput(Location location, String name, JavaFileObject.Kind kind,
-                                                       javax.tools.FileObject sibling) {
-                return new SimpleJavaFileObject(URI.create("mem:///" + name + kind.extension), kind) {
-                    @Override
-                    public OutputStream openOutputStream() {
-                        return outputs.computeIfAbsent(name, n -> new java.io.ByteArrayOutputStream());
-                    }
-                };
-            }
-        };
-        assertThat(javac.getTask(null, manager, null, new ArrayList<>(List.of("-proc:none")), null, List.of(unit)).call())
-                .isTrue();
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-            for (Map.Entry<String, java.io.ByteArrayOutputStream> output : outputs.entrySet()) {
-                out.putNextEntry(new JarEntry(output.getKey().replace('.', '/') + ".class"));
-                out.write(output.getValue().toByteArray());
-                out.closeEntry();
-            }
-        }
     }
 }
