@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * (package {@code dev.opcached.script}, and nothing else of the process's class path) and the
  * docroot's own jars ({@code vendor/*.jar}, Composer's place), read once when the process starts.
  */
-final class ScriptClassPath {
+public final class ScriptClassPath {
     /** The one package of ours a script links against. */
     static final String API_PACKAGE = Script.class.getPackageName();
 
@@ -35,7 +35,7 @@ final class ScriptClassPath {
     }
 
     /** The class path of scripts in {@code docroot} (a real path). */
-    static ScriptClassPath of(Path docroot) throws IOException {
+    public static ScriptClassPath of(Path docroot) throws IOException {
         List<Path> jars = vendorJars(docroot.resolve("vendor"));
         ClassLoader api = new ScriptApiLoader(Script.class.getClassLoader());
         ClassLoader parent = jars.isEmpty() ? api : new VendorClassLoader(urls(jars), api);

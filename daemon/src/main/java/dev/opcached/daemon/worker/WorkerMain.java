@@ -1,6 +1,7 @@
 package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.control.SupervisorLifeline;
 import dev.opcached.daemon.control.SupervisorLine;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ProcessFitness;
@@ -11,8 +12,6 @@ import dev.opcached.protocol.segment.CoarseEpochClock;
 import dev.opcached.protocol.segment.Segment;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,6 +41,13 @@ public final class WorkerMain implements Callable<Integer> {
     @Option(names = "--segment", required = true, description = "The pool's segment file.")
     Path segmentPath;
 
+    /**
+     * The pool's compiler channel (docs/compiler-channel.md), for a {@code CompilerClient}; this
+     * worker still compiles in-process until its compile path is wired to it.
+     */
+    @Option(names = "--compiler-socket", description = "The pool's compiler socket.")
+    Path compilerSocket;
+
     @Option(names = "-d", paramLabel = "NAME=VALUE", description = "Directive, as resolved by the supervisor.")
     Map<String, String> directives = new LinkedHashMap<>();
 
@@ -55,7 +61,7 @@ public final class WorkerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        watchSupervisor();
+        SupervisorLifeline.watch(log, WorkerExit.SUPERVISOR_GONE);
         ScriptExitGuard.install();
         Directives config = Directives.defaults().with(directives);
         Segment segment;
@@ -119,22 +125,6 @@ public final class WorkerMain implements Callable<Integer> {
                 retirement.replaceThenEnd("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
             }
         }, TIMEOUT_CHECK_MILLIS, TIMEOUT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
-    }
-
-    /** The supervisor holds our stdin open; end of input means it is gone, however it died. */
-    private void watchSupervisor() {
-        new DefaultThreadFactory("supervisor-watch", true).newThread(() -> {
-            try {
-                InputStream in = System.in;
-                while (in.read() >= 0) {
-                    // nothing is ever sent
-                }
-            } catch (IOException ignored) {
-                // same as end of input
-            }
-            log.warn("supervisor gone (stdin closed); exiting");
-            Runtime.getRuntime().halt(WorkerExit.SUPERVISOR_GONE);
-        }).start();
     }
 
     public static void main(String[] args) {
