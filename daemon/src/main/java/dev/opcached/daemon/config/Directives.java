@@ -57,6 +57,7 @@ public final class Directives {
     public static final String ADMIN_ALLOW_INSECURE = "opcached.admin_allow_insecure";
     public static final String ADMIN_IDLE_TIMEOUT = "opcached.admin_idle_timeout";
     public static final String WORKER_JAVA_OPTIONS = "opcached.worker_java_options";
+    public static final String COMPILER_JAVA_OPTIONS = "opcached.compiler_java_options";
 
     /** All directives, in the order the documentation lists them. */
     public static final Map<String, Directive> ALL;
@@ -126,6 +127,8 @@ public final class Directives {
                 new Directive(WORKER_THREADS, INTEGER, "16", 1, 1_024, "requests one worker runs at once"),
                 new Directive(WORKER_JAVA_OPTIONS, STRING, "", 0, 0,
                         "JVM flags for the workers, after the supervisor's own (e.g. -Xmx256m)"),
+                new Directive(COMPILER_JAVA_OPTIONS, STRING, "-Xmx384m -XX:+UseSerialGC", 0, 0,
+                        "JVM flags for the pool's compiler process, after the supervisor's own: its heap cap"),
                 new Directive(LOG_CONFIG, STRING, "", 0, 0,
                         "a logback.xml to use instead of the built-in one (supervisor and workers)"))) {
             all.put(directive.name(), directive);

@@ -3,11 +3,13 @@ package dev.opcached.daemon.supervisor;
 import dev.opcached.daemon.admin.AdminOperations;
 import dev.opcached.daemon.admin.AdminServer;
 import dev.opcached.daemon.admin.AdminToken;
+import dev.opcached.daemon.compiler.CompilerMain;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.daemon.worker.WorkerMain;
 import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.ProcessTable;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentFiles;
@@ -156,6 +158,8 @@ public final class Supervisor {
         for (Path abandoned : SegmentFiles.removeAbandoned(directory)) {
             LOG.info("removed the segment of a supervisor that died: {}", abandoned);
         }
+        CompilerSocketDirectory.removeAbandoned(directory, ProcessTable.SYSTEM);
+        CompilerSocketDirectory compilerDirectory = CompilerSocketDirectory.of(directory, user, ProcessTable.SYSTEM);
         for (String signal : new String[] {"TERM", "INT"}) {
             // Handled, not left to shutdown hooks, so that SIGTERM is an orderly stop that exits 0.
             Signal.handle(new Signal(signal), received -> {
@@ -172,29 +176,38 @@ public final class Supervisor {
         ExecutorService renewal = Executors.newSingleThreadExecutor(new DefaultThreadFactory("segment-renewal", true));
         List<WorkerSlot> slots = new ArrayList<>();
         PoolSegment segments = null;
+        CompilerSlot compiler = null;
         try {
             access.openToWorkers();
             segments = PoolSegment.create(directory, pool, segmentConfig, SegmentSpace.ofFileSystem(), user);
             PoolSegment segment = segments;
+            compilerDirectory.create();
+            long heartbeatTimeoutMillis = TimeUnit.SECONDS.toMillis(config.number(Directives.WORKER_HEARTBEAT_TIMEOUT));
+            compiler = new CompilerSlot(new CompilerLauncher(segment::path, compilerDirectory.socket(), config,
+                    CompilerMain.class.getName()), scheduler, heartbeatTimeoutMillis);
+            CompilerSlot poolCompiler = compiler;
             int workers = config.integer(Directives.MAX_CHILDREN);
             if (workers > 1 && !Epoll.isAvailable()) {
                 LOG.warn("native epoll is not available ({}): without SO_REUSEPORT only one worker can listen;"
                         + " running 1 worker instead of {}", Epoll.unavailabilityCause().toString(), workers);
                 workers = 1;
             }
-            WorkerLauncher launcher = new WorkerLauncher(segment::path, config, WorkerMain.class.getName(), user);
+            WorkerLauncher launcher = new WorkerLauncher(segment::path, compilerDirectory.socket(), config,
+                    WorkerMain.class.getName(), user);
             long drainMillis = TimeUnit.SECONDS.toMillis(config.number(Directives.PROCESS_CONTROL_TIMEOUT));
-            long heartbeatTimeoutMillis = TimeUnit.SECONDS.toMillis(config.number(Directives.WORKER_HEARTBEAT_TIMEOUT));
             for (int i = 1; i <= workers; i++) {
                 slots.add(new WorkerSlot("worker-" + i, launcher, scheduler, workerRestarts, heartbeatTimeoutMillis,
                         drainMillis));
             }
-            scheduler.scheduleAtFixedRate(() -> housekeeping(segment, slots, renewal), 1, 1, TimeUnit.SECONDS);
+            scheduler.scheduleAtFixedRate(() -> housekeeping(segment, poolCompiler, slots, renewal), 1, 1,
+                    TimeUnit.SECONDS);
             // The supervisor compiles too (POST /compile), into the same segment, with the workers' rules.
             AdminOperations operations = new AdminOperations(segment, config, policy.blacklist(),
                     new CompilerOfSegment(segment, docroot, policy),
                     () -> slots.stream().flatMap(slot -> slot.status().stream()).toList());
             try (AdminServer admin = startAdmin(token, operations, tls)) {
+                // The compiler first: it is the pool's place to compile (workers reconnect until it is ready).
+                compiler.start();
                 slots.forEach(WorkerSlot::start);
                 LOG.info("pool {} ready: segment {} ({} MiB, {} keys max), {} workers{} serving {} on http://{},"
                         + " admin on port {}", pool, segment.path(), segmentConfig.memoryConsumption() >> 20,
@@ -206,29 +219,40 @@ public final class Supervisor {
                 for (WorkerSlot slot : slots) {
                     slot.awaitStopped(deadline);
                 }
+                // Last, so that no worker is left waiting on it.
+                compiler.stop();
+                compiler.awaitStopped(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
             }
         } finally {
             slots.forEach(WorkerSlot::stop);
+            if (compiler != null) {
+                compiler.stop();
+                compiler.awaitStopped(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+            }
             scheduler.shutdownNow();
             renewal.shutdownNow();
             if (segments != null) {
                 segments.delete();
             }
+            compilerDirectory.delete();
             access.restorePrivate();
-            LOG.info("stopped; segment {} deleted; {} worker restarts", segments == null ? "(none)" : segments.path(),
-                    workerRestarts.get());
+            LOG.info("stopped; segment {} deleted; {} worker restarts, {} compiler restarts",
+                    segments == null ? "(none)" : segments.path(), workerRestarts.get(),
+                    compiler == null ? 0 : compiler.restarts());
         }
         return 0;
     }
 
     /**
      * Once a second: the segment gets its heartbeat and maintenance, or, when its file was lost, is
-     * replaced (and every worker with it, one at a time).
+     * replaced (and the compiler with it, and every worker, one at a time).
      */
-    private void housekeeping(PoolSegment segment, List<WorkerSlot> slots, ExecutorService renewal) {
+    private void housekeeping(PoolSegment segment, CompilerSlot compiler, List<WorkerSlot> slots,
+                              ExecutorService renewal) {
         try {
             if (!segment.tend()) {
                 segment.renew();
+                compiler.replace("its segment was lost");
                 renewal.execute(() -> replaceOneByOne(slots, "its segment was lost"));
             }
         } catch (IOException | RuntimeException | InternalError e) {

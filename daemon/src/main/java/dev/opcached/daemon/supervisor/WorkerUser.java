@@ -121,6 +121,18 @@ final class WorkerUser {
         view.setGroup(groupPrincipal);
     }
 
+    /**
+     * Lets the workers' group, and only it, pass through {@code directory} (rwx--x---), when
+     * workers run as another user; else it stays as it is.
+     */
+    void openToWorkersGroup(Path directory) throws IOException {
+        if (!switches()) {
+            return;
+        }
+        Files.getFileAttributeView(directory, PosixFileAttributeView.class).setGroup(groupPrincipal);
+        Files.setPosixFilePermissions(directory, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x---"));
+    }
+
     @Override
     public String toString() {
         return switches() ? user + ":" + group : "the supervisor's user";

@@ -59,8 +59,8 @@ class WorkerSlotTest {
 
     private WorkerSlot slot(String behaviour, long heartbeatTimeoutMillis) throws Exception {
         Files.writeString(script, behaviour);
-        WorkerLauncher launcher = new WorkerLauncher(() -> script, Directives.defaults(), FakeWorker.class.getName(),
-                WorkerUser.of(Directives.defaults()));
+        WorkerLauncher launcher = new WorkerLauncher(() -> script, dir.resolve("compiler.sock"), Directives.defaults(),
+                FakeWorker.class.getName(), WorkerUser.of(Directives.defaults()));
         slot = new WorkerSlot("worker-1", launcher, scheduler, new AtomicLong(), heartbeatTimeoutMillis, 10_000);
         slot.start();
         return slot;
