@@ -92,11 +92,21 @@ public final class CompilerClient implements PoolCompiler {
     }
 
     /**
-     * The pid of the compiler now listening, once one answers {@code ping}.
+     * What {@code ping} tells of the compiler listening now.
+     *
+     * @param pid         its process id
+     * @param protocol    the channel protocol's version it speaks
+     * @param queuedPaths paths waiting for the next batch (with repeats): non-zero while a batch runs
+     */
+    public record Pong(long pid, int protocol, int queuedPaths) {
+    }
+
+    /**
+     * Asks the compiler listening now, once one answers (a compiler being restarted is waited for).
      *
      * @throws CompilerUnavailableException none answered within {@code deadlineMillis}
      */
-    public long ping(long deadlineMillis) throws CompilerUnavailableException {
+    public Pong ping(long deadlineMillis) throws CompilerUnavailableException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
         String problem = "no attempt";
         while (System.nanoTime() - deadline < 0) {
@@ -111,7 +121,8 @@ public final class CompilerClient implements PoolCompiler {
                         throw new CompilerUnavailableException("the compiler on " + socket + " answered ping with "
                                 + describe(answer));
                     }
-                    return answer.pong().pid();
+                    ChannelMessages.Pong pong = answer.pong();
+                    return new Pong(pong.pid(), pong.protocol(), pong.queued());
                 } finally {
                     closer.cancel(false);
                 }

@@ -249,7 +249,7 @@ class CompilerServerTest {
         }
         assertThat(socket).exists();
         start(new RecordingEngine(false));
-        assertThat(new CompilerClient(socket).ping(DEADLINE_MILLIS)).isEqualTo(ProcessHandle.current().pid());
+        assertThat(new CompilerClient(socket).ping(DEADLINE_MILLIS).pid()).isEqualTo(ProcessHandle.current().pid());
         server.close();
         server = null;
         assertThat(socket).doesNotExist();
