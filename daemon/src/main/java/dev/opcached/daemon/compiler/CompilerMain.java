@@ -6,6 +6,7 @@ import dev.opcached.daemon.control.SupervisorLifeline;
 import dev.opcached.daemon.control.SupervisorLine;
 import dev.opcached.daemon.control.WorkerReport;
 import dev.opcached.daemon.runtime.CachePolicy;
+import dev.opcached.daemon.runtime.ProcessFitness;
 import dev.opcached.daemon.runtime.ScriptClassPath;
 import dev.opcached.daemon.runtime.ScriptCompiler;
 import dev.opcached.daemon.runtime.ScriptRuntime;
@@ -65,6 +66,13 @@ public final class CompilerMain implements Callable<Integer> {
             log.error("cannot start: {}", e.getMessage());
             return CompilerExit.STARTUP_FAILED;
         }
+        // Anything that escapes a thread is logged; an error that leaves the JVM in doubt ends it (it is restarted).
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            log.error("thread {} died", thread.getName(), e);
+            if (ProcessFitness.unfitAfter(e)) {
+                Runtime.getRuntime().halt(CompilerExit.FATAL_ERROR);
+            }
+        });
         Path docroot = config.docroot();
         PoolCompiler engine = interimEngine(segment, docroot, config);
         CompilerServer server;
