@@ -75,15 +75,12 @@ final class CompileBatcher implements AutoCloseable {
      *
      * @param deadlineNanos {@link System#nanoTime()} at which the requester stops waiting
      */
-    void submit(List<String> paths, long deadlineNanos, Waiter waiter) {
-        synchronized (this) {
-            if (!closed) {
-                queue.add(new Pending(List.copyOf(paths), deadlineNanos, waiter));
-                notifyAll();
-                return;
-            }
+    synchronized void submit(List<String> paths, long deadlineNanos, Waiter waiter) {
+        // once closed, nothing: the server is closing the connection, which sends the client elsewhere
+        if (!closed) {
+            queue.add(new Pending(List.copyOf(paths), deadlineNanos, waiter));
+            notifyAll();
         }
-        waiter.failed("the compiler is stopping");
     }
 
     /** Paths queued for the next batch (with repeats), for {@code ping}. */
@@ -186,17 +183,17 @@ final class CompileBatcher implements AutoCloseable {
         }
     }
 
-    /** Stops taking batches; requests still queued are failed. */
+    /**
+     * Stops taking batches and forgets what is queued, without answering it: the server closes
+     * the connections, and their clients ask the compiler that replaces this one.
+     */
     @Override
     public void close() {
-        List<Pending> left;
         synchronized (this) {
             closed = true;
-            left = new ArrayList<>(queue);
             queue.clear();
             notifyAll();
         }
-        left.forEach(pending -> pending.waiter.failed("the compiler is stopping"));
         thread.interrupt();
     }
 }

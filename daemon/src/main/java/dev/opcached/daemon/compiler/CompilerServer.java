@@ -269,7 +269,10 @@ public final class CompilerServer implements AutoCloseable {
         out.write(ChannelMessages.line(answer));
     }
 
-    /** Stops accepting, removes the socket file and fails what is queued. */
+    /**
+     * Stops accepting, closes every connection without a further answer (so that clients ask the
+     * compiler that replaces this one, within their deadlines) and removes the socket file.
+     */
     @Override
     public void close() throws IOException {
         listening.close();
