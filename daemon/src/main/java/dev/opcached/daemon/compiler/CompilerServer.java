@@ -276,8 +276,10 @@ public final class CompilerServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         listening.close();
-        batcher.close();
+        // connections first: an interrupted connection thread closes its channel before the
+        // batch it waits on can fail and be answered
         connections.shutdownNow();
+        batcher.close();
         Files.deleteIfExists(socket);
     }
 

@@ -255,6 +255,23 @@ class CompilerServerTest {
         assertThat(socket).doesNotExist();
     }
 
+    /** A compiler stopped mid-batch (SIGTERM: replaced with its segment) sends its waiters to its replacement. */
+    @Test
+    void aWaiterOfAStoppedCompilerGetsItsOutcomeFromTheReplacement() throws Exception {
+        RecordingEngine stopped = new RecordingEngine(false);
+        start(stopped);
+        Future<List<FileOutcome>> call = threads.submit(() -> new CompilerClient(socket).compile(
+                List.of(file("slow.java")), DEADLINE_MILLIS, PoolCompiler.Progress.NONE));
+        assertThat(stopped.firstCallStarted.await(60, TimeUnit.SECONDS)).isTrue();
+        server.close();
+        RecordingEngine replacement = new RecordingEngine(false);
+        replacement.release.countDown();
+        start(replacement);
+        assertThat(call.get(60, TimeUnit.SECONDS)).singleElement().extracting(FileOutcome::status)
+                .isEqualTo(FileOutcome.Status.COMPILED);
+        assertThat(replacement.calls).containsExactly(List.of(file("slow.java")));
+    }
+
     @Test
     void noCompilerIsUnavailableAtTheDeadlineNamingTheSocket() {
         assertThatThrownBy(() -> new CompilerClient(socket).compile(List.of(file("a.java")), 300,
