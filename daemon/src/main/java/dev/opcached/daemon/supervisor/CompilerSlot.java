@@ -83,7 +83,7 @@ final class CompilerSlot {
         compiler.heard(System.nanoTime(), System.currentTimeMillis());
         if (report.kind() == WorkerReport.Kind.READY && compiler.phase() == WorkerProcess.Phase.STARTING) {
             compiler.phase(WorkerProcess.Phase.SERVING);
-            LOG.info("compiler (pid {}) ready on {}", compiler.pid(), launcher.socket());
+            LOG.info("compiler (pid {}) listening on {}", compiler.pid(), launcher.socket());
             notifyAll();
         }
     }
@@ -156,8 +156,7 @@ final class CompilerSlot {
         restarts.incrementAndGet();
         if (replacing) {
             replacing = false;
-            LOG.info("compiler (pid {}) exited with code {} after being replaced; starting its replacement",
-                    compiler.pid(), code);
+            LOG.info("compiler (pid {}) has stopped to be replaced (code {}); starting the new one", compiler.pid(), code);
             start();
             return;
         }

@@ -219,12 +219,10 @@ public final class Supervisor {
                 for (WorkerSlot slot : slots) {
                     slot.awaitStopped(deadline);
                 }
-                // Last, so that no worker is left waiting on it.
-                compiler.stop();
-                compiler.awaitStopped(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
             }
         } finally {
             slots.forEach(WorkerSlot::stop);
+            // After the workers (awaited above on an orderly stop), so that no worker is left waiting on it.
             if (compiler != null) {
                 compiler.stop();
                 compiler.awaitStopped(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));

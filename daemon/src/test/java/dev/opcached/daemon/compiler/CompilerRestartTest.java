@@ -69,7 +69,7 @@ class CompilerRestartTest {
         Path segments = dir.resolve("shm");
         ExecutorService threads = Executors.newCachedThreadPool();
         try (PoolProcess pool = PoolProcess.start(docroot, segments, "restart", 1)) {
-            Matcher ready = pool.supervisor().awaitLine("compiler \\(pid (\\d+)\\) ready on (\\S+)$", Duration.ofSeconds(60));
+            Matcher ready = pool.supervisor().awaitLine("compiler \\(pid (\\d+)\\) listening on (\\S+)$", Duration.ofSeconds(60));
             long firstPid = Long.parseLong(ready.group(1));
             Path socket = Path.of(ready.group(2));
             // one socket per supervisor, in a directory of the segment directory that only its user may enter
@@ -102,7 +102,7 @@ class CompilerRestartTest {
                     Duration.ofSeconds(30));
             long secondPid = client.ping(DEADLINE_MILLIS).pid();
             assertThat(secondPid).isNotEqualTo(firstPid);
-            assertThat(pool.count("compiler (pid " + secondPid + ") ready on " + socket)).isEqualTo(1);
+            assertThat(pool.count("compiler (pid " + secondPid + ") listening on " + socket)).isEqualTo(1);
             // the killed compiler's socket file was in the way of the new one, and removed
             assertThat(pool.count("removed the stale compiler socket " + socket)).isEqualTo(1);
 
