@@ -5,11 +5,16 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.opcached.daemon.compile.FileOutcome;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -25,15 +30,25 @@ final class ChannelMessages {
     /** The longest answer line a client reads: an outcome may carry a unit's class files. */
     static final int MAX_ANSWER_LINE = 256 << 20;
 
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
-                    DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
-            .build();
+    private static final ObjectMapper JSON = strictMapper();
 
     private ChannelMessages() {
+    }
+
+    private static ObjectMapper strictMapper() {
+        ObjectMapper mapper = JsonMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+                        DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .serializationInclusion(JsonInclude.Include.NON_NULL)
+                .build();
+        // a number or a boolean where a path is expected is an error, not a path
+        for (CoercionInputShape shape : new CoercionInputShape[] {CoercionInputShape.Integer, CoercionInputShape.Float,
+                CoercionInputShape.Boolean}) {
+            mapper.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
+        }
+        return mapper;
     }
 
     /** A request: {@code ping}, or {@code compile} with its paths and how long the client waits. */
@@ -122,9 +137,12 @@ final class ChannelMessages {
         } catch (UnrecognizedPropertyException e) {
             throw new MalformedFrameException("unknown field \"" + e.getPropertyName() + "\"; known fields: "
                     + String.join(", ", e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList()));
+        } catch (JsonMappingException e) {
+            // well-formed JSON of the wrong shape: a number for a path, a repeated field, a second object
+            throw new MalformedFrameException("unexpected JSON: " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             throw new MalformedFrameException("malformed JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new MalformedFrameException("unreadable frame: " + e.getMessage());
         } catch (IllegalArgumentException e) {
             // a FileOutcome that breaks its own rules (a unit without NOT_CACHED, say)

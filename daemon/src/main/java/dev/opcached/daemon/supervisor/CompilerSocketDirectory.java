@@ -1,6 +1,7 @@
 package dev.opcached.daemon.supervisor;
 
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.protocol.config.Defaults;
 import dev.opcached.protocol.segment.ProcessTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,15 +50,19 @@ final class CompilerSocketDirectory {
         long pid = ProcessHandle.current().pid();
         Path directory = segmentDirectory.toAbsolutePath().resolve("compiler." + pid + "." + processes.startTicks(pid));
         Path socket = directory.resolve(SOCKET_NAME);
-        int length = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+        int length = bytes(socket);
         if (length > MAX_SOCKET_PATH_BYTES) {
+            int added = length - bytes(segmentDirectory.toAbsolutePath());
             throw new IllegalArgumentException(Directives.SEGMENT_DIR + "=" + segmentDirectory + " is too long for the"
                     + " compiler's socket: " + socket + " is " + length + " bytes, a Unix socket path at most "
-                    + MAX_SOCKET_PATH_BYTES + "; choose a segment directory of at most "
-                    + (MAX_SOCKET_PATH_BYTES - (length - segmentDirectory.toAbsolutePath().toString().length()))
-                    + " bytes (the default /dev/shm/opcached fits)");
+                    + MAX_SOCKET_PATH_BYTES + "; choose a segment directory of at most " + (MAX_SOCKET_PATH_BYTES - added)
+                    + " bytes (the default " + Defaults.SEGMENT_DIR + " fits)");
         }
         return new CompilerSocketDirectory(directory, user);
+    }
+
+    private static int bytes(Path path) {
+        return path.toString().getBytes(StandardCharsets.UTF_8).length;
     }
 
     Path directory() {

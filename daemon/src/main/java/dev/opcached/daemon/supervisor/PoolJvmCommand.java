@@ -2,6 +2,7 @@ package dev.opcached.daemon.supervisor;
 
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.logging.ProcessConverter;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ final class PoolJvmCommand {
      * Starts {@code command}. Its stdout is the report pipe (read by its slot), its stderr (its
      * logs) is relayed into ours, its stdin stays open as its lifeline.
      */
-    static Process start(List<String> command) throws java.io.IOException {
+    static Process start(List<String> command) throws IOException {
         return new ProcessBuilder(command)
                 .redirectOutput(ProcessBuilder.Redirect.PIPE)
                 .redirectError(ProcessBuilder.Redirect.PIPE)

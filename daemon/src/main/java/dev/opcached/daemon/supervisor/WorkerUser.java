@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.List;
@@ -130,7 +131,7 @@ final class WorkerUser {
             return;
         }
         Files.getFileAttributeView(directory, PosixFileAttributeView.class).setGroup(groupPrincipal);
-        Files.setPosixFilePermissions(directory, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x---"));
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx--x---"));
     }
 
     @Override

@@ -198,6 +198,10 @@ class CompilerServerTest {
             assertThat(exchange(out, in, "{\"op\":\"launch\"}")).contains("unknown op \\\"launch\\\"");
             assertThat(exchange(out, in, "{\"op\":\"ping\",\"extra\":1}")).contains("unknown field \\\"extra\\\"");
             assertThat(exchange(out, in, "{\"op\":\"ping\",\"op\":\"compile\"}")).contains("bad-request");
+            assertThat(exchange(out, in, "{\"op\":\"compile\",\"paths\":[7],\"deadline_ms\":1000}"))
+                    .contains("bad-request").contains("unexpected JSON");
+            assertThat(exchange(out, in, "{\"op\":\"compile\",\"paths\":[\"" + file("a.java")
+                    + "\"],\"deadline_ms\":\"1000\"}")).contains("bad-request");
             String oversized = "{\"op\":\"compile\",\"paths\":[\"" + "x".repeat(ChannelMessages.MAX_REQUEST_LINE) + "\"]}";
             assertThat(exchange(out, in, oversized)).contains("bad-request").contains("request too large")
                     .contains("at most " + ChannelMessages.MAX_REQUEST_LINE + " bytes");
