@@ -43,6 +43,7 @@ class PoolIsolationTest {
             try (ChildJvm run = ChildJvm.start(Opcached.class, "run", cliScript.toString())) {
                 assertThat(run.awaitExit(Duration.ofSeconds(60))).as(run.output()).isZero();
                 assertThat(run.output()).contains("from the command line");
+                assertThat(run.output()).as("opcached run compiles in-process").doesNotContain("compiler started");
             }
 
             assertThat(a.statistics().manualRestarts()).isEqualTo(1);
