@@ -73,6 +73,7 @@ public final class CompilerServer implements AutoCloseable {
      */
     public static CompilerServer start(Path socket, Path docroot, PoolCompiler engine) throws IOException {
         Path directory = socket.toAbsolutePath().getParent();
+        DocrootContainment containment = new DocrootContainment(docroot);
         if (Files.isDirectory(socket, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("cannot bind the compiler socket " + socket + ": a directory is in its place");
         }
@@ -93,7 +94,7 @@ public final class CompilerServer implements AutoCloseable {
             listening.close();
             throw e;
         }
-        CompilerServer server = new CompilerServer(listening, socket, new DocrootContainment(docroot), engine);
+        CompilerServer server = new CompilerServer(listening, socket, containment, engine);
         server.acceptor.start();
         return server;
     }
@@ -120,7 +121,13 @@ public final class CompilerServer implements AutoCloseable {
             } catch (ClosedChannelException closed) {
                 return;
             } catch (IOException e) {
+                // out of file descriptors, say: pause rather than spin on the same failure
                 LOG.warn("accepting on the compiler socket failed: {}", e.toString());
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
                 continue;
             }
             if (!connectionPermits.tryAcquire()) {
