@@ -43,6 +43,7 @@ class PoolIsolationTest {
             try (ChildJvm run = ChildJvm.start(Opcached.class, "run", cliScript.toString())) {
                 assertThat(run.awaitExit(Duration.ofSeconds(60))).as(run.output()).isZero();
                 assertThat(run.output()).contains("from the command line");
+                assertThat(run.output()).as("opcached run compiles in-process").doesNotContain("compiler started");
             }
 
             assertThat(a.statistics().manualRestarts()).isEqualTo(1);
@@ -56,8 +57,12 @@ class PoolIsolationTest {
             try (SegmentReader segmentOfB = Segment.openReadOnly(b.segment())) {
                 assertThat(segmentOfB.scripts()).extracting(s -> s.fullPath()).containsExactly(script.toRealPath().toString());
             }
-            assertThat(Files.list(segments).map(p -> p.getFileName().toString()))
+            assertThat(Files.list(segments).map(p -> p.getFileName().toString()).filter(name -> name.endsWith(".seg")))
                     .as("opcached run made no segment next to the pools'").hasSize(2);
+            // and each pool has its own compiler socket, named after its supervisor
+            assertThat(Files.list(segments).map(p -> p.getFileName().toString()).filter(name -> name.startsWith("compiler.")))
+                    .hasSize(2).anyMatch(name -> name.startsWith("compiler." + a.supervisor().pid() + "."))
+                    .anyMatch(name -> name.startsWith("compiler." + b.supervisor().pid() + "."));
         }
     }
 }

@@ -2,10 +2,16 @@ package dev.opcached.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.daemon.compile.FileOutcome;
+import dev.opcached.daemon.compile.PoolCompiler;
+import dev.opcached.daemon.compiler.CompilerClient;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.PoolStatus;
 import dev.opcached.daemon.testing.Scripts;
 import dev.opcached.protocol.admin.StatusResponse;
+import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentKey;
+import dev.opcached.protocol.segment.SegmentReader;
 import dev.opcached.protocol.segment.SegmentStatistics;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -14,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,6 +95,16 @@ class SegmentLossTest {
             assertThat(status.opcacheStatistics().startTime()).isEqualTo(before.startTimeMillis() / 1000);
             assertThat(status.workers()).extracting(StatusResponse.WorkerStatus::state).containsOnly("serving");
             assertThat(Path.of(renewed)).exists();
+            // The compiler too is replaced by one that stores into the new segment.
+            started.supervisor().awaitLine("compiler \\(pid \\d+\\) has stopped to be replaced", DEADLINE);
+            Path socket = Path.of(started.supervisor().awaitLine("compiler \\(pid \\d+\\) listening on (\\S+)$", DEADLINE)
+                    .group(1));
+            Path other = Scripts.text(docroot, "other", "other").toRealPath();
+            assertThat(new CompilerClient(socket).compile(List.of(other), DEADLINE.toMillis(), PoolCompiler.Progress.NONE))
+                    .singleElement().extracting(FileOutcome::status).isEqualTo(FileOutcome.Status.COMPILED);
+            try (SegmentReader segment = Segment.openReadOnly(Path.of(renewed))) {
+                assertThat(segment.peek(SegmentKey.of(other.toString()))).isNotNull();
+            }
         }
     }
 

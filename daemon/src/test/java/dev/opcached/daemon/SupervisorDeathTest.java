@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.Scripts;
+import dev.opcached.protocol.segment.ProcessTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +37,7 @@ class SupervisorDeathTest {
         Scripts.text(docroot, "hello", "hello");
         Path segments = dir.resolve("shm");
         Path abandoned;
+        Path abandonedCompilerDirectory;
         List<ProcessHandle> workers = new ArrayList<>();
         try (PoolProcess pool = PoolProcess.start(docroot, segments, "www", 2)) {
             abandoned = pool.segment();
@@ -44,6 +46,13 @@ class SupervisorDeathTest {
                 workers.add(ProcessHandle.of(Long.parseLong(started.group(1))).orElseThrow());
             }
             assertThat(workers).hasSize(2);
+            // the compiler process is a child like the workers, and goes with its supervisor too
+            Matcher compiler = Pattern.compile("compiler started, pid (\\d+)").matcher(pool.supervisor().output());
+            assertThat(compiler.find()).isTrue();
+            workers.add(ProcessHandle.of(Long.parseLong(compiler.group(1))).orElseThrow());
+            abandonedCompilerDirectory = segments.resolve("compiler." + pool.supervisor().pid() + "."
+                    + ProcessTable.SYSTEM.startTicks(pool.supervisor().pid()));
+            assertThat(abandonedCompilerDirectory).isDirectory();
 
             pool.supervisor().kill();
             // Polled here rather than ProcessHandle.onExit(), whose polling of a non-child backs off;
@@ -52,13 +61,15 @@ class SupervisorDeathTest {
             while (workers.stream().anyMatch(SupervisorDeathTest::running) && System.nanoTime() - deadline < 0) {
                 Thread.sleep(10);
             }
-            assertThat(workers).as("workers still running 2 s after the supervisor's SIGKILL")
+            assertThat(workers).as("workers or the compiler still running 2 s after the supervisor's SIGKILL")
                     .noneMatch(SupervisorDeathTest::running);
         }
         assertThat(abandoned).exists();
+        assertThat(abandonedCompilerDirectory).isDirectory();
         try (PoolProcess next = PoolProcess.start(docroot, segments, "www", 1)) {
             assertThat(next.get("/hello.java").body()).isEqualTo("hello");
             assertThat(abandoned).doesNotExist();
+            assertThat(abandonedCompilerDirectory).doesNotExist();
         }
     }
 }

@@ -66,6 +66,7 @@ public final class Directives {
     public static final String FILE_CACHE_DEFAULT = "file_cache";
     /** The file cache key's name in the state directory when {@link #FILE_CACHE_KEY} is empty. */
     public static final String FILE_CACHE_KEY_NAME = "file_cache.key";
+    public static final String COMPILER_JAVA_OPTIONS = "opcached.compiler_java_options";
 
     /** All directives, in the order the documentation lists them. */
     public static final Map<String, Directive> ALL;
@@ -143,6 +144,8 @@ public final class Directives {
                 new Directive(WORKER_THREADS, INTEGER, "16", 1, 1_024, "requests one worker runs at once"),
                 new Directive(WORKER_JAVA_OPTIONS, STRING, "", 0, 0,
                         "JVM flags for the workers, after the supervisor's own (e.g. -Xmx256m)"),
+                new Directive(COMPILER_JAVA_OPTIONS, STRING, "-Xmx384m -XX:+UseSerialGC", 0, 0,
+                        "JVM flags for the pool's compiler process, after the supervisor's own: its heap cap"),
                 new Directive(LOG_CONFIG, STRING, "", 0, 0,
                         "a logback.xml to use instead of the built-in one (supervisor and workers)"))) {
             all.put(directive.name(), directive);

@@ -3,14 +3,15 @@ package dev.opcached.daemon.supervisor;
 import dev.opcached.daemon.admin.AdminOperations;
 import dev.opcached.daemon.admin.AdminServer;
 import dev.opcached.daemon.admin.AdminToken;
-import dev.opcached.daemon.compile.LocalPoolCompiler;
 import dev.opcached.daemon.compile.PoolCompiler;
+import dev.opcached.daemon.compiler.CompilerClient;
+import dev.opcached.daemon.compiler.CompilerMain;
 import dev.opcached.daemon.config.Directives;
-import dev.opcached.daemon.filecache.FileCache;
 import dev.opcached.daemon.filecache.FileCaches;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.worker.WorkerMain;
 import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.ProcessTable;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentFiles;
@@ -159,6 +160,8 @@ public final class Supervisor {
         for (Path abandoned : SegmentFiles.removeAbandoned(directory)) {
             LOG.info("removed the segment of a supervisor that died: {}", abandoned);
         }
+        CompilerSocketDirectory.removeAbandoned(directory, ProcessTable.SYSTEM);
+        CompilerSocketDirectory compilerDirectory = CompilerSocketDirectory.of(directory, user, ProcessTable.SYSTEM);
         for (String signal : new String[] {"TERM", "INT"}) {
             // Handled, not left to shutdown hooks, so that SIGTERM is an orderly stop that exits 0.
             Signal.handle(new Signal(signal), received -> {
@@ -167,7 +170,8 @@ public final class Supervisor {
             });
         }
         String token = AdminToken.loadOrCreate(config.tokenFile());
-        FileCache fileCache = FileCaches.open(config);
+        // The compiler process opens it; opened here once so that a bad directory or key is a startup error.
+        FileCaches.open(config);
         SslContext tls = adminTls();
         CachePolicy policy = CachePolicy.of(config);
         SegmentConfig segmentConfig = segmentConfig(config);
@@ -176,29 +180,40 @@ public final class Supervisor {
         ExecutorService renewal = Executors.newSingleThreadExecutor(new DefaultThreadFactory("segment-renewal", true));
         List<WorkerSlot> slots = new ArrayList<>();
         PoolSegment segments = null;
+        CompilerSlot compiler = null;
         try {
             access.openToWorkers();
             segments = PoolSegment.create(directory, pool, segmentConfig, SegmentSpace.ofFileSystem(), user);
             PoolSegment segment = segments;
+            compilerDirectory.create();
+            long heartbeatTimeoutMillis = TimeUnit.SECONDS.toMillis(config.number(Directives.WORKER_HEARTBEAT_TIMEOUT));
+            compiler = new CompilerSlot(new CompilerLauncher(segment::path, compilerDirectory.socket(), config,
+                    CompilerMain.class.getName()), scheduler, heartbeatTimeoutMillis);
+            CompilerSlot poolCompiler = compiler;
+            // The supervisor compiles nothing itself: /compile asks the pool's compiler too.
+            PoolCompiler poolCompilerClient = new CompilerClient(compilerDirectory.socket());
             int workers = config.integer(Directives.MAX_CHILDREN);
             if (workers > 1 && !Epoll.isAvailable()) {
                 LOG.warn("native epoll is not available ({}): without SO_REUSEPORT only one worker can listen;"
                         + " running 1 worker instead of {}", Epoll.unavailabilityCause().toString(), workers);
                 workers = 1;
             }
-            WorkerLauncher launcher = new WorkerLauncher(segment::path, config, WorkerMain.class.getName(), user);
+            WorkerLauncher launcher = new WorkerLauncher(segment::path, compilerDirectory.socket(), config,
+                    WorkerMain.class.getName(), user);
             long drainMillis = TimeUnit.SECONDS.toMillis(config.number(Directives.PROCESS_CONTROL_TIMEOUT));
-            long heartbeatTimeoutMillis = TimeUnit.SECONDS.toMillis(config.number(Directives.WORKER_HEARTBEAT_TIMEOUT));
             for (int i = 1; i <= workers; i++) {
                 slots.add(new WorkerSlot("worker-" + i, launcher, scheduler, workerRestarts, heartbeatTimeoutMillis,
                         drainMillis));
             }
-            scheduler.scheduleAtFixedRate(() -> housekeeping(segment, slots, renewal), 1, 1, TimeUnit.SECONDS);
+            scheduler.scheduleAtFixedRate(() -> housekeeping(segment, poolCompiler, slots, renewal), 1, 1,
+                    TimeUnit.SECONDS);
             // The supervisor compiles too (POST /compile), into the same segment, with the workers' rules.
             AdminOperations operations = new AdminOperations(segment, config, policy.blacklist(),
-                    new CompilerOfSegment(segment, docroot, policy, fileCache),
+                    () -> poolCompilerClient,
                     () -> slots.stream().flatMap(slot -> slot.status().stream()).toList());
             try (AdminServer admin = startAdmin(token, operations, tls)) {
+                // The compiler first: it is the pool's place to compile (workers reconnect until it is ready).
+                compiler.start();
                 slots.forEach(WorkerSlot::start);
                 LOG.info("pool {} ready: segment {} ({} MiB, {} keys max), {} workers{} serving {} on http://{},"
                         + " admin on port {}", pool, segment.path(), segmentConfig.memoryConsumption() >> 20,
@@ -213,26 +228,35 @@ public final class Supervisor {
             }
         } finally {
             slots.forEach(WorkerSlot::stop);
+            // After the workers (awaited above on an orderly stop), so that no worker is left waiting on it.
+            if (compiler != null) {
+                compiler.stop();
+                compiler.awaitStopped(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+            }
             scheduler.shutdownNow();
             renewal.shutdownNow();
             if (segments != null) {
                 segments.delete();
             }
+            compilerDirectory.delete();
             access.restorePrivate();
-            LOG.info("stopped; segment {} deleted; {} worker restarts", segments == null ? "(none)" : segments.path(),
-                    workerRestarts.get());
+            LOG.info("stopped; segment {} deleted; {} worker restarts, {} compiler restarts",
+                    segments == null ? "(none)" : segments.path(), workerRestarts.get(),
+                    compiler == null ? 0 : compiler.restarts());
         }
         return 0;
     }
 
     /**
      * Once a second: the segment gets its heartbeat and maintenance, or, when its file was lost, is
-     * replaced (and every worker with it, one at a time).
+     * replaced (and the compiler with it, and every worker, one at a time).
      */
-    private void housekeeping(PoolSegment segment, List<WorkerSlot> slots, ExecutorService renewal) {
+    private void housekeeping(PoolSegment segment, CompilerSlot compiler, List<WorkerSlot> slots,
+                              ExecutorService renewal) {
         try {
             if (!segment.tend()) {
                 segment.renew();
+                compiler.replace("its segment was lost");
                 renewal.execute(() -> replaceOneByOne(slots, "its segment was lost"));
             }
         } catch (IOException | RuntimeException | InternalError e) {
@@ -253,37 +277,6 @@ public final class Supervisor {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The supervisor's compiler for /compile, bound to whichever segment is current. */
-    private static final class CompilerOfSegment implements Supplier<PoolCompiler> {
-        private final Supplier<Segment> segment;
-        private final Path docroot;
-        private final CachePolicy policy;
-        private final FileCache fileCache;
-        private Segment compilingInto;
-        private PoolCompiler compiler;
-
-        CompilerOfSegment(Supplier<Segment> segment, Path docroot, CachePolicy policy, FileCache fileCache) {
-            this.segment = segment;
-            this.docroot = docroot;
-            this.policy = policy;
-            this.fileCache = fileCache;
-        }
-
-        @Override
-        public synchronized PoolCompiler get() {
-            Segment current = segment.get();
-            if (current != compilingInto) {
-                try {
-                    compiler = LocalPoolCompiler.forDocroot(current, docroot, policy, EpochClock.SYSTEM, fileCache);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot compile into the new segment: " + e.getMessage(), e);
-                }
-                compilingInto = current;
-            }
-            return compiler;
         }
     }
 }

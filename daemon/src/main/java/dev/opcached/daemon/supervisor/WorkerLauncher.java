@@ -1,75 +1,55 @@
 package dev.opcached.daemon.supervisor;
 
 import dev.opcached.daemon.config.Directives;
-import dev.opcached.daemon.logging.ProcessConverter;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Starts worker JVMs: the same java, JVM flags and class path as this supervisor (so the flags of
- * scripts/jvm.options reach them too), the worker entry point, the current segment and the
- * directives; as another user when {@code user} is set.
+ * Starts worker JVMs ({@link PoolJvmCommand}) with the worker entry point, the current segment,
+ * the compiler's socket and the directives; as another user when {@code user} is set.
  */
 final class WorkerLauncher {
     private final Supplier<Path> segment;
+    private final Path compilerSocket;
     private final Directives directives;
     private final String mainClass;
     private final WorkerUser user;
-    private final List<String> jvmArguments;
+    private final PoolJvmCommand jvm;
 
     /**
-     * @param segment   the segment a worker started now attaches to (it changes when the segment is lost)
-     * @param mainClass the worker entry point (the real one, or a test's stand-in)
-     * @param user      the user workers run as
+     * @param segment        the segment a worker started now attaches to (it changes when the segment is lost)
+     * @param compilerSocket the pool's compiler channel, given to workers as {@code --compiler-socket}
+     * @param mainClass      the worker entry point (the real one, or a test's stand-in)
+     * @param user           the user workers run as
      */
-    WorkerLauncher(Supplier<Path> segment, Directives directives, String mainClass, WorkerUser user) {
+    WorkerLauncher(Supplier<Path> segment, Path compilerSocket, Directives directives, String mainClass,
+                   WorkerUser user) {
         this.segment = segment;
+        this.compilerSocket = compilerSocket;
         this.directives = directives;
         this.mainClass = mainClass;
         this.user = user;
-        this.jvmArguments = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                // a worker is named by the supervisor; a debugger port cannot be shared
-                .filter(flag -> !flag.startsWith("-D" + ProcessConverter.ROLE_PROPERTY + "=")
-                        && !flag.startsWith("-agentlib:jdwp") && !flag.startsWith("-Xrunjdwp"))
-                .toList();
+        this.jvm = new PoolJvmCommand(directives);
     }
 
     List<String> command(String workerName) {
         List<String> command = new ArrayList<>(user.commandPrefix());
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmArguments);
-        command.add("-Djava.security.manager=allow"); // scripts cannot exit a worker: ScriptExitGuard
-        String extra = directives.string(Directives.WORKER_JAVA_OPTIONS).strip();
-        if (!extra.isEmpty()) {
-            // After the supervisor's flags, so that the last of two -Xmx, say, wins.
-            command.addAll(List.of(extra.split("\\s+")));
-        }
-        command.add("-D" + ProcessConverter.ROLE_PROPERTY + "=" + workerName);
-        String logConfig = directives.string(Directives.LOG_CONFIG);
-        if (!logConfig.isEmpty()) {
-            command.add("-Dlogback.configurationFile=" + Path.of(logConfig).toAbsolutePath());
-        }
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(mainClass);
+        // scripts cannot exit a worker: ScriptExitGuard
+        command.addAll(jvm.command(List.of("-Djava.security.manager=allow"), Directives.WORKER_JAVA_OPTIONS, workerName,
+                mainClass));
         command.add("--segment");
         command.add(segment.get().toString());
+        command.add("--compiler-socket");
+        command.add(compilerSocket.toString());
         command.addAll(directives.asArguments());
         return command;
     }
 
-    /**
-     * Starts one worker. Its stdout is the report pipe (read by the slot), its stderr (its logs)
-     * joins ours, its stdin stays open as its lifeline.
-     */
+    /** Starts one worker (see {@link PoolJvmCommand#start}). */
     Process start(String workerName) throws IOException {
-        return new ProcessBuilder(command(workerName))
-                .redirectOutput(ProcessBuilder.Redirect.PIPE)
-                .redirectError(ProcessBuilder.Redirect.PIPE)
-                .start();
+        return PoolJvmCommand.start(command(workerName));
     }
 }

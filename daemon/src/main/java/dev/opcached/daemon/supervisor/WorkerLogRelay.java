@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Passes a worker's stderr on to the supervisor's, line by line. The worker's own log lines (the
+ * Passes a worker's (or the compiler's, named {@code compiler}) stderr on to the supervisor's, line
+ * by line. The worker's own log lines (the
  * built-in pattern's timestamp, level and {@code [PID worker-N]} of that worker) and the indented
  * lines of their stack traces pass as they are. Anything else on that stream (what a script prints
  * to System.out or System.err, which the worker points at stderr, or what the JVM prints) is passed

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.List;
@@ -119,6 +120,18 @@ final class WorkerUser {
         PosixFileAttributeView view = Files.getFileAttributeView(segment, PosixFileAttributeView.class);
         view.setOwner(userPrincipal);
         view.setGroup(groupPrincipal);
+    }
+
+    /**
+     * Lets the workers' group, and only it, pass through {@code directory} (rwx--x---), when
+     * workers run as another user; else it stays as it is.
+     */
+    void openToWorkersGroup(Path directory) throws IOException {
+        if (!switches()) {
+            return;
+        }
+        Files.getFileAttributeView(directory, PosixFileAttributeView.class).setGroup(groupPrincipal);
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx--x---"));
     }
 
     @Override

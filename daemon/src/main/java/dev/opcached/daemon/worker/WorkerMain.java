@@ -1,7 +1,10 @@
 package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.compile.LocalPoolCompiler;
+import dev.opcached.daemon.compile.PoolCompiler;
+import dev.opcached.daemon.compiler.CompilerClient;
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.control.SupervisorLifeline;
 import dev.opcached.daemon.control.SupervisorLine;
 import dev.opcached.daemon.filecache.FileCaches;
 import dev.opcached.daemon.runtime.CachePolicy;
@@ -14,7 +17,6 @@ import dev.opcached.protocol.segment.Segment;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -44,6 +46,10 @@ public final class WorkerMain implements Callable<Integer> {
     @Option(names = "--segment", required = true, description = "The pool's segment file.")
     Path segmentPath;
 
+    /** The pool's compiler channel (docs/compiler-channel.md): every miss of this worker is compiled there. */
+    @Option(names = "--compiler-socket", description = "The pool's compiler socket.")
+    Path compilerSocket;
+
     @Option(names = "-d", paramLabel = "NAME=VALUE", description = "Directive, as resolved by the supervisor.")
     Map<String, String> directives = new LinkedHashMap<>();
 
@@ -57,7 +63,7 @@ public final class WorkerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        watchSupervisor();
+        SupervisorLifeline.watch(log, WorkerExit.SUPERVISOR_GONE);
         ScriptExitGuard.install();
         Directives config = Directives.defaults().with(directives);
         Segment segment;
@@ -74,9 +80,7 @@ public final class WorkerMain implements Callable<Integer> {
                 config.number(Directives.PROCESS_CONTROL_TIMEOUT) * 1000, Runtime.getRuntime()::halt);
         CachePolicy policy = CachePolicy.of(config);
         // A vendor jar changed under this worker: its class loaders cannot take the new one, a new worker can.
-        ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), policy,
-                LocalPoolCompiler.forDocroot(segment, config.docroot(), policy, CoarseEpochClock.instance(),
-                        FileCaches.openOrWarn(config)),
+        ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), policy, poolCompiler(segment, config, policy),
                 () -> retirement.replaceThenEnd("vendor-jars-changed", WorkerExit.NORMAL));
         DocumentRoot documentRoot = new DocumentRoot(config.docroot(), config.number(Directives.REALPATH_CACHE_TTL),
                 config.number(Directives.REALPATH_CACHE_SIZE), segment::statGeneration);
@@ -127,20 +131,16 @@ public final class WorkerMain implements Callable<Integer> {
         }, TIMEOUT_CHECK_MILLIS, TIMEOUT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** The supervisor holds our stdin open; end of input means it is gone, however it died. */
-    private void watchSupervisor() {
-        new DefaultThreadFactory("supervisor-watch", true).newThread(() -> {
-            try {
-                InputStream in = System.in;
-                while (in.read() >= 0) {
-                    // nothing is ever sent
-                }
-            } catch (IOException ignored) {
-                // same as end of input
-            }
-            log.warn("supervisor gone (stdin closed); exiting");
-            Runtime.getRuntime().halt(WorkerExit.SUPERVISOR_GONE);
-        }).start();
+    /**
+     * The pool's compiler process when the supervisor named its socket (this worker then never
+     * loads javac); else (a worker started on its own) a compiler in this process.
+     */
+    private PoolCompiler poolCompiler(Segment segment, Directives config, CachePolicy policy) throws IOException {
+        if (compilerSocket != null) {
+            return new CompilerClient(compilerSocket);
+        }
+        return LocalPoolCompiler.forDocroot(segment, config.docroot(), policy, CoarseEpochClock.instance(),
+                FileCaches.openOrWarn(config));
     }
 
     public static void main(String[] args) {

@@ -59,8 +59,8 @@ class WorkerSlotTest {
 
     private WorkerSlot slot(String behaviour, long heartbeatTimeoutMillis) throws Exception {
         Files.writeString(script, behaviour);
-        WorkerLauncher launcher = new WorkerLauncher(() -> script, Directives.defaults(), FakeWorker.class.getName(),
-                WorkerUser.of(Directives.defaults()));
+        WorkerLauncher launcher = new WorkerLauncher(() -> script, dir.resolve("compiler.sock"), Directives.defaults(),
+                FakeWorker.class.getName(), WorkerUser.of(Directives.defaults()));
         slot = new WorkerSlot("worker-1", launcher, scheduler, new AtomicLong(), heartbeatTimeoutMillis, 10_000);
         slot.start();
         return slot;
@@ -102,6 +102,8 @@ class WorkerSlotTest {
             }
         });
         assertThat(events()).containsSubsequence(first + " ready", second + " ready", first + " term");
+        // the slot forgets the retired worker in its exit callback, which may run after the process is gone
+        await("the retired worker leaves the slot's status", () -> slot.status().size() == 1);
         assertThat(slot.status()).extracting(StatusResponse.WorkerStatus::pid).containsExactly(second);
     }
 
