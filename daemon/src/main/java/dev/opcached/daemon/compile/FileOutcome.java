@@ -10,8 +10,9 @@ import java.util.Objects;
  * @param status      what happened
  * @param diagnostics javac's errors when {@link Status#FAILED} (file:line: error: message), else
  *                    empty; a one-line reason for {@link Status#NOT_FOUND} and {@link Status#NOT_CACHED}
- * @param unit        {@link dev.opcached.protocol.unit.CompileUnitCodec} bytes of the file's unit
- *                    when {@link Status#NOT_CACHED} (the caller runs it without the segment), else null
+ * @param unit        when {@link Status#NOT_CACHED}, {@link dev.opcached.protocol.unit.CompileUnitCodec#encodeAll}
+ *                    bytes: the file's unit first, then the units of its inputs that the segment
+ *                    does not hold (the caller runs them without the segment); else null
  * @param micros      time spent on this file's batch
  */
 public record FileOutcome(String path, Status status, List<String> diagnostics, byte[] unit, long micros) {

@@ -104,7 +104,7 @@ class CompilerProcessTest {
         Path secret = aged(Scripts.text(docroot.resolve("private"), "Secret", "secret"));
         FileOutcome outcome = compile(secret).get(0);
         assertThat(outcome.status()).isEqualTo(FileOutcome.Status.NOT_CACHED);
-        CompileUnit unit = CompileUnitCodec.decode(outcome.unit());
+        CompileUnit unit = CompileUnitCodec.decodeAll(outcome.unit()).get(0);
         assertThat(unit.classes()).extracting(c -> c.binaryName()).containsExactly("Secret");
         assertThat(segment.peek(SegmentKey.of(secret.toString()))).isNull();
     }
