@@ -16,12 +16,26 @@ import java.util.Map;
  * source that compiled.
  */
 public final class DocrootBatchCompiler implements SourceBatchCompiler {
-    private final BatchJavac javac;
+    private final DocrootContainment docroot;
     private final UnitAssembler assembler;
+    /** The engine over the vendor jars as they were last listed. */
+    private BatchJavac javac;
 
     public DocrootBatchCompiler(DocrootContainment docroot) throws IOException {
+        this.docroot = docroot;
         this.javac = new BatchJavac(docroot, ScriptClassPath.of(docroot.root()));
         this.assembler = new UnitAssembler(docroot, javac.keyOptions());
+    }
+
+    /**
+     * The engine for the vendor jars there are now: a jar added or removed since the last batch
+     * is on (or off) the next one's class path, as workers started since see it.
+     */
+    private synchronized BatchJavac javac() throws IOException {
+        if (!ScriptClassPath.vendorJarsOf(docroot.root()).equals(javac.vendorJars())) {
+            javac = new BatchJavac(docroot, ScriptClassPath.of(docroot.root()));
+        }
+        return javac;
     }
 
     /** The compiler options as unit keys see them. */
@@ -34,7 +48,7 @@ public final class DocrootBatchCompiler implements SourceBatchCompiler {
         long started = System.nanoTime();
         Map<Path, CompiledSource> sources = new HashMap<>();
         try {
-            BatchResult result = javac.compile(roots);
+            BatchResult result = javac().compile(roots);
             Map<Path, CompileUnit> units = assembler.assemble(result);
             for (SourceResult source : result.sources()) {
                 sources.put(source.path(), new CompiledSource(source.path(), source.stamp(), units.get(source.path()),

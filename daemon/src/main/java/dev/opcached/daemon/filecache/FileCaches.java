@@ -36,14 +36,4 @@ public final class FileCaches {
             throw new IllegalArgumentException(Directives.FILE_CACHE + "=" + cache.get().directory() + ": " + e.getMessage(), e);
         }
     }
-
-    /** The same, where the file cache is an optimisation this process can do without: null when it cannot be opened. */
-    public static FileCache openOrWarn(Directives config) {
-        try {
-            return open(config);
-        } catch (RuntimeException e) {
-            LOG.warn("compiling without the file cache: {}", e.getMessage());
-            return null;
-        }
-    }
 }

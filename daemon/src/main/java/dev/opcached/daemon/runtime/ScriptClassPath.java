@@ -55,6 +55,11 @@ public final class ScriptClassPath {
         return new ScriptClassPath(jars, readApiClasses(), parent);
     }
 
+    /** The jars in {@code docroot}'s vendor directory now, in path order. */
+    public static List<Path> vendorJarsOf(Path docroot) throws IOException {
+        return vendorJars(docroot.resolve("vendor"));
+    }
+
     private static List<Path> vendorJars(Path vendor) throws IOException {
         if (!Files.isDirectory(vendor)) {
             return List.of();

@@ -6,7 +6,6 @@ import dev.opcached.daemon.compiler.CompilerClient;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.control.SupervisorLifeline;
 import dev.opcached.daemon.control.SupervisorLine;
-import dev.opcached.daemon.filecache.FileCaches;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ProcessFitness;
 import dev.opcached.daemon.runtime.ScriptExitGuard;
@@ -133,14 +132,14 @@ public final class WorkerMain implements Callable<Integer> {
 
     /**
      * The pool's compiler process when the supervisor named its socket (this worker then never
-     * loads javac); else (a worker started on its own) a compiler in this process.
+     * loads javac); else (a worker started on its own) a compiler in this process, without the
+     * file cache, which is the compiler process's.
      */
     private PoolCompiler poolCompiler(Segment segment, Directives config, CachePolicy policy) throws IOException {
         if (compilerSocket != null) {
             return new CompilerClient(compilerSocket);
         }
-        return LocalPoolCompiler.forDocroot(segment, config.docroot(), policy, CoarseEpochClock.instance(),
-                FileCaches.openOrWarn(config));
+        return LocalPoolCompiler.forDocroot(segment, config.docroot(), policy, CoarseEpochClock.instance());
     }
 
     public static void main(String[] args) {

@@ -52,7 +52,8 @@ class CompilerProcessTest {
         Files.writeString(socket, "stale");
         Path blacklist = Files.writeString(dir.resolve("blacklist.txt"), docroot + "/private/\n");
         compiler = ChildJvm.start(CompilerMain.class, "--segment", segmentPath.toString(), "--socket", socket.toString(),
-                "-d", "opcached.docroot=" + docroot, "-d", "opcache.blacklist_filename=" + blacklist);
+                "-d", "opcached.docroot=" + docroot, "-d", "opcache.blacklist_filename=" + blacklist,
+                "-d", "opcached.state_dir=" + dir.resolve("state"));
         compiler.awaitLine("^ready$", Duration.ofSeconds(60));
     }
 
