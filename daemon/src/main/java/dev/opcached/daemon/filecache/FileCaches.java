@@ -26,11 +26,7 @@ public final class FileCaches {
             return null;
         }
         try {
-            FileCache opened = FileCache.open(cache.get(), EpochClock.SYSTEM);
-            LOG.info("file cache {}{}: {} entries, {} bytes", cache.get().directory(),
-                    cache.get().readOnly() ? " (read-only)" : "", opened.statistics().entries(),
-                    opened.statistics().bytes());
-            return opened;
+            return FileCache.open(cache.get(), EpochClock.SYSTEM);
         } catch (IOException e) {
             // A directory that cannot be made or read: a configuration problem, like a bad token file.
             throw new IllegalArgumentException(Directives.FILE_CACHE + "=" + cache.get().directory() + ": " + e.getMessage(), e);
