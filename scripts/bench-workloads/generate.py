@@ -1133,14 +1133,13 @@ def compile_class(pk, c, packages):
 
 import gen.util.Util;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 %(imports)s
 
-/** Class %(n)d of the generated compile tree: a little of everything javac has to attribute. */
+/** Class %(n)d of the generated compile tree: a record, a switch expression, a lambda, collections. */
 public final class C%(c)02d {
     /** One measurement. */
     public record Sample(String name, long value) {
@@ -1158,13 +1157,18 @@ public final class C%(c)02d {
     public static List<Sample> samples(int count) {
         List<Sample> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            out.add(new Sample("s" + i, Util.mix(SEED + i, count)));
+            out.add(new Sample("s" + (i %% 7), Util.mix(SEED + i, count)));
         }
+        out.sort(Comparator.comparingLong(Sample::value));
         return out;
     }
 
-    public static Map<String, Long> grouped(List<Sample> values, Function<Sample, String> key) {
-        return values.stream().collect(Collectors.groupingBy(key, TreeMap::new, Collectors.summingLong(Sample::value)));
+    public static Map<String, Long> grouped(List<Sample> values) {
+        Map<String, Long> sums = new TreeMap<>();
+        for (Sample s : values) {
+            sums.merge(s.name(), s.value(), Long::sum);
+        }
+        return sums;
     }
 
     public static String describe(int count) {
@@ -1177,7 +1181,7 @@ public final class C%(c)02d {
             default -> "high";
         };
         StringBuilder b = new StringBuilder("C%(c)02d ").append(kind);
-        for (Map.Entry<String, Long> e : grouped(values, s -> s.name().substring(0, 2)).entrySet()) {
+        for (Map.Entry<String, Long> e : grouped(values).entrySet()) {
             b.append(' ').append(e.getKey()).append('=').append(e.getValue());
         }
         return Util.clip(b.toString(), 200);

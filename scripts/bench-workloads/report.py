@@ -129,6 +129,39 @@ def hist_percentile(hist, lo, hi, q):
     return None
 
 
+def corrected_percentile(hist, lo, hi, q, interval_us):
+    """The q-quantile latency in ms of the windows lo <= w < hi, corrected for coordinated omission
+    as wrk2 does (HdrHistogram's recordValueWithExpectedInterval): a wrk connection sends its next
+    request only once answered, so an answer slower than the interval between a connection's
+    requests at the warm rate also stands for the requests that interval would have sent, with
+    latencies L - I, L - 2I, ... down to I."""
+    samples = []
+    for (w, b), n in hist.items():
+        if lo <= w < hi:
+            samples.append((10 ** ((b + 0.5) / 100.0), n))
+    if not samples or not interval_us:
+        return None
+
+    def above(x):  # how many real and stand-in latencies exceed x
+        c = 0
+        for lat, n in samples:
+            if lat > x:
+                c += n
+            if lat > interval_us and lat - interval_us > x:
+                c += n * int((lat - max(x, interval_us)) // interval_us)
+        return c
+
+    total = above(-1.0)
+    lo_x, hi_x = 0.0, max(lat for lat, _ in samples)
+    for _ in range(60):
+        mid = (lo_x + hi_x) / 2
+        if above(mid) > (1 - q) * total:
+            lo_x = mid
+        else:
+            hi_x = mid
+    return hi_x / 1000.0
+
+
 def deploy_figures(r, manifest):
     """One measured deploy: rates (by completion), p99s (of the requests sent in the period),
     compilations, bad answers, old code after the reset."""
@@ -147,9 +180,11 @@ def deploy_figures(r, manifest):
     f["rate_before"] = count(w_lo, w_hi, 0) / ((w_hi - w_lo) / 10.0) if w_hi > w_lo else None
     f["rate_after"] = count(a_lo, a_hi, 0) / 3.0
     f["rate_ratio"] = ratio(f["rate_after"], f["rate_before"])
-    f["p99_before"] = hist_percentile(hist, w_lo, w_hi, 0.99)
-    f["p99_after"] = hist_percentile(hist, a_lo, a_hi, 0.99)
+    interval = r["conns"] * 1e6 / f["rate_before"] if f["rate_before"] else None
+    f["p99_before"] = corrected_percentile(hist, w_lo, w_hi, 0.99, interval)
+    f["p99_after"] = corrected_percentile(hist, a_lo, a_hi, 0.99, interval)
     f["p99_ratio"] = ratio(f["p99_after"], f["p99_before"])
+    f["p99_after_raw"] = hist_percentile(hist, a_lo, a_hi, 0.99)
     f["max_after"] = hist_percentile(hist, a_lo, a_hi, 1.0)
     f["reset_ms"] = (t_done - t_reset) / 1000.0
     w = parse_wrk(r["wrk"])
@@ -599,7 +634,8 @@ def main():
             if not fs:
                 continue
             m = {k: median([f[k] for f in fs]) for k in ("rate_before", "rate_after", "rate_ratio", "p99_before",
-                                                         "p99_after", "p99_ratio", "max_after", "reset_ms")}
+                                                         "p99_after", "p99_ratio", "p99_after_raw", "max_after",
+                                                         "reset_ms")}
             for k in ("compiles", "misses", "file_cache_hits"):
                 m[k + "_all"] = [f[k] for f in fs]
             for k in ("bad", "old_after", "old_sent_after"):
@@ -616,23 +652,24 @@ def main():
         return ", ".join("–" if x is None else str(x) for x in xs)
 
     dep_table = ["| server | connections | req/s before | req/s in the 3 s after the reset | **after / before** | "
-                 "p99 ms before | p99 ms after | **p99 after / before** | slowest ms after | reset call ms | compilations (per run) | "
+                 "p99 ms before | p99 ms after | **p99 after / before** | p99 ms after, uncorrected | slowest ms after | reset call ms | compilations (per run) | "
                  "misses (per run) | file-cache hits (per run) | non-200 | old code after the reset returned (sent after) |",
-                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |"]
+                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |"]
     for c in dep_configs:
         for n in dep_conns:
             m = dep_m.get((c, n))
             if not m:
                 continue
-            dep_table.append("| %s | %d | %s | %s | **%s** | %s | %s | **%s** | %s | %s | %s | %s | %s | %d | %d (%d) |" % (
+            dep_table.append("| %s | %d | %s | %s | **%s** | %s | %s | **%s** | %s | %s | %s | %s | %s | %s | %d | %d (%d) |" % (
                 config_names[c], n, fmt(m["rate_before"]), fmt(m["rate_after"]), fmt(m["rate_ratio"], 2),
-                fmt(m["p99_before"], 1), fmt(m["p99_after"], 1), fmt(m["p99_ratio"], 1), fmt(m["max_after"], 0),
+                fmt(m["p99_before"], 1), fmt(m["p99_after"], 1), fmt(m["p99_ratio"], 1), fmt(m["p99_after_raw"], 1),
+                fmt(m["max_after"], 0),
                 fmt(m["reset_ms"], 0),
                 counts(m["compiles_all"]), counts(m["misses_all"]),
                 counts(m["file_cache_hits_all"]) if c != "php" else "",
                 m["bad"], m["old_after"], m["old_sent_after"]))
     for sk in deploy_skipped:
-        dep_table.append("| %s | | skipped: %s | | | | | | | | | | | | |" % (config_names.get(sk["config"], sk["config"]), sk["reason"]))
+        dep_table.append("| %s | | skipped: %s | | | | | | | | | | | | | |" % (config_names.get(sk["config"], sk["config"]), sk["reason"]))
     for n in dep_conns:
         series = []
         for c in dep_configs:
@@ -800,7 +837,7 @@ plot %s
     W("```sh")
     W("scripts/bench                 # everything below, about 25 minutes; writes this file and docs/benchmarks/*.png")
     W("scripts/bench --quick         # 1 run of 2 s each and the quick JMH matrix: a smoke test, not a result")
-    W("scripts/bench --only deploy   # only some parts (q1,q2,q3,q4,q5,deploy,compile); written to target/bench/run-*/ unless --doc")
+    W("scripts/bench --only deploy   # only some parts (q1,q2,q3,q4,q5,deploy,compile); written to target/bench/run-*/, not here")
     W("scripts/bench --compile-corpus ~/src/TheAlgorithms-Java/src/main/java   # section 7 on that tree instead of a generated one")
     W("scripts/bench --jmh [ARGS]    # only the segment's JMH benchmarks (scripts/bench-jmh ARGS, the former scripts/bench)")
     W("scripts/bench --no-build --offline --runs 5 --duration 10 --skip-jmh --no-doc   # other options")
@@ -920,7 +957,11 @@ plot %s
       "however late it completes); %s s into it %d module files (`%s`) get a new version (written beside and renamed over, mtime "
       "back-dated 20 minutes: past `file_update_protection`), then the cache is reset (opcached: `POST /reset`; PHP: "
       "`reset.php`, `opcache_reset()`); the load goes on for %s s. *Before*: from 1 s after the start to the change. "
-      "*After*: the 3 s from the reset call (throughput: responses completed in them; p99: of the requests sent in them). Compilations: opcached's `compiles`, PHP's OPcache `misses` (a restart "
+      "*After*: the 3 s from the reset call (throughput: responses completed in them; p99: of the requests sent in them). "
+      "The p99s are corrected for coordinated omission, as wrk2 does: a connection sends its next request only once "
+      "answered, so a stall hides the requests it would have sent meanwhile; an answer slower than a connection's "
+      "interval between requests at the warm rate (connections / rate before) also counts for the requests of that "
+      "time, with latencies one interval shorter each. The uncorrected p99 and the slowest answer are given beside. Compilations: opcached's `compiles`, PHP's OPcache `misses` (a restart "
       "zeroes them), from just before the load until every page was requested once more after it (each must then show "
       "every new version). What was compiled against the changed files: %d files call one of them directly, %d "
       "directly or through other modules, up to the pages. *Old code after the reset returned*: responses completed "
