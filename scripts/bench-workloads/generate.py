@@ -20,7 +20,7 @@ Usage: generate.py DIR                      the workloads below
                            under the PHP docroot): 20 pages page00..page19, each calling 2-3 of the
                            30 top modules, and 180 modules lib/p0..p5/MNNN in 6 layers of 30; module
                            j of layer L calls module j of layer L-1. Every module prints its version
-                           ("M033@v1"); pages echo ?t= (the send time the benchmark puts there).
+                           ("M033@v1"); pages echo ?t= (the send time and slot deploy.lua puts there).
   DIR/deploy.json          which modules a deploy changes, and the files compiled against them
 """
 import json
@@ -1012,12 +1012,12 @@ import dev.opcached.script.Response;
 import dev.opcached.script.Script;
 %(imports)s
 
-/** Page %(page)d of the deploy application: echoes ?t= (digits only), then runs its modules. */
+/** Page %(page)d of the deploy application: echoes ?t= (digits and '-' only), then runs its modules. */
 public class page%(page)02d implements Script {
     @Override
     public void handle(Request request, Response response) {
         String t = request.param("t");
-        if (t == null || t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (t == null || t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9' || c == '-')) {
             t = "0";
         }
         response.header("Content-Type", "text/plain; charset=utf-8");
@@ -1037,14 +1037,14 @@ def deploy_page_php(page):
     reqs = "\n".join("require_once __DIR__ . '/lib/p%d/M%03d.php';" % (top, deploy_index(top, j)) for j in tops)
     calls = "\n".join("$x = \\Lib\\P%d\\M%03d::run($x, $out);" % (top, deploy_index(top, j)) for j in tops)
     return """<?php
-// Page %(page)d of the deploy application: echoes ?t= (digits only), then runs its modules.
+// Page %(page)d of the deploy application: echoes ?t= (digits and '-' only), then runs its modules.
 declare(strict_types=1);
 
 %(reqs)s
 
 header('Content-Type: text/plain; charset=utf-8');
 $t = $_GET['t'] ?? '';
-if (!is_string($t) || preg_match('/^[0-9]+$/', $t) !== 1) {
+if (!is_string($t) || preg_match('/^[0-9-]+$/', $t) !== 1) {
     $t = '0';
 }
 $out = 't=' . $t . ' page%(page)02d:';

@@ -9,6 +9,7 @@ The prose that does not depend on the figures lives next to this file: segment-j
 segment benchmarks' explanations) and notes.md (observations on the daemon).
 """
 import json
+import math
 import os
 import re
 import statistics
@@ -91,8 +92,10 @@ def dig(d, *keys):
 
 def read_timeline(prefix):
     """deploy.lua's files PREFIX.<thread>: per 100-ms window [responses, non-200, old], the latency
-    histogram per window, and the old-version responses by (ms done, ms sent)."""
-    windows, hist, olds = {}, {}, []
+    histogram per window of sending, the old-version responses by (ms done, ms sent); and
+    PREFIX.pending: the requests unanswered when wrk stopped, in the histogram with the time
+    they had waited by then (a lower bound); also how many had waited more than a second."""
+    windows, hist, olds, pending, end = {}, {}, [], [], None
     d = os.path.dirname(prefix)
     base = os.path.basename(prefix) + "."
     for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
@@ -109,7 +112,15 @@ def read_timeline(prefix):
                 hist[key] = hist.get(key, 0) + int(parts[3])
             elif parts[0] == "o":
                 olds.append((int(parts[1]), int(parts[2]), int(parts[3])))
-    return windows, hist, olds
+            elif parts[0] == "p":
+                pending.append(int(parts[1]))
+            elif parts[0] == "e":
+                end = int(parts[1])
+    for sent in pending if end else []:
+        key = (sent // 100000, int(100 * math.log10(max(end - sent, 1))))
+        hist[key] = hist.get(key, 0) + 1
+    stuck = sum(1 for sent in pending if end and end - sent > 1000000)
+    return windows, hist, olds, stuck
 
 
 def hist_percentile(hist, lo, hi, q):
@@ -165,7 +176,7 @@ def corrected_percentile(hist, lo, hi, q, interval_us):
 def deploy_figures(r, manifest):
     """One measured deploy: rates (by completion), p99s (of the requests sent in the period),
     compilations, bad answers, old code after the reset."""
-    windows, hist, olds = read_timeline(r["timeline"])
+    windows, hist, olds, pending = read_timeline(r["timeline"])
     t_start, t_change = r["t_start_us"], r["t_change_us"]
     t_reset, t_done = r["t_reset_us"], r["t_reset_done_us"]
     w_lo = -(-(t_start + 1000000) // 100000)   # the first full window after 1 s of load
@@ -186,6 +197,7 @@ def deploy_figures(r, manifest):
     f["p99_ratio"] = ratio(f["p99_after"], f["p99_before"])
     f["p99_after_raw"] = hist_percentile(hist, a_lo, a_hi, 0.99)
     f["max_after"] = hist_percentile(hist, a_lo, a_hi, 1.0)
+    f["pending"] = pending
     f["reset_ms"] = (t_done - t_reset) / 1000.0
     w = parse_wrk(r["wrk"])
     f["bad"] = max(sum(v[1] for v in windows.values()), w["non2xx"]) + w["errors"] + int(r.get("stale_after_settle", 0))
@@ -638,7 +650,7 @@ def main():
                                                          "reset_ms")}
             for k in ("compiles", "misses", "file_cache_hits"):
                 m[k + "_all"] = [f[k] for f in fs]
-            for k in ("bad", "old_after", "old_sent_after"):
+            for k in ("bad", "old_after", "old_sent_after", "pending"):
                 m[k] = sum(f[k] for f in fs)
             m["runs"] = len(fs)
             m["timeline"] = fs[0]["timeline"]
@@ -653,23 +665,23 @@ def main():
 
     dep_table = ["| server | connections | req/s before | req/s in the 3 s after the reset | **after / before** | "
                  "p99 ms before | p99 ms after | **p99 after / before** | p99 ms after, uncorrected | slowest ms after | reset call ms | compilations (per run) | "
-                 "misses (per run) | file-cache hits (per run) | non-200 | old code after the reset returned (sent after) |",
-                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |"]
+                 "misses (per run) | file-cache hits (per run) | non-200 | waiting > 1 s when wrk stopped | old code after the reset returned (sent after) |",
+                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: |"]
     for c in dep_configs:
         for n in dep_conns:
             m = dep_m.get((c, n))
             if not m:
                 continue
-            dep_table.append("| %s | %d | %s | %s | **%s** | %s | %s | **%s** | %s | %s | %s | %s | %s | %s | %d | %d (%d) |" % (
+            dep_table.append("| %s | %d | %s | %s | **%s** | %s | %s | **%s** | %s | %s | %s | %s | %s | %s | %d | %d | %d (%d) |" % (
                 config_names[c], n, fmt(m["rate_before"]), fmt(m["rate_after"]), fmt(m["rate_ratio"], 2),
                 fmt(m["p99_before"], 1), fmt(m["p99_after"], 1), fmt(m["p99_ratio"], 1), fmt(m["p99_after_raw"], 1),
                 fmt(m["max_after"], 0),
                 fmt(m["reset_ms"], 0),
                 counts(m["compiles_all"]), counts(m["misses_all"]),
                 counts(m["file_cache_hits_all"]) if c != "php" else "",
-                m["bad"], m["old_after"], m["old_sent_after"]))
+                m["bad"], m["pending"], m["old_after"], m["old_sent_after"]))
     for sk in deploy_skipped:
-        dep_table.append("| %s | | skipped: %s | | | | | | | | | | | | | |" % (config_names.get(sk["config"], sk["config"]), sk["reason"]))
+        dep_table.append("| %s | | skipped: %s | | | | | | | | | | | | | | |" % (config_names.get(sk["config"], sk["config"]), sk["reason"]))
     for n in dep_conns:
         series = []
         for c in dep_configs:
@@ -858,7 +870,7 @@ plot %s
     W("wrk -t 2 -c {2,32} -d %ss --latency [-s scripts/bench-workloads/app.lua] URL   # after a 1-s warm-up run; opcached, then PHP, per cell" % machine.get("duration"))
     W("wrk -t 2 -c {8,32} -d %ss --latency -s scripts/bench-workloads/deploy.lua URL   # section 6; meanwhile generate.py --deploy-version, then the reset" % (
         (dep_rows[0]["before_s"] + dep_rows[0]["after_s"]) if dep_rows else "N"))
-    W("javac -encoding UTF-8 -d OUT @files; curl -X POST -d '{\"paths\":[\"DOCROOT\"]}' http://127.0.0.1:$A/compile   # section 7, one after the other")
+    W("javac -encoding UTF-8 -nowarn -d OUT @files; curl -X POST -d '{\"paths\":[\"DOCROOT\"]}' http://127.0.0.1:$A/compile   # section 7, one after the other")
     W("```")
     W("")
     W("The workloads (`scripts/bench-workloads/generate.py`) are the same program in both languages, and the script "
@@ -961,7 +973,8 @@ plot %s
       "The p99s are corrected for coordinated omission, as wrk2 does: a connection sends its next request only once "
       "answered, so a stall hides the requests it would have sent meanwhile; an answer slower than a connection's "
       "interval between requests at the warm rate (connections / rate before) also counts for the requests of that "
-      "time, with latencies one interval shorter each. The uncorrected p99 and the slowest answer are given beside. Compilations: opcached's `compiles`, PHP's OPcache `misses` (a restart "
+      "time, with latencies one interval shorter each. The uncorrected p99 and the slowest answer are given beside; requests still unanswered when wrk stopped count "
+      "with the time they had waited by then. Compilations: opcached's `compiles`, PHP's OPcache `misses` (a restart "
       "zeroes them), from just before the load until every page was requested once more after it (each must then show "
       "every new version). What was compiled against the changed files: %d files call one of them directly, %d "
       "directly or through other modules, up to the pages. *Old code after the reset returned*: responses completed "
@@ -982,7 +995,7 @@ plot %s
         W("")
     W("## 7. Preloading: POST /compile against javac")
     W("")
-    W("One plain `javac -encoding UTF-8 -d OUT @files` (a fresh JVM, as on the command line) against `POST /compile "
+    W("One plain `javac -encoding UTF-8 -nowarn -d OUT @files` (a fresh JVM, as on the command line) against `POST /compile "
       "{\"paths\":[DOCROOT]}` on the admin endpoint of a pool started for each run with an empty state directory "
       "(nothing from a file cache), timed from the call until its answer is complete (curl reads a streamed answer to its "
       "end). The files that do not compile on this JDK were found once with javac (it names them; left out, then again "
