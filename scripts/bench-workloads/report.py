@@ -959,32 +959,33 @@ plot %s
     W("")
     W("## 6. A deploy under load")
     W("")
-    W("The deploy application (`generate.py`: its own opcached docroot; under the PHP docroot in `deploy/`): 20 pages, "
-      "each calling 2–3 of the 30 modules of the top layer; %d modules in 6 packages (layers) `lib/p0`…`lib/p5` of 30, "
-      "module *j* of a layer calling module *j* of the layer below (PHP: `require_once` of the module files). Every module "
-      "prints its version (`M041@v1`), every page echoes `?t=`, the time its request was sent. "
-      "Per server and connection count: %s s of warm-up load; then `wrk -t 2 -c N --timeout 30s` with `deploy.lua`, which "
-      "writes per 100-ms window of completion time the responses, non-200 answers and old versions, and per window of "
-      "sending a latency histogram (from `t=`: a request held up by a compilation counts in the window it was sent in, "
-      "however late it completes); %s s into it %d module files (`%s`) get a new version (written beside and renamed over, mtime "
-      "back-dated 20 minutes: past `file_update_protection`), then the cache is reset (opcached: `POST /reset`; PHP: "
-      "`reset.php`, `opcache_reset()`); the load goes on for %s s. *Before*: from 1 s after the start to the change. "
-      "*After*: the 3 s from the reset call (throughput: responses completed in them; p99: of the requests sent in them). "
-      "The p99s are corrected for coordinated omission, as wrk2 does: a connection sends its next request only once "
-      "answered, so a stall hides the requests it would have sent meanwhile; an answer slower than a connection's "
-      "interval between requests at the warm rate (connections / rate before) also counts for the requests of that "
-      "time, with latencies one interval shorter each. The uncorrected p99 and the slowest answer are given beside; requests still unanswered when wrk stopped count "
-      "with the time they had waited by then. Compilations: opcached's `compiles`, PHP's OPcache `misses` (a restart "
-      "zeroes them), from just before the load until every page was requested once more after it (each must then show "
-      "every new version). What was compiled against the changed files: %d files call one of them directly, %d "
-      "directly or through other modules, up to the pages. *Old code after the reset returned*: responses completed "
-      "after the reset call had answered that still showed an old version (in brackets: of those, sent after it). "
-      "Non-200 counts wrk's non-2xx answers, socket errors and timeouts, and pages stale or failing once the load was over." % (
-          (manifest or {}).get("files", 200) - (manifest or {}).get("pages", 20), deploy_warm_s, deploy_before_s,
-          n_changed, "`, `".join((manifest or {}).get("changed", [])), deploy_after_s,
-          len((manifest or {}).get("direct_dependents", [])), len((manifest or {}).get("transitive_dependents", []))))
-    W("")
-    if dep_table[2:]:
+    if dep_rows:
+        W("The deploy application (`generate.py`: its own opcached docroot; under the PHP docroot in `deploy/`): 20 pages, "
+          "each calling 2–3 of the 30 modules of the top layer; %d modules in 6 packages (layers) `lib/p0`…`lib/p5` of 30, "
+          "module *j* of a layer calling module *j* of the layer below (PHP: `require_once` of the module files). Every module "
+          "prints its version (`M041@v1`), every page echoes `?t=` (its request's send time and a slot number). "
+          "Per server and connection count: %s s of warm-up load; then `wrk -t 2 -c N --timeout 30s` with `deploy.lua`, which "
+          "writes per 100-ms window of completion time the responses, non-200 answers and old versions, and per window of "
+          "sending a latency histogram (from `t=`: a request held up by a compilation counts in the window it was sent in, "
+          "however late it completes); %s s into it %d module files (`%s`) get a new version (written beside and renamed over, mtime "
+          "back-dated 20 minutes: past `file_update_protection`), then the cache is reset (opcached: `POST /reset`; PHP: "
+          "`reset.php`, `opcache_reset()`); the load goes on for %s s. *Before*: from 1 s after the start to the change. "
+          "*After*: the 3 s from the reset call (throughput: responses completed in them; p99: of the requests sent in them). "
+          "The p99s are corrected for coordinated omission, as wrk2 does: a connection sends its next request only once "
+          "answered, so a stall hides the requests it would have sent meanwhile; an answer slower than a connection's "
+          "interval between requests at the warm rate (connections / rate before) also counts for the requests of that "
+          "time, with latencies one interval shorter each. The uncorrected p99 and the slowest answer are given beside; "
+          "requests still unanswered when wrk stopped count with the time they had waited by then. "
+          "Compilations: opcached's `compiles`, PHP's OPcache `misses` (a restart "
+          "zeroes them), from just before the load until every page was requested once more after it (each must then show "
+          "every new version). What was compiled against the changed files: %d files call one of them directly, %d "
+          "directly or through other modules, up to the pages. *Old code after the reset returned*: responses completed "
+          "after the reset call had answered that still showed an old version (in brackets: of those, sent after it). "
+          "Non-200 counts wrk's non-2xx answers, socket errors and timeouts, and pages stale or failing once the load was over." % (
+              (manifest or {}).get("files", 200) - (manifest or {}).get("pages", 20), deploy_warm_s, deploy_before_s,
+              n_changed, "`, `".join((manifest or {}).get("changed", [])), deploy_after_s,
+              len((manifest or {}).get("direct_dependents", [])), len((manifest or {}).get("transitive_dependents", []))))
+        W("")
         W("\n".join(dep_table))
         W("")
         for n in dep_conns:
