@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Writes the benchmark workloads of scripts/bench into DIR/java (opcached docroot) and DIR/php
 (PHP-FPM docroot). The two trees behave identically: same URLs (minus the extension), same bytes
-out. Usage: generate.py DIR
+out.
+
+Usage: generate.py DIR                      the workloads below
+       generate.py --deploy-version DIR N   the deploy scenario's 5 changed modules, as version vN
+       generate.py --compile-tree DIR [P]   the compile scenario's generated tree: P packages
+                                            (default 40) of 20 classes, and a shared util
 
   hello.{java,php}         hello world (?name=)
   medium.{java,php}        a few hundred lines, seven classes: LCG, modular matrix power, sieve,
@@ -10,9 +15,18 @@ out. Usage: generate.py DIR
                            app/Mod{p*20}..app/Mod{p*20+19}, each its own source file
                            (Java: package app, loaded through the cache; PHP: autoload)
   status.php, reset.php    PHP only: opcache_get_status() as JSON, opcache_reset()
+
+  DIR/deploy-java/, DIR/php/deploy/   the deploy scenario's application (its own opcached docroot;
+                           under the PHP docroot): 20 pages page00..page19, each calling 2-3 of the
+                           30 top modules, and 180 modules lib/p0..p5/MNNN in 6 layers of 30; module
+                           j of layer L calls module j of layer L-1. Every module prints its version
+                           ("M033@v1"); pages echo ?t= (the send time and slot deploy.lua puts there).
+  DIR/deploy.json          which modules a deploy changes, and the files compiled against them
 """
+import json
 import os
 import sys
+import time
 
 MODULES = 200
 CHAIN = 20
@@ -899,6 +913,310 @@ echo json_encode(['reset' => opcache_reset()]), "\\n";
 """
 
 
+# ---------------------------------------------------------------------------------------------
+# The deploy scenario: 20 pages over 180 modules in 6 layers (packages) of 30.
+DEPLOY_LAYERS = 6
+DEPLOY_WIDTH = 30
+DEPLOY_PAGES = 20
+# (layer, j) of the modules a deploy changes: one per layer but the fifth, so that what was
+# compiled against them ranges from a whole chain of callers (layer 0) to the pages alone (layer 5).
+DEPLOY_CHANGED = ((0, 3), (1, 11), (2, 17), (3, 24), (5, 8))
+
+
+def deploy_index(layer, j):
+    return layer * DEPLOY_WIDTH + j
+
+
+def deploy_page_tops(page):
+    """The top-layer modules (j) that a page calls: 2 or 3, every top module used by some page."""
+    tops = [page % DEPLOY_WIDTH, (page + 10) % DEPLOY_WIDTH]
+    if page % 2 == 0:
+        tops.append((page + 20) % DEPLOY_WIDTH)
+    return tops
+
+
+def deploy_salt(i):
+    return (i * 7919) % 10007
+
+
+def deploy_module_java(layer, j, version):
+    i = deploy_index(layer, j)
+    below = "x" if layer == 0 else "M%03d.run(x, out)" % deploy_index(layer - 1, j)
+    imports = "" if layer == 0 else "\nimport lib.p%d.M%03d;\n" % (layer - 1, deploy_index(layer - 1, j))
+    return """package lib.p%(layer)d;
+%(imports)s
+/** Module %(i)d of the deploy application (layer %(layer)d): a small computation, its version, then the layer below. */
+public final class M%(i)03d {
+    private static final long SALT = %(salt)dL;
+
+    private M%(i)03d() {
+    }
+
+    private static String version() {
+        return "%(version)s";
+    }
+
+    public static long run(long x, StringBuilder out) {
+        long h = x;
+        for (int r = 0; r < 8; r++) {
+            h = (h * 31 + SALT + r) %% 1000003L;
+        }
+        x = h;
+        out.append(" M%(i)03d@").append(version());
+        return %(below)s;
+    }
+}
+""" % {"layer": layer, "imports": imports, "i": i, "salt": deploy_salt(i), "version": version, "below": below}
+
+
+def deploy_module_php(layer, j, version):
+    i = deploy_index(layer, j)
+    below = "$x" if layer == 0 else "\\Lib\\P%d\\M%03d::run($x, $out)" % (layer - 1, deploy_index(layer - 1, j))
+    req = "" if layer == 0 else "\nrequire_once __DIR__ . '/../p%d/M%03d.php';\n" % (layer - 1, deploy_index(layer - 1, j))
+    return """<?php
+// Module %(i)d of the deploy application (layer %(layer)d): a small computation, its version, then the layer below.
+declare(strict_types=1);
+
+namespace Lib\\P%(layer)d;
+%(req)s
+final class M%(i)03d
+{
+    private const SALT = %(salt)d;
+
+    private static function version(): string
+    {
+        return '%(version)s';
+    }
+
+    public static function run(int $x, string &$out): int
+    {
+        $h = $x;
+        for ($r = 0; $r < 8; $r++) {
+            $h = ($h * 31 + self::SALT + $r) %% 1000003;
+        }
+        $x = $h;
+        $out .= ' M%(i)03d@' . self::version();
+        return %(below)s;
+    }
+}
+""" % {"layer": layer, "req": req, "i": i, "salt": deploy_salt(i), "version": version, "below": below}
+
+
+def deploy_page_java(page):
+    top = DEPLOY_LAYERS - 1
+    tops = deploy_page_tops(page)
+    imports = "\n".join("import lib.p%d.M%03d;" % (top, deploy_index(top, j)) for j in tops)
+    calls = "\n".join("        x = M%03d.run(x, out);" % deploy_index(top, j) for j in tops)
+    return """import dev.opcached.script.Request;
+import dev.opcached.script.Response;
+import dev.opcached.script.Script;
+%(imports)s
+
+/** Page %(page)d of the deploy application: echoes ?t= (digits and '-' only), then runs its modules. */
+public class page%(page)02d implements Script {
+    @Override
+    public void handle(Request request, Response response) {
+        String t = request.param("t");
+        if (t == null || t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9' || c == '-')) {
+            t = "0";
+        }
+        response.header("Content-Type", "text/plain; charset=utf-8");
+        StringBuilder out = new StringBuilder("t=").append(t).append(" page%(page)02d:");
+        long x = %(seed)d;
+%(calls)s
+        out.append(" = ").append(x).append('\\n');
+        response.write(out);
+    }
+}
+""" % {"imports": imports, "page": page, "seed": page + 1, "calls": calls}
+
+
+def deploy_page_php(page):
+    top = DEPLOY_LAYERS - 1
+    tops = deploy_page_tops(page)
+    reqs = "\n".join("require_once __DIR__ . '/lib/p%d/M%03d.php';" % (top, deploy_index(top, j)) for j in tops)
+    calls = "\n".join("$x = \\Lib\\P%d\\M%03d::run($x, $out);" % (top, deploy_index(top, j)) for j in tops)
+    return """<?php
+// Page %(page)d of the deploy application: echoes ?t= (digits and '-' only), then runs its modules.
+declare(strict_types=1);
+
+%(reqs)s
+
+header('Content-Type: text/plain; charset=utf-8');
+$t = $_GET['t'] ?? '';
+if (!is_string($t) || preg_match('/^[0-9-]+$/', $t) !== 1) {
+    $t = '0';
+}
+$out = 't=' . $t . ' page%(page)02d:';
+$x = %(seed)d;
+%(calls)s
+echo $out . ' = ' . $x . "\\n";
+""" % {"reqs": reqs, "page": page, "seed": page + 1, "calls": calls}
+
+
+def deploy_manifest():
+    """The changed modules and what was compiled against them, directly and transitively."""
+    def module(layer, j):
+        return "lib/p%d/M%03d" % (layer, deploy_index(layer, j))
+
+    def pages_using(j):
+        return ["page%02d" % p for p in range(DEPLOY_PAGES) if j in deploy_page_tops(p)]
+
+    changed = [module(l, j) for l, j in DEPLOY_CHANGED]
+    direct, transitive = set(), set()
+    for layer, j in DEPLOY_CHANGED:
+        direct.update([module(layer + 1, j)] if layer + 1 < DEPLOY_LAYERS else pages_using(j))
+        transitive.update(module(l, j) for l in range(layer + 1, DEPLOY_LAYERS))
+        transitive.update(pages_using(j))
+    direct -= set(changed)
+    transitive -= set(changed)
+    return {
+        "files": DEPLOY_PAGES + DEPLOY_LAYERS * DEPLOY_WIDTH,
+        "pages": DEPLOY_PAGES,
+        "changed": changed,
+        "markers": ["M%03d" % deploy_index(l, j) for l, j in DEPLOY_CHANGED],
+        "direct_dependents": sorted(direct),
+        "transitive_dependents": sorted(transitive),
+    }
+
+
+def write_deploy(base, version="v1"):
+    j, p = os.path.join(base, "deploy-java"), os.path.join(base, "php", "deploy")
+    for page in range(DEPLOY_PAGES):
+        write(os.path.join(j, "page%02d.java" % page), deploy_page_java(page))
+        write(os.path.join(p, "page%02d.php" % page), deploy_page_php(page))
+    for layer in range(DEPLOY_LAYERS):
+        for k in range(DEPLOY_WIDTH):
+            name = "M%03d" % deploy_index(layer, k)
+            write(os.path.join(j, "lib", "p%d" % layer, name + ".java"), deploy_module_java(layer, k, version))
+            write(os.path.join(p, "lib", "p%d" % layer, name + ".php"), deploy_module_php(layer, k, version))
+    with open(os.path.join(base, "deploy.json"), "w") as f:
+        json.dump(deploy_manifest(), f, indent=1)
+
+
+def deploy_version(base, n):
+    """A deploy: the changed modules get version vN, each written beside and renamed over the old
+    file (no server reads half a file), with an mtime in the past (no file_update_protection
+    refusal) that differs from every earlier version's."""
+    mtime = time.time() - 1200 + n
+    for layer, k in DEPLOY_CHANGED:
+        name = "M%03d" % deploy_index(layer, k)
+        for root, ext, text in ((os.path.join(base, "deploy-java"), "java", deploy_module_java(layer, k, "v%d" % n)),
+                                (os.path.join(base, "php", "deploy"), "php", deploy_module_php(layer, k, "v%d" % n))):
+            path = os.path.join(root, "lib", "p%d" % layer, "%s.%s" % (name, ext))
+            tmp = os.path.join(os.path.dirname(path), ".%s.%s.new" % (name, ext))
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.chmod(tmp, 0o644)
+            os.utime(tmp, (mtime, mtime))
+            os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# The compile scenario's generated tree: P packages x 20 classes, each using 2-3 classes of other
+# packages and a shared util, about 60 lines each (the size of a typical TheAlgorithms file).
+COMPILE_CLASSES = 20
+
+
+def compile_class(pk, c, packages):
+    n = pk * COMPILE_CLASSES + c
+    deps = []
+    for k in (1, 7, 13)[: 2 + n % 2]:
+        m = (n + k * COMPILE_CLASSES + k) % (packages * COMPILE_CLASSES)
+        deps.append((m // COMPILE_CLASSES, m % COMPILE_CLASSES))
+    imports = "\n".join("import gen.p%02d.C%02d;" % d for d in sorted(set(deps)) if d[0] != pk)
+    uses = "\n".join("        total += C%02d.weight(values.size() + %d);" % (d[1], i) for i, d in enumerate(deps)
+                     if d[0] == pk) + "\n" + "\n".join(
+        "        total += gen.p%02d.C%02d.weight(values.size() + %d);" % (d[0], d[1], i) for i, d in enumerate(deps)
+        if d[0] != pk)
+    return """package gen.p%(pk)02d;
+
+import gen.util.Util;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+%(imports)s
+
+/** Class %(n)d of the generated compile tree: a record, a switch expression, a lambda, collections. */
+public final class C%(c)02d {
+    /** One measurement. */
+    public record Sample(String name, long value) {
+    }
+
+    private static final int SEED = %(seed)d;
+
+    private C%(c)02d() {
+    }
+
+    public static long weight(int k) {
+        return Util.mix(SEED, k) %% 1000;
+    }
+
+    public static List<Sample> samples(int count) {
+        List<Sample> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(new Sample("s" + (i %% 7), Util.mix(SEED + i, count)));
+        }
+        out.sort(Comparator.comparingLong(Sample::value));
+        return out;
+    }
+
+    public static Map<String, Long> grouped(List<Sample> values) {
+        Map<String, Long> sums = new TreeMap<>();
+        for (Sample s : values) {
+            sums.merge(s.name(), s.value(), Long::sum);
+        }
+        return sums;
+    }
+
+    public static String describe(int count) {
+        List<Sample> values = samples(count);
+        long total = 0;
+%(uses)s
+        String kind = switch ((int) (total %% 3)) {
+            case 0 -> "low";
+            case 1 -> "mid";
+            default -> "high";
+        };
+        StringBuilder b = new StringBuilder("C%(c)02d ").append(kind);
+        for (Map.Entry<String, Long> e : grouped(values).entrySet()) {
+            b.append(' ').append(e.getKey()).append('=').append(e.getValue());
+        }
+        return Util.clip(b.toString(), 200);
+    }
+}
+""" % {"pk": pk, "c": c, "n": n, "seed": (n * 7919) % 10007, "imports": imports, "uses": uses.strip("\n")}
+
+
+COMPILE_UTIL = """package gen.util;
+
+/** The generated compile tree's shared util: every class uses it. */
+public final class Util {
+    private Util() {
+    }
+
+    public static long mix(long a, long b) {
+        long h = a * 0x9E3779B97F4A7C15L + b;
+        h ^= h >>> 31;
+        return Math.abs(h * 0xBF58476D1CE4E5B9L);
+    }
+
+    public static String clip(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+}
+"""
+
+
+def write_compile_tree(base, packages):
+    write(os.path.join(base, "gen", "util", "Util.java"), COMPILE_UTIL)
+    for pk in range(packages):
+        for c in range(COMPILE_CLASSES):
+            write(os.path.join(base, "gen", "p%02d" % pk, "C%02d.java" % c), compile_class(pk, c, packages))
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
@@ -906,6 +1224,12 @@ def write(path, text):
 
 
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--deploy-version":
+        deploy_version(sys.argv[2], int(sys.argv[3]))
+        return
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--compile-tree":
+        write_compile_tree(sys.argv[2], int(sys.argv[3]) if len(sys.argv) == 4 else 40)
+        return
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     base = sys.argv[1]
@@ -921,6 +1245,7 @@ def main():
         write(os.path.join(p, "app", "Mod%03d.php" % i), module_php(i))
     write(os.path.join(p, "status.php"), STATUS_PHP)
     write(os.path.join(p, "reset.php"), RESET_PHP)
+    write_deploy(base)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ The prose that does not depend on the figures lives next to this file: segment-j
 segment benchmarks' explanations) and notes.md (observations on the daemon).
 """
 import json
+import math
 import os
 import re
 import statistics
@@ -71,6 +72,189 @@ def ratio(a, b, digits=2):
 
 def verdict(ok):
     return "**met**" if ok else "**missed**"
+
+
+def load_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def dig(d, *keys):
+    for k in keys:
+        if not isinstance(d, dict) or d.get(k) is None:
+            return None
+        d = d[k]
+    return d
+
+
+def read_timeline(prefix):
+    """deploy.lua's files PREFIX.<thread>: per 100-ms window [responses, non-200, old], the latency
+    histogram per window of sending, the old-version responses by (ms done, ms sent); and
+    PREFIX.pending: the requests unanswered when wrk stopped, in the histogram with the time
+    they had waited by then (a lower bound); also how many had waited more than a second."""
+    windows, hist, olds, pending, end = {}, {}, [], [], None
+    d = os.path.dirname(prefix)
+    base = os.path.basename(prefix) + "."
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if not name.startswith(base):
+            continue
+        for line in open(os.path.join(d, name)):
+            parts = line.split()
+            if parts[0] == "w":
+                w = windows.setdefault(int(parts[1]), [0, 0, 0])
+                for i in range(3):
+                    w[i] += int(parts[2 + i])
+            elif parts[0] == "h":
+                key = (int(parts[1]), int(parts[2]))
+                hist[key] = hist.get(key, 0) + int(parts[3])
+            elif parts[0] == "o":
+                olds.append((int(parts[1]), int(parts[2]), int(parts[3])))
+            elif parts[0] == "p":
+                pending.append(int(parts[1]))
+            elif parts[0] == "e":
+                end = int(parts[1])
+    for sent in pending if end else []:
+        key = (sent // 100000, int(100 * math.log10(max(end - sent, 1))))
+        hist[key] = hist.get(key, 0) + 1
+    stuck = sum(1 for sent in pending if end and end - sent > 1000000)
+    return windows, hist, olds, stuck
+
+
+def hist_percentile(hist, lo, hi, q):
+    """The q-quantile latency in ms of the windows lo <= w < hi (histogram bins of 1/100 decade)."""
+    bins = {}
+    for (w, b), n in hist.items():
+        if lo <= w < hi:
+            bins[b] = bins.get(b, 0) + n
+    total = sum(bins.values())
+    if not total:
+        return None
+    seen = 0
+    for b in sorted(bins):
+        seen += bins[b]
+        if seen >= q * total:
+            return 10 ** ((b + 0.5) / 100.0) / 1000.0
+    return None
+
+
+def corrected_percentile(hist, lo, hi, q, interval_us):
+    """The q-quantile latency in ms of the windows lo <= w < hi, corrected for coordinated omission
+    as wrk2 does (HdrHistogram's recordValueWithExpectedInterval): a wrk connection sends its next
+    request only once answered, so an answer slower than the interval between a connection's
+    requests at the warm rate also stands for the requests that interval would have sent, with
+    latencies L - I, L - 2I, ... down to I."""
+    samples = []
+    for (w, b), n in hist.items():
+        if lo <= w < hi:
+            samples.append((10 ** ((b + 0.5) / 100.0), n))
+    if not samples or not interval_us:
+        return None
+
+    def above(x):  # how many real and stand-in latencies exceed x
+        c = 0
+        for lat, n in samples:
+            if lat > x:
+                c += n
+            if lat > interval_us and lat - interval_us > x:
+                c += n * int((lat - max(x, interval_us)) // interval_us)
+        return c
+
+    total = above(-1.0)
+    lo_x, hi_x = 0.0, max(lat for lat, _ in samples)
+    for _ in range(60):
+        mid = (lo_x + hi_x) / 2
+        if above(mid) > (1 - q) * total:
+            lo_x = mid
+        else:
+            hi_x = mid
+    return hi_x / 1000.0
+
+
+def deploy_figures(r, manifest):
+    """One measured deploy: rates (by completion), p99s (of the requests sent in the period),
+    compilations, bad answers, old code after the reset."""
+    windows, hist, olds, pending = read_timeline(r["timeline"])
+    t_start, t_change = r["t_start_us"], r["t_change_us"]
+    t_reset, t_done = r["t_reset_us"], r["t_reset_done_us"]
+    w_lo = -(-(t_start + 1000000) // 100000)   # the first full window after 1 s of load
+    w_hi = t_change // 100000                  # up to the change
+    a_lo = t_reset // 100000                   # the 3 s from the reset call
+    a_hi = a_lo + 30
+
+    def count(lo, hi, i):
+        return sum(windows.get(w, [0, 0, 0])[i] for w in range(lo, hi))
+
+    f = {"server": r["server"], "config": r["config"], "conns": r["conns"], "run": r["run"]}
+    f["rate_before"] = count(w_lo, w_hi, 0) / ((w_hi - w_lo) / 10.0) if w_hi > w_lo else None
+    f["rate_after"] = count(a_lo, a_hi, 0) / 3.0
+    f["rate_ratio"] = ratio(f["rate_after"], f["rate_before"])
+    interval = r["conns"] * 1e6 / f["rate_before"] if f["rate_before"] else None
+    f["p99_before"] = corrected_percentile(hist, w_lo, w_hi, 0.99, interval)
+    f["p99_after"] = corrected_percentile(hist, a_lo, a_hi, 0.99, interval)
+    f["p99_ratio"] = ratio(f["p99_after"], f["p99_before"])
+    f["p99_after_raw"] = hist_percentile(hist, a_lo, a_hi, 0.99)
+    f["max_after"] = hist_percentile(hist, a_lo, a_hi, 1.0)
+    f["pending"] = pending
+    f["reset_ms"] = (t_done - t_reset) / 1000.0
+    w = parse_wrk(r["wrk"])
+    f["bad"] = max(sum(v[1] for v in windows.values()), w["non2xx"]) + w["errors"] + int(r.get("stale_after_settle", 0))
+    done_ms = t_done // 1000
+    f["old_after"] = sum(n for d, _, n in olds if d > done_ms)
+    f["old_sent_after"] = sum(n for _, s_, n in olds if s_ > done_ms)
+    before, after = load_json(r["status_before"]), load_json(r["status_after"])
+    if r["server"] == "opcached":
+        c0, c1 = dig(before, "compiles"), dig(after, "compiles")
+        f["compiles"] = c1 - c0 if c0 is not None and c1 is not None else None
+        m0, m1 = dig(before, "opcache_statistics", "misses"), dig(after, "opcache_statistics", "misses")
+        h0, h1 = dig(before, "file_cache", "hits"), dig(after, "file_cache", "hits")
+        f["file_cache_hits"] = h1 - h0 if h0 is not None and h1 is not None else None
+    else:
+        m0, m1 = dig(before, "misses"), dig(after, "misses")
+        f["file_cache_hits"] = None
+    if m0 is None or m1 is None:
+        f["misses"] = None
+    elif r["server"] == "php" and (dig(after, "manual_restarts") or 0) > (dig(before, "manual_restarts") or 0):
+        # OPcache zeroes its statistics at a restart; the status page is then one of the misses.
+        f["misses"] = m1 - 1
+    else:
+        f["misses"] = m1 - m0
+    if r["server"] == "php":
+        f["compiles"] = f["misses"]
+    rel = []
+    # Without the last window: some threads' last windows are not written (deploy.lua).
+    for w_ in range(min(windows) if windows else 0, max(windows) if windows else 0):
+        rel.append(((w_ * 100000 - t_reset) / 1e6, windows.get(w_, [0, 0, 0])[0]))
+    f["timeline"] = rel
+    return f
+
+
+def compile_answer(path):
+    """The figures of a /compile answer, one JSON object or NDJSON lines (the last that has them)."""
+    try:
+        text = open(path).read()
+    except OSError:
+        return {}
+    objs = []
+    try:
+        objs = [json.loads(text)]
+    except ValueError:
+        for line in text.splitlines():
+            try:
+                objs.append(json.loads(line))
+            except ValueError:
+                pass
+    out = {}
+    for o in objs:
+        if not isinstance(o, dict):
+            continue
+        for k in ("compiled", "cached", "skipped", "failed"):
+            if k in o:
+                out[k] = len(o[k]) if isinstance(o[k], list) else o[k]
+    out["lines"] = len(objs)
+    return out
 
 
 def gnuplot(chart_dir, name, script):
@@ -438,6 +622,155 @@ def main():
         bar_chart(chart_dir, work_dir, "q4-segment", "Copy-out of one entry (JMH, ns/op)", "nanoseconds",
                   q4_labels, [("opcached segment", q4_seg), ("Chronicle Map", q4_chr), ("heap map", q4_heap)])
 
+    # ---------------- deploy
+    manifest = None
+    deploy_skipped = [r for r in rows if r.get("kind") == "deploy_skipped"]
+    nofc_directive = "opcache.file_cache="
+    for r in rows:
+        if r.get("kind") == "deploy_setup":
+            manifest = load_json(r["manifest"])
+            nofc_directive = r.get("nofc_directive", nofc_directive)
+    dep_rows = [r for r in rows if r.get("kind") == "deploy"]
+    dep = [deploy_figures(r, manifest) for r in dep_rows]
+    deploy_warm_s = dep_rows[0].get("warm_s", "?") if dep_rows else "?"
+    deploy_before_s = dep_rows[0].get("before_s", "?") if dep_rows else "?"
+    deploy_after_s = dep_rows[0].get("after_s", "?") if dep_rows else "?"
+    dep_configs = [c for c in ("opcached", "php", "opcached-nofc") if any(f["config"] == c for f in dep)]
+    dep_conns = sorted({f["conns"] for f in dep})
+    config_names = {"opcached": "opcached", "php": "PHP-FPM + OPcache",
+                    "opcached-nofc": "opcached, `-d %s`" % nofc_directive}
+    dep_m = {}
+    for c in dep_configs:
+        for n in dep_conns:
+            fs = [f for f in dep if f["config"] == c and f["conns"] == n]
+            if not fs:
+                continue
+            m = {k: median([f[k] for f in fs]) for k in ("rate_before", "rate_after", "rate_ratio", "p99_before",
+                                                         "p99_after", "p99_ratio", "p99_after_raw", "max_after",
+                                                         "reset_ms")}
+            for k in ("compiles", "misses", "file_cache_hits"):
+                m[k + "_all"] = [f[k] for f in fs]
+            for k in ("bad", "old_after", "old_sent_after", "pending"):
+                m[k] = sum(f[k] for f in fs)
+            m["runs"] = len(fs)
+            m["timeline"] = fs[0]["timeline"]
+            dep_m[(c, n)] = m
+    n_changed = len(manifest["changed"]) if manifest else 5
+    n_direct = n_changed + len(manifest["direct_dependents"]) if manifest else None
+    n_trans = n_changed + len(manifest["transitive_dependents"]) if manifest else None
+    n_files = manifest["files"] if manifest else 200
+
+    def counts(xs):
+        return ", ".join("–" if x is None else str(x) for x in xs)
+
+    dep_table = ["| server | connections | req/s before | req/s in the 3 s after the reset | **after / before** | "
+                 "p99 ms before | p99 ms after | **p99 after / before** | p99 ms after, uncorrected | slowest ms after | reset call ms | compilations (per run) | "
+                 "misses (per run) | file-cache hits (per run) | non-200 | waiting > 1 s when wrk stopped | old code after the reset returned (sent after) |",
+                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: |"]
+    for c in dep_configs:
+        for n in dep_conns:
+            m = dep_m.get((c, n))
+            if not m:
+                continue
+            dep_table.append("| %s | %d | %s | %s | **%s** | %s | %s | **%s** | %s | %s | %s | %s | %s | %s | %d | %d | %d (%d) |" % (
+                config_names[c], n, fmt(m["rate_before"]), fmt(m["rate_after"]), fmt(m["rate_ratio"], 2),
+                fmt(m["p99_before"], 1), fmt(m["p99_after"], 1), fmt(m["p99_ratio"], 1), fmt(m["p99_after_raw"], 1),
+                fmt(m["max_after"], 0),
+                fmt(m["reset_ms"], 0),
+                counts(m["compiles_all"]), counts(m["misses_all"]),
+                counts(m["file_cache_hits_all"]) if c != "php" else "",
+                m["bad"], m["pending"], m["old_after"], m["old_sent_after"]))
+    for sk in deploy_skipped:
+        dep_table.append("| %s | | skipped: %s | | | | | | | | | | | | | | |" % (config_names.get(sk["config"], sk["config"]), sk["reason"]))
+    for n in dep_conns:
+        series = []
+        for c in dep_configs:
+            m = dep_m.get((c, n))
+            if not m:
+                continue
+            dat = os.path.join(work_dir, "deploy-timeline-%s-c%d.dat" % (c, n))
+            with open(dat, "w") as f:
+                for t, v in m["timeline"]:
+                    f.write("%.2f %d\n" % (t, v))
+            series.append("'%s' using 1:2 with lines lw 2 title '%s'" % (dat, config_names[c].replace("`", "")))
+        if series:
+            gnuplot(work_dir, "deploy-timeline-c%d" % n, """set terminal pngcairo size 900,380 font 'DejaVu Sans,10'
+set output '%s'
+set title 'Deploy under wrk -c %d: responses per 100 ms (run 1; the reset call at 0 s)'
+set xlabel 'seconds from the reset call'
+set ylabel 'responses per 100 ms'
+set key below horizontal
+set grid
+set arrow from 0, graph 0 to 0, graph 1 nohead dashtype 2
+set yrange [0:*]
+plot %s
+""" % (os.path.join(chart_dir, "deploy-timeline-c%d.png" % n), n, ", ".join(series)))
+    o = [dep_m[("opcached", n)] for n in dep_conns if ("opcached", n) in dep_m]
+    ph = [dep_m[("php", n)] for n in dep_conns if ("php", n) in dep_m]
+
+    def per_conns(ms, key, digits=2, suffix="×"):
+        return " / ".join("%s%s" % (fmt(m[key], digits), suffix) for m in ms)
+
+    conns_label = "/".join("c=%d" % n for n in dep_conns if ("opcached", n) in dep_m)
+    if o:
+        ok = all(m["rate_ratio"] is not None and m["rate_ratio"] >= 0.8 for m in o)
+        targets.append(("deploy: throughput in the 3 s after the reset ≥ 0.8× the rate before it",
+                        "opcached %s at %s; PHP %s" % (per_conns(o, "rate_ratio"), conns_label, per_conns(ph, "rate_ratio")),
+                        ok, "" if ok else "see [the deploy](#6-a-deploy-under-load)"))
+        ok = all(m["p99_ratio"] is not None and m["p99_ratio"] <= 3 for m in o)
+        targets.append(("deploy: p99 in the 3 s after the reset ≤ 3× the warm p99",
+                        "opcached %s; PHP %s" % (per_conns(o, "p99_ratio", 1), per_conns(ph, "p99_ratio", 1)),
+                        ok, "" if ok else "see [the deploy](#6-a-deploy-under-load)"))
+        allc = [x for m in o for x in m["compiles_all"]]
+        ok = bool(allc) and all(x is not None and x <= n_trans for x in allc)
+        targets.append(("deploy: compilations = the %d changed files + the files compiled against them (%d–%d: direct "
+                        "callers only – all callers up to the pages), not the whole application (%d)" % (
+                            n_changed, n_direct, n_trans, n_files),
+                        "opcached %s; PHP %s" % (counts(allc), counts([x for m in ph for x in m["compiles_all"]])),
+                        ok, "" if ok else "a reset compiles more than what changed; see [the deploy](#6-a-deploy-under-load)"))
+        dep_bad = sum(m["bad"] for m in o)
+        targets.append(("deploy: zero non-200 answers", "opcached %d; PHP %d" % (dep_bad, sum(m["bad"] for m in ph)),
+                        dep_bad == 0, "" if dep_bad == 0 else "see the raw wrk outputs `deploy-*-wrk.txt`"))
+        old = sum(m["old_after"] for m in o)
+        targets.append(("deploy: no response from the old code once the reset call has returned",
+                        "opcached %d; PHP %d" % (old, sum(m["old_after"] for m in ph)), old == 0,
+                        "" if old == 0 else "old versions answered after `POST /reset` returned"))
+
+    # ---------------- compile
+    csetup = [r for r in rows if r.get("kind") == "compile_setup"]
+    crs = [r for r in rows if r.get("kind") == "compile"]
+    compile_text = []
+    if csetup and crs:
+        cs = csetup[-1]
+        try:
+            excluded = [x.strip() for x in open(cs["excluded"]) if x.strip()]
+        except OSError:
+            excluded = []
+        jv = median([r["javac_s"] for r in crs])
+        ok_runs = [r for r in crs if r.get("http") == 200]
+        cv = median([r["compile_s"] for r in ok_runs]) if ok_runs else None
+        cr = ratio(cv, jv)
+        answers = [compile_answer(r["answer"]) for r in crs]
+        ctable = ["| | one plain `javac` batch | `POST /compile` | **/compile / javac** |", "| --- | ---: | ---: | ---: |"]
+        ctable.append("| seconds, median of %d run(s) | %s | %s | **%s** |" % (len(crs), fmt(jv, 2), fmt(cv, 2), fmt(cr, 2)))
+        ctable.append("| runs (s) | %s | %s | |" % (", ".join(fmt(r["javac_s"], 2) for r in crs),
+                                                  ", ".join("%s (HTTP %s)" % (fmt(r["compile_s"], 2), r.get("http")) for r in crs)))
+        nf = cs.get("files_ok")
+        ctable.append("| ms per file | %s | %s | |" % (fmt(jv * 1000 / nf if jv and nf else None, 1),
+                                                     fmt(cv * 1000 / nf if cv and nf else None, 1)))
+        ctable.append("| the answer: %s | | %s | |" % (
+            "compiled / cached / skipped / failed, lines read",
+            "; ".join("%s / %s / %s / %s, %s" % tuple(a.get(k, "–") for k in ("compiled", "cached", "skipped", "failed", "lines"))
+                      for a in answers)))
+        compile_text = ["Source: %s; %d files, of which %d compile on this JDK and are on both sides; %d left out%s." % (
+            cs.get("source"), cs.get("files_total", 0), cs.get("files_ok", 0), len(excluded),
+            (" (" + ", ".join("`%s`" % x.lstrip("./") for x in excluded[:12]) + (", …" if len(excluded) > 12 else "") + ")")
+            if excluded else ""), "", "\n".join(ctable)]
+        ok = cr is not None and cr <= 1.5
+        targets.append(("`POST /compile` of the tree ≤ 1.5× one plain javac batch of the same files (%s files)" % fmt(nf),
+                        "%s s vs %s s: %s×" % (fmt(cv, 1), fmt(jv, 1), fmt(cr, 2)), ok,
+                        "" if ok else "see [preloading](#7-preloading-post-compile-against-javac)"))
+
     # ---------------- the stat question's answer
     stat_answer = ""
     if files and freqs:
@@ -514,8 +847,10 @@ def main():
       "There is no separate client machine, so every figure includes the client's share of the CPU.")
     W("")
     W("```sh")
-    W("scripts/bench                 # everything below, about 13 minutes; writes this file and docs/benchmarks/*.png")
+    W("scripts/bench                 # everything below, about 25 minutes; writes this file and docs/benchmarks/*.png")
     W("scripts/bench --quick         # 1 run of 2 s each and the quick JMH matrix: a smoke test, not a result")
+    W("scripts/bench --only deploy   # only some parts (q1,q2,q3,q4,q5,deploy,compile); written to target/bench/run-*/, not here")
+    W("scripts/bench --compile-corpus ~/src/TheAlgorithms-Java/src/main/java   # section 7 on that tree instead of a generated one")
     W("scripts/bench --jmh [ARGS]    # only the segment's JMH benchmarks (scripts/bench-jmh ARGS, the former scripts/bench)")
     W("scripts/bench --no-build --offline --runs 5 --duration 10 --skip-jmh --no-doc   # other options")
     W("```")
@@ -533,6 +868,9 @@ def main():
     W("     -d opcache.file_update_protection=2 -d opcache.jit=off -d opcache.jit_buffer_size=0   # pm = static, pm.max_children = 2, unix socket")
     W("nginx -p $TMP/nginx -c $TMP/nginx/nginx.conf -g 'daemon off;'     # worker_processes auto (2), fastcgi_pass to that socket")
     W("wrk -t 2 -c {2,32} -d %ss --latency [-s scripts/bench-workloads/app.lua] URL   # after a 1-s warm-up run; opcached, then PHP, per cell" % machine.get("duration"))
+    W("wrk -t 2 -c {8,32} -d %ss --latency -s scripts/bench-workloads/deploy.lua URL   # section 6; meanwhile generate.py --deploy-version, then the reset" % (
+        (dep_rows[0]["before_s"] + dep_rows[0]["after_s"]) if dep_rows else "N"))
+    W("javac -encoding UTF-8 -nowarn -d OUT @files; curl -X POST -d '{\"paths\":[\"DOCROOT\"]}' http://127.0.0.1:$A/compile   # section 7, one after the other")
     W("```")
     W("")
     W("The workloads (`scripts/bench-workloads/generate.py`) are the same program in both languages, and the script "
@@ -618,6 +956,59 @@ def main():
     W("![revalidate_freq](%s/q5-revalidate.png)" % chart_rel)
     W("")
     W("**Answer.** " + stat_answer)
+    W("")
+    W("## 6. A deploy under load")
+    W("")
+    if dep_rows:
+        W("The deploy application (`generate.py`: its own opcached docroot; under the PHP docroot in `deploy/`): 20 pages, "
+          "each calling 2–3 of the 30 modules of the top layer; %d modules in 6 packages (layers) `lib/p0`…`lib/p5` of 30, "
+          "module *j* of a layer calling module *j* of the layer below (PHP: `require_once` of the module files). Every module "
+          "prints its version (`M041@v1`), every page echoes `?t=` (its request's send time and a slot number). "
+          "Per server and connection count: %s s of warm-up load; then `wrk -t 2 -c N --timeout 30s` with `deploy.lua`, which "
+          "writes per 100-ms window of completion time the responses, non-200 answers and old versions, and per window of "
+          "sending a latency histogram (from `t=`: a request held up by a compilation counts in the window it was sent in, "
+          "however late it completes); %s s into it %d module files (`%s`) get a new version (written beside and renamed over, mtime "
+          "back-dated 20 minutes: past `file_update_protection`), then the cache is reset (opcached: `POST /reset`; PHP: "
+          "`reset.php`, `opcache_reset()`); the load goes on for %s s. *Before*: from 1 s after the start to the change. "
+          "*After*: the 3 s from the reset call (throughput: responses completed in them; p99: of the requests sent in them). "
+          "The p99s are corrected for coordinated omission, as wrk2 does: a connection sends its next request only once "
+          "answered, so a stall hides the requests it would have sent meanwhile; an answer slower than a connection's "
+          "interval between requests at the warm rate (connections / rate before) also counts for the requests of that "
+          "time, with latencies one interval shorter each. The uncorrected p99 and the slowest answer are given beside; "
+          "requests still unanswered when wrk stopped count with the time they had waited by then. "
+          "Compilations: opcached's `compiles`, PHP's OPcache `misses` (a restart "
+          "zeroes them), from just before the load until every page was requested once more after it (each must then show "
+          "every new version). What was compiled against the changed files: %d files call one of them directly, %d "
+          "directly or through other modules, up to the pages. *Old code after the reset returned*: responses completed "
+          "after the reset call had answered that still showed an old version (in brackets: of those, sent after it). "
+          "Non-200 counts wrk's non-2xx answers, socket errors and timeouts, and pages stale or failing once the load was over." % (
+              (manifest or {}).get("files", 200) - (manifest or {}).get("pages", 20), deploy_warm_s, deploy_before_s,
+              n_changed, "`, `".join((manifest or {}).get("changed", [])), deploy_after_s,
+              len((manifest or {}).get("direct_dependents", [])), len((manifest or {}).get("transitive_dependents", []))))
+        W("")
+        W("\n".join(dep_table))
+        W("")
+        for n in dep_conns:
+            W("![deploy c=%d](%s/deploy-timeline-c%d.png)" % (n, chart_rel, n))
+        W("")
+    else:
+        W("Not run.")
+        W("")
+    W("## 7. Preloading: POST /compile against javac")
+    W("")
+    W("One plain `javac -encoding UTF-8 -nowarn -d OUT @files` (a fresh JVM, as on the command line) against `POST /compile "
+      "{\"paths\":[DOCROOT]}` on the admin endpoint of a pool started for each run with an empty state directory "
+      "(nothing from a file cache), timed from the call until its answer is complete (curl reads a streamed answer to its "
+      "end). The files that do not compile on this JDK were found once with javac (it names them; left out, then again "
+      "until the batch compiles) and are on neither side. The tree is `scripts/bench --compile-corpus DIR` when given "
+      "(TheAlgorithms/Java: `git clone --depth 1 https://github.com/TheAlgorithms/Java` and pass its `src/main/java`; the "
+      "benchmark never downloads it), else a generated one (`generate.py --compile-tree`: 40 packages × 20 classes of "
+      "about 60 lines, each using 2–3 classes of other packages and a shared util; 10 packages with `--quick`).")
+    W("")
+    if compile_text:
+        W("\n".join(compile_text))
+    else:
+        W("Not run.")
     W("")
     notes = os.path.join(HERE, "notes.md")
     if os.path.exists(notes):
