@@ -209,7 +209,7 @@ def deploy_figures(r, manifest):
         c0, c1 = dig(before, "compiles"), dig(after, "compiles")
         f["compiles"] = c1 - c0 if c0 is not None and c1 is not None else None
         m0, m1 = dig(before, "opcache_statistics", "misses"), dig(after, "opcache_statistics", "misses")
-        h0, h1 = dig(before, "file_cache", "hits"), dig(after, "file_cache", "hits")
+        h0, h1 = dig(before, "file_cache_statistics", "hits"), dig(after, "file_cache_statistics", "hits")
         f["file_cache_hits"] = h1 - h0 if h0 is not None and h1 is not None else None
     else:
         m0, m1 = dig(before, "misses"), dig(after, "misses")
