@@ -3,6 +3,7 @@ package dev.opcached.daemon.compile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.opcached.daemon.runtime.ScriptClassPath;
+import dev.opcached.daemon.testing.GeneratedApplication;
 import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.SourceStamp;
@@ -57,6 +58,17 @@ class BatchJavacTest {
         lib(www, "ConstDep", "public class ConstDep { public static final int C = 42; }");
         lib(www, "Outer", "public class Outer { public static class Inner { } }");
         lib(www, "ThrownDep", "public class ThrownDep extends Exception { }");
+        lib(www, "Fn", "public interface Fn { int get(); }");
+        lib(www, "Takes", "public class Takes { public static void take(Fn f) { } }");
+        lib(www, "BoundDep", "public class BoundDep { }");
+        lib(www, "LiteralDep", "public class LiteralDep { }");
+        lib(www, "CaughtDep", "public class CaughtDep extends RuntimeException { }");
+        lib(www, "ChainA", "public class ChainA { public static ChainB b() { return null; } }");
+        lib(www, "ChainB", "public class ChainB { public ChainC c() { return null; } }");
+        lib(www, "ChainC", "public class ChainC { public int v; }");
+        lib(www, "Holder", "public class Holder { public static class Nested { } }");
+        lib(www, "Tag", "public @interface Tag { int value(); }");
+        lib(www, "TagValues", "public class TagValues { public static final int V = 7; }");
         Map<String, String> roots = Map.ofEntries(
                 Map.entry("Ident", "import lib.IdentDep;\npublic class Ident { void m() { IdentDep d = null; } }"),
                 Map.entry("Select", "public class Select { void m() { lib.SelectDep.run(); } }"),
@@ -69,7 +81,14 @@ class BatchJavacTest {
                 Map.entry("Static", "import static lib.StaticDep.twice;\npublic class Static { int m() { return twice(2); } }"),
                 Map.entry("Const", "public class Const { static final int X = lib.ConstDep.C; }"),
                 Map.entry("Nested", "public class Nested { lib.Outer.Inner inner; }"),
-                Map.entry("Thrown", "public class Thrown { void m() throws lib.ThrownDep { } }"));
+                Map.entry("Thrown", "public class Thrown { void m() throws lib.ThrownDep { } }"),
+                Map.entry("Lambda", "public class Lambda { void m() { lib.Takes.take(() -> 1); } }"),
+                Map.entry("Bound", "public class Bound<T extends lib.BoundDep> { }"),
+                Map.entry("Literal", "public class Literal { Object o = lib.LiteralDep.class; }"),
+                Map.entry("Catch", "public class Catch { void m() { try { } catch (lib.CaughtDep e) { } } }"),
+                Map.entry("Chain", "public class Chain { int m() { return lib.ChainA.b().c().v; } }"),
+                Map.entry("NestedImport", "import lib.Holder.Nested;\npublic class NestedImport { Nested n; }"),
+                Map.entry("AnnValue", "@lib.Tag(lib.TagValues.V) public class AnnValue { }"));
         for (Map.Entry<String, String> root : roots.entrySet()) {
             write(www, "k/" + root.getKey() + ".java", "package k;\n" + root.getValue() + "\n");
         }
@@ -84,13 +103,30 @@ class BatchJavacTest {
                 Map.entry("Iface", List.of("IfaceDep")), Map.entry("Ann", List.of("AnnDep")),
                 Map.entry("Arg", List.of("ArgDep")), Map.entry("Var", List.of("VarFactory", "VarMade")),
                 Map.entry("Static", List.of("StaticDep")), Map.entry("Const", List.of("ConstDep")),
-                Map.entry("Nested", List.of("Outer")), Map.entry("Thrown", List.of("ThrownDep")));
+                Map.entry("Nested", List.of("Outer")), Map.entry("Thrown", List.of("ThrownDep")),
+                Map.entry("Lambda", List.of("Fn", "Takes")), Map.entry("Bound", List.of("BoundDep")),
+                Map.entry("Literal", List.of("LiteralDep")), Map.entry("Catch", List.of("CaughtDep")),
+                Map.entry("Chain", List.of("ChainA", "ChainB", "ChainC")), Map.entry("NestedImport", List.of("Holder")),
+                Map.entry("AnnValue", List.of("Tag", "TagValues")));
         expected.forEach((root, dependencies) -> assertThat(batch.source(www.resolve("k/" + root + ".java")).dependencies())
                 .as(root).containsExactlyElementsOf(dependencies.stream().map(d -> www.resolve("lib/" + d + ".java")).toList()));
         // Every source javac read from the source path came out compiled, with its own classes.
-        assertThat(batch.sources()).hasSize(roots.size() + 14);
+        assertThat(batch.sources()).hasSize(roots.size() + 25);
         assertThat(batch.source(www.resolve("lib/Outer.java")).classes()).extracting(ClassFile::binaryName)
                 .containsExactlyInAnyOrder("lib.Outer", "lib.Outer$Inner");
+    }
+
+    @Test
+    void aGeneratedApplicationCompilesInOnePassWithEachClassUsingWhatItNames() throws Exception {
+        Path www = docroot();
+        List<Path> written = GeneratedApplication.write(www, 3, 4);
+        BatchResult batch = compile(www, written.toArray(Path[]::new));
+
+        assertThat(batch.passes()).isEqualTo(1);
+        assertThat(batch.compiled()).hasSize(written.size());
+        assertThat(batch.source(www.resolve("app00/C00.java")).dependencies()).containsExactly(
+                www.resolve("app00/C01.java"), www.resolve("app01/C00.java"), www.resolve("app02/C03.java"),
+                www.resolve("util/Text.java"));
     }
 
     @Test
