@@ -3,6 +3,7 @@ package dev.opcached.daemon.compile;
 import com.sun.source.util.JavacTask;
 import dev.opcached.daemon.runtime.ScriptClassPath;
 import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.SourceStamp;
 import dev.opcached.protocol.unit.Sha256;
@@ -51,10 +52,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class BatchJavac {
     private static final Logger LOG = LoggerFactory.getLogger(BatchJavac.class);
-    private static final List<String> OPTIONS = List.of(
-            "-proc:none", "-implicit:class", "-g", "-encoding", "UTF-8", "-Xlint:none", "-nowarn");
+    /** -Xmaxerrs: javac keeps quiet after 100 errors, and a file whose errors are not reported would pass as good. */
+    private static final List<String> OPTIONS = List.of("-proc:none", "-implicit:class", "-g", "-encoding", "UTF-8",
+            "-Xlint:none", "-nowarn", "-Xmaxerrs", String.valueOf(Integer.MAX_VALUE));
+    /** The lines kept of one file's errors; the rest are counted. */
+    static final int MAX_LINES_PER_FILE = 50;
+
+    /**
+     * javac's hidden switch to go on to class generation after errors. The first pass of a batch
+     * uses it, so that a broken file does not cost a second pass over the good ones; it changes
+     * nothing in what a file without errors compiles to, so it is not one of the key's options.
+     */
+    private static final String GENERATE_DESPITE_ERRORS = "-XDshould-stop.ifError=GENERATE";
 
     private final JavaCompiler javac;
+    private final boolean salvage;
     private final DocrootContainment docroot;
     private final ScriptClassPath classPath;
     private final List<String> options;
@@ -65,6 +77,12 @@ public final class BatchJavac {
      * @param classPath the script API and the docroot's jars
      */
     public BatchJavac(DocrootContainment docroot, ScriptClassPath classPath) {
+        this(docroot, classPath, true);
+    }
+
+    /** @param salvage whether the first pass keeps the good files' classes when others are broken */
+    BatchJavac(DocrootContainment docroot, ScriptClassPath classPath, boolean salvage) {
+        this.salvage = salvage;
         this.javac = ToolProvider.getSystemJavaCompiler();
         if (javac == null) {
             throw new IllegalStateException("no Java compiler in this runtime: opcached needs a JDK, not a JRE");
@@ -119,16 +137,27 @@ public final class BatchJavac {
             DocrootSourceFileManager sources = new DocrootSourceFileManager(standard, docroot, reads);
             Set<Path> pending = new TreeSet<>();
             for (Path root : new TreeSet<>(realPaths)) {
-                if (rootObject(standard, sources, root) == null) {
+                if (!root.getFileName().toString().endsWith(".java")) {
+                    rejected.put(root, root + ": not a .java source");
+                } else if (rootObject(standard, sources, root) == null) {
                     rejected.put(root, whyNotASource(root));
                 } else {
                     pending.add(root);
                 }
             }
+            boolean salvaging = salvage;
             while (!pending.isEmpty()) {
                 passes++;
-                Pass pass = run(standard, sources, pending);
-                Set<Path> next = pass.settle(reads, results);
+                Pass pass = run(standard, sources, pending, salvaging);
+                if (pass.crashed && salvaging) {
+                    // javac could not generate past the errors of some file: the pass-by-pass way.
+                    LOG.info("javac failed to generate past errors ({}); compiling again without the broken files",
+                            LogText.escape(pass.general.toString()));
+                    salvaging = false;
+                    continue;
+                }
+                Set<Path> next = pass.settle(reads, results, salvaging);
+                salvaging = false;
                 if (next.equals(pending)) {
                     // javac keeps failing on files none of these was seen to use: give up on them.
                     pass.failAll(next, reads, results);
@@ -162,7 +191,8 @@ public final class BatchJavac {
         return root + ": does not resolve to itself in the docroot";
     }
 
-    private Pass run(StandardJavaFileManager standard, DocrootSourceFileManager sources, Set<Path> roots) {
+    private Pass run(StandardJavaFileManager standard, DocrootSourceFileManager sources, Set<Path> roots,
+                     boolean salvaging) {
         List<JavaFileObject> files = new ArrayList<>();
         for (Path root : roots) {
             JavaFileObject file = rootObject(standard, sources, root);
@@ -172,7 +202,12 @@ public final class BatchJavac {
         }
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         ClassOutput output = new ClassOutput(new ScriptApiFileManager(sources, classPath.apiClasses()));
-        JavacTask task = (JavacTask) javac.getTask(null, output, diagnostics, options, null, files);
+        List<String> passOptions = options;
+        if (salvaging) {
+            passOptions = new ArrayList<>(options);
+            passOptions.add(GENERATE_DESPITE_ERRORS);
+        }
+        JavacTask task = (JavacTask) javac.getTask(null, output, diagnostics, passOptions, null, files);
         DependencyRecorder recorder = new DependencyRecorder(task, sources);
         task.addTaskListener(recorder);
         Pass pass = new Pass(roots, recorder, output);
@@ -183,6 +218,7 @@ public final class BatchJavac {
         } catch (RuntimeException | Error e) {
             // A javac crash on some source: nothing of this pass can be trusted.
             pass.general.add("javac failed: " + e);
+            pass.crashed = true;
         }
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
             if (diagnostic.getKind() != Diagnostic.Kind.ERROR) {
@@ -192,11 +228,19 @@ public final class BatchJavac {
             String message = diagnostic.getMessage(Locale.ROOT);
             if (file == null) {
                 pass.general.add("error: " + message);
-            } else {
-                pass.errors.computeIfAbsent(file, f -> new ArrayList<>())
-                        .add(file + ":" + diagnostic.getLineNumber() + ": error: " + message);
+                continue;
+            }
+            List<String> lines = pass.errors.computeIfAbsent(file, f -> new ArrayList<>());
+            int count = pass.errorCounts.merge(file, 1, Integer::sum);
+            if (count <= MAX_LINES_PER_FILE) {
+                lines.add(file + ":" + diagnostic.getLineNumber() + ": error: " + message);
             }
         }
+        pass.errorCounts.forEach((file, count) -> {
+            if (count > MAX_LINES_PER_FILE) {
+                pass.errors.get(file).add(file + ": " + (count - MAX_LINES_PER_FILE) + " more errors");
+            }
+        });
         return pass;
     }
 
@@ -206,7 +250,9 @@ public final class BatchJavac {
         final DependencyRecorder recorder;
         final ClassOutput output;
         final Map<Path, List<String>> errors = new TreeMap<>();
+        final Map<Path, Integer> errorCounts = new HashMap<>();
         final List<String> general = new ArrayList<>();
+        boolean crashed;
 
         Pass(Set<Path> roots, DependencyRecorder recorder, ClassOutput output) {
             this.roots = roots;
@@ -226,31 +272,17 @@ public final class BatchJavac {
         }
 
         /**
-         * Files the results of this pass: all of them when it was clean, else the broken files and
-         * their dependents. Returns the sources left for the next pass.
+         * Files the results of this pass: all of them when it was clean; else the broken files and
+         * their dependents, and when it generated past the errors ({@code salvaged}) the classes
+         * of every other file too. Returns the sources left for the next pass.
          */
-        Set<Path> settle(SourceReads reads, Map<Path, SourceResult> results) {
+        Set<Path> settle(SourceReads reads, Map<Path, SourceResult> results, boolean salvaged) {
             Set<Path> read = read();
             if (!general.isEmpty() || errors.keySet().stream().anyMatch(f -> reads.get(f) == null)) {
                 failAll(read, reads, results);
                 return Set.of();
             }
-            if (errors.isEmpty()) {
-                for (Path file : read) {
-                    SourceRead source = reads.get(file);
-                    if (source == null) {
-                        continue;
-                    }
-                    List<Path> dependencies = List.copyOf(recorder.usesOf(file).keySet());
-                    List<ClassFile> classes = output.classesOf(file.toUri());
-                    results.put(file, classes.isEmpty()
-                            ? failed(source, dependencies, List.of(file + ":1: error: declares no class"))
-                            : new SourceResult(file, source.stamp(), source.bytes(), source.hash(), classes,
-                                    dependencies, List.of(), false));
-                }
-                return Set.of();
-            }
-            Set<Path> failing = dependentsOf(errors.keySet(), read);
+            Set<Path> failing = errors.isEmpty() ? Set.of() : dependentsOf(errors.keySet(), read);
             for (Path file : failing) {
                 SourceRead source = reads.get(file);
                 if (source != null && !results.containsKey(file)) {
@@ -258,8 +290,23 @@ public final class BatchJavac {
                             diagnostics(file, failing)));
                 }
             }
-            Set<Path> next = new TreeSet<>(read);
-            next.removeAll(results.keySet());
+            Set<Path> next = new TreeSet<>();
+            for (Path file : read) {
+                if (results.containsKey(file) || failing.contains(file)) {
+                    continue;
+                }
+                SourceRead source = reads.get(file);
+                List<ClassFile> classes = output.classesOf(file.toUri());
+                if (source == null || !failing.isEmpty() && (!salvaged || classes.isEmpty())) {
+                    next.add(file);
+                } else {
+                    List<Path> dependencies = List.copyOf(recorder.usesOf(file).keySet());
+                    results.put(file, classes.isEmpty()
+                            ? failed(source, dependencies, List.of(file + ":1: error: declares no class"))
+                            : new SourceResult(file, source.stamp(), source.bytes(), source.hash(), classes,
+                                    dependencies, List.of(), false));
+                }
+            }
             return next;
         }
 

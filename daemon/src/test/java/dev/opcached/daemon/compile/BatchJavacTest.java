@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class BatchJavacTest {
@@ -34,6 +36,11 @@ class BatchJavacTest {
 
     private static BatchResult compile(Path docroot, Path... roots) throws IOException {
         return new BatchJavac(new DocrootContainment(docroot), ScriptClassPath.of(docroot)).compile(List.of(roots));
+    }
+
+    /** The same without generating past errors: a pass per round of broken files. */
+    private static BatchResult compileByPasses(Path docroot, Path... roots) throws IOException {
+        return new BatchJavac(new DocrootContainment(docroot), ScriptClassPath.of(docroot), false).compile(List.of(roots));
     }
 
     private static Path lib(Path docroot, String name, String body) throws IOException {
@@ -148,8 +155,9 @@ class BatchJavacTest {
         assertThat(batch.source(lib).dependencies()).isEmpty();
     }
 
-    @Test
-    void aBrokenFileCostsOnlyItselfAndWhatUsesIt() throws Exception {
+    @ParameterizedTest(name = "generating past errors: {0}")
+    @ValueSource(booleans = {true, false})
+    void aBrokenFileCostsOnlyItselfAndWhatUsesIt(boolean salvage) throws Exception {
         Path www = docroot();
         Path broken = lib(www, "Broken", "public class Broken { public static int v() { return undefined(); } }");
         Path user = lib(www, "User", "public class User { public static int v() { return Broken.v(); } }");
@@ -160,9 +168,10 @@ class BatchJavacTest {
         Path alsoGood = write(www, "AlsoGood.java", "public class AlsoGood { }");
         write(www, "lib/User.java", "package lib;\npublic class User { Lonely l; public static int v() { return Broken.v(); } }\n");
 
-        BatchResult batch = compile(www, userOfUser, good, alsoGood);
+        BatchResult batch = salvage ? compile(www, userOfUser, good, alsoGood)
+                : compileByPasses(www, userOfUser, good, alsoGood);
 
-        assertThat(batch.passes()).isEqualTo(2);
+        assertThat(batch.passes()).isEqualTo(salvage ? 1 : 2);
         assertThat(batch.source(broken).failed()).isTrue();
         assertThat(batch.source(broken).diagnostics()).singleElement().asString()
                 .startsWith(broken + ":2: error: cannot find symbol");
@@ -175,6 +184,31 @@ class BatchJavacTest {
             assertThat(batch.source(compiled).failed()).as(compiled.toString()).isFalse();
             assertThat(batch.source(compiled).classes()).as(compiled.toString()).isNotEmpty();
         }
+        // The classes of the good files are those a batch without the broken ones makes.
+        BatchResult clean = compile(www, good, alsoGood, onlyForUser);
+        for (Path compiled : List.of(good, alsoGood, www.resolve("lib/Shared.java"), onlyForUser)) {
+            assertThat(batch.source(compiled).classes()).as(compiled.toString())
+                    .usingRecursiveFieldByFieldElementComparator().isEqualTo(clean.source(compiled).classes());
+        }
+    }
+
+    @Test
+    void everyErrorOfAManyErrorBatchIsSeenAndEachFileKeepsAtMostItsShare() throws Exception {
+        Path www = docroot();
+        StringBuilder many = new StringBuilder("public class Many {\n");
+        for (int i = 0; i < 150; i++) {
+            many.append("    int f").append(i).append(" = undefined").append(i).append(";\n");
+        }
+        Path manyErrors = write(www, "Many.java", many.append("}\n").toString());
+        Path late = write(www, "Zed.java", "public class Zed { int v = alsoUndefined; }\n");
+        Path good = write(www, "Fine.java", "public class Fine { }\n");
+
+        BatchResult batch = compile(www, manyErrors, late, good);
+
+        assertThat(batch.source(late).failed()).as("its error comes after javac's default limit of 100").isTrue();
+        assertThat(batch.source(manyErrors).diagnostics()).hasSize(BatchJavac.MAX_LINES_PER_FILE + 1)
+                .last().asString().isEqualTo(manyErrors + ": " + (150 - BatchJavac.MAX_LINES_PER_FILE) + " more errors");
+        assertThat(batch.source(good).failed()).isFalse();
     }
 
     @Test
@@ -203,10 +237,12 @@ class BatchJavacTest {
         Path usesFifo = write(www, "UsesFifo.java", "public class UsesFifo { lib.Pipe p; }");
         Path good = write(www, "Fine.java", "public class Fine { }");
         Path rootLink = Files.createSymbolicLink(www.resolve("Linked.java"), outside);
+        Path notJava = Files.writeString(www.resolve("notes.txt"), "class Notes { }");
 
-        BatchResult batch = compile(www, usesLink, usesFifo, good, rootLink, fifo);
+        BatchResult batch = compile(www, usesLink, usesFifo, good, rootLink, fifo, notJava, www.resolve("Gone.java"));
 
-        assertThat(batch.rejected()).containsOnlyKeys(rootLink, fifo);
+        assertThat(batch.rejected()).containsOnlyKeys(rootLink, fifo, notJava, www.resolve("Gone.java"));
+        assertThat(batch.rejected().get(fifo)).contains("not a regular file");
         assertThat(batch.source(usesLink).diagnostics()).anyMatch(line -> line.contains("package lib does not exist"))
                 .noneMatch(line -> line.contains("SECRET-TEXT") || line.contains(outside.toString()));
         assertThat(batch.source(usesFifo).diagnostics()).anyMatch(line -> line.contains("package lib does not exist"));
