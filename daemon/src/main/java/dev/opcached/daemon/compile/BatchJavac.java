@@ -3,7 +3,6 @@ package dev.opcached.daemon.compile;
 import com.sun.source.util.JavacTask;
 import dev.opcached.daemon.runtime.ScriptClassPath;
 import dev.opcached.protocol.common.DocrootContainment;
-import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.SourceStamp;
 import dev.opcached.protocol.unit.Sha256;
@@ -58,15 +57,7 @@ public final class BatchJavac {
     /** The lines kept of one file's errors; the rest are counted. */
     static final int MAX_LINES_PER_FILE = 50;
 
-    /**
-     * javac's hidden switch to go on to class generation after errors. The first pass of a batch
-     * uses it, so that a broken file does not cost a second pass over the good ones; it changes
-     * nothing in what a file without errors compiles to, so it is not one of the key's options.
-     */
-    private static final String GENERATE_DESPITE_ERRORS = "-XDshould-stop.ifError=GENERATE";
-
     private final JavaCompiler javac;
-    private final boolean salvage;
     private final DocrootContainment docroot;
     private final ScriptClassPath classPath;
     private final List<String> options;
@@ -77,12 +68,6 @@ public final class BatchJavac {
      * @param classPath the script API and the docroot's jars
      */
     public BatchJavac(DocrootContainment docroot, ScriptClassPath classPath) {
-        this(docroot, classPath, true);
-    }
-
-    /** @param salvage whether the first pass keeps the good files' classes when others are broken */
-    BatchJavac(DocrootContainment docroot, ScriptClassPath classPath, boolean salvage) {
-        this.salvage = salvage;
         this.javac = ToolProvider.getSystemJavaCompiler();
         if (javac == null) {
             throw new IllegalStateException("no Java compiler in this runtime: opcached needs a JDK, not a JRE");
@@ -145,19 +130,10 @@ public final class BatchJavac {
                     pending.add(root);
                 }
             }
-            boolean salvaging = salvage;
             while (!pending.isEmpty()) {
                 passes++;
-                Pass pass = run(standard, sources, pending, salvaging);
-                if (pass.crashed && salvaging) {
-                    // javac could not generate past the errors of some file: the pass-by-pass way.
-                    LOG.info("javac failed to generate past errors ({}); compiling again without the broken files",
-                            LogText.escape(pass.general.toString()));
-                    salvaging = false;
-                    continue;
-                }
-                Set<Path> next = pass.settle(reads, results, salvaging);
-                salvaging = false;
+                Pass pass = run(standard, sources, pending);
+                Set<Path> next = pass.settle(reads, results);
                 if (next.equals(pending)) {
                     // javac keeps failing on files none of these was seen to use: give up on them.
                     pass.failAll(next, reads, results);
@@ -191,8 +167,7 @@ public final class BatchJavac {
         return root + ": does not resolve to itself in the docroot";
     }
 
-    private Pass run(StandardJavaFileManager standard, DocrootSourceFileManager sources, Set<Path> roots,
-                     boolean salvaging) {
+    private Pass run(StandardJavaFileManager standard, DocrootSourceFileManager sources, Set<Path> roots) {
         List<JavaFileObject> files = new ArrayList<>();
         for (Path root : roots) {
             JavaFileObject file = rootObject(standard, sources, root);
@@ -202,12 +177,7 @@ public final class BatchJavac {
         }
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         ClassOutput output = new ClassOutput(new ScriptApiFileManager(sources, classPath.apiClasses()));
-        List<String> passOptions = options;
-        if (salvaging) {
-            passOptions = new ArrayList<>(options);
-            passOptions.add(GENERATE_DESPITE_ERRORS);
-        }
-        JavacTask task = (JavacTask) javac.getTask(null, output, diagnostics, passOptions, null, files);
+        JavacTask task = (JavacTask) javac.getTask(null, output, diagnostics, options, null, files);
         DependencyRecorder recorder = new DependencyRecorder(task, sources);
         task.addTaskListener(recorder);
         Pass pass = new Pass(roots, recorder, output);
@@ -218,7 +188,6 @@ public final class BatchJavac {
         } catch (RuntimeException | Error e) {
             // A javac crash on some source: nothing of this pass can be trusted.
             pass.general.add("javac failed: " + e);
-            pass.crashed = true;
         }
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
             if (diagnostic.getKind() != Diagnostic.Kind.ERROR) {
@@ -252,7 +221,6 @@ public final class BatchJavac {
         final Map<Path, List<String>> errors = new TreeMap<>();
         final Map<Path, Integer> errorCounts = new HashMap<>();
         final List<String> general = new ArrayList<>();
-        boolean crashed;
 
         Pass(Set<Path> roots, DependencyRecorder recorder, ClassOutput output) {
             this.roots = roots;
@@ -272,11 +240,10 @@ public final class BatchJavac {
         }
 
         /**
-         * Files the results of this pass: all of them when it was clean; else the broken files and
-         * their dependents, and when it generated past the errors ({@code salvaged}) the classes
-         * of every other file too. Returns the sources left for the next pass.
+         * Files the results of this pass: all of them when it was clean, else the broken files and
+         * their dependents. Returns the sources left for the next pass.
          */
-        Set<Path> settle(SourceReads reads, Map<Path, SourceResult> results, boolean salvaged) {
+        Set<Path> settle(SourceReads reads, Map<Path, SourceResult> results) {
             Set<Path> read = read();
             if (!general.isEmpty() || errors.keySet().stream().anyMatch(f -> reads.get(f) == null)) {
                 failAll(read, reads, results);
@@ -296,10 +263,11 @@ public final class BatchJavac {
                     continue;
                 }
                 SourceRead source = reads.get(file);
-                List<ClassFile> classes = output.classesOf(file.toUri());
-                if (source == null || !failing.isEmpty() && (!salvaged || classes.isEmpty())) {
+                if (source == null || !failing.isEmpty()) {
+                    // javac wrote no class file after the first error: this one compiles in the next pass.
                     next.add(file);
                 } else {
+                    List<ClassFile> classes = output.classesOf(file.toUri());
                     List<Path> dependencies = List.copyOf(recorder.usesOf(file).keySet());
                     results.put(file, classes.isEmpty()
                             ? failed(source, dependencies, List.of(file + ":1: error: declares no class"))

@@ -16,8 +16,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class BatchJavacTest {
@@ -36,11 +34,6 @@ class BatchJavacTest {
 
     private static BatchResult compile(Path docroot, Path... roots) throws IOException {
         return new BatchJavac(new DocrootContainment(docroot), ScriptClassPath.of(docroot)).compile(List.of(roots));
-    }
-
-    /** The same without generating past errors: a pass per round of broken files. */
-    private static BatchResult compileByPasses(Path docroot, Path... roots) throws IOException {
-        return new BatchJavac(new DocrootContainment(docroot), ScriptClassPath.of(docroot), false).compile(List.of(roots));
     }
 
     private static Path lib(Path docroot, String name, String body) throws IOException {
@@ -155,9 +148,8 @@ class BatchJavacTest {
         assertThat(batch.source(lib).dependencies()).isEmpty();
     }
 
-    @ParameterizedTest(name = "generating past errors: {0}")
-    @ValueSource(booleans = {true, false})
-    void aBrokenFileCostsOnlyItselfAndWhatUsesIt(boolean salvage) throws Exception {
+    @Test
+    void aBrokenFileCostsOnlyItselfAndWhatUsesIt() throws Exception {
         Path www = docroot();
         Path broken = lib(www, "Broken", "public class Broken { public static int v() { return undefined(); } }");
         Path user = lib(www, "User", "public class User { public static int v() { return Broken.v(); } }");
@@ -168,10 +160,9 @@ class BatchJavacTest {
         Path alsoGood = write(www, "AlsoGood.java", "public class AlsoGood { }");
         write(www, "lib/User.java", "package lib;\npublic class User { Lonely l; public static int v() { return Broken.v(); } }\n");
 
-        BatchResult batch = salvage ? compile(www, userOfUser, good, alsoGood)
-                : compileByPasses(www, userOfUser, good, alsoGood);
+        BatchResult batch = compile(www, userOfUser, good, alsoGood);
 
-        assertThat(batch.passes()).isEqualTo(salvage ? 1 : 2);
+        assertThat(batch.passes()).isEqualTo(2);
         assertThat(batch.source(broken).failed()).isTrue();
         assertThat(batch.source(broken).diagnostics()).singleElement().asString()
                 .startsWith(broken + ":2: error: cannot find symbol");
