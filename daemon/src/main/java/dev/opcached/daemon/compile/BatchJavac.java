@@ -123,7 +123,7 @@ public final class BatchJavac {
             Set<Path> pending = new TreeSet<>();
             for (Path root : new TreeSet<>(realPaths)) {
                 if (!root.getFileName().toString().endsWith(".java")) {
-                    rejected.put(root, root + ": not a .java source");
+                    rejected.put(root, "not a .java source");
                 } else if (rootObject(standard, sources, root) == null) {
                     rejected.put(root, whyNotASource(root));
                 } else {
@@ -157,14 +157,15 @@ public final class BatchJavac {
         return null;
     }
 
+    /** Why {@code root} is refused, without its path (the caller names it). */
     private static String whyNotASource(Path root) {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return root + ": no such file";
+            return "no such file";
         }
         if (!Files.isRegularFile(root, LinkOption.NOFOLLOW_LINKS)) {
-            return root + ": not a regular file (a link, a directory, a FIFO or a device)";
+            return "not a regular file (a link, a directory, a FIFO or a device)";
         }
-        return root + ": does not resolve to itself in the docroot";
+        return "does not resolve to itself in the docroot";
     }
 
     private Pass run(StandardJavaFileManager standard, DocrootSourceFileManager sources, Set<Path> roots) {
