@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
  * rule ({@link DocrootSourceFileManager}), no link or FIFO followed or opened, no annotation
  * processing, the script class path only ({@link ScriptApiFileManager}), the JDK limited to the
  * modules scripts can load.
+ *
+ * <p>Thread-safe: each {@link #compile} is a javac task of its own.
  */
 public final class BatchJavac {
     private static final Logger LOG = LoggerFactory.getLogger(BatchJavac.class);

@@ -26,6 +26,7 @@ import java.util.TreeMap;
  * compiled against the signatures and constants of what it uses, and those were themselves
  * compiled against what they use, so a change anywhere below must reach it. A batch holds every
  * source its files use (javac compiles them from source), so the closure never leaves the batch.
+ * Thread-safe; one per docroot, so that each jar is hashed once per stamp.
  */
 public final class UnitAssembler {
     private final Path root;

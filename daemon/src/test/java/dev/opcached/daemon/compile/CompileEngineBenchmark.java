@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -177,8 +178,14 @@ public final class CompileEngineBenchmark {
             throw new IllegalStateException("javac failed: see " + work.resolve("javac.log"));
         }
         long wall = millis(System.nanoTime() - started);
+        List<String> timesLines = Files.readAllLines(times);
+        try (Stream<Path> written = Files.walk(work)) {
+            for (Path file : written.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        }
         // times: the shell's own user and system time, then its children's ("0m1.234s 0m0.056s").
-        String children = Files.readAllLines(times).get(1);
+        String children = timesLines.get(1);
         long cpu = 0;
         for (String part : children.trim().split("\\s+")) {
             String[] minutes = part.replace("s", "").split("m");
