@@ -122,16 +122,17 @@ public final class BatchJavac {
             standard.setLocationFromPaths(StandardLocation.SOURCE_PATH, List.of(docroot.root()));
             standard.setLocationFromPaths(StandardLocation.CLASS_PATH, classPath.vendorJars());
             DocrootSourceFileManager sources = new DocrootSourceFileManager(standard, docroot, reads);
-            Set<Path> pending = new TreeSet<>();
+            Set<Path> accepted = new TreeSet<>();
             for (Path root : new TreeSet<>(realPaths)) {
                 if (!root.getFileName().toString().endsWith(".java")) {
                     rejected.put(root, "not a .java source");
                 } else if (rootObject(standard, sources, root) == null) {
                     rejected.put(root, whyNotASource(root));
                 } else {
-                    pending.add(root);
+                    accepted.add(root);
                 }
             }
+            Set<Path> pending = accepted;
             while (!pending.isEmpty()) {
                 passes++;
                 Pass pass = run(standard, sources, pending);
@@ -142,6 +143,12 @@ public final class BatchJavac {
                     break;
                 }
                 pending = next;
+            }
+            for (Path root : accepted) {
+                if (!results.containsKey(root)) {
+                    // javac stopped (crashed) before it read the file: every root gets an answer.
+                    rejected.put(root, "not compiled: javac stopped before reading it");
+                }
             }
         }
         long micros = (System.nanoTime() - started) / 1_000;
@@ -188,8 +195,9 @@ public final class BatchJavac {
             if (!task.call() && diagnostics.getDiagnostics().stream().noneMatch(d -> d.getKind() == Diagnostic.Kind.ERROR)) {
                 pass.general.add("javac failed without an error diagnostic");
             }
-        } catch (RuntimeException | Error e) {
-            // A javac crash on some source: nothing of this pass can be trusted.
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            // A javac crash on some source (its internal checks, or an expression nested deep
+            // enough): nothing of this pass can be trusted. Out of memory is the process's to handle.
             pass.general.add("javac failed: " + e);
         }
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
@@ -229,10 +237,6 @@ public final class BatchJavac {
             this.roots = roots;
             this.recorder = recorder;
             this.output = output;
-        }
-
-        boolean clean() {
-            return errors.isEmpty() && general.isEmpty();
         }
 
         /** The sources this pass read: the roots and what javac pulled in. */
