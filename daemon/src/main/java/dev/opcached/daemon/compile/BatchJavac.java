@@ -3,10 +3,12 @@ package dev.opcached.daemon.compile;
 import com.sun.source.util.JavacTask;
 import dev.opcached.daemon.runtime.ScriptClassPath;
 import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.SourceStamp;
 import dev.opcached.protocol.unit.Sha256;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -42,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * <p>javac writes no class file once any error is reported (it still attributes every class, so
  * that all errors and all dependencies of the batch are known). A batch with broken files
  * therefore runs again without them: the broken files and those that use them, directly or not,
- * fail; every other source read comes out compiled from the next pass, from the same bytes.
+ * fail; every other source read comes out compiled from the next pass, from the same bytes. A
+ * source that crashes javac itself (a stack overflow on an expression nested deep enough) makes
+ * the batch halve its roots until the crash is alone with the roots that read that file.
  *
  * <p>The security rules are the single-file compile's: only docroot sources by the containment
  * rule ({@link DocrootSourceFileManager}), no link or FIFO followed or opened, no annotation
@@ -132,17 +136,35 @@ public final class BatchJavac {
                     accepted.add(root);
                 }
             }
-            Set<Path> pending = accepted;
-            while (!pending.isEmpty()) {
+            Deque<Set<Path>> parts = new ArrayDeque<>();
+            parts.push(accepted);
+            while (!parts.isEmpty()) {
+                Set<Path> pending = new TreeSet<>(parts.pop());
+                pending.removeAll(results.keySet());
+                if (pending.isEmpty()) {
+                    continue;
+                }
                 passes++;
                 Pass pass = run(standard, sources, pending);
+                if (pass.crashed) {
+                    // javac itself failed on some file it read: halve the roots until that file (or
+                    // the roots that use it) are alone, so that the crash costs only them.
+                    if (pending.size() == 1) {
+                        pass.failAll(pending, reads, results);
+                    } else {
+                        List<Path> roots = List.copyOf(pending);
+                        parts.push(new TreeSet<>(roots.subList(roots.size() / 2, roots.size())));
+                        parts.push(new TreeSet<>(roots.subList(0, roots.size() / 2)));
+                    }
+                    continue;
+                }
                 Set<Path> next = pass.settle(reads, results);
                 if (next.equals(pending)) {
                     // javac keeps failing on files none of these was seen to use: give up on them.
                     pass.failAll(next, reads, results);
-                    break;
+                } else if (!next.isEmpty()) {
+                    parts.push(next);
                 }
-                pending = next;
             }
             for (Path root : accepted) {
                 if (!results.containsKey(root)) {
@@ -187,18 +209,21 @@ public final class BatchJavac {
         }
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         ClassOutput output = new ClassOutput(new ScriptApiFileManager(sources, classPath.apiClasses()));
-        JavacTask task = (JavacTask) javac.getTask(null, output, diagnostics, options, null, files);
+        // What javac prints besides diagnostics (its own crash report), kept from the process's stderr.
+        StringWriter printed = new StringWriter();
+        JavacTask task = (JavacTask) javac.getTask(printed, output, diagnostics, options, null, files);
         DependencyRecorder recorder = new DependencyRecorder(task, sources);
         task.addTaskListener(recorder);
         Pass pass = new Pass(roots, recorder, output);
         try {
             if (!task.call() && diagnostics.getDiagnostics().stream().noneMatch(d -> d.getKind() == Diagnostic.Kind.ERROR)) {
-                pass.general.add("javac failed without an error diagnostic");
+                // javac catches its own crashes (a StackOverflowError on an expression nested deep
+                // enough, a failed internal check), prints them and answers false.
+                pass.crash(crashLine(printed.toString()));
             }
         } catch (RuntimeException | AssertionError | StackOverflowError e) {
-            // A javac crash on some source (its internal checks, or an expression nested deep
-            // enough): nothing of this pass can be trusted. Out of memory is the process's to handle.
-            pass.general.add("javac failed: " + e);
+            // The same thrown out of javac (or out of our listener). Out of memory is the process's.
+            pass.crash(e.toString());
         }
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
             if (diagnostic.getKind() != Diagnostic.Kind.ERROR) {
@@ -224,6 +249,13 @@ public final class BatchJavac {
         return pass;
     }
 
+    /** The exception javac reported in {@code printed} (its crash report), or a line that says there was none. */
+    private static String crashLine(String printed) {
+        return printed.lines().map(String::strip)
+                .filter(line -> line.matches("[\\w.$]+(Error|Exception)(: .*)?"))
+                .findFirst().orElse("javac failed without an error diagnostic");
+    }
+
     /** One javac task over some roots: what it entered, reported and wrote. */
     private static final class Pass {
         final Set<Path> roots;
@@ -232,11 +264,18 @@ public final class BatchJavac {
         final Map<Path, List<String>> errors = new TreeMap<>();
         final Map<Path, Integer> errorCounts = new HashMap<>();
         final List<String> general = new ArrayList<>();
+        boolean crashed;
 
         Pass(Set<Path> roots, DependencyRecorder recorder, ClassOutput output) {
             this.roots = roots;
             this.recorder = recorder;
             this.output = output;
+        }
+
+        void crash(String what) {
+            crashed = true;
+            LOG.warn("javac crashed on a batch of {} roots: {}", roots.size(), LogText.escape(what));
+            general.add("error: javac crashed compiling this file or one it uses: " + what);
         }
 
         /** The sources this pass read: the roots and what javac pulled in. */
@@ -285,12 +324,13 @@ public final class BatchJavac {
             return next;
         }
 
-        /** Every file of {@code files} fails, with this pass's general errors and its own. */
+        /** Every file of {@code files} fails, with this pass's general errors (as its own) and its own. */
         void failAll(Set<Path> files, SourceReads reads, Map<Path, SourceResult> results) {
             for (Path file : files) {
                 SourceRead source = reads.get(file);
                 if (source != null && !results.containsKey(file)) {
-                    List<String> lines = new ArrayList<>(general);
+                    List<String> lines = new ArrayList<>();
+                    general.forEach(line -> lines.add(file + ":1: " + line));
                     lines.addAll(errors.getOrDefault(file, List.of()));
                     if (lines.isEmpty()) {
                         lines.add(file + ":1: error: not compiled: the batch failed on "

@@ -203,6 +203,38 @@ class BatchJavacTest {
     }
 
     @Test
+    void aSourceThatCrashesJavacCostsOnlyItselfAndWhatUsesIt() throws Exception {
+        Path www = docroot();
+        // javac's parser recurses once per parenthesis: deep enough, it overflows its stack.
+        int depth = 50_000;
+        Path deep = lib(www, "Deep", "public class Deep { public static int x = " + "(".repeat(depth) + "1"
+                + ")".repeat(depth) + "; }");
+        Path user = write(www, "UsesDeep.java", "public class UsesDeep { int v = lib.Deep.x; }");
+        List<Path> good = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            good.add(write(www, "Good" + i + ".java", "public class Good" + i + " { String s = lib.Shared.NAME; }"));
+        }
+        lib(www, "Shared", "public class Shared { public static final String NAME = \"shared\"; }");
+        List<Path> roots = new java.util.ArrayList<>(good);
+        roots.add(user);
+        roots.add(deep);
+
+        BatchResult batch = compile(www, roots.toArray(Path[]::new));
+
+        for (Path crashing : List.of(deep, user)) {
+            assertThat(batch.source(crashing).failed()).as(crashing.toString()).isTrue();
+            assertThat(batch.source(crashing).diagnostics()).as(crashing.toString())
+                    .anyMatch(line -> line.startsWith(crashing + ":1: error: javac crashed compiling this file or one it uses")
+                            && line.contains("StackOverflowError"));
+        }
+        for (Path compiled : good) {
+            assertThat(batch.source(compiled).failed()).as(compiled.toString()).isFalse();
+            assertThat(batch.source(compiled).classes()).isNotEmpty();
+        }
+        assertThat(batch.source(www.resolve("lib/Shared.java")).failed()).isFalse();
+    }
+
+    @Test
     void aCycleIsCompiledAndEachSideDependsOnTheOther() throws Exception {
         Path www = docroot();
         Path a = lib(www, "A", "public class A { B b; }");
