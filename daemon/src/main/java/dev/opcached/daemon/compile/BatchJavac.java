@@ -57,7 +57,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class BatchJavac {
     private static final Logger LOG = LoggerFactory.getLogger(BatchJavac.class);
-    /** -Xmaxerrs: javac keeps quiet after 100 errors, and a file whose errors are not reported would pass as good. */
+    /**
+     * javac's options. {@code -Xmaxerrs} unlimited: by default javac stops reporting after 100
+     * errors, and a file whose errors go unreported would pass as good.
+     */
     private static final List<String> OPTIONS = List.of("-proc:none", "-implicit:class", "-g", "-encoding", "UTF-8",
             "-Xlint:none", "-nowarn", "-Xmaxerrs", String.valueOf(Integer.MAX_VALUE));
     /** The lines kept of one file's errors; the rest are counted. */
