@@ -1018,6 +1018,10 @@ plot %s
     if os.path.exists(seg):
         W(open(seg).read().rstrip("\n"))
         W("")
+    engine = os.path.join(HERE, "compile-engine.md")
+    if os.path.exists(engine):
+        W(open(engine).read().rstrip("\n"))
+        W("")
     with open(out_md, "w") as f:
         f.write("\n".join(md))
 

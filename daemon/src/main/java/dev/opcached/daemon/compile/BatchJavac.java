@@ -3,10 +3,12 @@ package dev.opcached.daemon.compile;
 import com.sun.source.util.JavacTask;
 import dev.opcached.daemon.runtime.ScriptClassPath;
 import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.SourceStamp;
 import dev.opcached.protocol.unit.Sha256;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -42,17 +44,27 @@ import org.slf4j.LoggerFactory;
  * <p>javac writes no class file once any error is reported (it still attributes every class, so
  * that all errors and all dependencies of the batch are known). A batch with broken files
  * therefore runs again without them: the broken files and those that use them, directly or not,
- * fail; every other source read comes out compiled from the next pass, from the same bytes.
+ * fail; every other source read comes out compiled from the next pass, from the same bytes. A
+ * source that crashes javac itself (a stack overflow on an expression nested deep enough) makes
+ * the batch halve its roots until the crash is alone with the roots that read that file.
  *
  * <p>The security rules are the single-file compile's: only docroot sources by the containment
  * rule ({@link DocrootSourceFileManager}), no link or FIFO followed or opened, no annotation
  * processing, the script class path only ({@link ScriptApiFileManager}), the JDK limited to the
  * modules scripts can load.
+ *
+ * <p>Thread-safe: each {@link #compile} is a javac task of its own.
  */
 public final class BatchJavac {
     private static final Logger LOG = LoggerFactory.getLogger(BatchJavac.class);
-    private static final List<String> OPTIONS = List.of(
-            "-proc:none", "-implicit:class", "-g", "-encoding", "UTF-8", "-Xlint:none", "-nowarn");
+    /**
+     * javac's options. {@code -Xmaxerrs} unlimited: by default javac stops reporting after 100
+     * errors, and a file whose errors go unreported would pass as good.
+     */
+    private static final List<String> OPTIONS = List.of("-proc:none", "-implicit:class", "-g", "-encoding", "UTF-8",
+            "-Xlint:none", "-nowarn", "-Xmaxerrs", String.valueOf(Integer.MAX_VALUE));
+    /** The lines kept of one file's errors; the rest are counted. */
+    static final int MAX_LINES_PER_FILE = 50;
 
     private final JavaCompiler javac;
     private final DocrootContainment docroot;
@@ -122,24 +134,51 @@ public final class BatchJavac {
             standard.setLocationFromPaths(StandardLocation.SOURCE_PATH, List.of(docroot.root()));
             standard.setLocationFromPaths(StandardLocation.CLASS_PATH, classPath.vendorJars());
             DocrootSourceFileManager sources = new DocrootSourceFileManager(standard, docroot, reads);
-            Set<Path> pending = new TreeSet<>();
+            Set<Path> accepted = new TreeSet<>();
             for (Path root : new TreeSet<>(realPaths)) {
-                if (rootObject(standard, sources, root) == null) {
+                if (!root.getFileName().toString().endsWith(".java")) {
+                    rejected.put(root, "not a .java source");
+                } else if (rootObject(standard, sources, root) == null) {
                     rejected.put(root, whyNotASource(root));
                 } else {
-                    pending.add(root);
+                    accepted.add(root);
                 }
             }
-            while (!pending.isEmpty()) {
+            Deque<Set<Path>> parts = new ArrayDeque<>();
+            parts.push(accepted);
+            while (!parts.isEmpty()) {
+                Set<Path> pending = new TreeSet<>(parts.pop());
+                pending.removeAll(results.keySet());
+                if (pending.isEmpty()) {
+                    continue;
+                }
                 passes++;
                 Pass pass = run(standard, sources, pending);
+                if (pass.crashed) {
+                    // javac itself failed on some file it read: halve the roots until that file (or
+                    // the roots that use it) are alone, so that the crash costs only them.
+                    if (pending.size() == 1) {
+                        pass.failAll(pending, reads, results);
+                    } else {
+                        List<Path> roots = List.copyOf(pending);
+                        parts.push(new TreeSet<>(roots.subList(roots.size() / 2, roots.size())));
+                        parts.push(new TreeSet<>(roots.subList(0, roots.size() / 2)));
+                    }
+                    continue;
+                }
                 Set<Path> next = pass.settle(reads, results);
                 if (next.equals(pending)) {
                     // javac keeps failing on files none of these was seen to use: give up on them.
                     pass.failAll(next, reads, results);
-                    break;
+                } else if (!next.isEmpty()) {
+                    parts.push(next);
                 }
-                pending = next;
+            }
+            for (Path root : accepted) {
+                if (!results.containsKey(root)) {
+                    // javac stopped (crashed) before it read the file: every root gets an answer.
+                    rejected.put(root, "not compiled: javac stopped before reading it");
+                }
             }
         }
         long micros = (System.nanoTime() - started) / 1_000;
@@ -157,14 +196,15 @@ public final class BatchJavac {
         return null;
     }
 
+    /** Why {@code root} is refused, without its path (the caller names it). */
     private static String whyNotASource(Path root) {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return root + ": no such file";
+            return "no such file";
         }
         if (!Files.isRegularFile(root, LinkOption.NOFOLLOW_LINKS)) {
-            return root + ": not a regular file (a link, a directory, a FIFO or a device)";
+            return "not a regular file (a link, a directory, a FIFO or a device)";
         }
-        return root + ": does not resolve to itself in the docroot";
+        return "does not resolve to itself in the docroot";
     }
 
     private Pass run(StandardJavaFileManager standard, DocrootSourceFileManager sources, Set<Path> roots) {
@@ -177,17 +217,21 @@ public final class BatchJavac {
         }
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         ClassOutput output = new ClassOutput(new ScriptApiFileManager(sources, classPath.apiClasses()));
-        JavacTask task = (JavacTask) javac.getTask(null, output, diagnostics, options, null, files);
+        // What javac prints besides diagnostics (its own crash report), kept from the process's stderr.
+        StringWriter printed = new StringWriter();
+        JavacTask task = (JavacTask) javac.getTask(printed, output, diagnostics, options, null, files);
         DependencyRecorder recorder = new DependencyRecorder(task, sources);
         task.addTaskListener(recorder);
         Pass pass = new Pass(roots, recorder, output);
         try {
             if (!task.call() && diagnostics.getDiagnostics().stream().noneMatch(d -> d.getKind() == Diagnostic.Kind.ERROR)) {
-                pass.general.add("javac failed without an error diagnostic");
+                // javac catches its own crashes (a StackOverflowError on an expression nested deep
+                // enough, a failed internal check), prints them and answers false.
+                pass.crash(crashLine(printed.toString()));
             }
-        } catch (RuntimeException | Error e) {
-            // A javac crash on some source: nothing of this pass can be trusted.
-            pass.general.add("javac failed: " + e);
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            // The same thrown out of javac (or out of our listener). Out of memory is the process's.
+            pass.crash(e.toString());
         }
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
             if (diagnostic.getKind() != Diagnostic.Kind.ERROR) {
@@ -197,12 +241,27 @@ public final class BatchJavac {
             String message = diagnostic.getMessage(Locale.ROOT);
             if (file == null) {
                 pass.general.add("error: " + message);
-            } else {
-                pass.errors.computeIfAbsent(file, f -> new ArrayList<>())
-                        .add(file + ":" + diagnostic.getLineNumber() + ": error: " + message);
+                continue;
+            }
+            List<String> lines = pass.errors.computeIfAbsent(file, f -> new ArrayList<>());
+            int count = pass.errorCounts.merge(file, 1, Integer::sum);
+            if (count <= MAX_LINES_PER_FILE) {
+                lines.add(file + ":" + diagnostic.getLineNumber() + ": error: " + message);
             }
         }
+        pass.errorCounts.forEach((file, count) -> {
+            if (count > MAX_LINES_PER_FILE) {
+                pass.errors.get(file).add(file + ": " + (count - MAX_LINES_PER_FILE) + " more errors");
+            }
+        });
         return pass;
+    }
+
+    /** The exception javac reported in {@code printed} (its crash report), or a line that says there was none. */
+    private static String crashLine(String printed) {
+        return printed.lines().map(String::strip)
+                .filter(line -> line.matches("[\\w.$]+(Error|Exception)(: .*)?"))
+                .findFirst().orElse("javac failed without an error diagnostic");
     }
 
     /** One javac task over some roots: what it entered, reported and wrote. */
@@ -211,7 +270,9 @@ public final class BatchJavac {
         final DependencyRecorder recorder;
         final ClassOutput output;
         final Map<Path, List<String>> errors = new TreeMap<>();
+        final Map<Path, Integer> errorCounts = new HashMap<>();
         final List<String> general = new ArrayList<>();
+        boolean crashed;
 
         Pass(Set<Path> roots, DependencyRecorder recorder, ClassOutput output) {
             this.roots = roots;
@@ -219,8 +280,10 @@ public final class BatchJavac {
             this.output = output;
         }
 
-        boolean clean() {
-            return errors.isEmpty() && general.isEmpty();
+        void crash(String what) {
+            crashed = true;
+            LOG.warn("javac crashed on a batch of {} roots: {}", roots.size(), LogText.escape(what));
+            general.add("error: javac crashed compiling this file or one it uses: " + what);
         }
 
         /** The sources this pass read: the roots and what javac pulled in. */
@@ -240,22 +303,7 @@ public final class BatchJavac {
                 failAll(read, reads, results);
                 return Set.of();
             }
-            if (errors.isEmpty()) {
-                for (Path file : read) {
-                    SourceRead source = reads.get(file);
-                    if (source == null) {
-                        continue;
-                    }
-                    List<Path> dependencies = List.copyOf(recorder.usesOf(file).keySet());
-                    List<ClassFile> classes = output.classesOf(file.toUri());
-                    results.put(file, classes.isEmpty()
-                            ? failed(source, dependencies, List.of(file + ":1: error: declares no class"))
-                            : new SourceResult(file, source.stamp(), source.bytes(), source.hash(), classes,
-                                    dependencies, List.of(), false));
-                }
-                return Set.of();
-            }
-            Set<Path> failing = dependentsOf(errors.keySet(), read);
+            Set<Path> failing = errors.isEmpty() ? Set.of() : dependentsOf(errors.keySet(), read);
             for (Path file : failing) {
                 SourceRead source = reads.get(file);
                 if (source != null && !results.containsKey(file)) {
@@ -263,17 +311,34 @@ public final class BatchJavac {
                             diagnostics(file, failing)));
                 }
             }
-            Set<Path> next = new TreeSet<>(read);
-            next.removeAll(results.keySet());
+            Set<Path> next = new TreeSet<>();
+            for (Path file : read) {
+                if (results.containsKey(file) || failing.contains(file)) {
+                    continue;
+                }
+                SourceRead source = reads.get(file);
+                if (source == null || !failing.isEmpty()) {
+                    // javac wrote no class file after the first error: this one compiles in the next pass.
+                    next.add(file);
+                } else {
+                    List<ClassFile> classes = output.classesOf(file.toUri());
+                    List<Path> dependencies = List.copyOf(recorder.usesOf(file).keySet());
+                    results.put(file, classes.isEmpty()
+                            ? failed(source, dependencies, List.of(file + ":1: error: declares no class"))
+                            : new SourceResult(file, source.stamp(), source.bytes(), source.hash(), classes,
+                                    dependencies, List.of(), false));
+                }
+            }
             return next;
         }
 
-        /** Every file of {@code files} fails, with this pass's general errors and its own. */
+        /** Every file of {@code files} fails, with this pass's general errors (as its own) and its own. */
         void failAll(Set<Path> files, SourceReads reads, Map<Path, SourceResult> results) {
             for (Path file : files) {
                 SourceRead source = reads.get(file);
                 if (source != null && !results.containsKey(file)) {
-                    List<String> lines = new ArrayList<>(general);
+                    List<String> lines = new ArrayList<>();
+                    general.forEach(line -> lines.add(file + ":1: " + line));
                     lines.addAll(errors.getOrDefault(file, List.of()));
                     if (lines.isEmpty()) {
                         lines.add(file + ":1: error: not compiled: the batch failed on "

@@ -9,10 +9,13 @@ import java.util.TreeMap;
 
 /**
  * What one {@link BatchJavac#compile} made: a result for every docroot source javac read, the
- * roots that were refused before javac saw them, and the jars on the class path.
+ * roots that were refused before javac saw them, and the jars on the class path. Every root is in
+ * exactly one of {@code sources} and {@code rejected}.
  *
  * @param sources  one result per source read, in path order
- * @param rejected roots that are not a regular file at that real path in the docroot, each with why
+ * @param rejected roots that are not a regular {@code .java} file at that real path in the docroot
+ *                 (or that javac stopped before reading), each with why (a reason without the
+ *                 path: "no such file")
  * @param jars     the docroot jars javac compiled against, with their stamps taken before it started
  * @param passes   how many javac passes the batch took (1, plus one per round of broken files)
  * @param micros   time the batch took

@@ -29,10 +29,11 @@ import javax.lang.model.type.WildcardType;
 
 /**
  * Records, while javac compiles a batch, which docroot sources each source refers to: every
- * element and every expression type in its attributed trees (identifiers, member selects,
- * supertypes, annotations, type arguments, {@code var}-inferred types, static imports, thrown
- * types, constants, whose values javac copies into the class file),
- * mapped to its outermost class and that class's source file.
+ * element and every type in its attributed trees and imports (identifiers, member selects,
+ * supertypes, annotations and their values, type arguments and bounds, {@code var}-inferred and
+ * lambda target types, types of expressions no tree names, static imports, thrown and caught
+ * types, nested classes of other files, and constants, whose values javac copies into the class
+ * file), each mapped to its outermost class and that class's source file.
  *
  * <p>A tree is scanned when javac has analysed its class ({@code ANALYZE} finished: attributed and
  * flow-checked, not yet lowered), which is also when tools such as Error Prone look at it. Which
@@ -133,11 +134,11 @@ final class DependencyRecorder implements TaskListener {
 
         private void element(Element element, Tree at) {
             Element outermost = element;
-            while (outermost != null && outermost.getEnclosingElement() != null
+            while (outermost.getEnclosingElement() != null
                     && outermost.getEnclosingElement().getKind() != ElementKind.PACKAGE) {
                 outermost = outermost.getEnclosingElement();
             }
-            if (outermost == null || !(outermost instanceof TypeElement)) {
+            if (!(outermost instanceof TypeElement)) {
                 return;
             }
             Path dependency = sourceOfClass.get(outermost);

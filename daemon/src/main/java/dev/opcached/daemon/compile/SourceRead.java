@@ -13,5 +13,5 @@ import java.nio.file.Path;
  * @param bytes exactly the bytes javac was given
  * @param hash  SHA-256 of {@code bytes}
  */
-public record SourceRead(Path path, SourceStamp stamp, byte[] bytes, Sha256 hash) {
+record SourceRead(Path path, SourceStamp stamp, byte[] bytes, Sha256 hash) {
 }

@@ -8,16 +8,13 @@ import dev.opcached.protocol.unit.Sha256;
 import dev.opcached.protocol.unit.UnitKey;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * Turns a {@link BatchResult} into one {@link CompileUnit} per source that compiled: its classes,
@@ -29,6 +26,7 @@ import java.util.TreeSet;
  * compiled against the signatures and constants of what it uses, and those were themselves
  * compiled against what they use, so a change anywhere below must reach it. A batch holds every
  * source its files use (javac compiles them from source), so the closure never leaves the batch.
+ * Thread-safe; one per docroot, so that each jar is hashed once per stamp.
  */
 public final class UnitAssembler {
     private final Path root;
@@ -56,10 +54,6 @@ public final class UnitAssembler {
      * @throws IOException when a docroot jar cannot be read to hash it
      */
     public Map<Path, CompileUnit> assemble(BatchResult batch) throws IOException {
-        Map<Path, SourceResult> compiled = new HashMap<>();
-        for (SourceResult source : batch.compiled()) {
-            compiled.put(source.path(), source);
-        }
         List<Dependency> jarDependencies = new ArrayList<>();
         List<UnitKey.Input> jarInputs = new ArrayList<>();
         for (Map.Entry<Path, SourceStamp> jar : batch.jars().entrySet()) {
@@ -68,26 +62,46 @@ public final class UnitAssembler {
                     jar.getValue().mtimeMillis(), jar.getValue().size(), digest, Sha256.NONE));
             jarInputs.add(new UnitKey.Input(Dependency.Kind.JAR, relative(jar.getKey()), digest));
         }
-        Map<Path, Set<Path>> closures = new HashMap<>();
-        Map<Path, Sha256> keys = new HashMap<>();
-        for (SourceResult source : compiled.values()) {
-            Set<Path> closure = closure(source.path(), compiled);
-            closures.put(source.path(), closure);
-            List<UnitKey.Input> inputs = new ArrayList<>(jarInputs);
-            for (Path dependency : closure) {
-                inputs.add(new UnitKey.Input(Dependency.Kind.SOURCE, relative(dependency), compiled.get(dependency).hash()));
+        List<SourceResult> sources = batch.compiled();
+        Map<Path, SourceResult> compiled = new HashMap<>();
+        Map<Path, List<Path>> edges = new HashMap<>();
+        Map<Path, UnitKey.Input> inputs = new HashMap<>();
+        for (SourceResult source : sources) {
+            compiled.put(source.path(), source);
+            edges.put(source.path(), source.dependencies());
+            inputs.put(source.path(), new UnitKey.Input(Dependency.Kind.SOURCE, relative(source.path()), source.hash()));
+        }
+        for (SourceResult source : sources) {
+            for (Path dependency : source.dependencies()) {
+                if (!compiled.containsKey(dependency)) {
+                    throw new IllegalStateException(source.path() + " compiled against " + dependency
+                            + ", which has no compiled result in its batch");
+                }
             }
-            keys.put(source.path(), UnitKey.of(jdkVersion, keyOptions, relative(source.path()), source.hash(), inputs));
+        }
+        Map<Path, List<Path>> closures = DependencyClosure.of(sources.stream().map(SourceResult::path).toList(), edges);
+        Map<Path, Sha256> keys = new HashMap<>();
+        for (SourceResult source : sources) {
+            List<UnitKey.Input> keyInputs = new ArrayList<>(jarInputs);
+            for (Path dependency : closures.get(source.path())) {
+                keyInputs.add(inputs.get(dependency));
+            }
+            keys.put(source.path(), UnitKey.of(jdkVersion, keyOptions, inputs.get(source.path()).relativePath(),
+                    source.hash(), keyInputs));
+        }
+        // One record per source, shared by every unit whose closure holds it.
+        Map<Path, Dependency> asDependency = new HashMap<>();
+        for (SourceResult source : sources) {
+            asDependency.put(source.path(), new Dependency(Dependency.Kind.SOURCE, source.path().toString(),
+                    source.stamp().mtimeMillis(), source.stamp().size(), source.hash(), keys.get(source.path())));
         }
         Map<Path, CompileUnit> units = new TreeMap<>();
-        for (SourceResult source : compiled.values()) {
+        for (SourceResult source : sources) {
             List<Dependency> dependencies = new ArrayList<>(jarDependencies);
             for (Path path : closures.get(source.path())) {
-                SourceResult dependency = compiled.get(path);
-                dependencies.add(new Dependency(Dependency.Kind.SOURCE, path.toString(), dependency.stamp().mtimeMillis(),
-                        dependency.stamp().size(), dependency.hash(), keys.get(path)));
+                dependencies.add(asDependency.get(path));
             }
-            dependencies.sort((a, b) -> a.path().compareTo(b.path()));
+            dependencies.sort(Comparator.comparing(Dependency::path));
             units.put(source.path(), new CompileUnit(source.hash(), keys.get(source.path()), dependencies,
                     source.classes()));
         }
@@ -97,24 +111,6 @@ public final class UnitAssembler {
     /** How many times a jar was read to hash it. */
     long jarsHashed() {
         return jars.hashed();
-    }
-
-    /** Every source {@code start} reaches through its dependencies, itself excluded. */
-    private static Set<Path> closure(Path start, Map<Path, SourceResult> compiled) {
-        Set<Path> reached = new TreeSet<>();
-        Deque<Path> todo = new ArrayDeque<>(compiled.get(start).dependencies());
-        while (!todo.isEmpty()) {
-            Path next = todo.pop();
-            if (!next.equals(start) && reached.add(next)) {
-                SourceResult dependency = compiled.get(next);
-                if (dependency == null) {
-                    throw new IllegalStateException(start + " compiled against " + next
-                            + ", which has no compiled result in its batch");
-                }
-                todo.addAll(dependency.dependencies());
-            }
-        }
-        return reached;
     }
 
     private String relative(Path path) {

@@ -3,6 +3,7 @@ package dev.opcached.daemon.compile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.opcached.daemon.runtime.ScriptClassPath;
+import dev.opcached.daemon.testing.GeneratedApplication;
 import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.SourceStamp;
@@ -57,6 +58,17 @@ class BatchJavacTest {
         lib(www, "ConstDep", "public class ConstDep { public static final int C = 42; }");
         lib(www, "Outer", "public class Outer { public static class Inner { } }");
         lib(www, "ThrownDep", "public class ThrownDep extends Exception { }");
+        lib(www, "Fn", "public interface Fn { int get(); }");
+        lib(www, "Takes", "public class Takes { public static void take(Fn f) { } }");
+        lib(www, "BoundDep", "public class BoundDep { }");
+        lib(www, "LiteralDep", "public class LiteralDep { }");
+        lib(www, "CaughtDep", "public class CaughtDep extends RuntimeException { }");
+        lib(www, "ChainA", "public class ChainA { public static ChainB b() { return null; } }");
+        lib(www, "ChainB", "public class ChainB { public ChainC c() { return null; } }");
+        lib(www, "ChainC", "public class ChainC { public int v; }");
+        lib(www, "Holder", "public class Holder { public static class Nested { } }");
+        lib(www, "Tag", "public @interface Tag { int value(); }");
+        lib(www, "TagValues", "public class TagValues { public static final int V = 7; }");
         Map<String, String> roots = Map.ofEntries(
                 Map.entry("Ident", "import lib.IdentDep;\npublic class Ident { void m() { IdentDep d = null; } }"),
                 Map.entry("Select", "public class Select { void m() { lib.SelectDep.run(); } }"),
@@ -69,7 +81,14 @@ class BatchJavacTest {
                 Map.entry("Static", "import static lib.StaticDep.twice;\npublic class Static { int m() { return twice(2); } }"),
                 Map.entry("Const", "public class Const { static final int X = lib.ConstDep.C; }"),
                 Map.entry("Nested", "public class Nested { lib.Outer.Inner inner; }"),
-                Map.entry("Thrown", "public class Thrown { void m() throws lib.ThrownDep { } }"));
+                Map.entry("Thrown", "public class Thrown { void m() throws lib.ThrownDep { } }"),
+                Map.entry("Lambda", "public class Lambda { void m() { lib.Takes.take(() -> 1); } }"),
+                Map.entry("Bound", "public class Bound<T extends lib.BoundDep> { }"),
+                Map.entry("Literal", "public class Literal { Object o = lib.LiteralDep.class; }"),
+                Map.entry("Catch", "public class Catch { void m() { try { } catch (lib.CaughtDep e) { } } }"),
+                Map.entry("Chain", "public class Chain { int m() { return lib.ChainA.b().c().v; } }"),
+                Map.entry("NestedImport", "import lib.Holder.Nested;\npublic class NestedImport { Nested n; }"),
+                Map.entry("AnnValue", "@lib.Tag(lib.TagValues.V) public class AnnValue { }"));
         for (Map.Entry<String, String> root : roots.entrySet()) {
             write(www, "k/" + root.getKey() + ".java", "package k;\n" + root.getValue() + "\n");
         }
@@ -84,13 +103,30 @@ class BatchJavacTest {
                 Map.entry("Iface", List.of("IfaceDep")), Map.entry("Ann", List.of("AnnDep")),
                 Map.entry("Arg", List.of("ArgDep")), Map.entry("Var", List.of("VarFactory", "VarMade")),
                 Map.entry("Static", List.of("StaticDep")), Map.entry("Const", List.of("ConstDep")),
-                Map.entry("Nested", List.of("Outer")), Map.entry("Thrown", List.of("ThrownDep")));
+                Map.entry("Nested", List.of("Outer")), Map.entry("Thrown", List.of("ThrownDep")),
+                Map.entry("Lambda", List.of("Fn", "Takes")), Map.entry("Bound", List.of("BoundDep")),
+                Map.entry("Literal", List.of("LiteralDep")), Map.entry("Catch", List.of("CaughtDep")),
+                Map.entry("Chain", List.of("ChainA", "ChainB", "ChainC")), Map.entry("NestedImport", List.of("Holder")),
+                Map.entry("AnnValue", List.of("Tag", "TagValues")));
         expected.forEach((root, dependencies) -> assertThat(batch.source(www.resolve("k/" + root + ".java")).dependencies())
                 .as(root).containsExactlyElementsOf(dependencies.stream().map(d -> www.resolve("lib/" + d + ".java")).toList()));
         // Every source javac read from the source path came out compiled, with its own classes.
-        assertThat(batch.sources()).hasSize(roots.size() + 14);
+        assertThat(batch.sources()).hasSize(roots.size() + 25);
         assertThat(batch.source(www.resolve("lib/Outer.java")).classes()).extracting(ClassFile::binaryName)
                 .containsExactlyInAnyOrder("lib.Outer", "lib.Outer$Inner");
+    }
+
+    @Test
+    void aGeneratedApplicationCompilesInOnePassWithEachClassUsingWhatItNames() throws Exception {
+        Path www = docroot();
+        List<Path> written = GeneratedApplication.write(www, 3, 4);
+        BatchResult batch = compile(www, written.toArray(Path[]::new));
+
+        assertThat(batch.passes()).isEqualTo(1);
+        assertThat(batch.compiled()).hasSize(written.size());
+        assertThat(batch.source(www.resolve("app00/C00.java")).dependencies()).containsExactly(
+                www.resolve("app00/C01.java"), www.resolve("app01/C00.java"), www.resolve("app02/C03.java"),
+                www.resolve("util/Text.java"));
     }
 
     @Test
@@ -139,6 +175,63 @@ class BatchJavacTest {
             assertThat(batch.source(compiled).failed()).as(compiled.toString()).isFalse();
             assertThat(batch.source(compiled).classes()).as(compiled.toString()).isNotEmpty();
         }
+        // The classes of the good files are those a batch without the broken ones makes.
+        BatchResult clean = compile(www, good, alsoGood, onlyForUser);
+        for (Path compiled : List.of(good, alsoGood, www.resolve("lib/Shared.java"), onlyForUser)) {
+            assertThat(batch.source(compiled).classes()).as(compiled.toString())
+                    .usingRecursiveFieldByFieldElementComparator().isEqualTo(clean.source(compiled).classes());
+        }
+    }
+
+    @Test
+    void everyErrorOfAManyErrorBatchIsSeenAndEachFileKeepsAtMostItsShare() throws Exception {
+        Path www = docroot();
+        StringBuilder many = new StringBuilder("public class Many {\n");
+        for (int i = 0; i < 150; i++) {
+            many.append("    int f").append(i).append(" = undefined").append(i).append(";\n");
+        }
+        Path manyErrors = write(www, "Many.java", many.append("}\n").toString());
+        Path late = write(www, "Zed.java", "public class Zed { int v = alsoUndefined; }\n");
+        Path good = write(www, "Fine.java", "public class Fine { }\n");
+
+        BatchResult batch = compile(www, manyErrors, late, good);
+
+        assertThat(batch.source(late).failed()).as("its error comes after javac's default limit of 100").isTrue();
+        assertThat(batch.source(manyErrors).diagnostics()).hasSize(BatchJavac.MAX_LINES_PER_FILE + 1)
+                .last().asString().isEqualTo(manyErrors + ": " + (150 - BatchJavac.MAX_LINES_PER_FILE) + " more errors");
+        assertThat(batch.source(good).failed()).isFalse();
+    }
+
+    @Test
+    void aSourceThatCrashesJavacCostsOnlyItselfAndWhatUsesIt() throws Exception {
+        Path www = docroot();
+        // javac's parser recurses once per parenthesis: deep enough, it overflows its stack.
+        int depth = 50_000;
+        Path deep = lib(www, "Deep", "public class Deep { public static int x = " + "(".repeat(depth) + "1"
+                + ")".repeat(depth) + "; }");
+        Path user = write(www, "UsesDeep.java", "public class UsesDeep { int v = lib.Deep.x; }");
+        List<Path> good = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            good.add(write(www, "Good" + i + ".java", "public class Good" + i + " { String s = lib.Shared.NAME; }"));
+        }
+        lib(www, "Shared", "public class Shared { public static final String NAME = \"shared\"; }");
+        List<Path> roots = new java.util.ArrayList<>(good);
+        roots.add(user);
+        roots.add(deep);
+
+        BatchResult batch = compile(www, roots.toArray(Path[]::new));
+
+        for (Path crashing : List.of(deep, user)) {
+            assertThat(batch.source(crashing).failed()).as(crashing.toString()).isTrue();
+            assertThat(batch.source(crashing).diagnostics()).as(crashing.toString())
+                    .anyMatch(line -> line.startsWith(crashing + ":1: error: javac crashed compiling this file or one it uses")
+                            && line.contains("StackOverflowError"));
+        }
+        for (Path compiled : good) {
+            assertThat(batch.source(compiled).failed()).as(compiled.toString()).isFalse();
+            assertThat(batch.source(compiled).classes()).isNotEmpty();
+        }
+        assertThat(batch.source(www.resolve("lib/Shared.java")).failed()).isFalse();
     }
 
     @Test
@@ -167,10 +260,13 @@ class BatchJavacTest {
         Path usesFifo = write(www, "UsesFifo.java", "public class UsesFifo { lib.Pipe p; }");
         Path good = write(www, "Fine.java", "public class Fine { }");
         Path rootLink = Files.createSymbolicLink(www.resolve("Linked.java"), outside);
+        Path notJava = Files.writeString(www.resolve("notes.txt"), "class Notes { }");
 
-        BatchResult batch = compile(www, usesLink, usesFifo, good, rootLink, fifo);
+        BatchResult batch = compile(www, usesLink, usesFifo, good, rootLink, fifo, notJava, www.resolve("Gone.java"));
 
-        assertThat(batch.rejected()).containsOnlyKeys(rootLink, fifo);
+        assertThat(batch.rejected()).containsOnlyKeys(rootLink, fifo, notJava, www.resolve("Gone.java"));
+        assertThat(batch.rejected().get(fifo)).startsWith("not a regular file");
+        assertThat(batch.rejected().get(www.resolve("Gone.java"))).isEqualTo("no such file");
         assertThat(batch.source(usesLink).diagnostics()).anyMatch(line -> line.contains("package lib does not exist"))
                 .noneMatch(line -> line.contains("SECRET-TEXT") || line.contains(outside.toString()));
         assertThat(batch.source(usesFifo).diagnostics()).anyMatch(line -> line.contains("package lib does not exist"));
