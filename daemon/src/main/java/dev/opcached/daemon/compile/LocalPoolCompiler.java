@@ -21,9 +21,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -111,18 +113,19 @@ public final class LocalPoolCompiler implements PoolCompiler {
         long started = System.nanoTime();
         Map<Path, FileOutcome> outcomes = new LinkedHashMap<>();
         Map<Path, SourceStamp> toCompile = new LinkedHashMap<>();
+        Set<Path> replacing = new HashSet<>();
         for (Path path : realPaths) {
             if (outcomes.containsKey(path) || toCompile.containsKey(path)) {
                 continue;
             }
-            FileOutcome known = withoutJavac(path, toCompile);
+            FileOutcome known = withoutJavac(path, toCompile, replacing);
             if (known != null) {
                 outcomes.put(path, known);
                 progress.done(known);
             }
         }
         if (!toCompile.isEmpty()) {
-            compileClaimed(toCompile, deadlineMillis, outcomes, progress);
+            compileClaimed(toCompile, replacing, deadlineMillis, outcomes, progress);
         }
         List<FileOutcome> inOrder = new ArrayList<>(realPaths.size());
         for (Path path : realPaths) {
@@ -136,8 +139,12 @@ public final class LocalPoolCompiler implements PoolCompiler {
         return inOrder;
     }
 
-    /** The outcome of a file that needs no javac (gone, current, a remembered version), else null after noting its stamp. */
-    private FileOutcome withoutJavac(Path path, Map<Path, SourceStamp> toCompile) {
+    /**
+     * The outcome of a file that needs no javac (gone, current, in the file cache, a remembered
+     * version), else null after noting its stamp, and in {@code replacing} when the segment holds
+     * an older unit of it.
+     */
+    private FileOutcome withoutJavac(Path path, Map<Path, SourceStamp> toCompile, Set<Path> replacing) {
         SourceStamp stamp;
         try {
             stamp = source.contained(path);
@@ -151,8 +158,9 @@ public final class LocalPoolCompiler implements PoolCompiler {
             if (unit != null && stamp.matches(entry.metadata()) && inputsUnchanged(unit.dependencies())) {
                 return new FileOutcome(path.toString(), FileOutcome.Status.CURRENT, List.of(), null, 0);
             }
-            // Out of date: no process may take it for current while its successor is compiled.
-            segment.invalidate(key, true);
+            // Out of date: its successor replaces it when stored, so that workers keep running it
+            // meanwhile (a deploy's compiles stall no request); a failure drops it (compileOwned).
+            replacing.add(path);
         }
         if (fileCache != null && cacheable(path, stamp)) {
             FileOutcome fromDisk = fromFileCache(path);
@@ -215,12 +223,17 @@ public final class LocalPoolCompiler implements PoolCompiler {
     }
 
     /** Claims each file's compile marker, compiles those this process owns, waits for the others. */
-    private void compileClaimed(Map<Path, SourceStamp> files, long deadlineMillis, Map<Path, FileOutcome> outcomes,
-                                Progress progress) throws CompilerUnavailableException {
+    private void compileClaimed(Map<Path, SourceStamp> files, Set<Path> replacing, long deadlineMillis,
+                                Map<Path, FileOutcome> outcomes, Progress progress) throws CompilerUnavailableException {
         List<Path> owned = new ArrayList<>();
         List<Path> busy = new ArrayList<>();
         long staleAfter = policy.compileTimeoutMillis();
         for (Path path : files.keySet()) {
+            if (replacing.contains(path)) {
+                // The key has an entry, so no marker: whoever stores last replaces it.
+                owned.add(path);
+                continue;
+            }
             CompileClaim claim = segment.beginCompile(SegmentKey.of(path.toString()), staleAfter);
             switch (claim.kind()) {
                 case OWNER, UNTRACKED -> owned.add(path);
@@ -230,7 +243,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             }
         }
         if (!owned.isEmpty()) {
-            compileOwned(owned, files, deadlineMillis, outcomes, progress);
+            compileOwned(owned, files, replacing, deadlineMillis, outcomes, progress);
         }
         for (Path path : busy) {
             CompileClaim claim = segment.awaitCompile(SegmentKey.of(path.toString()), staleAfter, deadlineMillis);
@@ -238,14 +251,17 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 done(outcomes, progress, current(path));
             } else {
                 // The other compiler gave up or died: ours now.
-                compileOwned(List.of(path), files, deadlineMillis, outcomes, progress);
+                compileOwned(List.of(path), files, replacing, deadlineMillis, outcomes, progress);
             }
         }
     }
 
-    private void compileOwned(List<Path> roots, Map<Path, SourceStamp> stamps, long deadlineMillis,
+    private void compileOwned(List<Path> roots, Map<Path, SourceStamp> stamps, Set<Path> replacing, long deadlineMillis,
                               Map<Path, FileOutcome> outcomes, Progress progress) throws CompilerUnavailableException {
         List<Path> markersHeld = new ArrayList<>(roots);
+        markersHeld.removeAll(replacing);
+        List<Path> outdated = new ArrayList<>(replacing);
+        outdated.retainAll(roots);
         try {
             acquireTurn(deadlineMillis, roots);
             SourceBatchCompiler.Batch batch;
@@ -261,10 +277,15 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 FileOutcome outcome = rootOutcome(root, stamps.get(root), batch, inSegment, alongside);
                 if (outcome.inSegment()) {
                     markersHeld.remove(root); // the store cleared it
+                    outdated.remove(root); // and replaced the old unit
                 }
                 done(outcomes, progress, outcome);
             }
         } finally {
+            // An old unit whose successor is not in the segment (it failed, or may not be cached) goes.
+            for (Path root : outdated) {
+                segment.invalidate(SegmentKey.of(root.toString()), true);
+            }
             // Every way out but a store (a compile error, an Error, a full cache) lets waiters go.
             for (Path root : markersHeld) {
                 segment.abandonCompile(SegmentKey.of(root.toString()));

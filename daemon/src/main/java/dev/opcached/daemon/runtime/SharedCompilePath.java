@@ -49,9 +49,11 @@ final class SharedCompilePath {
 
     /**
      * Whether the unit this process runs is still the one to run. A change on disk of its file, or
-     * of any docroot source or jar it was compiled against, invalidates it for the pool; a file that
-     * is no longer a regular file at its real path in the docroot (a link swapped in, say) is not
-     * found.
+     * of any docroot source or jar it was compiled against, has the pool's compiler compile it again
+     * (this request waits for that, as PHP's does); the new unit replaces the old one for the pool
+     * when it is stored, so that other requests run the old one meanwhile rather than wait, and a
+     * version that no longer compiles takes the old one out. A file that is no longer a regular file
+     * at its real path in the docroot (a link swapped in, say) is not found.
      */
     boolean stillCurrent(ScriptRuntime.Loaded loaded, Path realPath) throws ScriptException {
         CachedEntry entry = loaded.entry();
@@ -72,11 +74,9 @@ final class SharedCompilePath {
             if (changed == null) {
                 return true;
             }
-            if (segment.invalidate(entry.key(), true)) {
-                LOG.info("{} was compiled against {}, which changed on disk; invalidated",
-                        LogText.escape(realPath), LogText.escape(changed.path()));
-            }
-            return false;
+            LOG.info("{} was compiled against {}, which changed on disk; compiling it again",
+                    LogText.escape(realPath), LogText.escape(changed.path()));
+            return recompile(entry, realPath);
         }
         try {
             source.contained(realPath);
@@ -86,9 +86,24 @@ final class SharedCompilePath {
             }
             throw notOurs;
         }
-        // Changed on disk: drop it for the whole pool; the caller compiles again.
-        if (segment.invalidate(entry.key(), false)) {
-            LOG.info("{} changed on disk; invalidated", LogText.escape(realPath));
+        LOG.info("{} changed on disk; compiling it again", LogText.escape(realPath));
+        return recompile(entry, realPath);
+    }
+
+    /**
+     * Has the pool's compiler replace {@code entry}; false (the caller loads what the segment holds
+     * now). Whatever did not replace it (a failure, a file gone) takes it out for the pool.
+     */
+    private boolean recompile(CachedEntry entry, Path realPath) throws ScriptException {
+        FileOutcome outcome;
+        try {
+            outcome = compile(realPath);
+        } catch (ScriptException unavailable) {
+            segment.invalidate(entry.key(), true);
+            throw unavailable;
+        }
+        if (!outcome.inSegment()) {
+            segment.invalidate(entry.key(), true);
         }
         return false;
     }

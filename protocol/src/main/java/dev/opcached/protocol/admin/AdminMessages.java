@@ -13,7 +13,8 @@ public final class AdminMessages {
     /** {@code POST /reset}: the restart is done when this is sent. */
     public record ResetResponse(
             @JsonProperty("generation") long generation,
-            @JsonProperty("manual_restarts") long manualRestarts) {
+            @JsonProperty("manual_restarts") long manualRestarts,
+            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("compiled_first") Integer compiledFirst) {
     }
 
     /** {@code POST /invalidate}: {@code paths} (with {@code force}) or {@code prefix}. */
