@@ -128,13 +128,7 @@ public final class OpcachedClient {
         try {
             String first = next(lines, call);
             if (lines.status() != 200 || !lines.contentType().startsWith(NDJSON)) {
-                StringBuilder body = new StringBuilder(first == null ? "" : first);
-                for (String line; (line = next(lines, call)) != null; ) {
-                    body.append('\n').append(line);
-                }
-                JsonNode tree = tree(body.toString());
-                failIfError(lines.status(), tree, call);
-                throw notOpcached("the answer to " + call + " is not a stream of JSON lines (" + lines.contentType() + ")");
+                throw notAStream(lines, first, call);
             }
             JsonNode start = first == null ? null : tree(first);
             if (start == null || !AdminMessages.COMPILE_START.equals(start.path("type").asText()) || !start.has("files")) {
@@ -174,16 +168,28 @@ public final class OpcachedClient {
         }
     }
 
+    /** Why an answer is not a stream: an error the server answered with (before any line), or not opcached answering. */
+    private OpcachedClientException notAStream(StreamedLines lines, String first, String call) throws OpcachedClientException {
+        StringBuilder body = new StringBuilder(first == null ? "" : first);
+        for (String line; (line = next(lines, call)) != null; ) {
+            body.append('\n').append(line);
+        }
+        failIfError(lines.status(), tree(body.toString()), call);
+        return notOpcached("the answer to " + call + " is not a stream of JSON lines (" + lines.contentType() + ")");
+    }
+
     /** The next line of a stream, or null at its end, with the failures of {@link #call}'s kinds. */
     private String next(StreamedLines lines, String call) throws OpcachedClientException {
         try {
             return lines.next(timeout);
         } catch (TimeoutException e) {
             throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE, "the daemon at " + base
-                    + " sent nothing for " + timeout.toSeconds() + " s during " + call + " (--timeout is the longest wait for a line)", e);
+                    + " sent nothing for " + timeout.toSeconds() + " s during " + call
+                    + " (the timeout, opcachectl's --timeout, bounds each wait for a line)", e);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? unreachable(cause, call)
-                    : new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE, "cannot reach the daemon at " + base, e);
+                    : new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
+                            "cannot reach the daemon at " + base + ": " + e.getCause(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE, "interrupted", e);

@@ -226,7 +226,7 @@ class OpcachectlAgainstForeignServerTest {
         CliRun silent = cli(url + "/silent", "--timeout", "1", "compile", "/www");
         assertThat(silent.exitCode()).isEqualTo(4);
         assertThat(silent.err()).isEqualTo("opcachectl: the daemon at " + url + "/silent/ sent nothing for 1 s during"
-                + " POST /compile (--timeout is the longest wait for a line)" + System.lineSeparator());
+                + " POST /compile (the timeout, opcachectl's --timeout, bounds each wait for a line)" + System.lineSeparator());
     }
 
     @Test

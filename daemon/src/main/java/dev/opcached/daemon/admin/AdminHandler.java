@@ -16,8 +16,8 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -59,9 +59,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static final String SEGMENT_LOST = "the segment was lost; the supervisor is replacing it";
     /** Seconds a caller waits before asking again while the segment is replaced. */
     private static final String SEGMENT_LOST_RETRY_AFTER = "1";
-    /** A stream that has sent no line for this long sends its "still working" line, so that a client's idle timeout means a dead server. */
+    /**
+     * A stream that has sent no line for this long sends its "still working" line, so that a
+     * client's idle timeout means a dead server, not a long batch.
+     */
     static final long STILL_WORKING_SECONDS = 5;
-    private static final byte[] NEWLINE = {'\n'};
     static final String NDJSON = "application/x-ndjson";
 
     private final AdminOperations operations;
@@ -259,20 +261,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }, STILL_WORKING_SECONDS, STILL_WORKING_SECONDS, TimeUnit.SECONDS);
         try {
             byte[] last = line(streamed.produce(lines));
-            if (body.offer(last)) {
-                chunks.resumeTransfer();
-            }
+            body.offerLast(last);
             audit(route, call, remote, "200 streamed, last line " + new String(last, StandardCharsets.UTF_8).strip()
                     + (body.closed() ? " (the caller had gone: its lines were dropped)" : ""));
         } catch (Throwable e) {
             String reason = SegmentFault.isSegmentLost(e) ? SEGMENT_LOST : route.path() + " failed: " + e.getMessage();
             LOG.error("admin: {} failed while streaming: {}", route.path(), LogText.escape(e.toString()));
             audit(route, call, remote, "500 after the first line: " + e);
-            lines.accept(new AdminMessages.CompileError(reason));
+            body.offerLast(line(new AdminMessages.CompileError(reason)));
         } finally {
             stillWorking.cancel(false);
             body.end();
-            chunks.resumeTransfer();
+            chunks.resumeTransfer(); // takes the last line, or the end of the body
         }
         return new Answer(HttpResponseStatus.OK, null, Map.of(), false, written);
     }
@@ -296,7 +296,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             encoded = "{\"type\":\"error\",\"error\":\"cannot encode a line of the answer\"}".getBytes(StandardCharsets.UTF_8);
         }
         byte[] line = Arrays.copyOf(encoded, encoded.length + 1);
-        line[encoded.length] = NEWLINE[0];
+        line[encoded.length] = '\n';
         return line;
     }
 

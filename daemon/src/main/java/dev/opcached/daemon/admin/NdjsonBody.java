@@ -26,11 +26,12 @@ final class NdjsonBody implements ChunkedInput<ByteBuf> {
     private long written;
 
     /**
-     * Queues one line (its bytes end with a newline); false when the channel has gone and the
-     * line was dropped.
+     * Queues one line (its bytes end with a newline); false when it was dropped: the channel has
+     * gone, or the last line is queued already (a line offered late from another thread, such as a
+     * keep-alive line, never follows the last one).
      */
-    boolean offer(byte[] line) {
-        if (closed) {
+    synchronized boolean offer(byte[] line) {
+        if (closed || ended) {
             return false;
         }
         lines.add(line);
@@ -38,13 +39,20 @@ final class NdjsonBody implements ChunkedInput<ByteBuf> {
         return true;
     }
 
+    /** Queues the last line and ends the body; false when the channel has gone. */
+    synchronized boolean offerLast(byte[] line) {
+        boolean queued = offer(line);
+        ended = true;
+        return queued;
+    }
+
     /** Whether no line was offered since the last call (for a keep-alive line). */
     boolean idleSinceAsked() {
         return !offeredSinceAsked.getAndSet(false);
     }
 
-    /** No line comes after those queued. */
-    void end() {
+    /** No line comes after those queued (a no-op after {@link #offerLast}). */
+    synchronized void end() {
         ended = true;
     }
 
@@ -70,7 +78,10 @@ final class NdjsonBody implements ChunkedInput<ByteBuf> {
         return readChunk(ctx.alloc());
     }
 
-    /** The lines queued so far, up to about {@link #CHUNK_BYTES}; null when none is (ChunkedWriteHandler then waits to be resumed). */
+    /**
+     * The lines queued so far, up to about {@link #CHUNK_BYTES}; null when none is
+     * (ChunkedWriteHandler then waits to be resumed).
+     */
     @Override
     public ByteBuf readChunk(ByteBufAllocator allocator) {
         byte[] first = lines.poll();
