@@ -153,4 +153,23 @@ class OpcachectlCompileTest {
                 .hasMessageContaining("answered POST /compile with 400: \"paths\" must list at least one file or directory")
                 .extracting(OpcachedClientException::kind).isEqualTo(OpcachedClientException.Kind.SERVER);
     }
+
+    @Test
+    void withAllEachPoolsLinesComeTogetherWithItsOutcome(@TempDir Path config) throws Exception {
+        List<Path> files = scripts("all", 1);
+        Path pools = Files.writeString(config.resolve("pools.conf"), String.join("\n",
+                "[one]", "url = " + pool.adminUrl(), "token_file = " + pool.tokenFile(), ""));
+        CliRun text = CliRun.of("--config", pools.toString(), "--all", "compile", files.get(0).getParent().toString());
+        assertThat(text.exitCode()).isEqualTo(1);
+        assertThat(text.out()).startsWith("== one (" + pool.adminUrl() + "): failed, exit 1 ==\n")
+                .contains("compiled " + files.get(0) + "\n").contains("failed " + files.get(1) + ": does not compile\n")
+                .endsWith("compiled 1, cached 1, failed 1 (2 files: compiled 1, current 0, file_cache 0, failed 1,"
+                        + " not_cached 0, not_found 0)\n");
+
+        CliRun json = CliRun.of("--config", pools.toString(), "--all", "compile", "--json", files.get(0).toString());
+        assertThat(json.exitCode()).as(json.err()).isZero();
+        JsonNode document = new ObjectMapper().readTree(json.out());
+        assertThat(document.at("/pools/0/result/type").asText()).as("each pool's summary").isEqualTo("summary");
+        assertThat(document.at("/pools/0/result/totals/current").asInt()).isEqualTo(1);
+    }
 }
