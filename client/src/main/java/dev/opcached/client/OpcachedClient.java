@@ -19,14 +19,22 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A Java client of a pool's admin endpoint, for deploy tools and for opcachectl. Each call returns
- * the decoded answer together with the server's JSON as it was sent.
+ * the decoded answer together with the server's JSON as it was sent. A compile can be followed
+ * file by file as it runs ({@link #compile(List, CompileListener)}).
  */
 public final class OpcachedClient {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private static final String JSON_TYPE = "application/json";
+    private static final String NDJSON = "application/x-ndjson";
+    /** What every compile summary has (the fields of the single-object answer of old among them). */
+    private static final String[] SUMMARY_FIELDS = {"/compiled", "/cached", "/failed", "/totals", "/files"};
 
     private final URI base;
     private final String token;
@@ -36,7 +44,7 @@ public final class OpcachedClient {
     /**
      * @param base    the endpoint, e.g. {@code http://127.0.0.1:9180}
      * @param token   the bearer token
-     * @param timeout for connecting and for each answer
+     * @param timeout for connecting and for each answer; for a streamed compile, for each line
      */
     public OpcachedClient(URI base, String token, Duration timeout) {
         this.base = URI.create(base.toString().replaceAll("/+$", "") + "/");
@@ -93,9 +101,99 @@ public final class OpcachedClient {
                 AdminMessages.InvalidateResponse.class, "/invalidated");
     }
 
+    /** Compiles, and returns the summary once every file is done (the answer to {@code Accept: application/json}). */
     public Reply<AdminMessages.CompileResponse> compile(List<String> paths) throws OpcachedClientException {
         return call("POST", "compile", new AdminMessages.CompileRequest(paths), AdminMessages.CompileResponse.class,
-                "/compiled", "/cached", "/failed");
+                SUMMARY_FIELDS);
+    }
+
+    /**
+     * Compiles, handing each line of the stream to {@code listener} as it arrives; returns the
+     * summary (the last line). There is no limit on the whole compile: the timeout bounds the
+     * connect, the wait for the answer's head and each wait for the next line.
+     *
+     * @throws OpcachedClientException SERVER also when the stream ends without its summary (the
+     *         call failed after its first line: the message says why, when the server said it)
+     */
+    public Reply<AdminMessages.CompileResponse> compile(List<String> paths, CompileListener listener)
+            throws OpcachedClientException {
+        String call = "POST /compile";
+        StreamedLines lines = new StreamedLines();
+        http.sendAsync(request("POST", "compile", new AdminMessages.CompileRequest(paths), NDJSON), lines.handler())
+                .whenComplete((response, failure) -> {
+                    if (failure != null) {
+                        lines.failed(failure);
+                    }
+                });
+        try {
+            String first = next(lines, call);
+            if (lines.status() != 200 || !lines.contentType().startsWith(NDJSON)) {
+                throw notAStream(lines, first, call);
+            }
+            JsonNode start = first == null ? null : tree(first);
+            if (start == null || !AdminMessages.COMPILE_START.equals(start.path("type").asText()) || !start.has("files")) {
+                throw notOpcached("the stream of " + call + " does not begin with its start line");
+            }
+            listener.line(first);
+            listener.started(decode(start, AdminMessages.CompileStart.class, call));
+            for (String line; (line = next(lines, call)) != null; ) {
+                JsonNode tree = tree(line);
+                if (tree == null || !tree.isObject()) {
+                    throw notOpcached("a line of the stream of " + call + " is not a JSON object");
+                }
+                listener.line(line);
+                switch (tree.path("type").asText()) {
+                    case AdminMessages.COMPILE_FILE -> listener.file(decode(tree, AdminMessages.CompileFile.class, call));
+                    case AdminMessages.COMPILE_PROGRESS ->
+                            listener.progress(decode(tree, AdminMessages.CompileProgress.class, call));
+                    case AdminMessages.COMPILE_SUMMARY -> {
+                        AdminMessages.CompileResponse summary = decode(tree, AdminMessages.CompileResponse.class, call,
+                                SUMMARY_FIELDS);
+                        while (next(lines, call) != null) {
+                            // nothing follows the summary; reading to the end keeps the connection usable
+                        }
+                        return new Reply<>(summary, line);
+                    }
+                    case AdminMessages.COMPILE_ERROR -> throw new OpcachedClientException(OpcachedClientException.Kind.SERVER,
+                            "the daemon at " + base + " failed during " + call + ": " + tree.path("error").asText());
+                    default -> {
+                        // a line of a later version: passed on as it is
+                    }
+                }
+            }
+            throw new OpcachedClientException(OpcachedClientException.Kind.SERVER,
+                    "the stream of " + call + " from " + base + " ended before its summary line");
+        } finally {
+            lines.cancel();
+        }
+    }
+
+    /** Why an answer is not a stream: an error the server answered with (before any line), or not opcached answering. */
+    private OpcachedClientException notAStream(StreamedLines lines, String first, String call) throws OpcachedClientException {
+        StringBuilder body = new StringBuilder(first == null ? "" : first);
+        for (String line; (line = next(lines, call)) != null; ) {
+            body.append('\n').append(line);
+        }
+        failIfError(lines.status(), tree(body.toString()), call);
+        return notOpcached("the answer to " + call + " is not a stream of JSON lines (" + lines.contentType() + ")");
+    }
+
+    /** The next line of a stream, or null at its end, with the failures of {@link #call}'s kinds. */
+    private String next(StreamedLines lines, String call) throws OpcachedClientException {
+        try {
+            return lines.next(timeout);
+        } catch (TimeoutException e) {
+            throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE, "the daemon at " + base
+                    + " sent nothing for " + timeout.toSeconds() + " s during " + call
+                    + " (the timeout, opcachectl's --timeout, bounds each wait for a line)", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? unreachable(cause, call)
+                    : new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
+                            "cannot reach the daemon at " + base + ": " + e.getCause(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE, "interrupted", e);
+        }
     }
 
     public Reply<AdminMessages.StatClearResponse> statClear() throws OpcachedClientException {
@@ -108,6 +206,27 @@ public final class OpcachedClient {
      */
     private <T> Reply<T> call(String method, String path, Object body, Class<T> type, String... required)
             throws OpcachedClientException {
+        String call = method + " /" + path;
+        HttpResponse<String> response;
+        try {
+            response = http.send(request(method, path, body, JSON_TYPE),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw unreachable(e, call);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE, "interrupted", e);
+        }
+        JsonNode tree = tree(response.body());
+        failIfError(response.statusCode(), tree, call);
+        if (tree == null || !tree.isObject()) {
+            throw notOpcached("the answer to " + call + " is not a JSON object");
+        }
+        return new Reply<>(decode(tree, type, call, required), response.body());
+    }
+
+    /** A request with the token; its timeout bounds the wait for the answer's head (a streamed body has none). */
+    private HttpRequest request(String method, String path, Object body, String accept) {
         HttpRequest.BodyPublisher publisher;
         try {
             publisher = body == null ? HttpRequest.BodyPublishers.noBody()
@@ -115,48 +234,51 @@ public final class OpcachedClient {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot encode " + body, e);
         }
-        String call = method + " /" + path;
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+        return HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
                 .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
+                .header("Content-Type", JSON_TYPE)
+                .header("Accept", accept)
                 .method(method, publisher).build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (ConnectException e) {
-            throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
+    }
+
+    /** What a failure to call, or to read the answer, means for the caller. */
+    private OpcachedClientException unreachable(Exception e, String call) {
+        if (e instanceof ConnectException) {
+            return new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
                     "cannot reach the daemon at " + base + ": connection refused: is the pool running?"
                             + " (its admin_listen, opcached.admin_listen, is the address to use)", e);
-        } catch (HttpConnectTimeoutException e) {
-            throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
-                    "cannot reach the daemon at " + base + ": no connection within " + timeout.toSeconds() + " s", e);
-        } catch (HttpTimeoutException e) {
-            throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
-                    "the daemon at " + base + " did not answer " + call + " within " + timeout.toSeconds() + " s", e);
-        } catch (IOException e) {
-            throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
-                    "cannot reach the daemon at " + base + ": " + describe(e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE, "interrupted", e);
         }
-        if (response.statusCode() == 401) {
+        if (e instanceof HttpConnectTimeoutException) {
+            return new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
+                    "cannot reach the daemon at " + base + ": no connection within " + timeout.toSeconds() + " s", e);
+        }
+        if (e instanceof HttpTimeoutException) {
+            return new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
+                    "the daemon at " + base + " did not answer " + call + " within " + timeout.toSeconds() + " s", e);
+        }
+        return new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE,
+                "cannot reach the daemon at " + base + ": " + describe(e), e);
+    }
+
+    /** Throws what a status other than 200 means: a refused token, an opcached error, or something else answering. */
+    private void failIfError(int status, JsonNode tree, String call) throws OpcachedClientException {
+        if (status == 401) {
             throw new OpcachedClientException(OpcachedClientException.Kind.AUTHENTICATION,
                     "the daemon at " + base + " refused the token (401)");
         }
-        JsonNode tree = tree(response.body());
-        if (response.statusCode() != 200) {
+        if (status != 200) {
             JsonNode error = tree == null ? null : tree.get("error");
             if (error == null || !error.isTextual()) {
-                throw notOpcached(call + " answered " + response.statusCode() + " without an opcached error"
+                throw notOpcached(call + " answered " + status + " without an opcached error"
                         + " (expected a JSON object with \"error\")");
             }
             throw new OpcachedClientException(OpcachedClientException.Kind.SERVER,
-                    "the daemon at " + base + " answered " + call + " with " + response.statusCode() + ": " + error.asText());
+                    "the daemon at " + base + " answered " + call + " with " + status + ": " + error.asText());
         }
-        if (tree == null || !tree.isObject()) {
-            throw notOpcached("the answer to " + call + " is not a JSON object");
-        }
+    }
+
+    /** {@code tree} as a {@code type}; {@code required} are the JSON pointers an opcached answer always has. */
+    private <T> T decode(JsonNode tree, Class<T> type, String call, String... required) throws OpcachedClientException {
         for (String pointer : required) {
             JsonNode value = tree.at(pointer);
             if (value.isMissingNode() || value.isNull()) {
@@ -164,7 +286,7 @@ public final class OpcachedClient {
             }
         }
         try {
-            return new Reply<>(JSON.treeToValue(tree, type), response.body());
+            return JSON.treeToValue(tree, type);
         } catch (IOException | IllegalArgumentException e) {
             throw notOpcached("the answer to " + call + " is not the expected JSON: " + e.getMessage());
         }

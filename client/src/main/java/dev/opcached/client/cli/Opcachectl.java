@@ -78,20 +78,33 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
     Path config;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30", scope = CommandLine.ScopeType.INHERIT,
-            description = "Connect and answer timeout, positive (default: ${DEFAULT-VALUE}).")
+            description = "Connect and answer timeout, positive (default: ${DEFAULT-VALUE}); for compile, the longest wait"
+                    + " for its next line (the whole compile has no limit).")
     int timeoutSeconds;
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of failures.")
     boolean verbose;
 
     private final Map<String, String> environment;
+    private final boolean terminal;
 
     public Opcachectl() {
-        this(System.getenv());
+        this(System.getenv(), System.console() != null);
     }
 
     Opcachectl(Map<String, String> environment) {
+        this(environment, false);
+    }
+
+    /** @param terminal whether the output is a terminal (a progress bar then shows how a compile goes) */
+    Opcachectl(Map<String, String> environment, boolean terminal) {
         this.environment = environment;
+        this.terminal = terminal;
+    }
+
+    /** Whether the output is a terminal. */
+    boolean onTerminal() {
+        return terminal;
     }
 
     /** Without a command: the usage, and the usage exit code. */

@@ -30,6 +30,8 @@ class OpcachectlAgainstForeignServerTest {
     private final ExecutorService handlers = Executors.newCachedThreadPool();
     /** Counts the calls to /busy, each of which is answered only once all of --all's pools have called. */
     private final CountDownLatch busy = new CountDownLatch(Opcachectl.MAX_PARALLEL_POOLS);
+    /** Holds /silent/compile's stream open, sending nothing after its first line, until the test ends. */
+    private final CountDownLatch silence = new CountDownLatch(1);
     private String url;
     private Path token;
 
@@ -48,6 +50,17 @@ class OpcachectlAgainstForeignServerTest {
             }
             answer(exchange, 500, "{\"error\":\"busy \\u001b[2J\\n2026-12-01 ERROR forged\"}");
         });
+        server.createContext("/slow/compile", exchange -> stream(exchange, () -> {
+            for (int i = 0; i < 4; i++) {
+                Thread.sleep(700); // each gap well within --timeout 2, all of them together past it
+                line(exchange, "{\"type\":\"file\",\"path\":\"/www/s" + i + ".java\",\"status\":\"compiled\",\"diagnostics\":[]}");
+            }
+            line(exchange, "{\"type\":\"summary\",\"files\":4,\"totals\":{\"compiled\":4},\"compiled\":4,\"cached\":4,"
+                    + "\"failed\":[]}");
+        }));
+        server.createContext("/silent/compile", exchange -> stream(exchange, () -> silence.await(60, TimeUnit.SECONDS)));
+        server.createContext("/cut/compile", exchange -> stream(exchange, () ->
+                line(exchange, "{\"type\":\"file\",\"path\":\"/www/a.java\",\"status\":\"compiled\",\"diagnostics\":[]}")));
         server.setExecutor(handlers);
         server.start();
         url = "http://127.0.0.1:" + server.getAddress().getPort();
@@ -61,8 +74,32 @@ class OpcachectlAgainstForeignServerTest {
         exchange.close();
     }
 
+    /** What a streaming handler does after its start line. */
+    private interface Rest {
+        void send() throws Exception;
+    }
+
+    /** A chunked NDJSON answer: the start line, then {@code rest}, then the end of the body. */
+    private static void stream(com.sun.net.httpserver.HttpExchange exchange, Rest rest) throws java.io.IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+        exchange.sendResponseHeaders(200, 0);
+        line(exchange, "{\"type\":\"start\",\"files\":4}");
+        try {
+            rest.send();
+        } catch (Exception e) {
+            Thread.currentThread().interrupt();
+        }
+        exchange.close();
+    }
+
+    private static void line(com.sun.net.httpserver.HttpExchange exchange, String json) throws java.io.IOException {
+        exchange.getResponseBody().write((json + "\n").getBytes(StandardCharsets.UTF_8));
+        exchange.getResponseBody().flush();
+    }
+
     @AfterEach
     void stop() {
+        silence.countDown();
         server.stop(0);
         handlers.shutdownNow();
     }
@@ -178,5 +215,25 @@ class OpcachectlAgainstForeignServerTest {
         CliRun run = CliRun.of("--config", pools.toString(), "--all", "status");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains(pools + ":1: url is outside any pool: put it under a [pool] header");
+    }
+
+    @Test
+    void aCompileHasNoTimeoutOfItsOwnOnlyOneBetweenLines() {
+        CliRun slow = cli(url + "/slow", "--timeout", "2", "compile", "/www");
+        assertThat(slow.exitCode()).as("lines kept coming, however long it all took: " + slow.err()).isZero();
+        assertThat(slow.out()).contains("compiled /www/s3.java").contains("compiled 4, cached 4, failed 0");
+
+        CliRun silent = cli(url + "/silent", "--timeout", "1", "compile", "/www");
+        assertThat(silent.exitCode()).isEqualTo(4);
+        assertThat(silent.err()).isEqualTo("opcachectl: the daemon at " + url + "/silent/ sent nothing for 1 s during"
+                + " POST /compile (the timeout, opcachectl's --timeout, bounds each wait for a line)" + System.lineSeparator());
+    }
+
+    @Test
+    void aStreamThatEndsBeforeItsSummaryIsAFailure() {
+        CliRun cut = cli(url + "/cut", "compile", "/www");
+        assertThat(cut.exitCode()).isEqualTo(1);
+        assertThat(cut.out()).as("the line that came is shown").contains("compiled /www/a.java");
+        assertThat(cut.err()).contains("the stream of POST /compile from " + url + "/cut/ ended before its summary line");
     }
 }

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -27,10 +28,22 @@ final class AdminCall {
 
     private final Map<String, List<String>> parameters;
     private final byte[] body;
+    private final boolean wantsOneObject;
 
-    AdminCall(Map<String, List<String>> parameters, byte[] body) {
+    /** @param accept the request's Accept header, or null */
+    AdminCall(Map<String, List<String>> parameters, byte[] body, String accept) {
         this.parameters = parameters;
         this.body = body;
+        String types = accept == null ? "" : accept.toLowerCase(Locale.ROOT);
+        this.wantsOneObject = types.contains("application/json") && !types.contains("application/x-ndjson");
+    }
+
+    /**
+     * Whether the caller asked for one JSON object rather than a stream of lines: its Accept names
+     * application/json and not application/x-ndjson (no Accept, or {@code *}{@code /*}, takes the stream).
+     */
+    boolean wantsOneObject() {
+        return wantsOneObject;
     }
 
     /** The first value of a query parameter, or null. */

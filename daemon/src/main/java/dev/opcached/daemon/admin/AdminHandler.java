@@ -7,25 +7,34 @@ import dev.opcached.protocol.admin.AdminMessages;
 import dev.opcached.protocol.common.LogText;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * One admin connection: authenticates each request, routes it through {@link Route#TABLE}, runs
  * it off the event loop (reads and changes on their own executors), and answers JSON strictly in
  * the order the requests came, whatever the answer (a 401, 404 or 405 waits for the calls before
- * it). A queued call whose caller has gone is not run. Calls that change the cache are audited.
+ * it). A call that returns a {@link StreamedAnswer} is answered with JSON lines as they come
+ * (application/x-ndjson, chunked); the next call of the connection runs once it has produced its
+ * last line. A queued call whose caller has gone is not run. Calls that change the cache are audited.
  * A failed authentication or a malformed request changes nothing. Whatever a call throws, its
  * caller gets an answer: 503 with Retry-After while the segment is lost (the supervisor is
  * replacing it), 500 for anything else.
@@ -48,6 +59,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static final String SEGMENT_LOST = "the segment was lost; the supervisor is replacing it";
     /** Seconds a caller waits before asking again while the segment is replaced. */
     private static final String SEGMENT_LOST_RETRY_AFTER = "1";
+    /**
+     * A stream that has sent no line for this long sends its "still working" line, so that a
+     * client's idle timeout means a dead server, not a long batch.
+     */
+    static final long STILL_WORKING_SECONDS = 5;
+    static final String NDJSON = "application/x-ndjson";
 
     private final AdminOperations operations;
     private final TokenAuthenticator authenticator;
@@ -70,8 +87,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.changes = changes;
     }
 
-    /** An answer: status, JSON body and extra headers; {@code close} ends the connection after it. */
-    private record Answer(HttpResponseStatus status, Object body, Map<CharSequence, String> headers, boolean close) {
+    /**
+     * An answer: status, JSON body and extra headers; {@code close} ends the connection after it.
+     * {@code streamed} is the write of a streamed answer's lines, already under way (no body then).
+     */
+    private record Answer(HttpResponseStatus status, Object body, Map<CharSequence, String> headers, boolean close,
+                          ChannelFuture streamed) {
+        Answer(HttpResponseStatus status, Object body, Map<CharSequence, String> headers, boolean close) {
+            this(status, body, headers, close, null);
+        }
+
         Answer(HttpResponseStatus status, Object body) {
             this(status, body, Map.of(), false);
         }
@@ -83,12 +108,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return; // pipelined behind an answer that closes the connection: never run
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        Supplier<CompletableFuture<Answer>> answer = answerOf(ctx, request);
+        Supplier<CompletableFuture<Answer>> answer = answerOf(ctx, request, keepAlive);
         queue(ctx, keepAlive, answer);
     }
 
     /** What answers {@code request}, started once every earlier answer of this connection is written. */
-    private Supplier<CompletableFuture<Answer>> answerOf(ChannelHandlerContext ctx, FullHttpRequest request) {
+    private Supplier<CompletableFuture<Answer>> answerOf(ChannelHandlerContext ctx, FullHttpRequest request,
+                                                        boolean keepAlive) {
         if (!request.decoderResult().isSuccess()) {
             closing = true;
             return now(new Answer(HttpResponseStatus.BAD_REQUEST, error("malformed HTTP request"), Map.of(), true));
@@ -121,8 +147,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     error(route.path() + " answers " + route.method() + " only"),
                     Map.of(HttpHeaderNames.ALLOW, route.method().name()), false));
         }
-        AdminCall call = new AdminCall(uri.parameters(), ByteBufUtil.getBytes(request.content()));
-        return () -> submit(ctx, route, call, remote);
+        AdminCall call = new AdminCall(uri.parameters(), ByteBufUtil.getBytes(request.content()),
+                request.headers().get(HttpHeaderNames.ACCEPT));
+        return () -> submit(ctx, route, call, remote, keepAlive);
     }
 
     private static Supplier<CompletableFuture<Answer>> now(Answer answer) {
@@ -148,12 +175,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 });
     }
 
-    private CompletableFuture<Answer> submit(ChannelHandlerContext ctx, Route route, AdminCall call, String remote) {
+    private CompletableFuture<Answer> submit(ChannelHandlerContext ctx, Route route, AdminCall call, String remote,
+                                             boolean keepAlive) {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         try {
             (route.changesCache() ? changes : reads).execute(() -> {
                 try {
-                    answer.complete(run(ctx, route, call, remote));
+                    answer.complete(run(ctx, route, call, remote, keepAlive));
                 } catch (Throwable e) {
                     answer.completeExceptionally(e);
                 }
@@ -168,7 +196,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return answer;
     }
 
-    private Answer run(ChannelHandlerContext ctx, Route route, AdminCall call, String remote) {
+    private Answer run(ChannelHandlerContext ctx, Route route, AdminCall call, String remote, boolean keepAlive) {
         if (!ctx.channel().isActive()) {
             // The caller gave up (timed out, or closed): a change it no longer waits for must not happen later.
             audit(route, call, remote, "not run: the caller had gone before its turn");
@@ -176,6 +204,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         try {
             Object result = route.call().run(operations, call);
+            if (result instanceof StreamedAnswer streamed) {
+                return stream(ctx, route, call, remote, streamed, keepAlive);
+            }
             if (route.changesCache()) {
                 audit(route, call, remote, "200 " + json.writeValueAsString(result));
             }
@@ -199,6 +230,76 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
+    /**
+     * Sends {@code streamed}'s lines as it produces them (on this, the call's thread). Whatever
+     * happens to the connection, it is produced to the end: once the channel is closed its lines go
+     * nowhere, so a client that leaves never interrupts the work half done. A failure after the
+     * first line can only be told as a line ({@code {"type":"error",...}}), and is the last.
+     */
+    private Answer stream(ChannelHandlerContext ctx, Route route, AdminCall call, String remote,
+                          StreamedAnswer streamed, boolean keepAlive) {
+        ChunkedWriteHandler chunks = ctx.pipeline().get(ChunkedWriteHandler.class);
+        if (chunks == null) {
+            throw new IllegalStateException("the admin pipeline has no ChunkedWriteHandler to stream with");
+        }
+        NdjsonBody body = new NdjsonBody();
+        ChannelPromise written = ctx.newPromise();
+        ctx.executor().execute(() -> {
+            // On a closed channel these writes fail at once and the body is closed: its lines are dropped.
+            ctx.write(streamHead(keepAlive));
+            ctx.writeAndFlush(new HttpChunkedInput(body), written);
+        });
+        Consumer<Object> lines = line -> {
+            if (body.offer(line(line))) {
+                chunks.resumeTransfer();
+            }
+        };
+        ScheduledFuture<?> stillWorking = ctx.executor().scheduleAtFixedRate(() -> {
+            if (body.idleSinceAsked()) {
+                lines.accept(streamed.stillWorking());
+            }
+        }, STILL_WORKING_SECONDS, STILL_WORKING_SECONDS, TimeUnit.SECONDS);
+        try {
+            byte[] last = line(streamed.produce(lines));
+            body.offerLast(last);
+            audit(route, call, remote, "200 streamed, last line " + new String(last, StandardCharsets.UTF_8).strip()
+                    + (body.closed() ? " (the caller had gone: its lines were dropped)" : ""));
+        } catch (Throwable e) {
+            String reason = SegmentFault.isSegmentLost(e) ? SEGMENT_LOST : route.path() + " failed: " + e.getMessage();
+            LOG.error("admin: {} failed while streaming: {}", route.path(), LogText.escape(e.toString()));
+            audit(route, call, remote, "500 after the first line: " + e);
+            body.offerLast(line(new AdminMessages.CompileError(reason)));
+        } finally {
+            stillWorking.cancel(false);
+            body.end();
+            chunks.resumeTransfer(); // takes the last line, or the end of the body
+        }
+        return new Answer(HttpResponseStatus.OK, null, Map.of(), false, written);
+    }
+
+    /** The head of a streamed answer: 200, chunked JSON lines. */
+    private static HttpResponse streamHead(boolean keepAlive) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, NDJSON);
+        head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        HttpUtil.setTransferEncodingChunked(head, true);
+        HttpUtil.setKeepAlive(head, keepAlive);
+        return head;
+    }
+
+    /** One line of a streamed answer: its JSON (which never holds a raw newline) and a newline. */
+    private byte[] line(Object value) {
+        byte[] encoded;
+        try {
+            encoded = json.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            encoded = "{\"type\":\"error\",\"error\":\"cannot encode a line of the answer\"}".getBytes(StandardCharsets.UTF_8);
+        }
+        byte[] line = Arrays.copyOf(encoded, encoded.length + 1);
+        line[encoded.length] = '\n';
+        return line;
+    }
+
     /** One audit line per call that changes the cache; everything from the request in it is escaped. */
     private static void audit(Route route, AdminCall call, String remote, String outcome) {
         if (route.changesCache()) {
@@ -217,10 +318,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!ctx.channel().config().isAutoRead() && unanswered < MAX_PENDING_PER_CONNECTION) {
             ctx.channel().config().setAutoRead(true);
         }
+        boolean close = answer != null && answer.close() || !keepAlive;
+        if (answer != null && answer.streamed() != null) {
+            // Written already, or being written: the connection ends (or fails) after its last chunk.
+            answer.streamed().addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
+            return;
+        }
         if (answer == null || !ctx.channel().isActive()) {
             return;
         }
-        boolean close = answer.close() || !keepAlive;
         ctx.writeAndFlush(response(answer, !close))
                 .addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
     }

@@ -1,7 +1,5 @@
 package dev.opcached.daemon.admin;
 
-import dev.opcached.daemon.compile.CompilerUnavailableException;
-import dev.opcached.daemon.compile.FileOutcome;
 import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.config.Directive;
 import dev.opcached.daemon.config.Directives;
@@ -24,19 +22,17 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What the admin endpoint does, apart from HTTP: each call works on this pool's segment, directly,
  * in the supervisor. Workers see the effect on their next lookup.
  */
 public final class AdminOperations {
-    private static final Logger LOG = LoggerFactory.getLogger(AdminOperations.class);
     private final Supplier<Segment> segment;
     private final Directives config;
     private final Blacklist blacklist;
@@ -160,73 +156,46 @@ public final class AdminOperations {
     }
 
     /**
-     * opcache_compile_file() for each file, and every .java file under each directory. Only regular
-     * files inside the docroot are compiled; anything else (a FIFO, a device, a symbolic link out
-     * of the docroot) is a per-file failure and is never opened.
+     * opcache_compile_file() for each file, and every .java file under each directory: checks the
+     * request and chooses the files now (a bad request fails here, as a whole); the job compiles
+     * them when run. Only regular files inside the docroot are compiled; anything else (a FIFO, a
+     * device, a symbolic link out of the docroot) is a file line of its own and is never opened.
      */
-    public AdminMessages.CompileResponse compile(AdminMessages.CompileRequest request) {
+    public CompileJob compile(AdminMessages.CompileRequest request) {
         if (request.paths() == null || request.paths().isEmpty()) {
             throw new IllegalArgumentException("\"paths\" must list at least one file or directory");
         }
         requireStrings("paths", request.paths());
-        List<AdminMessages.CompileFailure> failed = new ArrayList<>();
-        List<Path> files = new ArrayList<>();
+        List<AdminMessages.CompileFile> refused = new ArrayList<>();
+        Set<Path> files = new LinkedHashSet<>(); // a file named twice (itself and by its directory) is compiled once
         for (String given : request.paths()) {
-            files.addAll(javaFiles(given, failed));
+            files.addAll(javaFiles(given, refused));
         }
-        LOG.info("compile: {} files in batches of at most {}", files.size(), BATCH_FILES);
-        int compiled = 0;
-        int cached = 0;
-        for (int from = 0; from < files.size(); from += BATCH_FILES) {
-            List<Path> batch = files.subList(from, Math.min(files.size(), from + BATCH_FILES));
-            List<FileOutcome> outcomes;
-            try {
-                outcomes = compiler.get().compile(batch, compileTimeoutMillis, PoolCompiler.Progress.NONE);
-            } catch (CompilerUnavailableException e) {
-                for (Path file : batch) {
-                    failed.add(failure(file.toString(), e.getMessage()));
-                }
-                continue;
-            }
-            for (FileOutcome outcome : outcomes) {
-                switch (outcome.status()) {
-                    case COMPILED, CURRENT, FILE_CACHE -> {
-                        compiled++;
-                        cached++;
-                    }
-                    case NOT_CACHED -> compiled++;
-                    case FAILED -> failed.add(new AdminMessages.CompileFailure(outcome.path(),
-                            outcome.path() + " does not compile", outcome.diagnostics()));
-                    case NOT_FOUND -> failed.add(failure(outcome.path(),
-                            outcome.diagnostics().isEmpty() ? "not found" : outcome.diagnostics().get(0)));
-                    default -> throw new IllegalStateException("unknown outcome " + outcome.status());
-                }
-            }
-        }
-        return new AdminMessages.CompileResponse(compiled, cached, failed);
+        return new CompileJob(List.copyOf(files), refused, compiler, compileTimeoutMillis, BATCH_FILES);
     }
 
-    private List<Path> javaFiles(String given, List<AdminMessages.CompileFailure> failed) {
+    private List<Path> javaFiles(String given, List<AdminMessages.CompileFile> refused) {
         Path path;
         try {
             path = Path.of(given).toRealPath();
         } catch (NoSuchFileException e) {
-            failed.add(failure(given, "no such file or directory"));
+            refused.add(notFound(given, "no such file or directory"));
             return List.of();
         } catch (IOException | RuntimeException e) {
-            failed.add(failure(given, e.toString()));
+            refused.add(failure(given, e.toString()));
             return List.of();
         }
         if (!docroot.contains(path)) {
-            failed.add(failure(given, "outside the docroot " + docroot.root()));
+            refused.add(failure(given, "outside the docroot " + docroot.root()));
             return List.of();
         }
         if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-            return javaFilesUnder(path, given, failed);
+            return javaFilesUnder(path, given, refused);
         }
         String problem = notCompilable(path);
         if (problem != null) {
-            failed.add(failure(given, problem));
+            refused.add(Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) ? failure(given, problem)
+                    : notFound(given, problem));
             return List.of();
         }
         return List.of(path);
@@ -244,7 +213,7 @@ public final class AdminOperations {
     }
 
     /** The .java files under a real directory, walked without following links; a link leading out of the docroot is a failure. */
-    private List<Path> javaFilesUnder(Path directory, String given, List<AdminMessages.CompileFailure> failed) {
+    private List<Path> javaFilesUnder(Path directory, String given, List<AdminMessages.CompileFile> refused) {
         List<Path> files = new ArrayList<>();
         try {
             Files.walkFileTree(directory, new SimpleFileVisitor<>() {
@@ -256,7 +225,7 @@ public final class AdminOperations {
                         if (attributes.isRegularFile()) {
                             files.add(file);
                         } else {
-                            failed.add(failure(file.toString(), notCompilable(file)));
+                            refused.add(notFound(file.toString(), notCompilable(file)));
                         }
                     }
                     return FileVisitResult.CONTINUE;
@@ -271,7 +240,7 @@ public final class AdminOperations {
                         return; // a dangling link names nothing to compile
                     }
                     if (!docroot.contains(real)) {
-                        failed.add(failure(link.toString(), "outside the docroot " + docroot.root()
+                        refused.add(failure(link.toString(), "outside the docroot " + docroot.root()
                                 + " (a symbolic link to " + real + ")"));
                     } else if (link.getFileName().toString().endsWith(".java") && notCompilable(real) == null) {
                         files.add(real);
@@ -280,18 +249,24 @@ public final class AdminOperations {
 
                 @Override
                 public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    failed.add(failure(file.toString(), e.toString()));
+                    refused.add(failure(file.toString(), e.toString()));
                     return FileVisitResult.CONTINUE;
                 }
             });
         } catch (IOException e) {
-            failed.add(failure(given, e.toString()));
+            refused.add(failure(given, e.toString()));
         }
         return files.stream().distinct().sorted().toList();
     }
 
-    private static AdminMessages.CompileFailure failure(String path, String message) {
-        return new AdminMessages.CompileFailure(path, message, List.of());
+    /** A file line for what is refused before any compile: outside the docroot, not a .java file, unreadable. */
+    private static AdminMessages.CompileFile failure(String path, String message) {
+        return new AdminMessages.CompileFile(path, "failed", message, null, List.of());
+    }
+
+    /** A file line for a path with no regular file (gone, a FIFO, a device): the compiler's "not_found". */
+    private static AdminMessages.CompileFile notFound(String path, String message) {
+        return new AdminMessages.CompileFile(path, "not_found", message, null, List.of());
     }
 
     /** A list from a request must hold strings only: {@code [null]} is the caller's mistake, named as such. */

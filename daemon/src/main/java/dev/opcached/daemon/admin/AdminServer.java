@@ -13,6 +13,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin endpoint: Netty HTTP (HTTPS when a certificate is configured) in the supervisor.
  * Bodies over {@link #MAX_BODY} get 413; idle connections are closed; calls run on
- * {@link AdminExecutors}, never on the event loop.
+ * {@link AdminExecutors}, never on the event loop; streamed answers go through a
+ * ChunkedWriteHandler, which writes only while the connection can take more.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
@@ -59,6 +61,7 @@ public final class AdminServer implements AutoCloseable {
                                     new IdleStateHandler(0, 0, idleSeconds),
                                     new HttpServerCodec(4096, 8192, 8192),
                                     new HttpObjectAggregator(MAX_BODY),
+                                    new ChunkedWriteHandler(),
                                     new AdminHandler(operations, authenticator, json, executors.reads(), executors.changes()));
                         }
                     })

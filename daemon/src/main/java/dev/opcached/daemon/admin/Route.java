@@ -16,7 +16,7 @@ record Route(HttpMethod method, String path, boolean changesCache, Call call) {
     /** What a route does with the pool's operations and the request's arguments. */
     @FunctionalInterface
     interface Call {
-        /** The answer's body (encoded as JSON). */
+        /** The answer's body (encoded as JSON), or a {@link StreamedAnswer} to send as JSON lines. */
         Object run(AdminOperations operations, AdminCall request);
     }
 
@@ -29,8 +29,10 @@ record Route(HttpMethod method, String path, boolean changesCache, Call call) {
                     (operations, request) -> operations.reset(!"0".equals(request.parameter("compile")))),
             new Route(HttpMethod.POST, "/invalidate", true,
                     (operations, request) -> operations.invalidate(request.body(AdminMessages.InvalidateRequest.class))),
-            new Route(HttpMethod.POST, "/compile", true,
-                    (operations, request) -> operations.compile(request.body(AdminMessages.CompileRequest.class))),
+            new Route(HttpMethod.POST, "/compile", true, (operations, request) -> {
+                CompileJob job = operations.compile(request.body(AdminMessages.CompileRequest.class));
+                return request.wantsOneObject() ? job.produce(line -> { }) : job;
+            }),
             new Route(HttpMethod.POST, "/stat/clear", true, (operations, request) -> operations.statClear()));
 
     /** The route of {@code path}, or null. */

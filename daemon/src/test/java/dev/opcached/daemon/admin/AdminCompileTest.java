@@ -6,13 +6,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.Scripts;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code POST /compile} against a real pool: only regular files inside the docroot are ever opened. */
+/**
+ * {@code POST /compile} against a real pool: only regular files inside the docroot are ever opened,
+ * the answer streams a line per file, and a caller that leaves mid-stream disturbs nothing.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdminCompileTest {
     private final ObjectMapper json = new ObjectMapper();
@@ -62,7 +73,33 @@ class AdminCompileTest {
         }
         HttpResponse<String> response = call("POST", "/compile", body.append("]}").toString()).get(60, TimeUnit.SECONDS);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return json.readTree(response.body());
+        return summary(response.body());
+    }
+
+    /** The summary: the last line of a streamed answer. */
+    private JsonNode summary(String stream) throws Exception {
+        List<String> lines = stream.lines().toList();
+        JsonNode last = json.readTree(lines.get(lines.size() - 1));
+        assertThat(last.get("type").asText()).as(stream).isEqualTo("summary");
+        return last;
+    }
+
+    /** {@code count} scripts in a new directory of the docroot, each long enough to take javac a while. */
+    private Path manyScripts(String name, int count) throws Exception {
+        Path many = Files.createDirectories(docroot.resolve(name));
+        for (int i = 0; i < count; i++) {
+            Scripts.write(many, "s" + i, "response.write(\"s\" + request.param(\"x\"));\n".repeat(200));
+        }
+        return many;
+    }
+
+    private static void deleteTree(Path directory) throws Exception {
+        try (var files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
+        Files.delete(directory);
     }
 
     private static void mkfifo(Path path) throws Exception {
@@ -81,7 +118,7 @@ class AdminCompileTest {
             assertThat(status.statusCode()).as("/status meanwhile").isEqualTo(200);
             HttpResponse<String> compiled = compiling.get(60, TimeUnit.SECONDS);
             assertThat(compiled.statusCode()).isEqualTo(200);
-            JsonNode result = json.readTree(compiled.body());
+            JsonNode result = summary(compiled.body());
             assertThat(result.get("compiled").asInt()).isZero();
             assertThat(result.at("/failed/0/path").asText()).isEqualTo(fifo.toString());
             assertThat(result.at("/failed/0/message").asText()).startsWith("not a regular file");
@@ -121,20 +158,12 @@ class AdminCompileTest {
 
     @Test
     void aResetWhoseCallerTimedOutWhileQueuedIsNeverApplied() throws Exception {
-        Path many = Files.createDirectories(docroot.resolve("many"));
         // Enough work that the compile outlasts the reset's caller by far, even on a fast, idle machine.
-        for (int i = 0; i < 60; i++) {
-            Scripts.write(many, "s" + i, "response.write(\"s\" + request.param(\"x\"));\n".repeat(200));
-        }
+        Path many = manyScripts("many", 60);
         try {
             resetQueuedBehind(many);
         } finally {
-            try (var files = Files.list(many)) {
-                for (Path file : files.toList()) {
-                    Files.delete(file);
-                }
-            }
-            Files.delete(many);
+            deleteTree(many);
         }
     }
 
@@ -155,9 +184,81 @@ class AdminCompileTest {
         assertThat(compiling).as("the compile still runs when the caller has gone (else this proves nothing)")
                 .isNotDone();
 
-        JsonNode compiled = json.readTree(compiling.get(120, TimeUnit.SECONDS).body());
+        JsonNode compiled = summary(compiling.get(120, TimeUnit.SECONDS).body());
         assertThat(compiled.get("compiled").asInt()).as("the compile itself was not disturbed").isEqualTo(60);
         pool.supervisor().awaitLine("POST /reset -> not run: the caller had gone", Duration.ofSeconds(30));
         assertThat(pool.statistics().manualRestarts()).as("no reset applied after its caller left").isEqualTo(restarts);
+    }
+
+    @Test
+    void theStreamHasALinePerFileAndABrokenFileIsCountedWithItsDiagnostics() throws Exception {
+        Path mixed = Files.createDirectories(docroot.resolve("mixed"));
+        Path ok = Scripts.text(mixed, "fine", "fine").toRealPath();
+        Path broken = Scripts.write(mixed, "broken", "response.write(missing);").toRealPath();
+        try {
+            HttpResponse<String> response = call("POST", "/compile", "{\"paths\":[\"" + mixed + "\",\"" + mixed
+                    + "/absent.java\"]}").get(60, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type")).hasValue("application/x-ndjson");
+            List<JsonNode> lines = new ArrayList<>();
+            for (String line : response.body().lines().toList()) {
+                lines.add(json.readTree(line));
+            }
+            assertThat(lines).hasSize(5);
+            assertThat(lines.get(0).toString()).isEqualTo("{\"type\":\"start\",\"files\":3}");
+            assertThat(lines.get(1).toString()).as("what is refused comes first")
+                    .isEqualTo("{\"type\":\"file\",\"path\":\"" + mixed + "/absent.java\",\"status\":\"not_found\","
+                            + "\"error\":\"no such file or directory\",\"diagnostics\":[]}");
+            Map<String, JsonNode> byPath = new HashMap<>();
+            lines.subList(2, 4).forEach(line -> byPath.put(line.get("path").asText(), line));
+            assertThat(byPath.get(ok.toString()).get("status").asText()).isEqualTo("compiled");
+            JsonNode failed = byPath.get(broken.toString());
+            assertThat(failed.get("status").asText()).isEqualTo("failed");
+            assertThat(failed.get("diagnostics").toString()).contains("broken.java:4: error: cannot find symbol");
+            JsonNode summary = lines.get(4);
+            assertThat(summary.get("totals").toString()).isEqualTo(
+                    "{\"compiled\":1,\"current\":0,\"file_cache\":0,\"failed\":1,\"not_cached\":0,\"not_found\":1}");
+            assertThat(summary.get("compiled").asInt()).isEqualTo(1);
+            assertThat(summary.get("failed")).extracting(f -> f.get("path").asText())
+                    .containsExactlyInAnyOrder(broken.toString(), mixed + "/absent.java");
+
+            JsonNode again = compile(mixed);
+            assertThat(again.at("/totals/current").asInt()).as("unchanged: nothing compiled again").isEqualTo(1);
+        } finally {
+            deleteTree(mixed);
+        }
+    }
+
+    @Test
+    void aCallerThatLeavesMidStreamDoesNotStopTheCompileNorLeaveAMarker() throws Exception {
+        Path many = manyScripts("leaving", 40);
+        try {
+            int audited = pool.count("POST /compile {\"paths\":[\"" + many);
+            String body = "{\"paths\":[\"" + many + "\"]}";
+            try (Socket socket = new Socket("127.0.0.1", URI.create(pool.adminUrl()).getPort())) {
+                socket.getOutputStream().write(("POST /compile HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                        .getBytes(StandardCharsets.UTF_8));
+                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+                assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+                String line;
+                while (!(line = in.readLine()).contains("\"type\":\"start\"")) {
+                    assertThat(line).as("the head, then the first chunk").doesNotContain("\"type\":\"file\"");
+                }
+                assertThat(line).contains("\"files\":40");
+            } // closed after the first line, long before 40 files of this size are compiled
+            pool.supervisor().awaitLine("POST /compile \\{\"paths\":\\[\"" + java.util.regex.Pattern.quote(many.toString())
+                    + "\"]} -> 200 streamed, last line .*\"compiled\":40,.*\\(the caller had gone: its lines were dropped\\)",
+                    Duration.ofSeconds(120));
+            assertThat(pool.count("POST /compile {\"paths\":[\"" + many)).isEqualTo(audited + 1);
+
+            JsonNode next = compile(many);
+            assertThat(next.at("/totals/current").asInt()).as("the compile finished: all current").isEqualTo(40);
+            JsonNode status = json.readTree(call("GET", "/status", null).get(60, TimeUnit.SECONDS).body());
+            assertThat(status.at("/opcache_statistics/num_cached_keys").asInt()).as("no key left claimed")
+                    .isEqualTo(status.at("/opcache_statistics/num_cached_scripts").asInt());
+        } finally {
+            deleteTree(many);
+        }
     }
 }

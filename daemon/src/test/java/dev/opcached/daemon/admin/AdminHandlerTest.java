@@ -1,7 +1,9 @@
 package dev.opcached.daemon.admin;
 
 import dev.opcached.daemon.compile.LocalPoolCompiler;
+import dev.opcached.daemon.compile.FileOutcome;
 import dev.opcached.daemon.compile.PoolCompiler;
+import dev.opcached.daemon.testing.Scripts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
@@ -21,7 +23,12 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +42,7 @@ import java.util.Queue;
 import java.util.concurrent.Executor;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,7 +106,13 @@ class AdminHandlerTest {
     }
 
     private EmbeddedChannel channel(Executor changesExecutor) {
-        return new EmbeddedChannel(new AdminHandler(operations, new TokenAuthenticator(TOKEN), json, reads, changesExecutor));
+        return channel(operations, changesExecutor);
+    }
+
+    /** The handler behind the ChunkedWriteHandler it streams with, as AdminServer builds the pipeline. */
+    private EmbeddedChannel channel(AdminOperations calls, Executor changesExecutor) {
+        return new EmbeddedChannel(new ChunkedWriteHandler(),
+                new AdminHandler(calls, new TokenAuthenticator(TOKEN), json, reads, changesExecutor));
     }
 
     private static FullHttpRequest request(HttpMethod method, String uri, String authorization, String body) {
@@ -301,5 +315,175 @@ class AdminHandlerTest {
         }
         assertThat(segment.statistics().manualRestarts()).isZero();
         assertThat(audit.list).as("a refused call changes nothing and is not a change").isEmpty();
+    }
+
+    /** A docroot of {@code good} scripts and one that does not compile, for the streaming tests. */
+    private List<Path> scripts(Path docroot, int good) throws Exception {
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < good; i++) {
+            files.add(Scripts.text(docroot, "s" + i, "s" + i).toRealPath());
+        }
+        files.add(1, Scripts.write(docroot, "broken", "response.write(missing);").toRealPath());
+        return files;
+    }
+
+    /**
+     * The pool's real compiler, gated: it compiles every file but the last, then runs {@code gate}
+     * (on the test's thread, while the call is still in its compile), then the last one.
+     */
+    private AdminOperations gatedCompile(Path docroot, Path last, Runnable gate) throws Exception {
+        Directives config = Directives.defaults().with(Map.of(Directives.DOCROOT, docroot.toString(),
+                Directives.MEMORY_CONSUMPTION, "8", Directives.FILE_UPDATE_PROTECTION, "0"));
+        CachePolicy policy = CachePolicy.of(config);
+        PoolCompiler real = LocalPoolCompiler.forDocroot(segment, docroot, policy, EpochClock.SYSTEM);
+        PoolCompiler gated = (paths, deadline, progress) -> {
+            List<Path> first = paths.stream().filter(path -> !path.equals(last)).toList();
+            List<FileOutcome> outcomes = new ArrayList<>(real.compile(first, deadline, progress));
+            if (paths.contains(last)) {
+                gate.run();
+                outcomes.addAll(real.compile(List.of(last), deadline, progress));
+            }
+            return outcomes;
+        };
+        return new AdminOperations(segment, config, policy.blacklist(), gated, List::of);
+    }
+
+    /** Everything written so far: the streamed answer's head, then its lines. */
+    private static List<Object> written(EmbeddedChannel channel) {
+        channel.runPendingTasks();
+        List<Object> written = new ArrayList<>();
+        for (Object message; (message = channel.readOutbound()) != null; ) {
+            written.add(message);
+        }
+        return written;
+    }
+
+    /** The JSON lines in {@code written}'s chunks (the chunks are released). */
+    private List<JsonNode> lines(List<Object> written) throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (Object message : written) {
+            if (message instanceof HttpContent chunk) {
+                text.append(chunk.content().toString(StandardCharsets.UTF_8));
+                chunk.release();
+            }
+        }
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : text.toString().split("\n")) {
+            if (!line.isEmpty()) {
+                lines.add(json.readTree(line));
+            }
+        }
+        return lines;
+    }
+
+    @Test
+    void compileStreamsEachFilesLineBeforeTheLastFileIsCompiled() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("stream"));
+        List<Path> files = scripts(docroot, 29);
+        Path last = files.get(files.size() - 1);
+        AtomicReference<EmbeddedChannel> channel = new AtomicReference<>();
+        List<Object> beforeLast = new ArrayList<>();
+        AdminOperations gated = gatedCompile(docroot, last, () -> {
+            beforeLast.addAll(written(channel.get()));
+            // Two ticks of the "still working" timer: the first sees lines since the start, the second none.
+            for (int tick = 0; tick < 2; tick++) {
+                channel.get().advanceTimeBy(AdminHandler.STILL_WORKING_SECONDS, TimeUnit.SECONDS);
+                channel.get().runScheduledPendingTasks();
+            }
+            beforeLast.addAll(written(channel.get()));
+        });
+        channel.set(channel(gated, changes));
+        channel.get().writeInbound(request(HttpMethod.POST, "/compile", BEARER, "{\"paths\":[\"" + docroot + "\"]}"));
+        channel.get().runPendingTasks();
+        assertThat(changes.runAll()).as("the compile runs on the executor of changes").isEqualTo(1);
+
+        assertThat(beforeLast.get(0)).as("the head went out before the last file was compiled")
+                .isInstanceOfSatisfying(HttpResponse.class, head -> {
+                    assertThat(head.status().code()).isEqualTo(200);
+                    assertThat(head.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("application/x-ndjson");
+                    assertThat(HttpUtil.isTransferEncodingChunked(head)).isTrue();
+                });
+        List<JsonNode> early = lines(beforeLast);
+        assertThat(early.get(0).toString()).isEqualTo("{\"type\":\"start\",\"files\":30}");
+        assertThat(early.subList(1, 30)).as("a line per file but the last, before it was compiled")
+                .allMatch(line -> line.get("type").asText().equals("file"))
+                .extracting(line -> line.get("path").asText())
+                .containsExactlyInAnyOrderElementsOf(files.subList(0, 29).stream().map(Path::toString).toList());
+        JsonNode broken = early.stream().filter(line -> line.path("path").asText().endsWith("broken.java")).findFirst()
+                .orElseThrow();
+        assertThat(broken.get("status").asText()).isEqualTo("failed");
+        assertThat(broken.get("error").asText()).isEqualTo("does not compile");
+        assertThat(broken.get("diagnostics").toString()).contains("broken.java:4: error: cannot find symbol");
+        assertThat(early.get(30).toString()).as("the line of a stream that has nothing new to say")
+                .isEqualTo("{\"type\":\"progress\",\"done\":29,\"files\":30}");
+        assertThat(early).hasSize(31);
+
+        List<Object> after = written(channel.get());
+        assertThat(after.get(after.size() - 1)).isInstanceOf(LastHttpContent.class);
+        List<JsonNode> rest = lines(after);
+        assertThat(rest).hasSize(2);
+        assertThat(rest.get(0).get("path").asText()).isEqualTo(last.toString());
+        assertThat(rest.get(0).get("status").asText()).isEqualTo("compiled");
+        JsonNode summary = rest.get(1);
+        assertThat(summary.get("type").asText()).isEqualTo("summary");
+        assertThat(summary.get("files").asInt()).isEqualTo(30);
+        assertThat(summary.get("totals").toString()).isEqualTo(
+                "{\"compiled\":29,\"current\":0,\"file_cache\":0,\"failed\":1,\"not_cached\":0,\"not_found\":0}");
+        assertThat(summary.get("compiled").asInt()).isEqualTo(29);
+        assertThat(summary.get("cached").asInt()).isEqualTo(29);
+        assertThat(summary.at("/failed/0/path").asText()).endsWith("broken.java");
+        assertThat(summary.at("/failed/0/diagnostics").toString()).contains("cannot find symbol");
+        assertThat(channel.get().isActive()).as("keep-alive: the connection serves the next call").isTrue();
+        assertThat(audit.list).extracting(ILoggingEvent::getFormattedMessage).singleElement().asString()
+                .contains("POST /compile").contains("-> 200 streamed, last line {\"type\":\"summary\"");
+    }
+
+    @Test
+    void aCallerThatLeavesMidStreamLetsTheCompileFinishAndLeavesNoMarker() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("leave"));
+        List<Path> files = scripts(docroot, 5);
+        AtomicReference<EmbeddedChannel> channel = new AtomicReference<>();
+        List<Object> beforeLeaving = new ArrayList<>();
+        AdminOperations gated = gatedCompile(docroot, files.get(files.size() - 1), () -> {
+            beforeLeaving.addAll(written(channel.get()));
+            channel.get().close(); // the client goes away while the compile runs
+        });
+        channel.set(channel(gated, changes));
+        channel.get().writeInbound(request(HttpMethod.POST, "/compile", BEARER, "{\"paths\":[\"" + docroot + "\"]}"));
+        drain(channel.get());
+
+        assertThat(lines(beforeLeaving)).as("lines went out before it left").hasSizeGreaterThan(1);
+        assertThat(segment.statistics().numCachedScripts()).as("every file that compiles, the last one too").isEqualTo(5);
+        assertThat(segment.statistics().numCachedKeys()).as("no key left claimed by the compile").isEqualTo(5);
+        assertThat(audit.list).extracting(ILoggingEvent::getFormattedMessage).singleElement().asString()
+                .contains("\"compiled\":5").contains("(the caller had gone: its lines were dropped)");
+
+        EmbeddedChannel next = channel(changes);
+        next.writeInbound(request(HttpMethod.GET, "/status", BEARER, null));
+        assertThat(body(drain(next).get(0)).at("/opcache_statistics/num_cached_keys").asInt()).isEqualTo(5);
+    }
+
+    @Test
+    void acceptApplicationJsonGetsTheSummaryAsOneObject() throws Exception {
+        Path docroot = dir.resolve("www");
+        Scripts.text(docroot, "one", "one");
+        EmbeddedChannel channel = channel(changes);
+        FullHttpRequest compile = request(HttpMethod.POST, "/compile", BEARER,
+                "{\"paths\":[\"" + docroot + "\",\"" + docroot.resolve("absent.java") + "\"]}");
+        compile.headers().set(HttpHeaderNames.ACCEPT, "application/json");
+        channel.writeInbound(compile);
+        FullHttpResponse answer = drain(channel).get(0);
+        assertThat(answer.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("application/json");
+        JsonNode summary = body(answer);
+        assertThat(summary.get("type").asText()).isEqualTo("summary");
+        assertThat(summary.get("compiled").asInt()).isEqualTo(1);
+        assertThat(summary.at("/totals/not_found").asInt()).isEqualTo(1);
+        assertThat(summary.at("/failed/0/message").asText()).isEqualTo("no such file or directory");
+
+        channel.writeInbound(request(HttpMethod.POST, "/compile", BEARER, "{\"paths\":[]}"));
+        FullHttpResponse refused = drain(channel).get(0);
+        assertThat(refused.status().code()).as("a bad request is refused before any line").isEqualTo(400);
+        assertThat(refused.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("application/json");
+        assertThat(body(refused).get("error").asText()).contains("\"paths\" must list at least one file");
     }
 }
