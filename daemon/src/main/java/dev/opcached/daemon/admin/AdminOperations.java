@@ -1,5 +1,7 @@
 package dev.opcached.daemon.admin;
 
+import dev.opcached.daemon.compile.CompilerUnavailableException;
+import dev.opcached.daemon.compile.FileOutcome;
 import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.config.Directive;
 import dev.opcached.daemon.config.Directives;
@@ -27,12 +29,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the admin endpoint does, apart from HTTP: each call works on this pool's segment, directly,
  * in the supervisor. Workers see the effect on their next lookup.
  */
 public final class AdminOperations {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminOperations.class);
     private final Supplier<Segment> segment;
     private final Directives config;
     private final Blacklist blacklist;
