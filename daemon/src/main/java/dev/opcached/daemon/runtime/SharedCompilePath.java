@@ -12,10 +12,15 @@ import dev.opcached.protocol.unit.CompileUnit;
 import dev.opcached.protocol.unit.CompileUnitCodec;
 import dev.opcached.protocol.unit.Dependency;
 import dev.opcached.protocol.unit.Sha256;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +44,9 @@ final class SharedCompilePath {
     private final ScriptSource source;
     private final CachePolicy policy;
     private final PoolCompiler compiler;
+    /** Keys whose recompile runs in the background, each once at a time. */
+    private final Set<SegmentKey> recompiling = ConcurrentHashMap.newKeySet();
+    private ExecutorService background;
 
     SharedCompilePath(Segment segment, ScriptSource source, CachePolicy policy, PoolCompiler compiler) {
         this.segment = segment;
@@ -50,9 +58,9 @@ final class SharedCompilePath {
     /**
      * Whether the unit this process runs is still the one to run. A change on disk of its file, or
      * of any docroot source or jar it was compiled against, has the pool's compiler compile it again
-     * (this request waits for that, as PHP's does); the new unit replaces the old one for the pool
-     * when it is stored, so that other requests run the old one meanwhile rather than wait, and a
-     * version that no longer compiles takes the old one out. A file that is no longer a regular file
+     * ({@link #recompile}); the new unit replaces the old one for the pool when it is stored, so
+     * that other requests run the old one meanwhile rather than wait, and a version that no longer
+     * compiles takes the old one out. A file that is no longer a regular file
      * at its real path in the docroot (a link swapped in, say) is not found.
      */
     boolean stillCurrent(ScriptRuntime.Loaded loaded, Path realPath) throws ScriptException {
@@ -91,10 +99,33 @@ final class SharedCompilePath {
     }
 
     /**
-     * Has the pool's compiler replace {@code entry}; false (the caller loads what the segment holds
-     * now). Whatever did not replace it (a failure, a file gone) takes it out for the pool.
+     * Has the pool's compiler replace {@code entry}. With revalidate_freq 0 (every use checks, as
+     * while developing) this request waits for it and loads the new version (false). Otherwise the
+     * compile runs in the background and this request, and those until it is stored, run the
+     * version they have (true): the old version may serve for up to revalidate_freq anyway, and one
+     * compile more keeps a deploy's recompiles from stalling requests. Whatever did not replace it
+     * (a failure, a file gone) takes it out for the pool, so that the next request answers it.
      */
     private boolean recompile(CachedEntry entry, Path realPath) throws ScriptException {
+        if (policy.revalidateFreqMillis() > 0) {
+            if (recompiling.add(entry.key())) {
+                background().execute(() -> {
+                    try {
+                        replace(entry, realPath);
+                    } catch (ScriptException unavailable) {
+                        LOG.warn("{}", LogText.escape(unavailable.getMessage()));
+                    } finally {
+                        recompiling.remove(entry.key());
+                    }
+                });
+            }
+            return true;
+        }
+        replace(entry, realPath);
+        return false;
+    }
+
+    private void replace(CachedEntry entry, Path realPath) throws ScriptException {
         FileOutcome outcome;
         try {
             outcome = compile(realPath);
@@ -105,7 +136,13 @@ final class SharedCompilePath {
         if (!outcome.inSegment()) {
             segment.invalidate(entry.key(), true);
         }
-        return false;
+    }
+
+    private synchronized ExecutorService background() {
+        if (background == null) {
+            background = Executors.newSingleThreadExecutor(new DefaultThreadFactory("recompile", true));
+        }
+        return background;
     }
 
     /** The first input of {@code unit} whose mtime or size is no longer what was compiled, or null. */

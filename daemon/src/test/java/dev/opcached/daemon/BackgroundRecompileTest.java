@@ -1,0 +1,61 @@
+package dev.opcached.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opcached.daemon.testing.PoolProcess;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * With revalidate_freq above 0 a changed input is compiled in the background while the version in
+ * the cache serves: the new version arrives within the period plus its compile, a broken one
+ * becomes the 500 with its diagnostics, and its fix serves again.
+ */
+class BackgroundRecompileTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private final AtomicLong mtime = new AtomicLong(System.currentTimeMillis() - 3_600_000);
+
+    @TempDir
+    Path dir;
+
+    private void write(Path docroot, String relative, String source) throws Exception {
+        Path file = docroot.resolve(relative);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, source);
+        Files.setLastModifiedTime(file, FileTime.fromMillis(mtime.addAndGet(1_000)));
+    }
+
+    private void part(Path docroot, String body) throws Exception {
+        write(docroot, "parts/Part.java", "package parts;\npublic class Part { public static String v() { return " + body + "; } }\n");
+    }
+
+    @Test
+    void aChangedInputIsCompiledBehindTheServingVersion() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        part(docroot, "\"one\"");
+        write(docroot, "page.java", "import dev.opcached.script.*;\npublic class page implements Script {\n"
+                + "    public void handle(Request q, Response r) { r.write(\"page \" + parts.Part.v()); }\n}\n");
+        try (PoolProcess pool = PoolProcess.start(docroot, dir.resolve("shm"), "background", 2, "opcache.revalidate_freq=1",
+                "display_errors=1")) {
+            assertThat(pool.get("/page.java").body()).isEqualTo("page one");
+
+            part(docroot, "\"two\"");
+            pool.awaitResponse("/page.java", r -> r.statusCode() == 200 && r.body().equals("page two"), DEADLINE);
+            pool.supervisor().awaitLine("page\\.java was compiled against \\S+Part\\.java, which changed on disk; compiling it again",
+                    DEADLINE);
+
+            part(docroot, "undefinedName");
+            HttpResponse<String> broken = pool.awaitResponse("/page.java", r -> r.statusCode() == 500, DEADLINE);
+            assertThat(broken.body()).contains("Part.java").contains("undefinedName");
+
+            part(docroot, "\"three\"");
+            pool.awaitResponse("/page.java", r -> r.statusCode() == 200 && r.body().equals("page three"), DEADLINE);
+        }
+    }
+}
