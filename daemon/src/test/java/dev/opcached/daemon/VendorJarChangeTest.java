@@ -49,4 +49,23 @@ class VendorJarChangeTest {
             pool.supervisor().awaitLine("is retiring \\(vendor-jars-changed\\)", Duration.ofSeconds(30));
         }
     }
+
+    @Test
+    void aVendorJarThatIsALinkIsNotTakenForChangedOnEveryRequest() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("linked"));
+        Path shared = Files.createDirectories(dir.resolve("shared")).resolve("greeter-1.jar");
+        long old = System.currentTimeMillis() - 3_600_000;
+        greeterJar(shared, "linked jar", old);
+        Files.createSymbolicLink(Files.createDirectories(docroot.resolve("vendor")).resolve("greeter.jar"), shared);
+        Files.setLastModifiedTime(Scripts.write(docroot, "greets", "response.write(acme.Greeter.greet());"),
+                FileTime.fromMillis(old));
+        try (PoolProcess pool = PoolProcess.start(docroot, dir.resolve("shm-linked"), "linkedjars", 1,
+                "opcache.revalidate_freq=0")) {
+            for (int i = 0; i < 6; i++) {
+                assertThat(pool.get("/greets.java").body()).isEqualTo("linked jar");
+            }
+            assertThat(pool.count("which changed on disk")).as("recompiles of an unchanged script").isZero();
+            assertThat(pool.statistics().compiles()).isEqualTo(1);
+        }
+    }
 }

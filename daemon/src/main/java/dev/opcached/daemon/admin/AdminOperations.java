@@ -46,6 +46,8 @@ public final class AdminOperations {
 
     private final Supplier<PoolCompiler> compiler;
     private final long compileTimeoutMillis;
+    /** Whether the pool's compiler files what it compiles in a file cache (opcache.file_cache, not read-only). */
+    private final boolean fileCacheWritable;
     private final Supplier<List<StatusResponse.WorkerStatus>> workers;
     private final DocrootContainment docroot;
 
@@ -63,6 +65,8 @@ public final class AdminOperations {
         this.blacklist = blacklist;
         this.compiler = compiler;
         this.compileTimeoutMillis = config.number(Directives.COMPILE_TIMEOUT) * 1000;
+        this.fileCacheWritable = !config.string(Directives.FILE_CACHE).isEmpty()
+                && !config.flag(Directives.FILE_CACHE_READ_ONLY);
         this.workers = workers;
         this.docroot = new DocrootContainment(config.docroot());
     }
@@ -86,7 +90,7 @@ public final class AdminOperations {
     }
 
     /**
-     * opcache_reset(): done when this returns. With {@code compileFirst}, every cached script whose
+     * opcache_reset(): done when this returns. With {@code compileFirst} and a writable file cache, every cached script whose
      * file or inputs changed is compiled again before the cache is emptied (the old versions serve
      * meanwhile), so that after the reset every script loads from the file cache without javac:
      * a deploy's reset stalls no request for longer than a file-cache load.
@@ -94,7 +98,8 @@ public final class AdminOperations {
     public AdminMessages.ResetResponse reset(boolean compileFirst) {
         Segment current = segment.get();
         Integer compiled = null;
-        if (compileFirst) {
+        // Without a file cache to take them, what the reset compiles first would be compiled again.
+        if (compileFirst && fileCacheWritable) {
             compiled = compileChanged(current);
         }
         long generation = current.reset();

@@ -1,14 +1,13 @@
 package dev.opcached.daemon.admin;
 
+import dev.opcached.daemon.runtime.ScriptSource;
 import dev.opcached.protocol.segment.CachedEntry;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentKey;
 import dev.opcached.protocol.segment.ScriptStatistics;
-import dev.opcached.protocol.segment.SourceStamp;
 import dev.opcached.protocol.unit.CompileUnit;
 import dev.opcached.protocol.unit.CompileUnitCodec;
 import dev.opcached.protocol.unit.Dependency;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -45,18 +44,13 @@ final class Dependents {
                 continue;
             }
             for (Dependency dependency : unit.dependencies()) {
-                if (invalidatedFile.test(dependency.path()) && (force || changed(dependency))
-                        && segment.invalidate(key, true)) {
+                if (invalidatedFile.test(dependency.path()) && (force || !ScriptSource.unchanged(dependency))
+                        && segment.invalidate(entry)) {
                     invalidated.add(script.fullPath());
                     break;
                 }
             }
         }
         return invalidated;
-    }
-
-    private static boolean changed(Dependency dependency) {
-        SourceStamp now = SourceStamp.of(Path.of(dependency.path()));
-        return now == null || !dependency.stampMatches(now.mtimeMillis(), now.size());
     }
 }

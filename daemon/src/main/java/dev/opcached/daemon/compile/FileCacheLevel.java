@@ -3,6 +3,7 @@ package dev.opcached.daemon.compile;
 import dev.opcached.daemon.filecache.FileCache;
 import dev.opcached.daemon.filecache.FileCacheStatistics;
 import dev.opcached.daemon.filecache.Namespace;
+import dev.opcached.daemon.runtime.ScriptClassPath;
 import dev.opcached.daemon.runtime.ScriptException;
 import dev.opcached.daemon.runtime.ScriptSource;
 import dev.opcached.protocol.common.DocrootContainment;
@@ -184,12 +185,8 @@ final class FileCacheLevel {
             }
         }
         Set<String> now = new TreeSet<>();
-        Path vendor = docroot.root().resolve("vendor");
-        if (Files.isDirectory(vendor, LinkOption.NOFOLLOW_LINKS)) {
-            try (Stream<Path> files = Files.list(vendor)) {
-                files.filter(f -> f.getFileName().toString().endsWith(".jar") && Files.isRegularFile(f))
-                        .forEach(f -> now.add(relative(f)));
-            }
+        for (Path jar : ScriptClassPath.vendorJarsOf(docroot.root())) {
+            now.add(relative(jar));
         }
         return recorded.equals(now);
     }

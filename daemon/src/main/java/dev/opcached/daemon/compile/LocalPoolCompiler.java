@@ -20,6 +20,7 @@ import dev.opcached.protocol.unit.Dependency;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -296,7 +297,11 @@ public final class LocalPoolCompiler implements PoolCompiler {
     /** Stores every unit of the batch the segment does not hold yet; says per source whether the segment holds it now. */
     private Map<Path, Boolean> storeAll(SourceBatchCompiler.Batch batch) {
         Map<Path, Boolean> inSegment = new HashMap<>();
-        for (SourceBatchCompiler.CompiledSource compiled : batch.sources().values()) {
+        // Dependencies before what uses them (a unit's closure holds its dependencies' closures),
+        // so that no process finds a stored unit whose dependency's new version is not there yet.
+        List<SourceBatchCompiler.CompiledSource> inOrder = new ArrayList<>(batch.sources().values());
+        inOrder.sort(Comparator.comparingInt(compiled -> compiled.failed() ? 0 : compiled.unit().dependencies().size()));
+        for (SourceBatchCompiler.CompiledSource compiled : inOrder) {
             if (compiled.failed()) {
                 segment.countCompile();
                 inSegment.put(compiled.path(), false);
@@ -407,8 +412,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
 
     private static boolean inputsUnchanged(List<Dependency> inputs) {
         for (Dependency input : inputs) {
-            SourceStamp now = ScriptSource.stamp(Path.of(input.path()));
-            if (now == null || !input.stampMatches(now.mtimeMillis(), now.size())) {
+            if (!ScriptSource.unchanged(input)) {
                 return false;
             }
         }

@@ -58,7 +58,7 @@ final class ChannelMessages {
 
     /** {@code ping}'s answer. */
     record Pong(@JsonProperty("pid") long pid, @JsonProperty("protocol") int protocol,
-                @JsonProperty("queued") int queued) {
+                @JsonProperty("queued") int queued, @JsonProperty("running") int running) {
     }
 
     /** The end of a compile's answer: every distinct path asked has had its outcome. */

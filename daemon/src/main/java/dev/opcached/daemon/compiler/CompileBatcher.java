@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,7 @@ final class CompileBatcher implements AutoCloseable {
     private final Thread thread;
     private final List<Pending> queue = new ArrayList<>();
     private final AtomicLong batches = new AtomicLong();
+    private final AtomicInteger runningPaths = new AtomicInteger();
     private boolean closed;
 
     CompileBatcher(PoolCompiler engine, ThreadFactory threads) {
@@ -86,6 +88,11 @@ final class CompileBatcher implements AutoCloseable {
     /** Paths queued for the next batch (with repeats), for {@code ping}. */
     synchronized int queuedPaths() {
         return queue.stream().mapToInt(pending -> pending.paths.size()).sum();
+    }
+
+    /** Paths of the batch the engine compiles now (0: none runs), for {@code ping}. */
+    int runningPaths() {
+        return runningPaths.get();
     }
 
     /** Engine calls made so far. */
@@ -141,6 +148,7 @@ final class CompileBatcher implements AutoCloseable {
         long deadlineMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - now));
         batches.incrementAndGet();
         LOG.debug("batch of {} files for {} requests", paths.size(), batch.size());
+        runningPaths.set(paths.size());
         try {
             List<FileOutcome> outcomes = engine.compile(paths, deadlineMillis, outcome -> deliver(wanted, outcome));
             // an engine that returns without reporting each outcome: what it returned counts
@@ -156,6 +164,8 @@ final class CompileBatcher implements AutoCloseable {
                 LOG.error("the compiler is unfit after {}; exiting", error.toString());
                 Runtime.getRuntime().halt(CompilerExit.FATAL_ERROR);
             }
+        } finally {
+            runningPaths.set(0);
         }
     }
 

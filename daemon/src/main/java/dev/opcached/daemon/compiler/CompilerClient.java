@@ -98,7 +98,7 @@ public final class CompilerClient implements PoolCompiler {
      * @param protocol    the channel protocol's version it speaks
      * @param queuedPaths paths waiting for the next batch (with repeats): non-zero while a batch runs
      */
-    public record Pong(long pid, int protocol, int queuedPaths) {
+    public record Pong(long pid, int protocol, int queuedPaths, int runningPaths) {
     }
 
     /**
@@ -122,7 +122,7 @@ public final class CompilerClient implements PoolCompiler {
                                 + describe(answer));
                     }
                     ChannelMessages.Pong pong = answer.pong();
-                    return new Pong(pong.pid(), pong.protocol(), pong.queued());
+                    return new Pong(pong.pid(), pong.protocol(), pong.queued(), pong.running());
                 } finally {
                     closer.cancel(false);
                 }

@@ -81,8 +81,9 @@ public final class CompilerMain implements Callable<Integer> {
             return CompilerExit.STARTUP_FAILED;
         }
         CachePolicy policy = CachePolicy.of(config);
-        PoolCompiler engine = LocalPoolCompiler.forDocroot(segment, docroot, policy, CoarseEpochClock.instance(),
-                fileCache);
+        BatchWatchdog engine = new BatchWatchdog(LocalPoolCompiler.forDocroot(segment, docroot, policy,
+                CoarseEpochClock.instance(), fileCache), 4 * policy.compileTimeoutMillis(),
+                () -> Runtime.getRuntime().halt(CompilerExit.FATAL_ERROR));
         CompilerServer server;
         try {
             server = CompilerServer.start(socket, docroot, engine);
@@ -104,6 +105,7 @@ public final class CompilerMain implements Callable<Integer> {
                 new DefaultThreadFactory("compiler-heartbeat", true));
         heartbeat.scheduleAtFixedRate(() -> reports.send(WorkerReport.of(WorkerReport.Kind.ALIVE)),
                 WorkerReport.HEARTBEAT_MILLIS, WorkerReport.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+        heartbeat.scheduleAtFixedRate(engine::check, 1, 1, TimeUnit.SECONDS);
         Thread.sleep(Long.MAX_VALUE);
         return CompilerExit.NORMAL;
     }

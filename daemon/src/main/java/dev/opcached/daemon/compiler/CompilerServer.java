@@ -193,7 +193,7 @@ public final class CompilerServer implements AutoCloseable {
                 return;
             }
             send(out, ChannelMessages.Answer.pong(new ChannelMessages.Pong(ProcessHandle.current().pid(),
-                    ChannelMessages.PROTOCOL, batcher.queuedPaths())));
+                    ChannelMessages.PROTOCOL, batcher.queuedPaths(), batcher.runningPaths())));
         } else if ("compile".equals(op)) {
             compile(request, out);
         } else {

@@ -17,6 +17,7 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
@@ -211,7 +212,9 @@ public final class FileCache {
 
     private void touch(Path file, long now) {
         try {
-            Files.setLastModifiedTime(file, FileTime.fromMillis(now));
+            // Not following a link: a link swapped in for the entry must not move another file's time.
+            Files.getFileAttributeView(file, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setTimes(FileTime.fromMillis(now), null, null);
         } catch (IOException e) {
             LOG.debug("file cache could not touch {}: {}", LogText.escape(file.toString()), LogText.escape(e.toString()));
         }

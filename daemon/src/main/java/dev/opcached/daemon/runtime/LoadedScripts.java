@@ -61,8 +61,4 @@ final class LoadedScripts {
     int pathsLoading() {
         return loading.size();
     }
-
-    void clear() {
-        byPath.clear();
-    }
 }

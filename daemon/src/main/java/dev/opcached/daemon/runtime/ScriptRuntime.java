@@ -190,8 +190,9 @@ public final class ScriptRuntime {
                 if (version.entry() == null) {
                     throw new ScriptException(realPath + ": " + stale.getMessage(), List.of());
                 }
-                // Compiled against a version the pool has moved on from: compile it again.
-                if (segment.invalidate(key, true)) {
+                // Compiled against a version the pool has moved on from: compile it again (that
+                // entry only: a successor stored meanwhile stays).
+                if (segment.invalidate(version.entry())) {
                     LOG.info("{}; invalidated", LogText.escape(stale.getMessage()));
                 }
             }
@@ -245,11 +246,5 @@ public final class ScriptRuntime {
     /** How many paths this process is loading now (each has a load lock only meanwhile). */
     int pathsLoading() {
         return loaded.pathsLoading();
-    }
-
-    /** Forgets every loaded script (their classes go once no request uses them). */
-    public void clear() {
-        loaded.clear();
-        linker.clear();
     }
 }

@@ -2,6 +2,7 @@ package dev.opcached.daemon.runtime;
 
 import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.SourceStamp;
+import dev.opcached.protocol.unit.Dependency;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -57,6 +58,17 @@ public final class ScriptSource {
             throw ScriptException.notFound(realPath);
         }
         return stamp;
+    }
+
+    /**
+     * Whether an input of a unit still has the stamp it had when it was compiled: a source by the
+     * stamp of the file itself (not following a link, as it was read), a jar by the stamp of what a
+     * link to it names (javac and the class loader read jars through links).
+     */
+    public static boolean unchanged(Dependency input) {
+        SourceStamp now = input.kind() == Dependency.Kind.JAR ? SourceStamp.of(Path.of(input.path()))
+                : stamp(Path.of(input.path()));
+        return now != null && input.stampMatches(now.mtimeMillis(), now.size());
     }
 
     /** The file's bytes, read without following a link. */

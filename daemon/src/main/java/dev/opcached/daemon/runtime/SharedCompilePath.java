@@ -89,7 +89,7 @@ final class SharedCompilePath {
         try {
             source.contained(realPath);
         } catch (ScriptException notOurs) {
-            if (segment.invalidate(entry.key(), true)) {
+            if (segment.invalidate(entry)) {
                 LOG.info("{} is no longer a regular file at that real path; invalidated", LogText.escape(realPath));
             }
             throw notOurs;
@@ -130,11 +130,11 @@ final class SharedCompilePath {
         try {
             outcome = compile(realPath);
         } catch (ScriptException unavailable) {
-            segment.invalidate(entry.key(), true);
+            segment.invalidate(entry);
             throw unavailable;
         }
         if (!outcome.inSegment()) {
-            segment.invalidate(entry.key(), true);
+            segment.invalidate(entry);
         }
     }
 
@@ -148,8 +148,7 @@ final class SharedCompilePath {
     /** The first input of {@code unit} whose mtime or size is no longer what was compiled, or null. */
     private static Dependency changedInput(CompileUnit unit) {
         for (Dependency dependency : unit.dependencies()) {
-            SourceStamp now = ScriptSource.stamp(Path.of(dependency.path()));
-            if (now == null || !dependency.stampMatches(now.mtimeMillis(), now.size())) {
+            if (!ScriptSource.unchanged(dependency)) {
                 return dependency;
             }
         }
@@ -171,7 +170,7 @@ final class SharedCompilePath {
                     // The entry's checksum held, so a writer stored it so: not ours to run.
                     LOG.warn("{} in the cache is not a compile unit ({}); invalidated", LogText.escape(realPath),
                             damaged.getMessage());
-                    segment.invalidate(key, true);
+                    segment.invalidate(entry);
                     continue;
                 }
             }

@@ -49,6 +49,9 @@ final class UnitLinker {
     synchronized ScriptRuntime.Loaded link(Path realPath, SegmentKey key, CachedEntry entry, CompileUnit unit,
                                            Map<Sha256, CompileUnit> supplied)
             throws StaleUnitException, ClassPathChangedException {
+        // Units the segment no longer holds go (their classes once nothing runs them): a
+        // dependency's old version is never asked for again, so it would stay for good.
+        defined.values().removeIf(known -> !segment.holds(known.entry()));
         if (entry != null) {
             ScriptRuntime.Loaded known = reusable(unit.unitKey());
             if (known != null) {
@@ -155,10 +158,6 @@ final class UnitLinker {
     /** Forgets a unit (its entry was found out of date); units that link against it keep it. */
     void forget(ScriptRuntime.Loaded unit) {
         defined.remove(unit.unit().unitKey(), unit);
-    }
-
-    void clear() {
-        defined.clear();
     }
 
     /** A unit defined earlier is pinned to other objects of the versions this link wants. */

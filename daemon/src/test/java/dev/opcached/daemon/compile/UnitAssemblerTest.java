@@ -149,7 +149,8 @@ class UnitAssemblerTest {
         CompileUnit second = www.unit(www.compile("Page.java"), "Page.java");
 
         Path realJar = jar.toRealPath();
-        Dependency dependency = first.dependency(realJar.toString());
+        Dependency dependency = first.dependencies().stream().filter(d -> d.path().equals(realJar.toString()))
+                .findFirst().orElse(null);
         assertThat(dependency.kind()).isEqualTo(Dependency.Kind.JAR);
         assertThat(dependency.contentHash()).isEqualTo(Sha256.of(Files.readAllBytes(realJar)));
         assertThat(new SourceStamp(dependency.mtimeMillis(), dependency.size())).isEqualTo(SourceStamp.of(realJar));

@@ -82,6 +82,12 @@ class CompilerRestartTest {
 
             List<Future<List<FileOutcome>>> waiters = new ArrayList<>();
             waiters.add(threads.submit(() -> client.compile(List.of(slow), DEADLINE_MILLIS, PoolCompiler.Progress.NONE)));
+            // The others only once the slow batch runs: sent together, one batch could take them all.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (client.ping(DEADLINE_MILLIS).runningPaths() == 0) {
+                assertThat(System.nanoTime() - deadline).as("the slow batch starts").isNegative();
+                Thread.sleep(5);
+            }
             for (Path file : small) {
                 waiters.add(threads.submit(() -> client.compile(List.of(file, slow), DEADLINE_MILLIS,
                         PoolCompiler.Progress.NONE)));

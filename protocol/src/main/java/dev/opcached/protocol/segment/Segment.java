@@ -297,6 +297,17 @@ public final class Segment implements AutoCloseable {
         return file.guard(() -> writer.invalidate(key, force));
     }
 
+    /**
+     * Invalidates the entry {@code entry} names if it is still its key's entry (a compare and
+     * invalidate): for a process that judged that very entry out of date, so that a successor
+     * another process stored meanwhile is never dropped.
+     *
+     * @return whether it was invalidated
+     */
+    public boolean invalidate(CachedEntry entry) {
+        return file.guard(() -> writer.invalidateEntry(entry));
+    }
+
     /** Invalidates (force) every cached script whose path starts with {@code prefix}. */
     public List<String> invalidatePrefix(String prefix) {
         return file.guard(() -> writer.invalidatePrefix(prefix));

@@ -218,6 +218,17 @@ final class SegmentWriter {
         });
     }
 
+    /** Invalidates {@code entry} if it is still its key's entry: a newer one stored meanwhile stays. */
+    boolean invalidateEntry(CachedEntry entry) {
+        return write(() -> {
+            long slot = index.slotOf(entry.key(), generation(bytes));
+            if (slot < 0 || SlotLayout.refVolatile(bytes, slot) != entry.ref()) {
+                return false;
+            }
+            return wasteEntryOf(slot);
+        });
+    }
+
     List<String> invalidatePrefix(String prefix) {
         return write(() -> {
             long generation = generation(bytes);

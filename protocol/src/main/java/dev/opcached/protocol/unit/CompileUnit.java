@@ -29,14 +29,4 @@ public record CompileUnit(Sha256 sourceHash, Sha256 unitKey, List<Dependency> de
     public List<Dependency> sources() {
         return dependencies.stream().filter(d -> d.kind() == Dependency.Kind.SOURCE).toList();
     }
-
-    /** The dependency on {@code path}, or null when the unit was not compiled against it. */
-    public Dependency dependency(String path) {
-        for (Dependency dependency : dependencies) {
-            if (dependency.path().equals(path)) {
-                return dependency;
-            }
-        }
-        return null;
-    }
 }

@@ -19,7 +19,8 @@ import javax.tools.StandardLocation;
 import javax.tools.ToolProvider;
 
 /**
- * Compiles one script source alone in memory with {@code javax.tools}, the docroot as source path (only
+ * The compile path before batches, kept for {@link CompileEngineBenchmark}'s "one file at a time"
+ * figure: compiles one script source alone in memory with {@code javax.tools}, the docroot as source path (only
  * what the {@link DocrootSourceFileManager} lets through) and
  * the {@link ScriptClassPath} (the script API and the vendor jars, never the process's own class
  * path) as class path. Keeps only the classes declared in that file: the other docroot files it

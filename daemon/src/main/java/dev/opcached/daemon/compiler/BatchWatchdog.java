@@ -1,0 +1,62 @@
+package dev.opcached.daemon.compiler;
+
+import dev.opcached.daemon.compile.CompilerUnavailableException;
+import dev.opcached.daemon.compile.FileOutcome;
+import dev.opcached.daemon.compile.PoolCompiler;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ends the compiler when one engine call runs far past what any caller waits for: javac has no
+ * time bound of its own, and one pathological or hostile source (an exponential type inference,
+ * say) would otherwise hold the pool's one batch thread, so that every miss of every worker times
+ * out while the compiler still looks alive. Its supervisor starts a fresh compiler; waiting clients
+ * ask that one.
+ */
+final class BatchWatchdog implements PoolCompiler {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchWatchdog.class);
+
+    private final PoolCompiler engine;
+    private final long limitNanos;
+    private final Runnable end;
+    /** When each engine call running now started, by its thread. */
+    private final Map<Thread, Long> running = new ConcurrentHashMap<>();
+
+    /**
+     * @param limitMillis how long one engine call may run
+     * @param end         what ends this process (a halt: the supervisor restarts it)
+     */
+    BatchWatchdog(PoolCompiler engine, long limitMillis, Runnable end) {
+        this.engine = engine;
+        this.limitNanos = limitMillis * 1_000_000;
+        this.end = end;
+    }
+
+    @Override
+    public List<FileOutcome> compile(List<Path> realPaths, long deadlineMillis, Progress progress)
+            throws CompilerUnavailableException {
+        running.put(Thread.currentThread(), System.nanoTime());
+        try {
+            return engine.compile(realPaths, deadlineMillis, progress);
+        } finally {
+            running.remove(Thread.currentThread());
+        }
+    }
+
+    /** Called periodically: ends the process if a call has run past the limit. */
+    void check() {
+        long now = System.nanoTime();
+        for (long started : running.values()) {
+            if (now - started > limitNanos) {
+                LOG.error("a compile has run for {} s, past {} s (4 x opcached.compile_timeout): ending this compiler so"
+                        + " that the supervisor starts a fresh one", (now - started) / 1_000_000_000L, limitNanos / 1_000_000_000L);
+                end.run();
+                return;
+            }
+        }
+    }
+}
