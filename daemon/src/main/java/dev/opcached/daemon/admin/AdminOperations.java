@@ -13,6 +13,7 @@ import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.config.Defaults;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentKey;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -28,6 +29,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,11 +46,15 @@ public final class AdminOperations {
     private final Blacklist blacklist;
     /** Files given to the pool's compiler at a time, each batch with the compile timeout as its deadline. */
     static final int BATCH_FILES = 256;
+    /** Files loaded back from the file cache at a time after a reset: a miss meanwhile waits for one such batch. */
+    static final int RELOAD_BATCH_FILES = 16;
 
     private final Supplier<PoolCompiler> compiler;
     private final long compileTimeoutMillis;
     /** Whether the pool's compiler files what it compiles in a file cache (opcache.file_cache, not read-only). */
     private final boolean fileCacheWritable;
+    /** Where a reset's scripts are loaded back from the file cache, one reset's list after another. */
+    private final Executor reload = Executors.newSingleThreadExecutor(new DefaultThreadFactory("reset-reload", true));
     private final Supplier<List<StatusResponse.WorkerStatus>> workers;
     private final DocrootContainment docroot;
 
@@ -90,25 +97,51 @@ public final class AdminOperations {
     }
 
     /**
-     * opcache_reset(): done when this returns. With {@code compileFirst} and a writable file cache, every cached script whose
-     * file or inputs changed is compiled again before the cache is emptied (the old versions serve
-     * meanwhile), so that after the reset every script loads from the file cache without javac:
-     * a deploy's reset stalls no request for longer than a file-cache load.
+     * opcache_reset(): done when this returns. With {@code compileFirst} and a writable file cache,
+     * every cached script whose file or inputs changed is compiled again before the cache is emptied
+     * (the old versions serve meanwhile), and once it is emptied the scripts it held are loaded back
+     * from the file cache in small batches, off the request path: a deploy's reset stalls no request
+     * for longer than a file-cache load.
      */
     public AdminMessages.ResetResponse reset(boolean compileFirst) {
         Segment current = segment.get();
         Integer compiled = null;
         // Without a file cache to take them, what the reset compiles first would be compiled again.
-        if (compileFirst && fileCacheWritable) {
-            compiled = compileChanged(current);
+        boolean withFileCache = compileFirst && fileCacheWritable;
+        List<Path> cached = withFileCache ? cachedScripts(current) : List.of();
+        if (withFileCache) {
+            compiled = compileChanged(cached);
         }
         long generation = current.reset();
+        if (withFileCache) {
+            reload.execute(() -> loadBack(cached));
+        }
         return new AdminMessages.ResetResponse(generation, current.statistics().manualRestarts(), compiled);
     }
 
+    private static List<Path> cachedScripts(Segment current) {
+        return current.scripts().stream().map(script -> Path.of(script.fullPath())).toList();
+    }
+
+    /**
+     * Asks the pool's compiler for the scripts the cache held before a reset, a few at a time, so
+     * that their units come back from the file cache before most are asked for, and a request that
+     * misses meanwhile waits for at most one small batch.
+     */
+    private void loadBack(List<Path> cached) {
+        for (int from = 0; from < cached.size(); from += RELOAD_BATCH_FILES) {
+            List<Path> batch = cached.subList(from, Math.min(cached.size(), from + RELOAD_BATCH_FILES));
+            try {
+                compiler.get().compile(batch, compileTimeoutMillis, PoolCompiler.Progress.NONE);
+            } catch (CompilerUnavailableException | RuntimeException e) {
+                LOG.debug("reset: loading the scripts back stopped: {}", e.toString());
+                return;
+            }
+        }
+    }
+
     /** Compiles the cached scripts that changed, in batches; how many were compiled (a failure is no reason not to reset). */
-    private int compileChanged(Segment current) {
-        List<Path> cached = current.scripts().stream().map(script -> Path.of(script.fullPath())).toList();
+    private int compileChanged(List<Path> cached) {
         int compiled = 0;
         for (int from = 0; from < cached.size(); from += BATCH_FILES) {
             List<Path> batch = cached.subList(from, Math.min(cached.size(), from + BATCH_FILES));

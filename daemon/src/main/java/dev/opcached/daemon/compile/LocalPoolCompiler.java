@@ -45,14 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalPoolCompiler implements PoolCompiler {
     private static final Logger LOG = LoggerFactory.getLogger(LocalPoolCompiler.class);
-    /**
-     * How long a failure is served again at least (opcache.revalidate_freq if longer): a storm of
-     * requests for a broken file costs one compile per period, and a fix to another docroot file it
-     * uses is seen after that.
-     */
-    static final long MIN_FAILURE_MEMORY_MILLIS = 2_000;
-    /** Versions remembered: enough for every broken or uncacheable file of a large docroot. */
-    static final int MEMO_PATHS = 1024;
 
     private final Segment segment;
     private final ScriptSource source;
@@ -63,17 +55,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
     private final FileCacheLevel fileCache;
     private final Semaphore turns;
     private final AtomicInteger running = new AtomicInteger();
-    private final long failureMemoryNanos;
-    /** The last outcome by path of a version that javac failed on or that the segment may not hold. */
-    private final Map<String, Remembered> remembered = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Remembered> eldest) {
-            return size() > MEMO_PATHS;
-        }
-    };
-
-    private record Remembered(SourceStamp stamp, FileOutcome outcome, long atNanos, List<Dependency> inputs) {
-    }
+    private final RememberedOutcomes remembered;
 
     public LocalPoolCompiler(Segment segment, ScriptSource source, CachePolicy policy, EpochClock clock,
                              SourceBatchCompiler javac) {
@@ -89,7 +71,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
         this.clock = clock;
         this.javac = javac;
         this.turns = new Semaphore(policy.maxConcurrentCompiles(), true);
-        this.failureMemoryNanos = Math.max(MIN_FAILURE_MEMORY_MILLIS, policy.revalidateFreqMillis()) * 1_000_000;
+        this.remembered = new RememberedOutcomes(policy, clock);
     }
 
     /** The pool compiler of {@code docroot} compiling into {@code segment} in this process, without a file cache. */
@@ -156,7 +138,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
         CachedEntry entry = segment.peek(key);
         if (entry != null) {
             CompileUnit unit = unitOf(entry);
-            if (unit != null && stamp.matches(entry.metadata()) && inputsUnchanged(unit.dependencies())) {
+            if (unit != null && stamp.matches(entry.metadata()) && ScriptSource.unchanged(unit.dependencies())) {
                 return new FileOutcome(path.toString(), FileOutcome.Status.CURRENT, List.of(), null, 0);
             }
             // Out of date: its successor replaces it when stored, so that workers keep running it
@@ -169,13 +151,13 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 return fromDisk;
             }
         }
-        Remembered last = remembered(path.toString(), stamp);
+        FileOutcome last = remembered.recall(path, stamp);
         if (last != null) {
-            if (last.outcome.status() == FileOutcome.Status.NOT_CACHED && policy.blacklist().matches(path.toString())) {
+            if (last.status() == FileOutcome.Status.NOT_CACHED && policy.blacklist().matches(path.toString())) {
                 // OPcache counts a blacklist miss per use of the file, not per compile.
                 segment.countBlacklistMiss();
             }
-            return last.outcome;
+            return last;
         }
         toCompile.put(path, stamp);
         return null;
@@ -342,7 +324,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
                     ? List.of(root + ": declares no class") : compiled.diagnostics();
             LOG.warn("compile of {} failed in {} ms ({} running):{}", LogText.escape(root), millis, alongside,
                     LogText.lines(diagnostics));
-            return remember(root, stamp, List.of(),
+            return remembered.remember(root, stamp, List.of(),
                     new FileOutcome(root.toString(), FileOutcome.Status.FAILED, diagnostics, null, batch.micros()));
         }
         CompileUnit unit = compiled.unit();
@@ -367,7 +349,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             segment.invalidate(SegmentKey.of(root.toString()), true);
             handOver.add(0, unit);
         }
-        return remember(root, stamp, unit.dependencies(), new FileOutcome(root.toString(), FileOutcome.Status.NOT_CACHED,
+        return remembered.remember(root, stamp, unit.dependencies(), new FileOutcome(root.toString(), FileOutcome.Status.NOT_CACHED,
                 List.of(), CompileUnitCodec.encodeAll(handOver), batch.micros()));
     }
 
@@ -386,37 +368,6 @@ public final class LocalPoolCompiler implements PoolCompiler {
     private static void done(Map<Path, FileOutcome> outcomes, Progress progress, FileOutcome outcome) {
         outcomes.put(Path.of(outcome.path()), outcome);
         progress.done(outcome);
-    }
-
-    private synchronized FileOutcome remember(Path path, SourceStamp stamp, List<Dependency> inputs, FileOutcome outcome) {
-        remembered.put(path.toString(), new Remembered(stamp, outcome, System.nanoTime(), inputs));
-        return outcome;
-    }
-
-    /** The remembered outcome of this version, while it may be served again. */
-    private synchronized Remembered remembered(String path, SourceStamp stamp) {
-        Remembered last = remembered.get(path);
-        if (last == null) {
-            return null;
-        }
-        boolean recent = System.nanoTime() - last.atNanos < failureMemoryNanos;
-        boolean usable = last.stamp.equals(stamp) && (last.outcome.status() == FileOutcome.Status.FAILED ? recent
-                : inputsUnchanged(last.inputs) && (recent || policy.blacklist().matches(path)
-                        || policy.notCacheable(stamp, clock.millis()) != null));
-        if (!usable) {
-            remembered.remove(path);
-            return null;
-        }
-        return last;
-    }
-
-    private static boolean inputsUnchanged(List<Dependency> inputs) {
-        for (Dependency input : inputs) {
-            if (!ScriptSource.unchanged(input)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static CompileUnit unitOf(CachedEntry entry) {

@@ -10,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 
 /**
  * A script file as the compile path sees it: a regular file at its own real path inside the
@@ -69,6 +70,16 @@ public final class ScriptSource {
         SourceStamp now = input.kind() == Dependency.Kind.JAR ? SourceStamp.of(Path.of(input.path()))
                 : stamp(Path.of(input.path()));
         return now != null && input.stampMatches(now.mtimeMillis(), now.size());
+    }
+
+    /** Whether every one of {@code inputs} is {@link #unchanged(Dependency)}. */
+    public static boolean unchanged(List<Dependency> inputs) {
+        for (Dependency input : inputs) {
+            if (!unchanged(input)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The file's bytes, read without following a link. */

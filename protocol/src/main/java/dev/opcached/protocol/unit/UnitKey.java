@@ -38,16 +38,7 @@ public final class UnitKey {
      */
     public static Sha256 of(String jdkVersion, List<String> compilerOptions, String relativePath, Sha256 sourceHash,
                             List<Input> inputs) {
-        MessageDigest digest = Sha256.digest();
-        put(digest, DOMAIN);
-        digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(CompileUnitCodec.FORMAT).array());
-        put(digest, jdkVersion);
-        digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(compilerOptions.size()).array());
-        for (String option : compilerOptions) {
-            put(digest, option);
-        }
-        put(digest, relativePath);
-        sourceHash.updateInto(digest);
+        MessageDigest digest = source(DOMAIN, jdkVersion, compilerOptions, relativePath, sourceHash);
         List<Input> sorted = inputs.stream()
                 .sorted(Comparator.comparing(Input::relativePath).thenComparing(Input::kind)).toList();
         digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(sorted.size()).array());
@@ -67,8 +58,14 @@ public final class UnitKey {
      */
     public static Sha256 sourceKey(String jdkVersion, List<String> compilerOptions, String relativePath,
                                    Sha256 sourceHash) {
+        return Sha256.wrap(source(SOURCE_DOMAIN, jdkVersion, compilerOptions, relativePath, sourceHash).digest());
+    }
+
+    /** A digest fed the part both keys share: domain, format, JDK, options, path, source hash. */
+    private static MessageDigest source(byte[] domain, String jdkVersion, List<String> compilerOptions,
+                                        String relativePath, Sha256 sourceHash) {
         MessageDigest digest = Sha256.digest();
-        put(digest, SOURCE_DOMAIN);
+        put(digest, domain);
         digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(CompileUnitCodec.FORMAT).array());
         put(digest, jdkVersion);
         digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(compilerOptions.size()).array());
@@ -77,7 +74,7 @@ public final class UnitKey {
         }
         put(digest, relativePath);
         sourceHash.updateInto(digest);
-        return Sha256.wrap(digest.digest());
+        return digest;
     }
 
     private static void put(MessageDigest digest, String text) {
