@@ -12,6 +12,7 @@ import dev.opcached.protocol.admin.StatusResponse;
 import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.config.Defaults;
 import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.ScriptStatistics;
 import dev.opcached.protocol.segment.SegmentKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -119,8 +121,10 @@ public final class AdminOperations {
         return new AdminMessages.ResetResponse(generation, current.statistics().manualRestarts(), compiled);
     }
 
+    /** The scripts the cache holds, the most used first (what a reset loads back first: its closure comes along). */
     private static List<Path> cachedScripts(Segment current) {
-        return current.scripts().stream().map(script -> Path.of(script.fullPath())).toList();
+        return current.scripts().stream().sorted(Comparator.comparingLong(ScriptStatistics::hits).reversed())
+                .map(script -> Path.of(script.fullPath())).toList();
     }
 
     /**
