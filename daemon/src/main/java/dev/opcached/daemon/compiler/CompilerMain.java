@@ -101,6 +101,9 @@ public final class CompilerMain implements Callable<Integer> {
         });
         log.info("compiling for {} on {}", docroot, socket);
         reports.send(WorkerReport.of(WorkerReport.Kind.READY));
+        if (config.flag(Directives.COMPILER_WARMUP)) {
+            JavacWarmup.start();
+        }
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("compiler-heartbeat", true));
         heartbeat.scheduleAtFixedRate(() -> reports.send(WorkerReport.of(WorkerReport.Kind.ALIVE)),

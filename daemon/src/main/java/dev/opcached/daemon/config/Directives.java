@@ -67,6 +67,7 @@ public final class Directives {
     /** The file cache key's name in the state directory when {@link #FILE_CACHE_KEY} is empty. */
     public static final String FILE_CACHE_KEY_NAME = "file_cache.key";
     public static final String COMPILER_JAVA_OPTIONS = "opcached.compiler_java_options";
+    public static final String COMPILER_WARMUP = "opcached.compiler_warmup";
 
     /** All directives, in the order the documentation lists them. */
     public static final Map<String, Directive> ALL;
@@ -144,6 +145,8 @@ public final class Directives {
                 new Directive(WORKER_THREADS, INTEGER, "16", 1, 1_024, "requests one worker runs at once"),
                 new Directive(WORKER_JAVA_OPTIONS, STRING, "", 0, 0,
                         "JVM flags for the workers, after the supervisor's own (e.g. -Xmx256m)"),
+                new Directive(COMPILER_WARMUP, BOOLEAN, "1", 0, 1,
+                        "warm javac up in a new compiler process, beside its work, so that its first compile is not a cold one"),
                 new Directive(COMPILER_JAVA_OPTIONS, STRING, "-Xmx384m -XX:+UseSerialGC", 0, 0,
                         "JVM flags for the pool's compiler process, after the supervisor's own: its heap cap"),
                 new Directive(LOG_CONFIG, STRING, "", 0, 0,

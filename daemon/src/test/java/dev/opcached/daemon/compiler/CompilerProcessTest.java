@@ -111,6 +111,14 @@ class CompilerProcessTest {
     }
 
     @Test
+    void aNewCompilerWarmsJavacUpAndNothingOfItReachesTheSegment() throws Exception {
+        compiler.awaitLine("javac warmed up in \\d+ ms", Duration.ofSeconds(120));
+        try (SegmentReader reader = Segment.openReadOnly(segmentPath)) {
+            assertThat(reader.scripts()).extracting(script -> script.fullPath()).noneMatch(path -> path.contains("warm"));
+        }
+    }
+
+    @Test
     void theSocketIsTheOwnersOnlyAndTheStaleFileDidNotStopTheStart() throws Exception {
         assertThat(compiler.output()).contains("removed the stale compiler socket " + socket);
         assertThat(Files.getAttribute(socket, "unix:mode")).isEqualTo(0140600);

@@ -57,7 +57,9 @@ public final class PoolProcess implements AutoCloseable {
                 "--pool", name, "--workers", Integer.toString(workers), "--listen", "127.0.0.1:" + port,
                 "--admin-listen", "127.0.0.1:" + adminPort, "--state-dir", segmentDir.resolveSibling("state-" + name).toString(),
                 "-d", "opcache.memory_consumption=16", "-d", "opcache.max_accelerated_files=200",
-                "-d", "opcached.worker_threads=4"));
+                "-d", "opcached.worker_threads=4",
+                // Tests start many pools on 2 cores: the compiler's javac warm-up is CPU they need.
+                "-d", "opcached.compiler_warmup=0"));
         for (String directive : directives) {
             args.add("-d");
             args.add(directive);
