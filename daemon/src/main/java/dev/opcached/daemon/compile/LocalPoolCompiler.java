@@ -177,7 +177,9 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 return null;
             }
         }
-        for (FileCacheLevel.Found unit : found) {
+        // The file's inputs before the file (it comes first), as a batch stores them.
+        for (int i = found.size() - 1; i >= 0; i--) {
+            FileCacheLevel.Found unit = found.get(i);
             SegmentKey key = SegmentKey.of(unit.path().toString());
             if (holds(key, unit.stamp(), unit.unit())) {
                 continue;
