@@ -18,11 +18,6 @@ import org.slf4j.LoggerFactory;
  */
 final class CompilerSlot {
     private static final Logger LOG = LoggerFactory.getLogger(CompilerSlot.class);
-    /** The wait before the second restart of a compiler that dies before it is ready; it doubles from there. */
-    private static final long FIRST_BACKOFF_MILLIS = 200;
-    private static final long MAX_BACKOFF_MILLIS = 10_000;
-    /** A compiler that lived this long counts as healthy, ready or not. */
-    private static final long HEALTHY_MILLIS = 10_000;
     private static final long HEARTBEAT_CHECK_MILLIS = 250;
     /** What a compiler asked to stop (SIGTERM) gets before it is killed. */
     private static final long STOP_MILLIS = 5_000;
@@ -35,7 +30,7 @@ final class CompilerSlot {
     private boolean stopping;
     private boolean replacing;
     private boolean watchingHeartbeats;
-    private int crashesInARow;
+    private final RestartBackoff backoff = new RestartBackoff();
     private long lastCheckNanos = System.nanoTime();
 
     /** @param heartbeatTimeoutMillis silence after which the compiler is killed and restarted; 0 = never */
@@ -75,7 +70,7 @@ final class CompilerSlot {
             process.onExit().thenAccept(exited -> exited(compiler));
         } catch (IOException e) {
             LOG.error("the compiler could not be started: {}", e.toString());
-            later(this::start, backoff());
+            later(this::start, backoff.next());
         }
     }
 
@@ -160,26 +155,16 @@ final class CompilerSlot {
             start();
             return;
         }
-        boolean healthy = compiler.phase() == WorkerProcess.Phase.SERVING || lived >= HEALTHY_MILLIS;
-        if (healthy) {
-            crashesInARow = 0;
-        }
-        long delay = backoff();
+        backoff.ended(compiler, lived);
+        long delay = backoff.next();
         LOG.error("compiler (pid {}) died with exit code {}{} after {} ms; restarting it{}", compiler.pid(), code,
                 code > 128 ? " (signal " + (code - 128) + ")" : "", lived,
-                delay == 0 ? "" : " in " + delay + " ms (death " + crashesInARow + " in a row before ready)");
+                delay == 0 ? "" : " in " + delay + " ms (death " + backoff.inARow() + " in a row before ready)");
         if (delay == 0) {
             start();
         } else {
             later(this::start, delay);
         }
-    }
-
-    private long backoff() {
-        long delay = crashesInARow == 0 ? 0
-                : Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(crashesInARow - 1, 20));
-        crashesInARow++;
-        return delay;
     }
 
     private void later(Runnable task, long delayMillis) {

@@ -24,11 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 final class WorkerSlot {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSlot.class);
-    /** The wait before the second restart of a worker that crashes before serving; it doubles from there. */
-    private static final long FIRST_BACKOFF_MILLIS = 200;
-    private static final long MAX_BACKOFF_MILLIS = 10_000;
-    /** A worker that lived this long without saying ready (an older worker) is healthy all the same. */
-    private static final long HEALTHY_MILLIS = 10_000;
     /** How often the accepting worker's heartbeat is checked. */
     private static final long HEARTBEAT_CHECK_MILLIS = 250;
     /** Time past process_control_timeout that a retiring worker gets before it is killed. */
@@ -46,7 +41,7 @@ final class WorkerSlot {
     private boolean watchingHeartbeats;
     private long lastCheckNanos = System.nanoTime();
     private long restartsOfSlot;
-    private int crashesInARow;
+    private final RestartBackoff backoff = new RestartBackoff();
 
     /**
      * @param heartbeatTimeoutMillis silence after which a worker is unresponsive; 0 = never
@@ -242,9 +237,9 @@ final class WorkerSlot {
                     code > 128 ? " (signal " + (code - 128) + ")" : "", lived);
         }
         boolean crashed = code != WorkerExit.NORMAL && code != WorkerExit.REQUEST_TIMEOUT;
-        boolean healthy = worker.phase() == WorkerProcess.Phase.SERVING || lived >= HEALTHY_MILLIS;
-        if (healthy || !crashed) {
-            crashesInARow = 0;
+        boolean healthy = backoff.ended(worker, lived);
+        if (!crashed) {
+            backoff.reset();
         }
         countRestart();
         // A worker that had served is replaced at once; only crashes before serving back off.
@@ -252,10 +247,9 @@ final class WorkerSlot {
     }
 
     private long backoff() {
-        long delay = crashesInARow == 0 ? 0 : Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(crashesInARow - 1, 20));
-        crashesInARow++;
+        long delay = backoff.next();
         if (delay > 0) {
-            LOG.info("{} restarts in {} ms (crash {} in a row)", name, delay, crashesInARow);
+            LOG.info("{} restarts in {} ms (crash {} in a row)", name, delay, backoff.inARow());
         }
         return delay;
     }
