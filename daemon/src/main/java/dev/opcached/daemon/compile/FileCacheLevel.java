@@ -85,8 +85,7 @@ final class FileCacheLevel {
             if (unit == null || !unit.sourceHash().equals(root.hash) || !jarsAreNow(unit)) {
                 return null;
             }
-            List<Found> found = new ArrayList<>();
-            found.add(null);
+            List<Found> inputs = new ArrayList<>();
             List<Dependency> rebased = new ArrayList<>();
             for (Dependency input : unit.dependencies()) {
                 Path file = docroot.root().resolve(input.path());
@@ -106,18 +105,18 @@ final class FileCacheLevel {
                 }
                 rebased.add(new Dependency(input.kind(), file.toString(), now.stamp.mtimeMillis(), now.stamp.size(),
                         input.contentHash(), input.unitKey()));
-                found.add(new Found(file, now.stamp, inputUnit));
+                inputs.add(new Found(file, now.stamp, inputUnit));
             }
             // Each unit's own inputs are in this closure (the root too, in a cycle): the same paths and stamps.
             List<Dependency> closure = new ArrayList<>(rebased);
             closure.add(new Dependency(Dependency.Kind.SOURCE, path.toString(), root.stamp.mtimeMillis(),
                     root.stamp.size(), root.hash, unit.unitKey()));
-            for (int i = 1; i < found.size(); i++) {
-                Found input = found.get(i);
-                found.set(i, new Found(input.path(), input.stamp(), rebase(input.unit(), closure)));
-            }
-            found.set(0, new Found(path, root.stamp, new CompileUnit(unit.sourceHash(), unit.unitKey(), rebased,
+            List<Found> found = new ArrayList<>();
+            found.add(new Found(path, root.stamp, new CompileUnit(unit.sourceHash(), unit.unitKey(), rebased,
                     unit.classes())));
+            for (Found input : inputs) {
+                found.add(new Found(input.path(), input.stamp(), rebase(input.unit(), closure)));
+            }
             return found;
         } catch (ScriptException | IOException | IllegalArgumentException doubt) {
             return null;

@@ -181,8 +181,8 @@ final class SharedCompilePath {
                     // In the segment now: look it up.
                 }
                 case FAILED -> throw new ScriptException(realPath + " does not compile", outcome.diagnostics());
-                case NOT_FOUND -> throw outcome.diagnostics().isEmpty() ? ScriptException.notFound(realPath)
-                        : ScriptException.notFound(realPath, outcome.diagnostics().get(0));
+                // Gone or swapped between this process's check and the compiler's: a 404 as any other.
+                case NOT_FOUND -> throw ScriptException.notFound(realPath);
                 case NOT_CACHED -> {
                     return notCached(realPath, outcome);
                 }
