@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opcached.daemon.testing.PoolProcess;
+import dev.opcached.protocol.segment.SegmentFiles;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,6 +53,43 @@ class SharedCodeTest {
         if (pool != null) {
             pool.close();
         }
+    }
+
+    /**
+     * Workers map the segment file read-only and write only its activity file; the compiler, the
+     * pool's writer of entries, maps both read-write (the kernel's view: /proc/PID/maps).
+     */
+    @Test
+    void workersMapTheEntriesReadOnlyAndOnlyTheCompilerWritesThem() throws Exception {
+        assertThat(pool.get("/index.java").body()).isEqualTo("up");
+        String segment = pool.segment().toString();
+        String activity = SegmentFiles.activityPath(pool.segment()).toString();
+        java.util.regex.Matcher workers = java.util.regex.Pattern.compile("worker-\\d started, pid (\\d+)")
+                .matcher(pool.supervisor().output());
+        int seen = 0;
+        while (workers.find()) {
+            Path maps = Path.of("/proc", workers.group(1), "maps");
+            if (Files.exists(maps)) {
+                assertThat(mappingModes(maps, segment)).as("worker %s, segment file", workers.group(1)).containsOnly("r--s");
+                assertThat(mappingModes(maps, activity)).as("worker %s, activity file", workers.group(1)).containsOnly("rw-s");
+                seen++;
+            }
+        }
+        assertThat(seen).isEqualTo(2);
+        String compiler = pool.supervisor().awaitLine("compiler started, pid (\\d+)", DEADLINE).group(1);
+        assertThat(mappingModes(Path.of("/proc", compiler, "maps"), segment)).containsOnly("rw-s");
+    }
+
+    /** The permissions of every mapping of {@code file} in a /proc/PID/maps. */
+    private static Set<String> mappingModes(Path maps, String file) throws Exception {
+        Set<String> modes = new HashSet<>();
+        for (String line : Files.readAllLines(maps)) {
+            if (line.endsWith(" " + file)) {
+                modes.add(line.split("\\s+")[1]);
+            }
+        }
+        assertThat(modes).as("%s maps %s", maps, file).isNotEmpty();
+        return modes;
     }
 
     private Path write(String relative, String source) throws Exception {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.opcached.daemon.testing.Scripts;
+import dev.opcached.protocol.segment.SegmentFiles;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * PHP-FPM's {@code user}: a supervisor started as root runs its workers as that user, whose
- * scripts cannot read the admin token. Needs root; the class path is copied where that user can
+ * scripts cannot read the admin token nor write the cache's entries. Needs root; the class path is copied where that user can
  * read it (a build's own is often under root's home).
  */
 class WorkerUserTest {
@@ -133,6 +134,33 @@ class WorkerUserTest {
                     + "/steal.java")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(steal.statusCode()).isEqualTo(500);
             assertThat(steal.body()).contains("AccessDeniedException").doesNotContain(Files.readString(token).strip());
+
+            // The cache: the segment file stays root's, readable by the workers' group only; the
+            // activity file (counters, claims) is the one file the workers' user owns.
+            Path segment;
+            try (Stream<Path> files = Files.list(dir.resolve("shm"))) {
+                segment = files.filter(file -> file.toString().endsWith(".seg")).findFirst().orElseThrow();
+            }
+            Path activity = SegmentFiles.activityPath(segment);
+            assertThat(Files.getOwner(segment).getName()).isEqualTo("root");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(segment))).isEqualTo("rw-r-----");
+            assertThat(Files.getOwner(activity).getName()).isEqualTo(USER);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(activity))).isEqualTo("rw-------");
+            Scripts.write(docroot, "poison", "String outcome;\n"
+                    + "try (var channel = java.nio.channels.FileChannel.open(java.nio.file.Path.of(\"" + segment + "\"),"
+                    + " java.nio.file.StandardOpenOption.WRITE)) { outcome = \"opened\"; }\n"
+                    + "catch (Exception e) { outcome = e.getClass().getSimpleName(); }\n"
+                    + "try { java.nio.file.Files.setPosixFilePermissions(java.nio.file.Path.of(\"" + segment + "\"),"
+                    + " java.nio.file.attribute.PosixFilePermissions.fromString(\"rw-rw-rw-\")); outcome += \" chmod\"; }\n"
+                    + "catch (Exception e) { outcome += \" \" + e.getClass().getSimpleName(); }\n"
+                    + "response.write(outcome);");
+            HttpResponse<String> poison = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/poison.java")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(poison.body()).isEqualTo("AccessDeniedException FileSystemException");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(segment))).isEqualTo("rw-r-----");
+            HttpResponse<String> again = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/hello.java")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(again.body()).as("served from the cache, as before").isEqualTo("hello");
         } finally {
             supervisor.destroy();
             assertThat(supervisor.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.opcached.protocol.segment.ActivityLayout;
 import dev.opcached.protocol.segment.HeaderLayout;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
+import dev.opcached.protocol.segment.SegmentFiles;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -32,9 +34,10 @@ class OpcachectlStatusOutputTest {
     void figuresFromADamagedHeaderAreUnknownInTheSummaryAndNullInTheJson() throws Exception {
         Path file = dir.resolve("damaged.seg");
         try (Segment segment = Segment.create(file, new SegmentConfig(4 << 20, 100, 5));
-             FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+             FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
+             FileChannel activity = FileChannel.open(SegmentFiles.activityPath(file), StandardOpenOption.WRITE)) {
             // What the hostile test saw: a hit rate of -130.80 % and a start time in the year 64,570,773.
-            writeLong(channel, HeaderLayout.STRIPES_OFFSET + HeaderLayout.STRIPE_HITS, -1_000_000);
+            writeLong(activity, ActivityLayout.STRIPES_OFFSET + ActivityLayout.STRIPE_HITS, -1_000_000);
             writeLong(channel, HeaderLayout.START_TIME_MILLIS_OFFSET, 2_037_644_190_000_000_000L);
             writeLong(channel, HeaderLayout.LAST_RESTART_MILLIS_OFFSET, -5);
             writeLong(channel, HeaderLayout.HEARTBEAT_MILLIS_OFFSET, -7);

@@ -91,6 +91,15 @@ public final class LocalPoolCompiler implements PoolCompiler {
     }
 
     @Override
+    public boolean discard(Path realPath, long ref, long deadlineMillis) {
+        boolean discarded = segment.invalidate(SegmentKey.of(realPath.toString()), ref);
+        if (discarded) {
+            LOG.info("{}: its entry was found unusable by a worker; invalidated", LogText.escape(realPath.toString()));
+        }
+        return discarded;
+    }
+
+    @Override
     public List<FileOutcome> compile(List<Path> realPaths, long deadlineMillis, Progress progress)
             throws CompilerUnavailableException {
         long started = System.nanoTime();

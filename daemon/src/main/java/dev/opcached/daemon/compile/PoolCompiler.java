@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * Compiles for the whole pool: puts the current version of each file, and of the docroot sources
  * it is compiled against that are not current, into the pool's segment (the pool's one writer of
- * entries), or says per file why not. One implementation compiles in this process (the compiler
+ * entries), or says per file why not; and drops an entry a worker found unusable. One implementation compiles in this process (the compiler
  * process, and {@code opcached run}); the other asks the pool's compiler process over its local
  * channel (workers and the admin side).
  */
@@ -28,4 +28,15 @@ public interface PoolCompiler {
      */
     List<FileOutcome> compile(List<Path> realPaths, long deadlineMillis, Progress progress)
             throws CompilerUnavailableException;
+
+    /**
+     * Invalidates the entry of {@code realPath} that {@code ref} names ({@code CachedEntry#ref()}),
+     * if it is still that file's entry: the caller found it unusable (compiled against versions the
+     * pool has moved on from, not a compile unit, no longer a regular file). Workers map the
+     * segment read-only, so the pool's writer does it for them; a successor stored meanwhile stays.
+     *
+     * @return whether it was invalidated
+     * @throws CompilerUnavailableException no answer within {@code deadlineMillis}
+     */
+    boolean discard(Path realPath, long ref, long deadlineMillis) throws CompilerUnavailableException;
 }

@@ -47,6 +47,12 @@ final class BatchWatchdog implements PoolCompiler {
         }
     }
 
+    /** Not watched: an invalidation under the segment's lock, bounded by its lock timeout. */
+    @Override
+    public boolean discard(Path realPath, long ref, long deadlineMillis) throws CompilerUnavailableException {
+        return engine.discard(realPath, ref, deadlineMillis);
+    }
+
     /** Called periodically: ends the process if a call has run past the limit. */
     void check() {
         long now = System.nanoTime();

@@ -51,9 +51,27 @@ final class ChannelMessages {
         return mapper;
     }
 
-    /** A request: {@code ping}, or {@code compile} with its paths and how long the client waits. */
+    /**
+     * A request: {@code ping}; {@code compile} with its paths and how long the client waits; or
+     * {@code discard} with one path and the {@code ref} of its entry that the client found unusable.
+     */
     record Request(@JsonProperty("op") String op, @JsonProperty("paths") List<String> paths,
-                   @JsonProperty("deadline_ms") Long deadlineMillis) {
+                   @JsonProperty("deadline_ms") Long deadlineMillis, @JsonProperty("ref") Long ref) {
+        static Request ping() {
+            return new Request("ping", null, null, null);
+        }
+
+        static Request compile(List<String> paths, long deadlineMillis) {
+            return new Request("compile", paths, deadlineMillis, null);
+        }
+
+        static Request discard(String path, long ref) {
+            return new Request("discard", List.of(path), null, ref);
+        }
+    }
+
+    /** {@code discard}'s answer: whether the entry was still the file's, and is invalidated now. */
+    record Discarded(@JsonProperty("invalidated") boolean invalidated) {
     }
 
     /** {@code ping}'s answer. */
@@ -75,25 +93,30 @@ final class ChannelMessages {
 
     /** One answer line: exactly one of its fields is set. */
     record Answer(@JsonProperty("outcome") FileOutcome outcome, @JsonProperty("end") End end,
-                  @JsonProperty("error") Failure error, @JsonProperty("pong") Pong pong) {
+                  @JsonProperty("error") Failure error, @JsonProperty("pong") Pong pong,
+                  @JsonProperty("discarded") Discarded discarded) {
         static Answer of(FileOutcome outcome) {
-            return new Answer(outcome, null, null, null);
+            return new Answer(outcome, null, null, null, null);
         }
 
         static Answer end(int files) {
-            return new Answer(null, new End(files), null, null);
+            return new Answer(null, new End(files), null, null, null);
         }
 
         static Answer badRequest(String message) {
-            return new Answer(null, null, new Failure(Failure.BAD_REQUEST, message), null);
+            return new Answer(null, null, new Failure(Failure.BAD_REQUEST, message), null, null);
         }
 
         static Answer unavailable(String message) {
-            return new Answer(null, null, new Failure(Failure.UNAVAILABLE, message), null);
+            return new Answer(null, null, new Failure(Failure.UNAVAILABLE, message), null, null);
         }
 
         static Answer pong(Pong pong) {
-            return new Answer(null, null, null, pong);
+            return new Answer(null, null, null, pong, null);
+        }
+
+        static Answer discarded(boolean invalidated) {
+            return new Answer(null, null, null, null, new Discarded(invalidated));
         }
     }
 

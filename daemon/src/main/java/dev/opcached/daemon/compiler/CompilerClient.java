@@ -113,8 +113,7 @@ public final class CompilerClient implements PoolCompiler {
             try (SocketChannel channel = connect()) {
                 ScheduledFuture<?> closer = closeAt(channel, deadline - System.nanoTime());
                 try {
-                    Channels.newOutputStream(channel).write(ChannelMessages.line(new ChannelMessages.Request("ping",
-                            null, null)));
+                    Channels.newOutputStream(channel).write(ChannelMessages.line(ChannelMessages.Request.ping()));
                     ChannelMessages.Answer answer = read(new FrameReader(Channels.newInputStream(channel),
                             ChannelMessages.MAX_ANSWER_LINE));
                     if (answer.pong() == null) {
@@ -123,6 +122,35 @@ public final class CompilerClient implements PoolCompiler {
                     }
                     ChannelMessages.Pong pong = answer.pong();
                     return new Pong(pong.pid(), pong.protocol(), pong.queued(), pong.running());
+                } finally {
+                    closer.cancel(false);
+                }
+            } catch (IOException e) {
+                problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                pause(deadline);
+            }
+        }
+        throw new CompilerUnavailableException("no compiler answered on " + socket + " within " + deadlineMillis
+                + " ms (" + problem + ")");
+    }
+
+    @Override
+    public boolean discard(Path realPath, long ref, long deadlineMillis) throws CompilerUnavailableException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
+        String problem = "no attempt";
+        while (System.nanoTime() - deadline < 0) {
+            try (SocketChannel channel = connect()) {
+                ScheduledFuture<?> closer = closeAt(channel, deadline - System.nanoTime());
+                try {
+                    Channels.newOutputStream(channel).write(ChannelMessages.line(
+                            ChannelMessages.Request.discard(realPath.toString(), ref)));
+                    ChannelMessages.Answer answer = read(new FrameReader(Channels.newInputStream(channel),
+                            ChannelMessages.MAX_ANSWER_LINE));
+                    if (answer.discarded() == null) {
+                        throw new CompilerUnavailableException("the compiler on " + socket + " answered discard with "
+                                + describe(answer));
+                    }
+                    return answer.discarded().invalidated();
                 } finally {
                     closer.cancel(false);
                 }
@@ -154,7 +182,7 @@ public final class CompilerClient implements PoolCompiler {
             try {
                 OutputStream out = Channels.newOutputStream(channel);
                 long deadlineMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(leftNanos));
-                out.write(ChannelMessages.line(new ChannelMessages.Request("compile", open, deadlineMillis)));
+                out.write(ChannelMessages.line(ChannelMessages.Request.compile(open, deadlineMillis)));
                 FrameReader frames = new FrameReader(Channels.newInputStream(channel), ChannelMessages.MAX_ANSWER_LINE);
                 Set<String> asked = Set.copyOf(open);
                 while (true) {

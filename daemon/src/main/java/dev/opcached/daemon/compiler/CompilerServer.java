@@ -1,5 +1,6 @@
 package dev.opcached.daemon.compiler;
 
+import dev.opcached.daemon.compile.CompilerUnavailableException;
 import dev.opcached.daemon.compile.FileOutcome;
 import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.protocol.common.DocrootContainment;
@@ -50,6 +51,7 @@ public final class CompilerServer implements AutoCloseable {
     private final ServerSocketChannel listening;
     private final Path socket;
     private final DocrootContainment docroot;
+    private final PoolCompiler engine;
     private final CompileBatcher batcher;
     private final ExecutorService connections = Executors.newCachedThreadPool(
             new DefaultThreadFactory("compiler-connection", true));
@@ -60,6 +62,7 @@ public final class CompilerServer implements AutoCloseable {
         this.listening = listening;
         this.socket = socket;
         this.docroot = docroot;
+        this.engine = engine;
         this.batcher = new CompileBatcher(engine, new DefaultThreadFactory("compile-batch", true));
         this.acceptor = new DefaultThreadFactory("compiler-accept", true).newThread(this::accept);
     }
@@ -188,18 +191,39 @@ public final class CompilerServer implements AutoCloseable {
         }
         String op = request.op();
         if ("ping".equals(op)) {
-            if (request.paths() != null || request.deadlineMillis() != null) {
-                send(out, ChannelMessages.Answer.badRequest("ping takes no paths and no deadline_ms"));
+            if (request.paths() != null || request.deadlineMillis() != null || request.ref() != null) {
+                send(out, ChannelMessages.Answer.badRequest("ping takes no paths, no deadline_ms and no ref"));
                 return;
             }
             send(out, ChannelMessages.Answer.pong(new ChannelMessages.Pong(ProcessHandle.current().pid(),
                     ChannelMessages.PROTOCOL, batcher.queuedPaths(), batcher.runningPaths())));
         } else if ("compile".equals(op)) {
             compile(request, out);
+        } else if ("discard".equals(op)) {
+            discard(request, out);
         } else {
             send(out, ChannelMessages.Answer.badRequest("unknown op " + (op == null ? "(none)" : "\""
-                    + LogText.escape(op) + "\"") + ": the ops are compile and ping"));
+                    + LogText.escape(op) + "\"") + ": the ops are compile, discard and ping"));
         }
+    }
+
+    /** A worker found an entry unusable: the pool's writer invalidates it if it is still the file's. */
+    private void discard(ChannelMessages.Request request, OutputStream out) throws IOException {
+        String invalid = request.paths() == null || request.paths().size() != 1 ? "discard needs \"paths\": one real path"
+                : request.ref() == null ? "discard needs \"ref\": the entry's ref"
+                : request.deadlineMillis() != null ? "discard takes no deadline_ms" : invalidPath(request.paths().get(0));
+        if (invalid != null) {
+            send(out, ChannelMessages.Answer.badRequest(invalid));
+            return;
+        }
+        boolean invalidated;
+        try {
+            invalidated = engine.discard(Path.of(request.paths().get(0)), request.ref(), MAX_DEADLINE_MILLIS);
+        } catch (CompilerUnavailableException | RuntimeException e) {
+            send(out, ChannelMessages.Answer.unavailable("cannot discard: " + e.getMessage()));
+            return;
+        }
+        send(out, ChannelMessages.Answer.discarded(invalidated));
     }
 
     private void compile(ChannelMessages.Request request, OutputStream out) throws IOException {
@@ -246,6 +270,9 @@ public final class CompilerServer implements AutoCloseable {
         if (request.paths() == null || request.paths().isEmpty()) {
             return "compile needs \"paths\": a non-empty list of real paths in the docroot";
         }
+        if (request.ref() != null) {
+            return "compile takes no ref (that is discard's)";
+        }
         if (request.paths().size() > MAX_PATHS) {
             return "compile takes at most " + MAX_PATHS + " paths, not " + request.paths().size() + ": split it";
         }
@@ -255,19 +282,28 @@ public final class CompilerServer implements AutoCloseable {
                     + " waits, not " + deadline;
         }
         for (String path : request.paths()) {
-            if (path == null) {
-                return "paths holds a null";
+            String invalid = invalidPath(path);
+            if (invalid != null) {
+                return invalid;
             }
-            Path parsed;
-            try {
-                parsed = Path.of(path);
-            } catch (InvalidPathException e) {
-                return "path \"" + LogText.escape(path) + "\" is not a path: " + e.getReason();
-            }
-            if (!parsed.isAbsolute() || !parsed.normalize().equals(parsed) || !docroot.contains(parsed)) {
-                return "path \"" + LogText.escape(path) + "\" is not an absolute, normal path in the docroot "
-                        + docroot.root() + ": send real paths of files there";
-            }
+        }
+        return null;
+    }
+
+    /** What is wrong with a path of a request, or null. */
+    private String invalidPath(String path) {
+        if (path == null) {
+            return "paths holds a null";
+        }
+        Path parsed;
+        try {
+            parsed = Path.of(path);
+        } catch (InvalidPathException e) {
+            return "path \"" + LogText.escape(path) + "\" is not a path: " + e.getReason();
+        }
+        if (!parsed.isAbsolute() || !parsed.normalize().equals(parsed) || !docroot.contains(parsed)) {
+            return "path \"" + LogText.escape(path) + "\" is not an absolute, normal path in the docroot "
+                    + docroot.root() + ": send real paths of files there";
         }
         return null;
     }

@@ -192,7 +192,7 @@ public final class ScriptRuntime {
                 }
                 // Compiled against a version the pool has moved on from: compile it again (that
                 // entry only: a successor stored meanwhile stays).
-                if (segment.invalidate(version.entry())) {
+                if (shared.discard(version.entry(), realPath)) {
                     LOG.info("{}; invalidated", LogText.escape(stale.getMessage()));
                 }
             }

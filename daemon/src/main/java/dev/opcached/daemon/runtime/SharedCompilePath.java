@@ -89,7 +89,7 @@ final class SharedCompilePath {
         try {
             source.contained(realPath);
         } catch (ScriptException notOurs) {
-            if (segment.invalidate(entry)) {
+            if (discard(entry, realPath)) {
                 LOG.info("{} is no longer a regular file at that real path; invalidated", LogText.escape(realPath));
             }
             throw notOurs;
@@ -125,16 +125,30 @@ final class SharedCompilePath {
         return false;
     }
 
+    /**
+     * Has the pool's compiler compile the changed script; a version that did not make it into the
+     * segment (failed, not cacheable) takes the old one out. The compiler unreachable leaves the
+     * old one in: the next revalidation tries again.
+     */
     private void replace(CachedEntry entry, Path realPath) throws ScriptException {
-        FileOutcome outcome;
-        try {
-            outcome = compile(realPath);
-        } catch (ScriptException unavailable) {
-            segment.invalidate(entry);
-            throw unavailable;
-        }
+        FileOutcome outcome = compile(realPath);
         if (!outcome.inSegment()) {
-            segment.invalidate(entry);
+            discard(entry, realPath);
+        }
+    }
+
+    /**
+     * Has the pool's writer invalidate {@code entry} if it is still the file's: this process maps
+     * the segment read-only. Whether it was; false too when the compiler could not be asked (the
+     * entry then stays until it can, or until revalidation finds it out of date again).
+     */
+    boolean discard(CachedEntry entry, Path realPath) {
+        try {
+            return compiler.discard(realPath, entry.ref(), policy.compileTimeoutMillis());
+        } catch (CompilerUnavailableException e) {
+            LOG.warn("{}: could not have its unusable entry invalidated: {}", LogText.escape(realPath),
+                    LogText.escape(e.getMessage()));
+            return false;
         }
     }
 
@@ -168,9 +182,9 @@ final class SharedCompilePath {
                     return new Version(entry, CompileUnitCodec.decode(payload), Map.of());
                 } catch (IllegalArgumentException damaged) {
                     // The entry's checksum held, so a writer stored it so: not ours to run.
-                    LOG.warn("{} in the cache is not a compile unit ({}); invalidated", LogText.escape(realPath),
+                    LOG.warn("{} in the cache is not a compile unit ({}); invalidating it", LogText.escape(realPath),
                             damaged.getMessage());
-                    segment.invalidate(entry);
+                    discard(entry, realPath);
                     continue;
                 }
             }

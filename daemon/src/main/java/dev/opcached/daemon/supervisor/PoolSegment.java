@@ -54,7 +54,7 @@ final class PoolSegment implements Supplier<Segment> {
         try {
             created = Segment.create(path, config, EpochClock.SYSTEM, carriedOver, reason);
         } catch (IOException e) {
-            Files.deleteIfExists(path);
+            SegmentFiles.delete(path);
             if (String.valueOf(e.getMessage()).contains("No space left on device")) {
                 // the space went between the check and the write
                 throw new IllegalArgumentException(space.shortOfSpace(directory, config.memoryConsumption()), e);
@@ -101,7 +101,9 @@ final class PoolSegment implements Supplier<Segment> {
     void renew() throws IOException {
         Segment old = segment;
         Path oldPath = old.path();
-        String lost = Files.exists(oldPath, LinkOption.NOFOLLOW_LINKS) ? "was truncated or replaced" : "was deleted";
+        String lost = !Files.exists(oldPath, LinkOption.NOFOLLOW_LINKS) ? "was deleted"
+                : !Files.exists(SegmentFiles.activityPath(oldPath), LinkOption.NOFOLLOW_LINKS)
+                ? "lost its activity file" : "was truncated or replaced (or its activity file)";
         LOG.error("segment lost: segment file {} {}", oldPath, lost);
         createNew(lastStatistics, RestartReason.LOST);
         LOG.warn("segment restarted ({}): new segment {}; workers are replaced one by one to attach to it",
@@ -112,14 +114,14 @@ final class PoolSegment implements Supplier<Segment> {
             LOG.debug("closing the lost segment: {}", e.toString());
         }
         try {
-            Files.deleteIfExists(oldPath);
+            SegmentFiles.delete(oldPath);
         } catch (IOException e) {
             LOG.warn("could not delete the lost segment file {}: {}", oldPath, e.toString());
         }
     }
 
-    /** Deletes the current segment file (at the supervisor's exit). */
+    /** Deletes the current segment file and its activity file (at the supervisor's exit). */
     void delete() throws IOException {
-        Files.deleteIfExists(segment.path());
+        SegmentFiles.delete(segment.path());
     }
 }

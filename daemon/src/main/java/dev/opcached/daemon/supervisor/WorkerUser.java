@@ -1,6 +1,7 @@
 package dev.opcached.daemon.supervisor;
 
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.protocol.segment.SegmentFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -112,14 +113,22 @@ final class WorkerUser {
         return List.of("setpriv", "--reuid=" + user, "--regid=" + group, "--init-groups", "--");
     }
 
-    /** Makes {@code segment} the workers' user's (still 0600), and its directory traversable by them. */
+    /**
+     * Opens a new segment to the workers, when they run as another user: the segment file stays
+     * the supervisor's and becomes readable by the workers' group only (rw-r-----: they map it
+     * read-only and cannot write an entry); its activity file, the one file workers write, becomes
+     * the workers' user's (still rw-------).
+     */
     void handOver(Path segment) throws IOException {
         if (!switches()) {
             return;
         }
-        PosixFileAttributeView view = Files.getFileAttributeView(segment, PosixFileAttributeView.class);
-        view.setOwner(userPrincipal);
-        view.setGroup(groupPrincipal);
+        Files.getFileAttributeView(segment, PosixFileAttributeView.class).setGroup(groupPrincipal);
+        Files.setPosixFilePermissions(segment, PosixFilePermissions.fromString("rw-r-----"));
+        PosixFileAttributeView activity = Files.getFileAttributeView(SegmentFiles.activityPath(segment),
+                PosixFileAttributeView.class);
+        activity.setOwner(userPrincipal);
+        activity.setGroup(groupPrincipal);
     }
 
     /**

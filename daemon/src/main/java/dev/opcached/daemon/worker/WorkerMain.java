@@ -13,6 +13,7 @@ import dev.opcached.daemon.runtime.ScriptRunner;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.segment.CoarseEpochClock;
 import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentAccess;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -67,7 +68,10 @@ public final class WorkerMain implements Callable<Integer> {
         Directives config = Directives.defaults().with(directives);
         Segment segment;
         try {
-            segment = Segment.attach(segmentPath, CoarseEpochClock.instance());
+            // With the pool's compiler, the worker writes no entry: it maps them read-only. Alone,
+            // it compiles (and stores) in-process.
+            segment = Segment.attach(segmentPath, CoarseEpochClock.instance(),
+                    compilerSocket != null ? SegmentAccess.READER : SegmentAccess.WRITER);
         } catch (RuntimeException e) {
             log.error("cannot start: {}", e.getMessage());
             return WorkerExit.STARTUP_FAILED;

@@ -1,6 +1,7 @@
 package dev.opcached.daemon.admin;
 
 import dev.opcached.daemon.compile.LocalPoolCompiler;
+import dev.opcached.daemon.compile.CompilerUnavailableException;
 import dev.opcached.daemon.compile.FileOutcome;
 import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.testing.Scripts;
@@ -336,14 +337,23 @@ class AdminHandlerTest {
                 Directives.MEMORY_CONSUMPTION, "8", Directives.FILE_UPDATE_PROTECTION, "0"));
         CachePolicy policy = CachePolicy.of(config);
         PoolCompiler real = LocalPoolCompiler.forDocroot(segment, docroot, policy, EpochClock.SYSTEM);
-        PoolCompiler gated = (paths, deadline, progress) -> {
-            List<Path> first = paths.stream().filter(path -> !path.equals(last)).toList();
-            List<FileOutcome> outcomes = new ArrayList<>(real.compile(first, deadline, progress));
-            if (paths.contains(last)) {
-                gate.run();
-                outcomes.addAll(real.compile(List.of(last), deadline, progress));
+        PoolCompiler gated = new PoolCompiler() {
+            @Override
+            public List<FileOutcome> compile(List<Path> paths, long deadline, Progress progress)
+                    throws CompilerUnavailableException {
+                List<Path> first = paths.stream().filter(path -> !path.equals(last)).toList();
+                List<FileOutcome> outcomes = new ArrayList<>(real.compile(first, deadline, progress));
+                if (paths.contains(last)) {
+                    gate.run();
+                    outcomes.addAll(real.compile(List.of(last), deadline, progress));
+                }
+                return outcomes;
             }
-            return outcomes;
+
+            @Override
+            public boolean discard(Path realPath, long ref, long deadline) throws CompilerUnavailableException {
+                return real.discard(realPath, ref, deadline);
+            }
         };
         return new AdminOperations(segment, config, policy.blacklist(), gated, List::of);
     }

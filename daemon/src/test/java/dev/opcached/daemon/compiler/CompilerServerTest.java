@@ -195,7 +195,8 @@ class CompilerServerTest {
                     .contains("bad-request").contains("deadline_ms");
             assertThat(exchange(out, in, "{\"op\":\"compile\",\"paths\":[],\"deadline_ms\":1000}"))
                     .contains("bad-request").contains("non-empty list");
-            assertThat(exchange(out, in, "{\"op\":\"launch\"}")).contains("unknown op \\\"launch\\\"");
+            assertThat(exchange(out, in, "{\"op\":\"launch\"}")).contains("unknown op \\\"launch\\\"")
+                    .contains("the ops are compile, discard and ping");
             assertThat(exchange(out, in, "{\"op\":\"ping\",\"extra\":1}")).contains("unknown field \\\"extra\\\"");
             assertThat(exchange(out, in, "{\"op\":\"ping\",\"op\":\"compile\"}")).contains("bad-request");
             assertThat(exchange(out, in, "{\"op\":\"compile\",\"paths\":[7],\"deadline_ms\":1000}"))
@@ -213,6 +214,34 @@ class CompilerServerTest {
         }
         // none of the bad requests reached the engine
         assertThat(engine.calls).containsExactly(List.of(file("a.java")));
+    }
+
+    /** A worker maps the segment read-only: it asks the compiler to drop an entry it found unusable. */
+    @Test
+    void discardReachesTheEngineWithItsRefAndSaysWhetherItInvalidated() throws Exception {
+        RecordingEngine engine = new RecordingEngine(false);
+        start(engine);
+        CompilerClient client = new CompilerClient(socket);
+        assertThat(client.discard(file("a.java"), 42, DEADLINE_MILLIS)).as("still the file's entry").isTrue();
+        assertThat(client.discard(file("a.java"), 7, DEADLINE_MILLIS)).as("a successor was stored meanwhile").isFalse();
+        assertThat(engine.discards).containsExactly(file("a.java") + "#42", file("a.java") + "#7");
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            OutputStream out = Channels.newOutputStream(channel);
+            FrameReader in = new FrameReader(Channels.newInputStream(channel), ChannelMessages.MAX_ANSWER_LINE);
+            assertThat(exchange(out, in, "{\"op\":\"discard\",\"paths\":[\"/etc/passwd\"],\"ref\":42}"))
+                    .contains("bad-request").contains("is not an absolute, normal path in the docroot");
+            assertThat(exchange(out, in, "{\"op\":\"discard\",\"paths\":[\"" + file("a.java") + "\"]}"))
+                    .contains("bad-request").contains("\\\"ref\\\"");
+            assertThat(exchange(out, in, "{\"op\":\"discard\",\"paths\":[\"" + file("a.java") + "\",\""
+                    + file("b.java") + "\"],\"ref\":42}")).contains("bad-request").contains("one real path");
+            assertThat(exchange(out, in, "{\"op\":\"compile\",\"paths\":[\"" + file("a.java")
+                    + "\"],\"deadline_ms\":1000,\"ref\":42}")).contains("bad-request").contains("no ref");
+            assertThat(exchange(out, in, "{\"op\":\"discard\",\"paths\":[\"" + file("b.java") + "\"],\"ref\":42}"))
+                    .isEqualTo("{\"discarded\":{\"invalidated\":true}}");
+        }
+        assertThat(engine.discards).hasSize(3);
+        assertThat(engine.calls).isEmpty();
     }
 
     private static String exchange(OutputStream out, FrameReader in, String line) throws IOException {

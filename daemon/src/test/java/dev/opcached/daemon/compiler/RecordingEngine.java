@@ -12,11 +12,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A test engine for {@link CompilerServer}: records each call's paths, answers COMPILED for every
- * file (FAILED for names containing "broken"), reporting each outcome as it goes; the first call
+ * file (FAILED for names containing "broken"), reporting each outcome as it goes, and records
+ * discards; the first call
  * can be held until the test lets it go, and a file named "slow" holds its call likewise.
  */
 final class RecordingEngine implements PoolCompiler {
     final List<List<Path>> calls = new CopyOnWriteArrayList<>();
+    /** Each discard asked: the path and the ref. */
+    final List<String> discards = new CopyOnWriteArrayList<>();
     final CountDownLatch firstCallStarted = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     private final boolean holdFirstCall;
@@ -50,6 +53,13 @@ final class RecordingEngine implements PoolCompiler {
             await();
         }
         return outcomes;
+    }
+
+    /** Records the discard; only a ref of 42 names an entry that is still the file's. */
+    @Override
+    public boolean discard(Path realPath, long ref, long deadlineMillis) {
+        discards.add(realPath + "#" + ref);
+        return ref == 42;
     }
 
     private void await() throws CompilerUnavailableException {

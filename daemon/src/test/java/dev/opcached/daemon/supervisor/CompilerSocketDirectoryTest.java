@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.opcached.daemon.compile.FileOutcome;
+import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.compiler.CompilerServer;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.protocol.segment.ProcessTable;
@@ -19,6 +21,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Where the compiler's socket lives, who may open it, and what is left of a pool that died. */
 class CompilerSocketDirectoryTest {
+    /** The socket's permissions are under test, not compiles. */
+    private static final PoolCompiler NO_ENGINE = new PoolCompiler() {
+        @Override
+        public List<FileOutcome> compile(List<Path> paths, long deadline, Progress progress) {
+            return List.of();
+        }
+
+        @Override
+        public boolean discard(Path realPath, long ref, long deadline) {
+            return false;
+        }
+    };
+
     @TempDir
     Path dir;
 
@@ -84,7 +99,7 @@ class CompilerSocketDirectoryTest {
         Files.setPosixFilePermissions(probe, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path source = Files.writeString(probe.resolve("Probe.java"), PROBE);
         Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rw-r--r--"));
-        try (CompilerServer server = CompilerServer.start(directory.socket(), docroot, (paths, deadline, progress) -> List.of())) {
+        try (CompilerServer server = CompilerServer.start(directory.socket(), docroot, NO_ENGINE)) {
             assertThat(Files.getAttribute(directory.socket(), "unix:mode")).isEqualTo(0140660);
             assertThat(probeAs("nogroup", source, directory.socket())).startsWith("{\"pong\":");
             assertThat(probeAs("daemon", source, directory.socket())).startsWith("refused:");

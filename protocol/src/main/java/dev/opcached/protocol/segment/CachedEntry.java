@@ -67,7 +67,11 @@ public final class CachedEntry {
         return slotOffset;
     }
 
-    long ref() {
+    /**
+     * The slot's REF that points at this entry (generation and offset, §6): what names this very
+     * entry to a writer asked to invalidate it ({@link Segment#invalidate(SegmentKey, long)}).
+     */
+    public long ref() {
         return ref;
     }
 

@@ -27,12 +27,12 @@ import net.openhft.chronicle.bytes.BytesStore;
  *  +-------------------+-------------------+-------------------+-------------------+
  *   96                  104
  *  +-------------------+-------------------+
- *  | STAT_GENERATION   | USAGE_OFFSET      |
+ *  | STAT_GENERATION   | SEGMENT_ID        |
  *  +-------------------+-------------------+
  *  bytes 0..127 (identity, read by every lookup): written once at create, except GENERATION,
  *  bumped by a restart, and STAT_GENERATION, bumped by stat/clear
  *  128: allocation line (written by writers under the lock)
- *  | ARENA_TOP | WASTED_BYTES | USED_KEYS | CACHED_SCRIPTS | CACHE_FULL | RESTART_PENDING |
+ *  | ARENA_TOP | WASTED_BYTES | USED_KEYS | CACHED_SCRIPTS | CACHE_FULL | (reserved) |
  *  | LAST_RESTART_MS | LAST_RESTART_REASON |
  *  192: lock line
  *  | LOCK_WORD (fcntl-locked range; holder pid) | LOCK_SINCE_MS | DIRTY |
@@ -43,13 +43,13 @@ import net.openhft.chronicle.bytes.BytesStore;
  *  | LOST_RESTARTS |
  *  384: file cache line (the compiling processes' figures of opcache.file_cache, no lock)
  *  | FC_HITS | FC_MISSES | FC_STORES | FC_REJECTIONS | FC_BYTES | FC_ENTRIES |
- *  1024: statistics stripes, STRIPE_COUNT x 64 bytes, one picked by pid and thread
- *  | HITS | MISSES | BLACKLIST_MISSES | (5 spare longs) |
- *  ... reserved (zero) up to 4096
+ *  ... reserved (zero) up to 4096 (the statistics stripes of layout version 4 are in the
+ *  activity file now, {@link ActivityLayout})
  * </pre>
  *
  * <p>MAGIC and then VERSION are written last, VERSION with a release store, so that a process that
- * sees a non-zero version sees every other identity field. The segment is refused on a big-endian
+ * sees a non-zero version sees every other identity field. Only writers (the supervisor, the
+ * compiler) write this file; workers map it read-only. The segment is refused on a big-endian
  * platform. See {@code docs/segment-format.md}.
  */
 public final class HeaderLayout {
@@ -59,7 +59,7 @@ public final class HeaderLayout {
     /** "OPCACHED" in ASCII, read as a little-endian long. */
     public static final long MAGIC_VALUE = 0x444548434143504FL;
     /** The layout version this code reads and writes. */
-    public static final int VERSION_VALUE = 4;
+    public static final int VERSION_VALUE = 5;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = MAGIC_OFFSET + Long.BYTES;
@@ -78,8 +78,8 @@ public final class HeaderLayout {
     public static final int GENERATION_OFFSET = MAX_WASTED_PERCENTAGE_OFFSET + Long.BYTES;
     /** Bumped by stat/clear (clearstatcache for the pool): a worker that sees it change drops its realpath cache. */
     public static final int STAT_GENERATION_OFFSET = GENERATION_OFFSET + Long.BYTES;
-    /** Where the per-key usage records ({@link UsageLayout}) start, right after the index. */
-    public static final int USAGE_OFFSET_OFFSET = STAT_GENERATION_OFFSET + Long.BYTES;
+    /** A random id, also in the activity file's header: what pairs the two files. */
+    public static final int SEGMENT_ID_OFFSET = STAT_GENERATION_OFFSET + Long.BYTES;
 
     public static final int ALLOCATION_LINE = 128;
     public static final int ARENA_TOP_OFFSET = ALLOCATION_LINE;
@@ -87,8 +87,8 @@ public final class HeaderLayout {
     public static final int USED_KEYS_OFFSET = WASTED_BYTES_OFFSET + Long.BYTES;
     public static final int CACHED_SCRIPTS_OFFSET = USED_KEYS_OFFSET + Integer.BYTES;
     public static final int CACHE_FULL_OFFSET = CACHED_SCRIPTS_OFFSET + Integer.BYTES;
-    public static final int RESTART_PENDING_OFFSET = CACHE_FULL_OFFSET + Integer.BYTES;
-    public static final int LAST_RESTART_MILLIS_OFFSET = RESTART_PENDING_OFFSET + Integer.BYTES;
+    /** 156..159 reserved (layout version 4 kept readers' restart requests here). */
+    public static final int LAST_RESTART_MILLIS_OFFSET = 160;
     public static final int LAST_RESTART_REASON_OFFSET = LAST_RESTART_MILLIS_OFFSET + Long.BYTES;
 
     public static final int LOCK_LINE = 192;
@@ -126,20 +126,9 @@ public final class HeaderLayout {
     public static final int FILE_CACHE_BYTES_OFFSET = FILE_CACHE_REJECTIONS_OFFSET + Long.BYTES;
     public static final int FILE_CACHE_ENTRIES_OFFSET = FILE_CACHE_BYTES_OFFSET + Long.BYTES;
 
-    public static final int STRIPES_OFFSET = 1024;
-    public static final int STRIPE_COUNT = 16;
-    public static final int STRIPE_LENGTH = 64;
-    public static final int STRIPE_HITS = 0;
-    public static final int STRIPE_MISSES = STRIPE_HITS + Long.BYTES;
-    public static final int STRIPE_BLACKLIST_MISSES = STRIPE_MISSES + Long.BYTES;
-
     private HeaderLayout() {
     }
 
-    /** Offset of the statistics stripe for a writer identity (a mix of pid and thread). */
-    public static int stripeOffset(long writer) {
-        return STRIPES_OFFSET + (int) Math.floorMod(writer, (long) STRIPE_COUNT) * STRIPE_LENGTH;
-    }
 
     /** Offset of the restart counter for a reason. */
     static int restartCounterOffset(RestartReason reason) {
@@ -240,19 +229,6 @@ public final class HeaderLayout {
         b.writeInt(CACHE_FULL_OFFSET, full ? 1 : 0);
     }
 
-    static int restartPendingVolatile(BytesStore<?, ?> b) {
-        return b.readVolatileInt(RESTART_PENDING_OFFSET);
-    }
-
-    /** A reader's request for a restart: only the first request of a generation wins. */
-    static boolean casRestartPending(BytesStore<?, ?> b, int expected, int reason) {
-        return b.compareAndSwapInt(RESTART_PENDING_OFFSET, expected, reason);
-    }
-
-    static void putRestartPendingVolatile(BytesStore<?, ?> b, int reason) {
-        b.writeVolatileInt(RESTART_PENDING_OFFSET, reason);
-    }
-
     static void putLastRestart(BytesStore<?, ?> b, long millis, RestartReason reason) {
         b.writeLong(LAST_RESTART_MILLIS_OFFSET, millis);
         b.writeInt(LAST_RESTART_REASON_OFFSET, reason.code());
@@ -296,7 +272,7 @@ public final class HeaderLayout {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // counters: plain under the lock; COMPILES and the stripes by atomic add without it
+    // counters: plain under the lock; COMPILES and the file cache figures by atomic add without it
 
     /** Adds one to a counter of the counters line, under the lock. */
     static void increment(BytesStore<?, ?> b, int counterOffset) {
@@ -323,18 +299,5 @@ public final class HeaderLayout {
         }
         b.writeOrderedLong(FILE_CACHE_BYTES_OFFSET, change.bytes());
         b.writeOrderedLong(FILE_CACHE_ENTRIES_OFFSET, change.entries());
-    }
-
-    static void addToStripe(BytesStore<?, ?> b, int stripeAt, int field) {
-        b.addAndGetLong(stripeAt + field, 1);
-    }
-
-    /** The sum over every stripe of one of its fields (volatile loads). */
-    static long stripeSumVolatile(BytesStore<?, ?> b, int field) {
-        long sum = 0;
-        for (int i = 0; i < STRIPE_COUNT; i++) {
-            sum += b.readVolatileLong(STRIPES_OFFSET + i * STRIPE_LENGTH + field);
-        }
-        return sum;
     }
 }

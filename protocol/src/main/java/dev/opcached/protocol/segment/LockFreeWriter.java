@@ -7,9 +7,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The writes a read-write attached process makes without the lock (§14.4, §20, §21): statistics
- * stripes, a key's usage record, revalidation claims, restart requests, the stat generation and
- * the heartbeat. None of them touches the arena. Callers check that the segment is open
+ * The writes made without the lock (§14.4, §20, §21). What any reader writes goes to the activity
+ * file: statistics stripes, a key's usage record, revalidation claims, restart requests. What only
+ * writers write goes to the segment file's header: compiles, file-cache figures, the stat
+ * generation and the heartbeat ({@link SegmentFile#checkWritesEntries()} first). None of them
+ * touches the index or the arena. Callers check that the segment is open
  * ({@link SegmentFile#lockFree}, {@link SegmentFile#guard}).
  */
 final class LockFreeWriter implements RestartRequests {
@@ -19,6 +21,7 @@ final class LockFreeWriter implements RestartRequests {
 
     private final SegmentFile file;
     private final BytesStore<?, ?> bytes;
+    private final BytesStore<?, ?> activity;
     private final SegmentGeometry geometry;
     private final EpochClock clock;
     private final long pid = ProcessHandle.current().pid();
@@ -26,6 +29,7 @@ final class LockFreeWriter implements RestartRequests {
     LockFreeWriter(SegmentFile file, EpochClock clock) {
         this.file = file;
         this.bytes = file.bytes();
+        this.activity = file.activity();
         this.geometry = file.geometry();
         this.clock = clock;
     }
@@ -35,54 +39,65 @@ final class LockFreeWriter implements RestartRequests {
      * request threads of one worker add to the same cache line.
      */
     private int stripe() {
-        return stripeOffset(pid * 31 + Thread.currentThread().getId());
+        return ActivityLayout.stripeOffset(pid * 31 + Thread.currentThread().getId());
     }
 
     void countHit(long slot) {
-        addToStripe(bytes, stripe(), STRIPE_HITS);
+        ActivityLayout.addToStripe(activity, stripe(), ActivityLayout.STRIPE_HITS);
         // The slot may have been recycled for another key by a restart since we looked: then this
         // adds one hit to that key. Usage records are never in the arena, so no entry can be damaged.
         long usage = geometry.usageOf(slot);
-        UsageLayout.addHit(bytes, usage);
+        UsageLayout.addHit(activity, usage);
         long now = clock.millis();
-        long lastUsed = UsageLayout.lastUsed(bytes, usage);
+        long lastUsed = UsageLayout.lastUsed(activity, usage);
         if (now - lastUsed >= LAST_USED_GRANULARITY_MILLIS || now < lastUsed) {
-            UsageLayout.putLastUsedRelease(bytes, usage, now);
+            UsageLayout.putLastUsedRelease(activity, usage, now);
         }
     }
 
     void countMiss() {
-        count(STRIPE_MISSES);
+        count(ActivityLayout.STRIPE_MISSES);
     }
 
     void countBlacklistMiss() {
-        count(STRIPE_BLACKLIST_MISSES);
+        count(ActivityLayout.STRIPE_BLACKLIST_MISSES);
     }
 
     private void count(int stripeField) {
-        addToStripe(bytes, stripe(), stripeField);
+        ActivityLayout.addToStripe(activity, stripe(), stripeField);
     }
 
     void countCompile() {
+        file.checkWritesEntries();
         addCompiles(bytes);
     }
 
     void countFileCache(FileCacheFigures change) {
+        file.checkWritesEntries();
         addFileCacheFigures(bytes, change);
     }
 
-    /** §20: true (and the key's next check pushed {@code freqMillis} ahead) for one caller per period. */
+    /**
+     * §20: true (and the key's next check pushed {@code freqMillis} ahead) for one caller per
+     * period. A claim further ahead than one period from now was never made by this protocol (the
+     * activity file is writable by every worker, and so by its scripts): it counts as due, so that
+     * nobody can put a key's revalidation off for good.
+     */
     boolean claimRevalidation(CachedEntry entry, long freqMillis) {
         long slot = entry.slotOffset();
-        long due = SlotLayout.revalidateAfterVolatile(bytes, slot);
+        long usage = geometry.usageOf(slot);
+        long due = UsageLayout.revalidateAfterVolatile(activity, usage);
+        long now = clock.millis();
         // 0: never validated since the store; like OPcache, the first check is due one period
         // after the compile, not on the first request.
         long dueAt = due == 0 ? entry.metadata().compiledAtMillis() + freqMillis : due;
-        long now = clock.millis();
+        if (dueAt > now + freqMillis) {
+            dueAt = now;
+        }
         if (now < dueAt || SlotLayout.refVolatile(bytes, slot) != entry.ref()) {
             return false;
         }
-        return SlotLayout.casRevalidateAfter(bytes, slot, due, now + freqMillis);
+        return UsageLayout.casRevalidateAfter(activity, usage, due, now + freqMillis);
     }
 
     /**
@@ -91,16 +106,18 @@ final class LockFreeWriter implements RestartRequests {
      */
     @Override
     public void request(RestartReason reason, String what) {
-        if (casRestartPending(bytes, 0, reason.code())) {
+        if (ActivityLayout.casRestartPending(activity, 0, reason.code())) {
             LOG.warn("segment {}: {}; restart scheduled (reason {})", file, what, reason);
         }
     }
 
     long clearStatCaches() {
+        file.checkWritesEntries();
         return addStatGeneration(bytes, 1);
     }
 
     void heartbeat() {
+        file.checkWritesEntries();
         putHeartbeatRelease(bytes, clock.millis());
     }
 }

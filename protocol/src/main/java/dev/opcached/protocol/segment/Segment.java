@@ -10,8 +10,10 @@ import java.util.List;
  * checks are {@link SegmentFile}'s, the lock-free reads {@link SegmentReader}'s, the writes
  * readers make without the lock {@link LockFreeWriter}'s, the locked writes {@link SegmentWriter}'s
  * (repaired first by {@link SegmentRecovery}), and the compile markers {@link CompileMarkers}'.
- * An observer that must never write uses {@link #openReadOnly}, which gives it only a
- * {@link SegmentReader}.
+ * A worker attaches as a {@link SegmentAccess#READER}: it maps the segment file read-only and
+ * writes only the activity file (hits, misses, usage, revalidation claims, restart requests); its
+ * other writes throw {@link SegmentReadOnlyException}. An observer that must never write uses
+ * {@link #openReadOnly}, which gives it only a {@link SegmentReader}.
  *
  * <p>Reads ({@link #lookup}, {@link #hitIfCurrent}, {@link CachedEntry#copyPayload}) never take a
  * lock and never wait. Writes ({@link #store}, {@link #invalidate}, {@link #reset},
@@ -68,19 +70,33 @@ public final class Segment implements AutoCloseable {
                 ProcessTable.SYSTEM);
     }
 
-    /** Attaches to a pool's segment for reading and writing, after checking it thoroughly. */
+    /** Attaches to a pool's segment as a {@link SegmentAccess#WRITER}, after checking it thoroughly. */
     public static Segment attach(Path path) {
-        return attach(path, EpochClock.SYSTEM);
+        return attach(path, SegmentAccess.WRITER);
     }
 
-    /** Attaches with the given clock. */
+    /**
+     * Attaches with the access of this process's role: a worker attaches as a
+     * {@link SegmentAccess#READER}, and then every write but counting throws
+     * {@link SegmentReadOnlyException}.
+     */
+    public static Segment attach(Path path, SegmentAccess access) {
+        return attach(path, EpochClock.SYSTEM, ProcessTable.SYSTEM, access);
+    }
+
+    /** Attaches as a writer with the given clock. */
     public static Segment attach(Path path, EpochClock clock) {
-        return attach(path, clock, ProcessTable.SYSTEM);
+        return attach(path, clock, SegmentAccess.WRITER);
+    }
+
+    /** Attaches with the given clock and access. */
+    public static Segment attach(Path path, EpochClock clock, SegmentAccess access) {
+        return attach(path, clock, ProcessTable.SYSTEM, access);
     }
 
     /** Attaches with the given clock, judging the creator's liveness by {@code processes}. */
-    static Segment attach(Path path, EpochClock clock, ProcessTable processes) {
-        return new Segment(SegmentFile.attach(path, processes), clock, processes);
+    static Segment attach(Path path, EpochClock clock, ProcessTable processes, SegmentAccess access) {
+        return new Segment(SegmentFile.attach(path, processes, access), clock, processes);
     }
 
     /**
@@ -93,6 +109,11 @@ public final class Segment implements AutoCloseable {
 
     public Path path() {
         return file.path();
+    }
+
+    /** What this process may write; see {@link SegmentAccess}. */
+    public SegmentAccess access() {
+        return file.access();
     }
 
     /** The lock-free reads of this segment, for code that only observes (status). */
@@ -305,7 +326,16 @@ public final class Segment implements AutoCloseable {
      * @return whether it was invalidated
      */
     public boolean invalidate(CachedEntry entry) {
-        return file.guard(() -> writer.invalidateEntry(entry));
+        return invalidate(entry.key(), entry.ref());
+    }
+
+    /**
+     * Invalidates the key's entry if it is still the one {@code ref} names ({@link CachedEntry#ref()}):
+     * the compare and invalidate of {@link #invalidate(CachedEntry)}, for a writer told of the entry
+     * by a process that found it unusable.
+     */
+    public boolean invalidate(SegmentKey key, long ref) {
+        return file.guard(() -> writer.invalidateRef(key, ref));
     }
 
     /** Invalidates (force) every cached script whose path starts with {@code prefix}. */

@@ -24,6 +24,8 @@ public final class SegmentAttachException extends SegmentException {
         INSECURE_PERMISSIONS,
         /** The supervisor that created the segment has exited. */
         CREATOR_DEAD,
+        /** The activity file beside it is not this segment's (another segment's id, another layout, not one at all). */
+        FOREIGN_ACTIVITY,
         /** The file exists but could not be opened or mapped. */
         IO_ERROR
     }

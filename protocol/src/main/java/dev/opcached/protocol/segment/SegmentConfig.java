@@ -29,8 +29,7 @@ public record SegmentConfig(long memoryConsumption, int maxAcceleratedFiles, int
             throw new IllegalArgumentException("memoryConsumption must be a multiple of 8 up to "
                     + MAX_MEMORY_CONSUMPTION + ": memoryConsumption=" + memoryConsumption);
         }
-        long arena = memoryConsumption - HeaderLayout.LENGTH
-                - (long) slotCount(maxAcceleratedFiles) * (SlotLayout.LENGTH + UsageLayout.LENGTH);
+        long arena = memoryConsumption - HeaderLayout.LENGTH - (long) slotCount(maxAcceleratedFiles) * SlotLayout.LENGTH;
         if (arena < MIN_ARENA_LENGTH) {
             throw new IllegalArgumentException("memoryConsumption too small for maxAcceleratedFiles="
                     + maxAcceleratedFiles + ": memoryConsumption=" + memoryConsumption
@@ -49,7 +48,7 @@ public record SegmentConfig(long memoryConsumption, int maxAcceleratedFiles, int
 
     /** Where the arena starts. */
     public long arenaOffset() {
-        return HeaderLayout.LENGTH + (long) slotCount() * (SlotLayout.LENGTH + UsageLayout.LENGTH);
+        return HeaderLayout.LENGTH + (long) slotCount() * SlotLayout.LENGTH;
     }
 
     /** Bytes available to entries. */

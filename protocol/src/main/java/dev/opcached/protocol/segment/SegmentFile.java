@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.EnumSet;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,10 +28,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One mapping of a segment file: creating the file, attaching to it after checking it thoroughly
- * (see {@code docs/segment-format.md} §12, §13), telling whether the file at the path is still the
- * mapped one, and closing. Every other class of the segment reads and writes through
- * {@link #bytes()} and trusts only {@link #geometry()}.
+ * One mapping of a segment: its segment file and, through {@link ActivityFile}, the activity file
+ * beside it. Creating both, attaching after checking them thoroughly (see
+ * {@code docs/segment-format.md} §12, §13) with the access of the process's role
+ * ({@link SegmentAccess}), telling whether the files at the paths are still the mapped ones, and
+ * closing. Every other class of the segment reads and writes through {@link #bytes()} (the
+ * segment file) and {@link #activity()}, and trusts only {@link #geometry()}.
  *
  * <p>{@link #close()} is idempotent and safe against concurrent calls and against operations in
  * progress: only the first one gives back the shared file handle, and none unmaps the file.
@@ -42,6 +44,7 @@ final class SegmentFile implements AutoCloseable {
     /** How long attach waits for a creator still writing the header. */
     static final long ATTACH_TIMEOUT_MILLIS = 2_000;
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     static {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -58,6 +61,11 @@ final class SegmentFile implements AutoCloseable {
     private final BytesStore<?, ?> bytes;
     /** The shared read-write handle; null for a read-only mapping, which can never take the write lock. */
     private final OpenSegmentFiles.Handle handle;
+    private final SegmentAccess access;
+    private final ActivityFile activity;
+    private final BytesStore<?, ?> activityBytes;
+    /** The id the header had at attach: what a repair writes back. */
+    private final long segmentId;
     private final SegmentGeometry geometry;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** This process when it created the file, so that its housekeeping can repair the creator fields; else null. */
@@ -66,8 +74,13 @@ final class SegmentFile implements AutoCloseable {
     private volatile boolean lost;
 
     private SegmentFile(Path path, Object fileKey, MappedByteBuffer buffer, OpenSegmentFiles.Handle handle,
-                        SegmentGeometry geometry, ProcessIdentity createdBy) {
+                        SegmentAccess access, ActivityFile activity, long segmentId, SegmentGeometry geometry,
+                        ProcessIdentity createdBy) {
         this.path = path;
+        this.access = access;
+        this.activity = activity;
+        this.activityBytes = activity.bytes();
+        this.segmentId = segmentId;
         this.createdBy = createdBy;
         this.fileKey = fileKey;
         this.buffer = buffer;
@@ -85,20 +98,24 @@ final class SegmentFile implements AutoCloseable {
     // create
 
     /**
-     * Creates a new file (0600; fails if it exists) and writes its header: an empty cache in
-     * generation 1. With {@code carriedOver}, the counters start where that segment's ended and
-     * the creation counts as a restart for {@code reason}.
+     * Creates a new file (0600; fails if it exists) and its activity file, and writes their headers:
+     * an empty cache in generation 1. With {@code carriedOver}, the counters start where that
+     * segment's ended and the creation counts as a restart for {@code reason}. The activity file is
+     * whole before the segment's version is written, so that whoever attaches finds both.
      */
     static SegmentFile create(Path path, SegmentConfig config, EpochClock clock, ProcessTable processes,
                               SegmentStatistics carriedOver, RestartReason reason) throws IOException {
+        long segmentId = newSegmentId();
         Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         OpenSegmentFiles.Handle file = null;
         try {
+            ActivityFile activity = ActivityFile.create(SegmentFiles.activityPath(path), config.slotCount(), segmentId,
+                    carriedOver);
             file = OpenSegmentFiles.open(path);
             allocate(file.channel(), config.memoryConsumption());
             MappedByteBuffer buffer = file.channel().map(FileChannel.MapMode.READ_WRITE, 0, config.memoryConsumption());
-            SegmentFile segment = new SegmentFile(path, file.fileKey(), buffer, file, SegmentGeometry.of(config),
-                    ProcessIdentity.current(processes));
+            SegmentFile segment = new SegmentFile(path, file.fileKey(), buffer, file, SegmentAccess.WRITER, activity,
+                    segmentId, SegmentGeometry.of(config), ProcessIdentity.current(processes));
             segment.writeHeader(clock.millis(), carriedOver, reason);
             LOG.debug("created segment {}: size={}, slots={}, maxKeys={}", path, config.memoryConsumption(),
                     config.slotCount(), config.maxAcceleratedFiles());
@@ -107,9 +124,18 @@ final class SegmentFile implements AutoCloseable {
             if (file != null) {
                 file.close();
             }
-            Files.deleteIfExists(path);
+            SegmentFiles.delete(path);
             throw e;
         }
+    }
+
+    /** A random id, never 0 (the value of a header not written yet). */
+    private static long newSegmentId() {
+        long id;
+        do {
+            id = RANDOM.nextLong();
+        } while (id == 0);
+        return id;
     }
 
     /**
@@ -134,6 +160,7 @@ final class SegmentFile implements AutoCloseable {
         bytes.writeLong(START_TIME_MILLIS_OFFSET, now);
         // Generation 0 is never used, so that the zeroed index of a new file reads as empty.
         bytes.writeLong(GENERATION_OFFSET, 1);
+        bytes.writeLong(SEGMENT_ID_OFFSET, segmentId);
         bytes.writeLong(HEARTBEAT_MILLIS_OFFSET, now);
         if (carriedOver != null) {
             carryOver(carriedOver, reason, now);
@@ -163,9 +190,6 @@ final class SegmentFile implements AutoCloseable {
         bytes.writeLong(FILE_CACHE_REJECTIONS_OFFSET, known(fileCache.rejections()));
         bytes.writeLong(FILE_CACHE_BYTES_OFFSET, known(fileCache.bytes()));
         bytes.writeLong(FILE_CACHE_ENTRIES_OFFSET, known(fileCache.entries()));
-        bytes.writeLong(STRIPES_OFFSET + STRIPE_HITS, known(old.hits()));
-        bytes.writeLong(STRIPES_OFFSET + STRIPE_MISSES, known(old.misses()));
-        bytes.writeLong(STRIPES_OFFSET + STRIPE_BLACKLIST_MISSES, known(old.blacklistMisses()));
         if (reason != null && reason != RestartReason.NONE) {
             putLastRestart(bytes, now, reason);
             increment(bytes, restartCounterOffset(reason));
@@ -179,23 +203,26 @@ final class SegmentFile implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------
     // attach
 
-    /** Maps an existing file read-write after every check of §13, including that its creator lives. */
-    static SegmentFile attach(Path path, ProcessTable processes) {
-        return open(path, processes, false);
+    /**
+     * Maps an existing segment and its activity file with {@code access} after every check of §13,
+     * including that its creator lives.
+     */
+    static SegmentFile attach(Path path, ProcessTable processes, SegmentAccess access) {
+        return open(path, processes, access);
     }
 
-    /** Maps an existing file read-only after the checks of §13 but the creator's. */
+    /** Maps an existing segment read-only (both files) after the checks of §13 but the creator's. */
     static SegmentFile openReadOnly(Path path) {
-        return open(path, null, true);
+        return open(path, null, SegmentAccess.OBSERVER);
     }
 
-    private static SegmentFile open(Path path, ProcessTable processes, boolean readOnly) {
+    private static SegmentFile open(Path path, ProcessTable processes, SegmentAccess access) {
         long fileLength = checkFile(path);
         OpenSegmentFiles.Handle file = null;
         MappedByteBuffer buffer;
         Object fileKey;
         try {
-            if (readOnly) {
+            if (!access.writesEntries()) {
                 fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
                 buffer = OpenSegmentFiles.mapReadOnly(path, fileLength);
             } else {
@@ -221,7 +248,9 @@ final class SegmentFile implements AutoCloseable {
                 throw new SegmentAttachException(path, Failure.TRUNCATED,
                         "the file was truncated while its header was checked (" + e.getMessage() + ")", e);
             }
-            return new SegmentFile(path, fileKey, buffer, file, geometry, null);
+            long segmentId = readSegmentId(buffer);
+            ActivityFile activity = ActivityFile.open(path, geometry.slotCount(), segmentId, access.writesActivity());
+            return new SegmentFile(path, fileKey, buffer, file, access, activity, segmentId, geometry, null);
         } catch (RuntimeException e) {
             if (file != null) {
                 try {
@@ -241,14 +270,16 @@ final class SegmentFile implements AutoCloseable {
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
             Set<PosixFilePermission> extra = EnumSet.noneOf(PosixFilePermission.class);
             for (PosixFilePermission permission : permissions) {
-                if (!permission.name().startsWith("OWNER_")) {
+                // Group read is how the workers of a pool with `user` map it (read-only); nothing more.
+                if (!permission.name().startsWith("OWNER_") && permission != PosixFilePermission.GROUP_READ) {
                     extra.add(permission);
                 }
             }
             if (!extra.isEmpty()) {
                 throw new SegmentAttachException(path, Failure.INSECURE_PERMISSIONS,
-                        "mode is " + PosixFilePermissions.toString(permissions) + " but must allow nobody but its owner"
-                                + " (group/other may " + extra + "); chmod 600 it, or remove it and restart the pool");
+                        "mode is " + PosixFilePermissions.toString(permissions) + " but must let nobody but its owner write it"
+                                + " and only its group read it (group/other may " + extra + "); chmod 600 it, or remove it"
+                                + " and restart the pool");
             }
             fileLength = Files.size(path);
         } catch (NoSuchFileException e) {
@@ -319,6 +350,15 @@ final class SegmentFile implements AutoCloseable {
         }
     }
 
+    private static long readSegmentId(MappedByteBuffer buffer) {
+        BytesStore<?, ?> header = BytesStore.follow(buffer);
+        try {
+            return header.readLong(SEGMENT_ID_OFFSET);
+        } finally {
+            header.releaseLast();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // use
 
@@ -330,6 +370,20 @@ final class SegmentFile implements AutoCloseable {
         return bytes;
     }
 
+    /** The activity file's bytes: counters, usage records, claims, restart requests. */
+    BytesStore<?, ?> activity() {
+        return activityBytes;
+    }
+
+    SegmentAccess access() {
+        return access;
+    }
+
+    /** The segment id both headers held at attach. */
+    long segmentId() {
+        return segmentId;
+    }
+
     SegmentGeometry geometry() {
         return geometry;
     }
@@ -339,9 +393,19 @@ final class SegmentFile implements AutoCloseable {
         return createdBy;
     }
 
-    /** The read-write handle, whose lock serialises writers. */
+    /** The read-write handle, whose lock serialises writers; only a {@link SegmentAccess#WRITER} has one. */
     OpenSegmentFiles.Handle handle() {
-        return Objects.requireNonNull(handle, "a read-only mapping has no write handle");
+        if (handle == null) {
+            throw new SegmentReadOnlyException(path, access);
+        }
+        return handle;
+    }
+
+    /** Before a lock-free write to the segment file (not the activity file): only writers make them. */
+    void checkWritesEntries() {
+        if (!access.writesEntries()) {
+            throw new SegmentReadOnlyException(path, access);
+        }
     }
 
     boolean closed() {
@@ -359,7 +423,7 @@ final class SegmentFile implements AutoCloseable {
             if (fileKey.equals(attributes.fileKey()) && !intact) {
                 lost = true;
             }
-            return intact && !lost;
+            return intact && !lost && activity.intact();
         } catch (IOException e) {
             return false;
         }
@@ -408,6 +472,17 @@ final class SegmentFile implements AutoCloseable {
         if (size < geometry.segmentLength()) {
             lost = true;
             throw new SegmentLostException(path, "the file is " + size + " bytes, the mapping " + geometry.segmentLength());
+        }
+        long activitySize;
+        try {
+            activitySize = activity.sizeOfMappedFile();
+        } catch (IOException e) {
+            throw closedOr(new SegmentException("segment " + path + ": cannot check its activity file's size: " + e, e));
+        }
+        if (activitySize < activity.length()) {
+            lost = true;
+            throw new SegmentLostException(path, "its activity file is " + activitySize + " bytes, the mapping "
+                    + activity.length());
         }
     }
 

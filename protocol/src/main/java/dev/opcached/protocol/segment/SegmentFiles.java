@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Where segment files live and what they are called:
  * {@code <dir>/<pool>.<pid>.<start ticks>.<random>.seg}, named after the supervisor that made
- * them, in a directory only their owner can enter.
+ * them, each with its activity file ({@code .act}) beside it, in a directory only their owner can enter.
  */
 public final class SegmentFiles {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentFiles.class);
@@ -74,6 +74,19 @@ public final class SegmentFiles {
         return new ProcessIdentity(Long.parseLong(matcher.group(1)), ticks);
     }
 
+    /** The activity file of the segment at {@code segmentPath}: the same name with {@code .act} for {@code .seg}. */
+    public static Path activityPath(Path segmentPath) {
+        String name = segmentPath.getFileName().toString();
+        String stem = name.endsWith(".seg") ? name.substring(0, name.length() - 4) : name;
+        return segmentPath.resolveSibling(stem + ".act");
+    }
+
+    /** Deletes a segment file and its activity file, whichever exist. */
+    public static void delete(Path segmentPath) throws IOException {
+        Files.deleteIfExists(segmentPath);
+        Files.deleteIfExists(activityPath(segmentPath));
+    }
+
     /** A fresh, unguessable path for this process's segment of a pool. */
     public static Path newSegmentPath(Path directory, String pool) {
         if (!POOL_NAME.matcher(pool).matches()) {
@@ -110,7 +123,20 @@ public final class SegmentFiles {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.seg")) {
             for (Path file : files) {
                 if (abandoned(file, processes) && Files.deleteIfExists(file)) {
+                    Files.deleteIfExists(activityPath(file));
                     LOG.info("removed abandoned segment {}", file);
+                    removed.add(file);
+                }
+            }
+        }
+        // An activity file whose segment is gone (its creator died between deleting the two).
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.act")) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                Path segment = file.resolveSibling(name.substring(0, name.length() - 4) + ".seg");
+                ProcessIdentity named = creatorInName(segment);
+                if (named != null && !Files.exists(segment) && !named.aliveIn(processes) && Files.deleteIfExists(file)) {
+                    LOG.info("removed abandoned activity file {}", file);
                     removed.add(file);
                 }
             }
@@ -124,7 +150,7 @@ public final class SegmentFiles {
             return !named.aliveIn(processes);
         }
         try {
-            Segment.attach(file, EpochClock.SYSTEM, processes).close();
+            Segment.attach(file, EpochClock.SYSTEM, processes, SegmentAccess.OBSERVER).close();
             return false;
         } catch (SegmentAttachException e) {
             return e.failure() == SegmentAttachException.Failure.CREATOR_DEAD;

@@ -24,21 +24,17 @@ record SegmentGeometry(long segmentLength, int slotCount, int maxKeys, int maxWa
         return slotCount - 1;
     }
 
-    long usageOffset() {
-        return UsageLayout.tableOffset(slotCount);
-    }
-
     long arenaOffset() {
-        return usageOffset() + (long) slotCount * UsageLayout.LENGTH;
+        return HeaderLayout.LENGTH + (long) slotCount * SlotLayout.LENGTH;
     }
 
     long arenaLength() {
         return segmentLength - arenaOffset();
     }
 
-    /** The usage record of a slot. */
+    /** The usage record of a slot, in the activity file. */
     long usageOf(long slot) {
-        return usageOffset() + (long) SlotLayout.indexOf(slot) * UsageLayout.LENGTH;
+        return UsageLayout.recordOf(SlotLayout.indexOf(slot));
     }
 
     /** Whether an entry header at {@code offset} lies wholly in the arena, 8-aligned. */
@@ -54,7 +50,6 @@ record SegmentGeometry(long segmentLength, int slotCount, int maxKeys, int maxWa
         b.writeInt(SLOT_COUNT_OFFSET, slotCount);
         b.writeInt(MAX_KEYS_OFFSET, maxKeys);
         b.writeLong(INDEX_OFFSET_OFFSET, LENGTH);
-        b.writeLong(USAGE_OFFSET_OFFSET, usageOffset());
         b.writeLong(ARENA_OFFSET_OFFSET, arenaOffset());
         b.writeLong(ARENA_LENGTH_OFFSET, arenaLength());
         b.writeLong(MAX_WASTED_PERCENTAGE_OFFSET, maxWastedPercentage);
@@ -73,11 +68,10 @@ record SegmentGeometry(long segmentLength, int slotCount, int maxKeys, int maxWa
         }
         SegmentGeometry derived = new SegmentGeometry(segmentLength, slotCount, maxKeys, (int) maxWasted);
         if (header.readLong(INDEX_OFFSET_OFFSET) != LENGTH
-                || header.readLong(USAGE_OFFSET_OFFSET) != derived.usageOffset()
                 || header.readLong(ARENA_OFFSET_OFFSET) != derived.arenaOffset()
                 || header.readLong(ARENA_LENGTH_OFFSET) != derived.arenaLength()
                 || derived.arenaLength() < SegmentConfig.MIN_ARENA_LENGTH) {
-            return "index/usage/arena offsets do not match slot count " + slotCount + " and length " + segmentLength;
+            return "index/arena offsets do not match slot count " + slotCount + " and length " + segmentLength;
         }
         if (maxWasted < 1 || maxWasted > 50) {
             return "max wasted percentage " + maxWasted + " is outside 1..50";

@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
 /**
  * What a writer does under the lock before any change (§15.3): repair a damaged header, restart
  * on an impossible arena top, recount after a writer that died midway or after damaged counters,
- * put right figures no writer could have left, and perform a restart a reader asked for.
+ * put right figures no writer could have left, and perform a restart a reader asked for once its
+ * own scan confirms the damage (readers write their requests into the activity file, which a
+ * script running in a worker can write too: a request alone never empties the cache).
  */
 final class SegmentRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentRecovery.class);
@@ -21,10 +23,12 @@ final class SegmentRecovery {
             FILE_CACHE_BYTES_OFFSET, FILE_CACHE_ENTRIES_OFFSET};
     /** More restarts than this between two writes of one process mean damage, not restarts. */
     private static final long MAX_GENERATION_STEP = 1 << 20;
-    private static final int[] STRIPE_FIELDS = {STRIPE_HITS, STRIPE_MISSES, STRIPE_BLACKLIST_MISSES};
+    private static final int[] STRIPE_FIELDS = {ActivityLayout.STRIPE_HITS, ActivityLayout.STRIPE_MISSES,
+            ActivityLayout.STRIPE_BLACKLIST_MISSES};
 
     private final SegmentFile file;
     private final BytesStore<?, ?> bytes;
+    private final BytesStore<?, ?> activity;
     private final SegmentGeometry geometry;
     private final SegmentScan scan;
     private final SlotRelease slots;
@@ -37,6 +41,7 @@ final class SegmentRecovery {
         this.file = file;
         this.slots = slots;
         this.bytes = file.bytes();
+        this.activity = file.activity();
         this.geometry = file.geometry();
         this.scan = new SegmentScan(file);
         this.clock = clock;
@@ -67,10 +72,18 @@ final class SegmentRecovery {
             recount();
         }
         repairFigures();
-        int pending = restartPendingVolatile(bytes);
+        int pending = ActivityLayout.restartPendingVolatile(activity);
         if (pending != 0) {
-            RestartReason reason = RestartReason.ofCode(pending);
-            restart.accept(reason == RestartReason.NONE ? RestartReason.CORRUPTION : reason);
+            SegmentVerification verification = scan.verify();
+            if (verification.sound()) {
+                ActivityLayout.putRestartPendingVolatile(activity, 0);
+                LOG.warn("segment {}: a reader asked for a restart (reason code {}) but the segment verifies sound;"
+                        + " not restarting", file, pending);
+            } else {
+                LOG.warn("segment {}: a reader's report of damage confirmed ({}); restarting", file,
+                        verification.problems().get(0));
+                restart.accept(RestartReason.CORRUPTION);
+            }
         }
     }
 
@@ -102,6 +115,7 @@ final class SegmentRecovery {
     /** Writes back the fields every attached process already knows; creator and times stay as they are. */
     private void writeIdentity() {
         geometry.writeTo(bytes);
+        bytes.writeLong(SEGMENT_ID_OFFSET, file.segmentId());
         bytes.writeVolatileInt(VERSION_OFFSET, VERSION_VALUE);
     }
 
@@ -125,11 +139,11 @@ final class SegmentRecovery {
                 repaired++;
             }
         }
-        for (int stripe = 0; stripe < STRIPE_COUNT; stripe++) {
+        for (int stripe = 0; stripe < ActivityLayout.STRIPE_COUNT; stripe++) {
             for (int field : STRIPE_FIELDS) {
-                int at = STRIPES_OFFSET + stripe * STRIPE_LENGTH + field;
-                if (bytes.readLong(at) < 0) {
-                    bytes.writeLong(at, 0);
+                int at = ActivityLayout.STRIPES_OFFSET + stripe * ActivityLayout.STRIPE_LENGTH + field;
+                if (activity.readLong(at) < 0) {
+                    activity.writeLong(at, 0);
                     repaired++;
                 }
             }

@@ -16,10 +16,12 @@ import net.openhft.chronicle.bytes.BytesStore;
 final class SegmentScan {
     private final BytesStore<?, ?> bytes;
     private final SegmentGeometry geometry;
+    private final long segmentId;
 
     SegmentScan(SegmentFile file) {
         this.bytes = file.bytes();
         this.geometry = file.geometry();
+        this.segmentId = file.segmentId();
     }
 
     /** What is wrong with the header's identity and geometry compared with the attached copy, or null. */
@@ -32,6 +34,9 @@ final class SegmentScan {
         }
         if (!geometry.matches(bytes)) {
             return "header geometry differs from the one attached";
+        }
+        if (bytes.readLong(SEGMENT_ID_OFFSET) != segmentId) {
+            return "segment id differs from the one attached";
         }
         return null;
     }

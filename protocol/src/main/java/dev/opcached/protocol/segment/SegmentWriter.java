@@ -24,6 +24,8 @@ final class SegmentWriter {
 
     private final SegmentFile file;
     private final BytesStore<?, ?> bytes;
+    /** The usage records and restart requests, which claims, stores and restarts reset. */
+    private final BytesStore<?, ?> activity;
     private final SegmentGeometry geometry;
     private final IndexProbe index;
     private final SegmentScan scan;
@@ -36,6 +38,7 @@ final class SegmentWriter {
     SegmentWriter(SegmentFile file, IndexProbe index, EpochClock clock, ProcessTable processes, long lockTimeoutMillis) {
         this.file = file;
         this.bytes = file.bytes();
+        this.activity = file.activity();
         this.geometry = file.geometry();
         this.index = index;
         this.scan = new SegmentScan(file);
@@ -133,8 +136,9 @@ final class SegmentWriter {
                 }
                 SlotLayout.putMarkerPid(bytes, slot, 0);
                 SlotLayout.putHeldEntry(bytes, slot, true);
-                UsageLayout.putHits(bytes, geometry.usageOf(slot), 0);
-                SlotLayout.putRevalidateAfter(bytes, slot, 0);
+                long usage = geometry.usageOf(slot);
+                UsageLayout.putHits(activity, usage, 0);
+                UsageLayout.putRevalidateAfter(activity, usage, 0);
                 // Publication: everything above is visible before the slot points at it.
                 SlotLayout.putRefRelease(bytes, slot, SlotLayout.ref(generation, offset));
                 putCachedScripts(bytes, cachedScripts(bytes) + 1);
@@ -156,9 +160,8 @@ final class SegmentWriter {
     void claimSlot(long slot, SegmentKey key) {
         SlotLayout.putKeyHash(bytes, slot, key.hash());
         SlotLayout.putMarker(bytes, slot, 0, 0);
-        SlotLayout.putRevalidateAfter(bytes, slot, 0);
         SlotLayout.putHeldEntry(bytes, slot, false);
-        UsageLayout.clear(bytes, geometry.usageOf(slot));
+        UsageLayout.clear(activity, geometry.usageOf(slot));
         putUsedKeys(bytes, usedKeys(bytes) + 1);
     }
 
@@ -219,10 +222,11 @@ final class SegmentWriter {
     }
 
     /** Invalidates {@code entry} if it is still its key's entry: a newer one stored meanwhile stays. */
-    boolean invalidateEntry(CachedEntry entry) {
+    /** Invalidates the key's entry if its slot's REF is still {@code ref}. */
+    boolean invalidateRef(SegmentKey key, long ref) {
         return write(() -> {
-            long slot = index.slotOf(entry.key(), generation(bytes));
-            if (slot < 0 || SlotLayout.refVolatile(bytes, slot) != entry.ref()) {
+            long slot = index.slotOf(key, generation(bytes));
+            if (slot < 0 || SlotLayout.refVolatile(bytes, slot) != ref) {
                 return false;
             }
             return wasteEntryOf(slot);
@@ -291,7 +295,7 @@ final class SegmentWriter {
         putCacheFull(bytes, false);
         putLastRestart(bytes, clock.millis(), reason);
         increment(bytes, restartCounterOffset(reason));
-        putRestartPendingVolatile(bytes, 0);
+        ActivityLayout.putRestartPendingVolatile(activity, 0);
         LOG.info("segment {}: restart ({}), generation {}", file, reason, generation);
     }
 }

@@ -15,7 +15,7 @@ import net.openhft.chronicle.bytes.BytesStore;
  *  +-------------------+-------------------+-------------------+-------------------+
  *   32                  40                  48                  56
  *  +-------------------+-------------------+-------------------+-------------------+
- *  | REVALIDATE_AFTER  | HELD_ENTRY        | (reserved)        | (reserved)        |
+ *  | (reserved)        | HELD_ENTRY        | (reserved)        | (reserved)        |
  *  +-------------------+-------------------+-------------------+-------------------+
  * </pre>
  *
@@ -25,11 +25,9 @@ import net.openhft.chronicle.bytes.BytesStore;
  * means "released": a claim whose compile was abandoned before the slot ever held an entry gives
  * its slot back, and probes walk past it (a probe chain must not end there, or keys placed after
  * it would be lost) while a new claim may reuse it. HELD_ENTRY (0 or 1, written under the lock)
- * says whether the claim ever held an entry; only one that never did is released. REVALIDATE_AFTER is per key
- * and claimed by readers without the lock, at most once per revalidation period. The per-key hit
- * counters, which readers write on every hit, are in {@link UsageLayout}, off this line: every
- * lookup reads REF, and a counter beside it would make every hit invalidate the line in the caches
- * of every other reader of a hot key.
+ * says whether the claim ever held an entry; only one that never did is released. Only writers
+ * write slots: what readers write about a key (hits, last use, the revalidation claim) is its
+ * {@link UsageLayout} record in the activity file.
  */
 public final class SlotLayout {
     /** Bytes per slot. */
@@ -39,8 +37,8 @@ public final class SlotLayout {
     public static final int KEY_HASH_OFFSET = REF_OFFSET + Long.BYTES;
     public static final int MARKER_PID_OFFSET = KEY_HASH_OFFSET + Long.BYTES;
     public static final int MARKER_SINCE_MILLIS_OFFSET = MARKER_PID_OFFSET + Long.BYTES;
-    public static final int REVALIDATE_AFTER_MILLIS_OFFSET = MARKER_SINCE_MILLIS_OFFSET + Long.BYTES;
-    public static final int HELD_ENTRY_OFFSET = REVALIDATE_AFTER_MILLIS_OFFSET + Long.BYTES;
+    /** 32..39 reserved (layout version 4 kept the revalidation claim here). */
+    public static final int HELD_ENTRY_OFFSET = 40;
     /** The entry offset of a released slot: 0xFFFFFFFF, which no entry can start at (entries are 8-aligned). */
     public static final int TOMBSTONE_OFFSET = -1;
     /** A REF that is empty in every generation (generation 0 is never used). */
@@ -131,18 +129,6 @@ public final class SlotLayout {
 
     static void putMarkerPid(BytesStore<?, ?> b, long slot, long pid) {
         b.writeLong(slot + MARKER_PID_OFFSET, pid);
-    }
-
-    static long revalidateAfterVolatile(BytesStore<?, ?> b, long slot) {
-        return b.readVolatileLong(slot + REVALIDATE_AFTER_MILLIS_OFFSET);
-    }
-
-    static boolean casRevalidateAfter(BytesStore<?, ?> b, long slot, long expected, long millis) {
-        return b.compareAndSwapLong(slot + REVALIDATE_AFTER_MILLIS_OFFSET, expected, millis);
-    }
-
-    static void putRevalidateAfter(BytesStore<?, ?> b, long slot, long millis) {
-        b.writeLong(slot + REVALIDATE_AFTER_MILLIS_OFFSET, millis);
     }
 
     /** Whether the slot's claim ever held an entry; read and written under the lock only. */

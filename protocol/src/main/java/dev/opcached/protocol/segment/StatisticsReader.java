@@ -17,6 +17,8 @@ final class StatisticsReader {
     private static final long FUTURE_TOLERANCE_MILLIS = TimeUnit.DAYS.toMillis(1);
 
     private final BytesStore<?, ?> bytes;
+    /** Hits, misses, usage records and restart requests: the activity file. */
+    private final BytesStore<?, ?> activity;
     private final SegmentGeometry geometry;
     private final SegmentReader reader;
     private final SegmentScan scan;
@@ -24,6 +26,7 @@ final class StatisticsReader {
 
     StatisticsReader(SegmentFile file, SegmentReader reader, EpochClock clock) {
         this.bytes = file.bytes();
+        this.activity = file.activity();
         this.geometry = file.geometry();
         this.reader = reader;
         this.scan = new SegmentScan(file);
@@ -43,13 +46,13 @@ final class StatisticsReader {
                 free,
                 wasted,
                 bytes.readVolatileInt(CACHE_FULL_OFFSET) != 0,
-                RestartReason.ofCode(restartPendingVolatile(bytes)),
+                RestartReason.ofCode(ActivityLayout.restartPendingVolatile(activity)),
                 (int) count(bytes.readVolatileInt(CACHED_SCRIPTS_OFFSET), geometry.maxKeys()),
                 (int) count(bytes.readVolatileInt(USED_KEYS_OFFSET), geometry.maxKeys()),
                 geometry.maxKeys(),
-                counter(stripeSumVolatile(bytes, STRIPE_HITS)),
-                counter(stripeSumVolatile(bytes, STRIPE_MISSES)),
-                counter(stripeSumVolatile(bytes, STRIPE_BLACKLIST_MISSES)),
+                counter(ActivityLayout.stripeSumVolatile(activity, ActivityLayout.STRIPE_HITS)),
+                counter(ActivityLayout.stripeSumVolatile(activity, ActivityLayout.STRIPE_MISSES)),
+                counter(ActivityLayout.stripeSumVolatile(activity, ActivityLayout.STRIPE_BLACKLIST_MISSES)),
                 counter(bytes.readVolatileLong(STORES_OFFSET)),
                 time(bytes.readVolatileLong(START_TIME_MILLIS_OFFSET), now, false),
                 time(bytes.readVolatileLong(LAST_RESTART_MILLIS_OFFSET), now, true),
@@ -116,9 +119,9 @@ final class StatisticsReader {
             }
             long usage = geometry.usageOf(slot);
             scripts.add(new ScriptStatistics(path,
-                    counter(UsageLayout.hitsVolatile(bytes, usage)),
+                    counter(UsageLayout.hitsVolatile(activity, usage)),
                     entry.memoryConsumption(),
-                    time(UsageLayout.lastUsedVolatile(bytes, usage), now, true),
+                    time(UsageLayout.lastUsedVolatile(activity, usage), now, true),
                     entry.metadata().sourceMtimeMillis(),
                     entry.metadata()));
         }

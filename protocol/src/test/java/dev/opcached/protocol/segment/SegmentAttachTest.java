@@ -9,6 +9,7 @@ import dev.opcached.protocol.testing.ChildJvm;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import org.assertj.core.api.AbstractThrowableAssert;
@@ -21,7 +22,11 @@ class SegmentAttachTest {
     Path dir;
 
     private Path created() throws Exception {
-        Path path = dir.resolve("pool.seg");
+        return created("pool.seg");
+    }
+
+    private Path created(String name) throws Exception {
+        Path path = dir.resolve(name);
         Segment.create(path, new SegmentConfig(1 << 20, 64, 5)).close();
         return path;
     }
@@ -93,12 +98,33 @@ class SegmentAttachTest {
     }
 
     @Test
-    void fileReadableByGroupOrOthers() throws Exception {
+    void fileWritableByGroupOrReadableByOthers() throws Exception {
         Path path = created();
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-r-----"));
-        assertAttachFails(path, Failure.INSECURE_PERMISSIONS).hasMessageContaining("rw-r-----");
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw----r--"));
+        assertAttachFails(path, Failure.INSECURE_PERMISSIONS).hasMessageContaining("rw----r--");
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+        assertAttachFails(path, Failure.INSECURE_PERMISSIONS);
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-----w-"));
         assertAttachFails(path, Failure.INSECURE_PERMISSIONS);
+        // How the workers' group of a pool with `user` reads it: allowed, and only that.
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-r-----"));
+        Segment.attach(path, SegmentAccess.READER).close();
+    }
+
+    @Test
+    void activityFileMissingForeignOrOpenToOthers() throws Exception {
+        Path path = created();
+        Path activity = SegmentFiles.activityPath(path);
+        Files.setPosixFilePermissions(activity, PosixFilePermissions.fromString("rw-r-----"));
+        assertAttachFails(path, Failure.INSECURE_PERMISSIONS).hasMessageContaining("activity file");
+        Files.setPosixFilePermissions(activity, PosixFilePermissions.fromString("rw-------"));
+
+        Path other = created("other.seg");
+        Files.move(SegmentFiles.activityPath(other), activity, StandardCopyOption.REPLACE_EXISTING);
+        assertAttachFails(path, Failure.FOREIGN_ACTIVITY).hasMessageContaining("belongs to segment id");
+
+        Files.delete(activity);
+        assertAttachFails(path, Failure.MISSING).hasMessageContaining("activity file");
     }
 
     @Test
@@ -154,7 +180,7 @@ class SegmentAttachTest {
     @Test
     void fileTruncatedWhileItsHeaderIsChecked() throws Exception {
         Path path = created();
-        assertThatThrownBy(() -> Segment.attach(path, EpochClock.SYSTEM, truncatingWhenAsked(path)))
+        assertThatThrownBy(() -> Segment.attach(path, EpochClock.SYSTEM, truncatingWhenAsked(path), SegmentAccess.WRITER))
                 .isInstanceOfSatisfying(SegmentAttachException.class,
                         e -> assertThat(e.failure()).isEqualTo(Failure.TRUNCATED))
                 .hasMessageContaining("truncated while its header was checked");

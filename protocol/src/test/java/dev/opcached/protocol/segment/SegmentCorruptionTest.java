@@ -188,7 +188,10 @@ class SegmentCorruptionTest {
             segment.lookup(SegmentKey.of(TestPayloads.path(key)));
         }
         // What the hostile test saw: a hit rate of -130.80 % and a start time in the year 64,570,773.
-        writeLong(HeaderLayout.STRIPES_OFFSET + HeaderLayout.STRIPE_HITS, -1_000_000);
+        try (RandomAccessFile activity = new RandomAccessFile(SegmentFiles.activityPath(segment.path()).toFile(), "rw")) {
+            activity.seek(ActivityLayout.STRIPES_OFFSET + ActivityLayout.STRIPE_HITS);
+            activity.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(-1_000_000).array());
+        }
         writeLong(HeaderLayout.START_TIME_MILLIS_OFFSET, 2_037_644_190_000_000_000L);
         writeLong(HeaderLayout.LAST_RESTART_MILLIS_OFFSET, -5);
         writeLong(HeaderLayout.MANUAL_RESTARTS_OFFSET, Long.MIN_VALUE);

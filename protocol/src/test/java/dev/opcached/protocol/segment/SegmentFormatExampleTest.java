@@ -30,15 +30,19 @@ class SegmentFormatExampleTest {
                     (byte) 0xBA, (byte) 0xBE})));
             segment.store(key, new EntryMetadata(1_699_999_000_000L, 14, 42, 1_700_000_000_000L, 1234), payload);
             segment.lookup(key);
-            try (RandomAccessFile file = new RandomAccessFile(segment.path().toFile(), "r")) {
-                assertThat(hex(file, 0x3800, 16)).isEqualTo("4f 50 43 45 1d 4b 66 41 01 00 00 00 00 00 00 00");
-                assertThat(hex(file, 0x3840, 16)).isEqualTo("70 00 00 00 07 00 00 00 15 00 00 00 00 00 00 00");
-                assertThat(hex(file, 0x3860, 16)).isEqualTo("65 6c 6c 6f 04 00 00 00 ca fe ba be 00 00 00 00");
-                assertThat(hex(file, 0x17c0, 16)).isEqualTo("00 38 00 00 01 00 00 00 1f e8 5f af 74 f1 6e 80");
+            try (RandomAccessFile file = new RandomAccessFile(segment.path().toFile(), "r");
+                 RandomAccessFile activity = new RandomAccessFile(SegmentFiles.activityPath(segment.path()).toFile(), "r")) {
+                assertThat(hex(file, 0x3000, 16)).isEqualTo("4f 50 43 45 1d 4b 66 41 01 00 00 00 00 00 00 00");
+                assertThat(hex(file, 0x3040, 16)).isEqualTo("70 00 00 00 07 00 00 00 15 00 00 00 00 00 00 00");
+                assertThat(hex(file, 0x3060, 16)).isEqualTo("65 6c 6c 6f 04 00 00 00 ca fe ba be 00 00 00 00");
+                assertThat(hex(file, 0x17c0, 16)).isEqualTo("00 30 00 00 01 00 00 00 1f e8 5f af 74 f1 6e 80");
                 assertThat(hex(file, 0x17e0, 16)).isEqualTo("00 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00");
-                assertThat(hex(file, 0x31f0, 16)).isEqualTo("01 00 00 00 00 00 00 00 00 68 e5 cf 8b 01 00 00");
-                assertThat(hex(file, HeaderLayout.USAGE_OFFSET_OFFSET, 8)).isEqualTo("00 30 00 00 00 00 00 00");
-                assertThat(hex(file, HeaderLayout.ARENA_OFFSET_OFFSET, 8)).isEqualTo("00 38 00 00 00 00 00 00");
+                assertThat(hex(file, HeaderLayout.ARENA_OFFSET_OFFSET, 8)).isEqualTo("00 30 00 00 00 00 00 00");
+                assertThat(hex(activity, 0, 32)).isEqualTo("4f 50 43 41 43 54 49 56 05 00 00 00 00 10 00 00"
+                        + " 00 20 00 00 00 00 00 00 80 00 00 00 00 00 00 00");
+                assertThat(hex(activity, ActivityLayout.SEGMENT_ID_OFFSET, 8))
+                        .isEqualTo(hex(file, HeaderLayout.SEGMENT_ID_OFFSET, 8));
+                assertThat(hex(activity, 0x13e0, 16)).isEqualTo("01 00 00 00 00 00 00 00 00 68 e5 cf 8b 01 00 00");
             }
         }
     }

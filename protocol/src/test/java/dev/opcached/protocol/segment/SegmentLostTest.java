@@ -112,6 +112,7 @@ class SegmentLostTest {
         assertThat(segment.intact()).isFalse();
         assertThat(segment.lookup(key).copyPayload()).as("the mapping keeps the deleted file").isNotNull();
 
+        Files.delete(SegmentFiles.activityPath(path));
         Segment.create(path, new SegmentConfig(1 << 20, 64, 5)).close();
         assertThat(segment.intact()).as("another file at the same path").isFalse();
     }

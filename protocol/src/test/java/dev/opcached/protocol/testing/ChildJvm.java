@@ -42,6 +42,10 @@ public final class ChildJvm implements AutoCloseable {
         command.add("-Xmx256m");
         command.add("-XX:+UseSerialGC");
         command.add("-XX:TieredStopAtLevel=1");
+        // A child that is meant to crash (a write into a read-only mapping) leaves its report in
+        // the temporary directory, not in the working tree, and no core file.
+        command.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "hs_err_child_%p.log"));
+        command.add("-XX:-CreateCoredumpOnCrash");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(main.getName());
