@@ -9,6 +9,7 @@ import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
+import dev.opcached.protocol.segment.SegmentFiles;
 import dev.opcached.script.Request;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ final class RunCommand implements Callable<Integer> {
             out.flush();
             return response.status() >= 500 ? 1 : 0;
         } finally {
-            Files.deleteIfExists(segmentPath);
+            SegmentFiles.delete(segmentPath);
             Files.deleteIfExists(directory);
         }
     }

@@ -88,7 +88,7 @@ final class ActivityFile {
         Path path = SegmentFiles.activityPath(segmentPath);
         try {
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
-            if (!OWNER_ONLY.containsAll(permissions)) {
+            if (permissions.stream().anyMatch(permission -> !permission.name().startsWith("OWNER_"))) {
                 throw new SegmentAttachException(segmentPath, Failure.INSECURE_PERMISSIONS, "its activity file " + path
                         + " has mode " + PosixFilePermissions.toString(permissions) + " but must allow nobody but its owner");
             }
@@ -105,7 +105,16 @@ final class ActivityFile {
             }
             ActivityFile activity = new ActivityFile(path, Files.readAttributes(path, BasicFileAttributes.class).fileKey(),
                     length, buffer);
-            String problem = ActivityLayout.problem(activity.bytes, length, slotCount, segmentId);
+            String problem;
+            try {
+                problem = ActivityLayout.problem(activity.bytes, length, slotCount, segmentId);
+            } catch (InternalError e) {
+                if (!SegmentLostException.isMappingFault(e)) {
+                    throw e;
+                }
+                throw new SegmentAttachException(segmentPath, Failure.TRUNCATED, "its activity file " + path
+                        + " was truncated while its header was checked (" + e.getMessage() + ")", e);
+            }
             if (problem != null) {
                 throw new SegmentAttachException(segmentPath, Failure.FOREIGN_ACTIVITY,
                         "its activity file " + path + ": " + problem);

@@ -25,6 +25,8 @@ final class LockFreeWriter implements RestartRequests {
     private final SegmentGeometry geometry;
     private final EpochClock clock;
     private final long pid = ProcessHandle.current().pid();
+    /** False for an observer's mapping, whose activity file is read-only: then nothing is counted. */
+    private final boolean counts;
 
     LockFreeWriter(SegmentFile file, EpochClock clock) {
         this.file = file;
@@ -32,6 +34,7 @@ final class LockFreeWriter implements RestartRequests {
         this.activity = file.activity();
         this.geometry = file.geometry();
         this.clock = clock;
+        this.counts = file.access().writesActivity();
     }
 
     /**
@@ -43,6 +46,9 @@ final class LockFreeWriter implements RestartRequests {
     }
 
     void countHit(long slot) {
+        if (!counts) {
+            return;
+        }
         ActivityLayout.addToStripe(activity, stripe(), ActivityLayout.STRIPE_HITS);
         // The slot may have been recycled for another key by a restart since we looked: then this
         // adds one hit to that key. Usage records are never in the arena, so no entry can be damaged.
@@ -64,6 +70,9 @@ final class LockFreeWriter implements RestartRequests {
     }
 
     private void count(int stripeField) {
+        if (!counts) {
+            return;
+        }
         ActivityLayout.addToStripe(activity, stripe(), stripeField);
     }
 
@@ -84,6 +93,9 @@ final class LockFreeWriter implements RestartRequests {
      * nobody can put a key's revalidation off for good.
      */
     boolean claimRevalidation(CachedEntry entry, long freqMillis) {
+        if (!counts) {
+            return false;
+        }
         long slot = entry.slotOffset();
         long usage = geometry.usageOf(slot);
         long due = UsageLayout.revalidateAfterVolatile(activity, usage);
@@ -106,7 +118,7 @@ final class LockFreeWriter implements RestartRequests {
      */
     @Override
     public void request(RestartReason reason, String what) {
-        if (ActivityLayout.casRestartPending(activity, 0, reason.code())) {
+        if (counts && ActivityLayout.casRestartPending(activity, 0, reason.code())) {
             LOG.warn("segment {}: {}; restart scheduled (reason {})", file, what, reason);
         }
     }

@@ -3,6 +3,7 @@ package dev.opcached.protocol.segment;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One pool's shared bytecode cache, as an attached process (supervisor, worker) uses it: the entry
@@ -81,7 +82,7 @@ public final class Segment implements AutoCloseable {
      * {@link SegmentReadOnlyException}.
      */
     public static Segment attach(Path path, SegmentAccess access) {
-        return attach(path, EpochClock.SYSTEM, ProcessTable.SYSTEM, access);
+        return attach(path, EpochClock.SYSTEM, access);
     }
 
     /** Attaches as a writer with the given clock. */
@@ -89,8 +90,14 @@ public final class Segment implements AutoCloseable {
         return attach(path, clock, SegmentAccess.WRITER);
     }
 
-    /** Attaches with the given clock and access. */
+    /**
+     * Attaches with the given clock and access, {@link SegmentAccess#WRITER} or
+     * {@link SegmentAccess#READER}; an observer uses {@link #openReadOnly}, which counts nothing.
+     */
     public static Segment attach(Path path, EpochClock clock, SegmentAccess access) {
+        if (access == SegmentAccess.OBSERVER) {
+            throw new IllegalArgumentException("an observer maps a segment with Segment.openReadOnly, not attach: " + path);
+        }
         return attach(path, clock, ProcessTable.SYSTEM, access);
     }
 
@@ -305,7 +312,7 @@ public final class Segment implements AutoCloseable {
      * full and enough memory is wasted, as OPcache does.
      */
     public StoreOutcome store(SegmentKey key, EntryMetadata metadata, byte[] payload) {
-        return file.guard(() -> writer.store(key, metadata, payload));
+        return writes(() -> writer.store(key, metadata, payload));
     }
 
     /**
@@ -315,7 +322,7 @@ public final class Segment implements AutoCloseable {
      * @return whether an entry was invalidated
      */
     public boolean invalidate(SegmentKey key, boolean force) {
-        return file.guard(() -> writer.invalidate(key, force));
+        return writes(() -> writer.invalidate(key, force));
     }
 
     /**
@@ -335,12 +342,12 @@ public final class Segment implements AutoCloseable {
      * by a process that found it unusable.
      */
     public boolean invalidate(SegmentKey key, long ref) {
-        return file.guard(() -> writer.invalidateRef(key, ref));
+        return writes(() -> writer.invalidateRef(key, ref));
     }
 
     /** Invalidates (force) every cached script whose path starts with {@code prefix}. */
     public List<String> invalidatePrefix(String prefix) {
-        return file.guard(() -> writer.invalidatePrefix(prefix));
+        return writes(() -> writer.invalidatePrefix(prefix));
     }
 
     /**
@@ -350,12 +357,12 @@ public final class Segment implements AutoCloseable {
      * @return the new generation
      */
     public long reset() {
-        return file.guard(writer::reset);
+        return writes(writer::reset);
     }
 
     /** Performs a restart requested by a reader, if any, and repairs damage; for the supervisor's housekeeping. */
     public void maintain() {
-        file.guard(() -> {
+        writes(() -> {
             writer.maintain();
             return null;
         });
@@ -370,7 +377,7 @@ public final class Segment implements AutoCloseable {
      * alive and its marker is younger than {@code staleAfterMillis}, and {@code OWNER} after that.
      */
     public CompileClaim beginCompile(SegmentKey key, long staleAfterMillis) {
-        return file.guard(() -> markers.begin(key, staleAfterMillis));
+        return writes(() -> markers.begin(key, staleAfterMillis));
     }
 
     /**
@@ -379,7 +386,7 @@ public final class Segment implements AutoCloseable {
      * caller the owner. Never returns {@code BUSY}.
      */
     public CompileClaim awaitCompile(SegmentKey key, long staleAfterMillis, long maxWaitMillis) {
-        return file.guard(() -> markers.await(key, staleAfterMillis, maxWaitMillis));
+        return writes(() -> markers.await(key, staleAfterMillis, maxWaitMillis));
     }
 
     /**
@@ -388,9 +395,17 @@ public final class Segment implements AutoCloseable {
      * in {@code num_cached_keys}).
      */
     public void abandonCompile(SegmentKey key) {
-        file.guard(() -> {
+        writes(() -> {
             markers.abandon(key);
             return null;
+        });
+    }
+
+    /** A write to the segment file: only a {@link SegmentAccess#WRITER} makes one, whatever it would find. */
+    private <T> T writes(Supplier<T> operation) {
+        return file.guard(() -> {
+            file.checkWritesEntries();
+            return operation.get();
         });
     }
 

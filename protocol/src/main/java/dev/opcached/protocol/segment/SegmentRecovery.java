@@ -21,6 +21,8 @@ final class SegmentRecovery {
             MANUAL_RESTARTS_OFFSET, CORRUPTION_RESTARTS_OFFSET, RECOVERIES_OFFSET, COMPILES_OFFSET, LOST_RESTARTS_OFFSET,
             FILE_CACHE_HITS_OFFSET, FILE_CACHE_MISSES_OFFSET, FILE_CACHE_STORES_OFFSET, FILE_CACHE_REJECTIONS_OFFSET,
             FILE_CACHE_BYTES_OFFSET, FILE_CACHE_ENTRIES_OFFSET};
+    /** A restart request within this long after a full scan found the segment sound is cleared unscanned. */
+    private static final long REVERIFY_AFTER_MILLIS = 10_000;
     /** More restarts than this between two writes of one process mean damage, not restarts. */
     private static final long MAX_GENERATION_STEP = 1 << 20;
     private static final int[] STRIPE_FIELDS = {ActivityLayout.STRIPE_HITS, ActivityLayout.STRIPE_MISSES,
@@ -36,6 +38,8 @@ final class SegmentRecovery {
     private final Consumer<RestartReason> restart;
     /** The generation this process last left the segment in (0: none yet); guarded by the write lock. */
     private long lastGeneration;
+    /** When this process's last scan for a reader's restart request found nothing (0: never); under the lock. */
+    private long lastSoundVerificationMillis;
 
     SegmentRecovery(SegmentFile file, EpochClock clock, SlotRelease slots, Consumer<RestartReason> restart) {
         this.file = file;
@@ -72,10 +76,20 @@ final class SegmentRecovery {
             recount();
         }
         repairFigures();
+        repairActivityIdentity();
         int pending = ActivityLayout.restartPendingVolatile(activity);
         if (pending != 0) {
+            long now = clock.millis();
+            if (lastSoundVerificationMillis != 0 && now - lastSoundVerificationMillis >= 0
+                    && now - lastSoundVerificationMillis < REVERIFY_AFTER_MILLIS) {
+                // A request again so soon after a scan found nothing: not worth another full scan
+                // (a script can write requests in a loop); real damage is reported again later.
+                ActivityLayout.putRestartPendingVolatile(activity, 0);
+                return;
+            }
             SegmentVerification verification = scan.verify();
             if (verification.sound()) {
+                lastSoundVerificationMillis = now;
                 ActivityLayout.putRestartPendingVolatile(activity, 0);
                 LOG.warn("segment {}: a reader asked for a restart (reason code {}) but the segment verifies sound;"
                         + " not restarting", file, pending);
@@ -84,6 +98,19 @@ final class SegmentRecovery {
                         verification.problems().get(0));
                 restart.accept(RestartReason.CORRUPTION);
             }
+        }
+    }
+
+    /**
+     * The activity file's identity (its first 40 bytes) is written once, by the creator, and any
+     * worker can write it: put it back when it no longer names this segment, or every later attach
+     * (a new worker) would refuse the pair.
+     */
+    private void repairActivityIdentity() {
+        if (ActivityLayout.problem(activity, ActivityLayout.fileLength(geometry.slotCount()), geometry.slotCount(),
+                file.segmentId()) != null) {
+            ActivityLayout.writeIdentity(activity, geometry.slotCount(), file.segmentId());
+            LOG.warn("segment {}: its activity file's header was damaged; rewritten", file);
         }
     }
 

@@ -221,8 +221,7 @@ final class SegmentWriter {
         });
     }
 
-    /** Invalidates {@code entry} if it is still its key's entry: a newer one stored meanwhile stays. */
-    /** Invalidates the key's entry if its slot's REF is still {@code ref}. */
+    /** Invalidates the key's entry if its slot's REF is still {@code ref}: a newer one stored meanwhile stays. */
     boolean invalidateRef(SegmentKey key, long ref) {
         return write(() -> {
             long slot = index.slotOf(key, generation(bytes));

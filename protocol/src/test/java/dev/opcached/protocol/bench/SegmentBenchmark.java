@@ -34,6 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 6, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class SegmentBenchmark {
+    /** opcache.revalidate_freq's default, 2 s. */
+    private static final long REVALIDATE_FREQ_MILLIS = 2_000;
+
 
     /** A segment holding {@code keyCount} entries of {@code payloadSize} bytes each, shared by all threads. */
     @State(Scope.Benchmark)
@@ -109,6 +112,16 @@ public class SegmentBenchmark {
     @Benchmark
     public boolean currentCheck(Data data, KeyPicker picker) {
         return data.segment.hitIfCurrent(data.held[picker.next(data.pickFrom)]);
+    }
+
+    /**
+     * What a worker does per request for such a script with revalidate_freq &gt; 0: the check, then
+     * its try at the pool-wide revalidation claim (almost always "not due yet").
+     */
+    @Benchmark
+    public boolean currentCheckAndClaim(Data data, KeyPicker picker) {
+        CachedEntry entry = data.held[picker.next(data.pickFrom)];
+        return data.segment.hitIfCurrent(entry) && data.segment.claimRevalidation(entry, REVALIDATE_FREQ_MILLIS);
     }
 
     /**

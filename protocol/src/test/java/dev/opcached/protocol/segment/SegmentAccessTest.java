@@ -101,6 +101,30 @@ class SegmentAccessTest {
         assertThat(writer.statistics().corruptionRestarts()).isZero();
         assertThat(writer.statistics().restartPending()).isEqualTo(RestartReason.NONE);
         assertThat(writer.peek(key)).as("still cached").isNotNull();
+
+        // Written again at once (a script in a loop): cleared without another full scan.
+        writeActivityInt(ActivityLayout.RESTART_PENDING_OFFSET, RestartReason.CORRUPTION.code());
+        writer.maintain();
+        assertThat(writer.statistics().restartPending()).isEqualTo(RestartReason.NONE);
+        assertThat(writer.statistics().corruptionRestarts()).isZero();
+    }
+
+    @Test
+    void aDamagedActivityHeaderIsPutBackByTheNextWriteSoThatWorkersCanStillAttach() throws Exception {
+        writeActivityLong(ActivityLayout.SEGMENT_ID_OFFSET, 0x0BADL);
+        assertThatThrownBy(() -> Segment.attach(path, SegmentAccess.READER)).isInstanceOfSatisfying(
+                SegmentAttachException.class,
+                e -> assertThat(e.failure()).isEqualTo(SegmentAttachException.Failure.FOREIGN_ACTIVITY));
+        writer.maintain();
+        try (Segment reader = Segment.attach(path, SegmentAccess.READER)) {
+            assertThat(reader.lookup(key)).isNotNull();
+        }
+    }
+
+    @Test
+    void anObserverUsesOpenReadOnlyNotAttach() {
+        assertThatThrownBy(() -> Segment.attach(path, SegmentAccess.OBSERVER))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("openReadOnly");
     }
 
     @Test
