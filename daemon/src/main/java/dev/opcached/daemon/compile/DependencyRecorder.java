@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import javax.lang.model.element.Element;
@@ -52,6 +53,8 @@ final class DependencyRecorder implements TaskListener {
     private final SourcePositions positions;
     /** The docroot source of each top-level class entered from one. */
     private final Map<Element, Path> sourceOfClass = new HashMap<>();
+    /** The served source of each other top-level class met, if it has one. */
+    private final Map<Element, Optional<Path>> servedSourceOf = new HashMap<>();
     /** Per source: each docroot source it uses, with the line of its first use. */
     private final Map<Path, Map<Path, Long>> uses = new HashMap<>();
     private final Set<CompilationUnitTree> importsScanned = new HashSet<>();
@@ -150,7 +153,10 @@ final class DependencyRecorder implements TaskListener {
             }
             Path dependency = sourceOfClass.get(outermost);
             if (dependency == null) {
-                dependency = served.sourceOfClass(elements.getBinaryName(type).toString());
+                // A class is read from a served unit only once its package was listed, so before
+                // it is met here: what this finds for a class holds for the rest of the task.
+                dependency = servedSourceOf.computeIfAbsent(type, t -> Optional.ofNullable(
+                        served.sourceOfClass(elements.getBinaryName(type).toString()))).orElse(null);
             }
             if (dependency != null && !dependency.equals(source) && !found.containsKey(dependency)) {
                 long position = positions.getStartPosition(unit, at);

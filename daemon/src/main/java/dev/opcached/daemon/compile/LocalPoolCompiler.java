@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * ({@link SourceBatchCompiler}, which reads the docroot sources they use from the segment's
  * current units where it may), at most opcached.max_concurrent_compiles batches at once, single
  * flight across processes through the segment's compile markers; every unit of the batch (the
- * roots and the docroot sources they were compiled against) is stored unless the segment holds it
+ * roots and the docroot sources compiled with them) is stored unless the segment holds it
  * already, so that what a root links against is there. A unit that may not be cached (OPcache's
  * rules), or that links against one that is not, is handed back with those units instead. A
  * failure is remembered for its version and served again without javac for a while.
