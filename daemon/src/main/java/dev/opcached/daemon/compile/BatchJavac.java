@@ -100,15 +100,15 @@ public final class BatchJavac {
         return options;
     }
 
-    /**
-     * The options as a unit key sees them: javac's, and the digest of the script API's class files,
-     * which scripts are compiled against as much as against the JDK.
-     */
     /** The vendor jars on this engine's class path. */
     List<Path> vendorJars() {
         return classPath.vendorJars();
     }
 
+    /**
+     * The options as a unit key sees them: javac's, and the digest of the script API's class files,
+     * which scripts are compiled against as much as against the JDK.
+     */
     public List<String> keyOptions() {
         return keyOptions;
     }

@@ -133,7 +133,8 @@ class CurrentDependenciesTest {
         assertThat(run("pageA")).isEqualTo("a1aside77");
         assertThat(lastBatch()).as("javac reads no package-info it does not need").containsExactly("lib/Dep.java",
                 "pageA.java");
-        // Now the package-info has a unit too (as after a /compile of the tree): it is served like any other.
+        // Now the package-info has a unit too (as after a /compile of the tree): its class file
+        // stands in for its source like any other's, and pageB still compiles alone.
         assertThat(compiler.compile(List.of(docroot.resolve("lib/package-info.java")), 30_000,
                 PoolCompiler.Progress.NONE).get(0).inSegment()).isTrue();
 
