@@ -33,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SharedCodeTest {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
+    /** The compiler's line for a batch that compiled one source (its root) and nothing else. */
+    private static final String ROOT_ONLY = "batch of 1 roots: 1 sources compiled, 0 failed";
     /** Every edit gets an mtime of its own, older than file_update_protection, so that it is cached. */
     private final AtomicLong mtime = new AtomicLong(System.currentTimeMillis() - 3_600_000);
 
@@ -129,6 +131,35 @@ class SharedCodeTest {
 
         write("consts/Limits.java", "package consts;\npublic class Limits { public static final int MAX = 22; }\n");
         awaitEverywhere("/limit.java", "max=22");
+    }
+
+    /**
+     * The second page is compiled against the current unit of the module (javac reads its class
+     * files), and its unit must link and run against that unit in both workers; after an edit of
+     * the module the first page's miss compiles the module again, and the second page's miss
+     * then reads the new module's class files, so that the new constant reaches it as well.
+     */
+    @Test
+    void aPageCompiledAgainstACurrentModulesClassFilesRunsAndSeesTheModulesEdits() throws Exception {
+        write("cur/Widget.java", "package cur;\npublic class Widget {\n    public static final int V = 1;\n"
+                + "    public static String tag() { return Tag.text() + Nested.N; }\n"
+                + "    public static final class Nested { public static final int N = 5; }\n}\n"
+                + "final class Tag { static String text() { return \"tag\"; } }\n");
+        write("curA.java", script("curA", "cur", "response.write(\"a\" + Widget.V + Widget.tag());"));
+        write("curB.java", script("curB", "cur", "response.write(\"b\" + Widget.V + Widget.tag() + Widget.Nested.N);"));
+        awaitEverywhere("/curA.java", "a1tag5");
+        int rootOnly = pool.count(ROOT_ONLY);
+        awaitEverywhere("/curB.java", "b1tag55");
+        assertThat(pool.count(ROOT_ONLY)).as("curB.java compiled alone").isEqualTo(rootOnly + 1);
+
+        write("cur/Widget.java", "package cur;\npublic class Widget {\n    public static final int V = 2;\n"
+                + "    public static String tag() { return Tag.text() + Nested.N; }\n"
+                + "    public static final class Nested { public static final int N = 6; }\n}\n"
+                + "final class Tag { static String text() { return \"tag\"; } }\n");
+        awaitEverywhere("/curA.java", "a2tag6");
+        rootOnly = pool.count(ROOT_ONLY);
+        awaitEverywhere("/curB.java", "b2tag66");
+        assertThat(pool.count(ROOT_ONLY)).as("curB.java compiled alone again").isEqualTo(rootOnly + 1);
     }
 
     @Test

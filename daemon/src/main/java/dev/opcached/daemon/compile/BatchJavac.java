@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Compiles a list of docroot sources in one javac task, with everything they use from the docroot
  * (javac reads it from the source path and compiles it too: {@code -implicit:class}), and says per
- * source file what it read, what came out, what the file depends on and why it failed.
+ * source file what it read, what came out, what the file depends on and why it failed. A docroot
+ * source whose unit is current ({@link ServedDependencies}: it and its whole closure) is read from
+ * that unit's class files instead and not compiled.
  *
  * <p>javac writes no class file once any error is reported (it still attributes every class, so
  * that all errors and all dependencies of the batch are known). A batch with broken files
@@ -98,15 +100,15 @@ public final class BatchJavac {
         return options;
     }
 
-    /**
-     * The options as a unit key sees them: javac's, and the digest of the script API's class files,
-     * which scripts are compiled against as much as against the JDK.
-     */
     /** The vendor jars on this engine's class path. */
     List<Path> vendorJars() {
         return classPath.vendorJars();
     }
 
+    /**
+     * The options as a unit key sees them: javac's, and the digest of the script API's class files,
+     * which scripts are compiled against as much as against the JDK.
+     */
     public List<String> keyOptions() {
         return keyOptions;
     }
@@ -118,6 +120,16 @@ public final class BatchJavac {
      * @throws IOException when the compiler's own file manager cannot be set up
      */
     public BatchResult compile(Collection<Path> realPaths) throws IOException {
+        return compile(realPaths, CurrentUnits.NONE);
+    }
+
+    /**
+     * Compiles {@code realPaths} and every docroot source they use that has no current unit in
+     * {@code current} (by {@link ServedDependencies}' rule); javac reads the others' class files.
+     *
+     * @throws IOException when the compiler's own file manager cannot be set up
+     */
+    public BatchResult compile(Collection<Path> realPaths, CurrentUnits current) throws IOException {
         long started = System.nanoTime();
         Map<Path, SourceStamp> jars = new TreeMap<>();
         for (Path jar : classPath.vendorJars()) {
@@ -130,6 +142,7 @@ public final class BatchJavac {
         Map<Path, String> rejected = new TreeMap<>();
         Map<Path, SourceResult> results = new TreeMap<>();
         int passes = 0;
+        Map<Path, CurrentUnits.Current> servedUnits;
         try (StandardJavaFileManager standard = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8)) {
             standard.setLocationFromPaths(StandardLocation.SOURCE_PATH, List.of(docroot.root()));
             standard.setLocationFromPaths(StandardLocation.CLASS_PATH, classPath.vendorJars());
@@ -144,6 +157,7 @@ public final class BatchJavac {
                     accepted.add(root);
                 }
             }
+            ServedDependencies served = new ServedDependencies(current, accepted, jars);
             Deque<Set<Path>> parts = new ArrayDeque<>();
             parts.push(accepted);
             while (!parts.isEmpty()) {
@@ -153,7 +167,7 @@ public final class BatchJavac {
                     continue;
                 }
                 passes++;
-                Pass pass = run(standard, sources, pending);
+                Pass pass = run(standard, sources, served, pending);
                 if (pass.crashed) {
                     // javac itself failed on some file it read: halve the roots until that file (or
                     // the roots that use it) are alone, so that the crash costs only them.
@@ -180,11 +194,13 @@ public final class BatchJavac {
                     rejected.put(root, "not compiled: javac stopped before reading it");
                 }
             }
+            servedUnits = served.all();
         }
         long micros = (System.nanoTime() - started) / 1_000;
-        BatchResult batch = new BatchResult(List.copyOf(results.values()), rejected, jars, passes, micros);
-        LOG.info("batch of {} roots: {} sources compiled, {} failed, {} refused, {} pass(es), {} ms", realPaths.size(),
-                batch.compiled().size(), batch.failed().size(), rejected.size(), passes, micros / 1000);
+        BatchResult batch = new BatchResult(List.copyOf(results.values()), rejected, jars, servedUnits, passes, micros);
+        LOG.info("batch of {} roots: {} sources compiled, {} failed, {} refused, {} served as class files, {} pass(es),"
+                + " {} ms", realPaths.size(), batch.compiled().size(), batch.failed().size(), rejected.size(),
+                servedUnits.size(), passes, micros / 1000);
         return batch;
     }
 
@@ -207,7 +223,8 @@ public final class BatchJavac {
         return "does not resolve to itself in the docroot";
     }
 
-    private Pass run(StandardJavaFileManager standard, DocrootSourceFileManager sources, Set<Path> roots) {
+    private Pass run(StandardJavaFileManager standard, DocrootSourceFileManager sources, ServedDependencies served,
+                     Set<Path> roots) {
         List<JavaFileObject> files = new ArrayList<>();
         for (Path root : roots) {
             JavaFileObject file = rootObject(standard, sources, root);
@@ -216,11 +233,12 @@ public final class BatchJavac {
             }
         }
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
-        ClassOutput output = new ClassOutput(new ScriptApiFileManager(sources, classPath.apiClasses()));
+        ClassOutput output = new ClassOutput(new ScriptApiFileManager(new ServedClassFileManager(sources, served),
+                classPath.apiClasses()));
         // What javac prints besides diagnostics (its own crash report), kept from the process's stderr.
         StringWriter printed = new StringWriter();
         JavacTask task = (JavacTask) javac.getTask(printed, output, diagnostics, options, null, files);
-        DependencyRecorder recorder = new DependencyRecorder(task, sources);
+        DependencyRecorder recorder = new DependencyRecorder(task, sources, served);
         task.addTaskListener(recorder);
         Pass pass = new Pass(roots, recorder, output);
         try {

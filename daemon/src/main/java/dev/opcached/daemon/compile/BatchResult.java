@@ -17,15 +17,18 @@ import java.util.TreeMap;
  *                 (or that javac stopped before reading), each with why (a reason without the
  *                 path: "no such file")
  * @param jars     the docroot jars javac compiled against, with their stamps taken before it started
+ * @param served   the docroot sources javac was given as the class files of their current units
+ *                 instead (whether it read them or not; none is in {@code sources}), by real path
  * @param passes   how many javac passes the batch took (1, plus one per round of broken files)
  * @param micros   time the batch took
  */
 public record BatchResult(List<SourceResult> sources, Map<Path, String> rejected, Map<Path, SourceStamp> jars,
-                          int passes, long micros) {
+                          Map<Path, CurrentUnits.Current> served, int passes, long micros) {
     public BatchResult {
         sources = List.copyOf(sources);
         rejected = Collections.unmodifiableMap(new TreeMap<>(rejected));
         jars = Collections.unmodifiableMap(new TreeMap<>(jars));
+        served = Collections.unmodifiableMap(new TreeMap<>(served));
     }
 
     /** The result of the source at {@code realPath}, or null when the batch did not read it. */

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import javax.lang.model.element.Element;
@@ -26,6 +27,7 @@ import javax.lang.model.type.IntersectionType;
 import javax.lang.model.type.TypeMirror;
 import javax.lang.model.type.UnionType;
 import javax.lang.model.type.WildcardType;
+import javax.lang.model.util.Elements;
 
 /**
  * Records, while javac compiles a batch, which docroot sources each source refers to: every
@@ -38,22 +40,30 @@ import javax.lang.model.type.WildcardType;
  * <p>A tree is scanned when javac has analysed its class ({@code ANALYZE} finished: attributed and
  * flow-checked, not yet lowered), which is also when tools such as Error Prone look at it. Which
  * source declares a class is learnt when javac enters the source ({@code ENTER} finished), which
- * happens before any tree that refers to that class is attributed. Classes from the class path
- * (the JDK, the script API, vendor jars) have no docroot source and are not recorded.
+ * happens before any tree that refers to that class is attributed. A class javac read from a
+ * served unit ({@link ServedDependencies}) is known by its binary name, so that a dependency is
+ * recorded the same whether javac compiled it or read its class files. Other classes from the
+ * class path (the JDK, the script API, vendor jars) have no docroot source and are not recorded.
  */
 final class DependencyRecorder implements TaskListener {
     private final DocrootSourceFileManager sources;
+    private final ServedDependencies served;
+    private final Elements elements;
     private final Trees trees;
     private final SourcePositions positions;
     /** The docroot source of each top-level class entered from one. */
     private final Map<Element, Path> sourceOfClass = new HashMap<>();
+    /** The served source of each other top-level class met, if it has one. */
+    private final Map<Element, Optional<Path>> servedSourceOf = new HashMap<>();
     /** Per source: each docroot source it uses, with the line of its first use. */
     private final Map<Path, Map<Path, Long>> uses = new HashMap<>();
     private final Set<CompilationUnitTree> importsScanned = new HashSet<>();
     private final Set<Path> entered = new HashSet<>();
 
-    DependencyRecorder(JavacTask task, DocrootSourceFileManager sources) {
+    DependencyRecorder(JavacTask task, DocrootSourceFileManager sources, ServedDependencies served) {
         this.sources = sources;
+        this.served = served;
+        this.elements = task.getElements();
         this.trees = Trees.instance(task);
         this.positions = trees.getSourcePositions();
     }
@@ -138,10 +148,16 @@ final class DependencyRecorder implements TaskListener {
                     && outermost.getEnclosingElement().getKind() != ElementKind.PACKAGE) {
                 outermost = outermost.getEnclosingElement();
             }
-            if (!(outermost instanceof TypeElement)) {
+            if (!(outermost instanceof TypeElement type)) {
                 return;
             }
             Path dependency = sourceOfClass.get(outermost);
+            if (dependency == null) {
+                // A class is read from a served unit only once its package was listed, so before
+                // it is met here: what this finds for a class holds for the rest of the task.
+                dependency = servedSourceOf.computeIfAbsent(type, t -> Optional.ofNullable(
+                        served.sourceOfClass(elements.getBinaryName(type).toString()))).orElse(null);
+            }
             if (dependency != null && !dependency.equals(source) && !found.containsKey(dependency)) {
                 long position = positions.getStartPosition(unit, at);
                 found.put(dependency, position < 0 ? 1 : unit.getLineMap().getLineNumber(position));

@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * The pool compiler's batches of one docroot: {@link BatchJavac} compiles the roots and every
- * docroot source they use in one javac task, {@link UnitAssembler} makes a compile unit of each
- * source that compiled.
+ * docroot source they use that has no current unit in one javac task (it reads the current ones'
+ * class files), {@link UnitAssembler} makes a compile unit of each source that compiled.
  */
 public final class DocrootBatchCompiler implements SourceBatchCompiler {
     private final DocrootContainment docroot;
@@ -44,11 +44,11 @@ public final class DocrootBatchCompiler implements SourceBatchCompiler {
     }
 
     @Override
-    public Batch compile(List<Path> roots) {
+    public Batch compile(List<Path> roots, CurrentUnits current) {
         long started = System.nanoTime();
         Map<Path, CompiledSource> sources = new HashMap<>();
         try {
-            BatchResult result = javac().compile(roots);
+            BatchResult result = javac().compile(roots, current);
             Map<Path, CompileUnit> units = assembler.assemble(result);
             for (SourceResult source : result.sources()) {
                 sources.put(source.path(), new CompiledSource(source.path(), source.stamp(), units.get(source.path()),

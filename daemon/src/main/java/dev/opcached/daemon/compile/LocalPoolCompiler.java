@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The pool compiler that compiles in this process (the compiler process; {@code opcached run}):
  * files whose current version the segment holds are skipped; the rest are compiled in one batch
- * ({@link SourceBatchCompiler}) at most opcached.max_concurrent_compiles batches at once, single
+ * ({@link SourceBatchCompiler}, which reads the docroot sources they use from the segment's
+ * current units where it may), at most opcached.max_concurrent_compiles batches at once, single
  * flight across processes through the segment's compile markers; every unit of the batch (the
- * roots and the docroot sources they were compiled against) is stored unless the segment holds it
+ * roots and the docroot sources compiled with them) is stored unless the segment holds it
  * already, so that what a root links against is there. A unit that may not be cached (OPcache's
  * rules), or that links against one that is not, is handed back with those units instead. A
  * failure is remembered for its version and served again without javac for a while.
@@ -203,6 +204,26 @@ public final class LocalPoolCompiler implements PoolCompiler {
         return new FileOutcome(path.toString(), FileOutcome.Status.FILE_CACHE, List.of(), null, 0);
     }
 
+    /**
+     * The unit the segment holds for the docroot source at {@code path} as it is now, every input
+     * unchanged on disk, or null: what a batch may read as class files instead of compiling it.
+     */
+    private CurrentUnits.Current currentUnit(Path path) {
+        CachedEntry entry = segment.peek(SegmentKey.of(path.toString()));
+        if (entry == null) {
+            return null;
+        }
+        SourceStamp stamp;
+        try {
+            stamp = source.contained(path);
+        } catch (ScriptException gone) {
+            return null;
+        }
+        CompileUnit unit = stamp.matches(entry.metadata()) ? unitOf(entry) : null;
+        return unit != null && ScriptSource.unchanged(unit.dependencies()) ? new CurrentUnits.Current(path, stamp, unit)
+                : null;
+    }
+
     /** Whether the segment holds this very unit for the file as it is now (same key, same stamps). */
     private boolean holds(SegmentKey key, SourceStamp stamp, CompileUnit unit) {
         CachedEntry entry = segment.peek(key);
@@ -261,7 +282,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             SourceBatchCompiler.Batch batch;
             int alongside = running.incrementAndGet();
             try {
-                batch = javac.compile(roots);
+                batch = javac.compile(roots, this::currentUnit);
             } finally {
                 running.decrementAndGet();
                 turns.release();

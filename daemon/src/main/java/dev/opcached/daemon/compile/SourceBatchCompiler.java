@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * One javac batch as the pool's compiler needs it: the roots asked for, and every docroot source
- * javac read for them, each compiled into a {@link CompileUnit} or failed.
+ * javac compiled for them, each compiled into a {@link CompileUnit} or failed.
  */
 public interface SourceBatchCompiler {
     /** What came of one source file of a batch. */
@@ -29,6 +29,10 @@ public interface SourceBatchCompiler {
         }
     }
 
-    /** Compiles {@code roots} (real paths in the docroot) in one batch. */
-    Batch compile(List<Path> roots);
+    /**
+     * Compiles {@code roots} (real paths in the docroot) in one batch, with the docroot sources
+     * they use that have no current unit in {@code current}; those that have one are read from
+     * its class files and are not in the batch.
+     */
+    Batch compile(List<Path> roots, CurrentUnits current);
 }

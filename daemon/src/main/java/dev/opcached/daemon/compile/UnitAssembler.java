@@ -25,7 +25,10 @@ import java.util.TreeMap;
  * <p>The closure, not the direct dependencies, goes into the key and the entry: a class is
  * compiled against the signatures and constants of what it uses, and those were themselves
  * compiled against what they use, so a change anywhere below must reach it. A batch holds every
- * source its files use (javac compiles them from source), so the closure never leaves the batch.
+ * source its files use, compiled or served from its current unit ({@link ServedDependencies}),
+ * so the closure never leaves the batch. A served unit brings its recorded closure, its source
+ * hash and its unit key: the inputs of a key are relative paths and content hashes only, so a
+ * unit's key and records are the same whether its dependencies were compiled or served.
  * Thread-safe; one per docroot, so that each jar is hashed once per stamp.
  */
 public final class UnitAssembler {
@@ -71,15 +74,31 @@ public final class UnitAssembler {
             edges.put(source.path(), source.dependencies());
             inputs.put(source.path(), new UnitKey.Input(Dependency.Kind.SOURCE, relative(source.path()), source.hash()));
         }
-        for (SourceResult source : sources) {
-            for (Path dependency : source.dependencies()) {
-                if (!compiled.containsKey(dependency)) {
-                    throw new IllegalStateException(source.path() + " compiled against " + dependency
-                            + ", which has no compiled result in its batch");
+        // One record per source, shared by every unit whose closure holds it; the served ones as they are held.
+        Map<Path, Dependency> asDependency = new HashMap<>();
+        List<Path> nodes = new ArrayList<>(compiled.keySet());
+        for (CurrentUnits.Current served : batch.served().values()) {
+            if (compiled.containsKey(served.path())) {
+                continue;
+            }
+            CompileUnit unit = served.unit();
+            nodes.add(served.path());
+            edges.put(served.path(), unit.sources().stream().map(d -> Path.of(d.path())).toList());
+            inputs.put(served.path(), new UnitKey.Input(Dependency.Kind.SOURCE, relative(served.path()),
+                    unit.sourceHash()));
+            asDependency.put(served.path(), new Dependency(Dependency.Kind.SOURCE, served.path().toString(),
+                    served.stamp().mtimeMillis(), served.stamp().size(), unit.sourceHash(), unit.unitKey()));
+        }
+        for (Path node : nodes) {
+            for (Path dependency : edges.get(node)) {
+                if (!inputs.containsKey(dependency)) {
+                    throw new IllegalStateException(node + " compiled against " + dependency
+                            + ", which has no compiled or served unit in its batch");
                 }
             }
         }
-        Map<Path, List<Path>> closures = DependencyClosure.of(sources.stream().map(SourceResult::path).toList(), edges);
+        nodes.sort(null);
+        Map<Path, List<Path>> closures = DependencyClosure.of(nodes, edges);
         Map<Path, Sha256> keys = new HashMap<>();
         for (SourceResult source : sources) {
             List<UnitKey.Input> keyInputs = new ArrayList<>(jarInputs);
@@ -89,8 +108,6 @@ public final class UnitAssembler {
             keys.put(source.path(), UnitKey.of(jdkVersion, keyOptions, inputs.get(source.path()).relativePath(),
                     source.hash(), keyInputs));
         }
-        // One record per source, shared by every unit whose closure holds it.
-        Map<Path, Dependency> asDependency = new HashMap<>();
         for (SourceResult source : sources) {
             asDependency.put(source.path(), new Dependency(Dependency.Kind.SOURCE, source.path().toString(),
                     source.stamp().mtimeMillis(), source.stamp().size(), source.hash(), keys.get(source.path())));
