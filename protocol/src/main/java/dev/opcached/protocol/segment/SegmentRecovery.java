@@ -76,28 +76,33 @@ final class SegmentRecovery {
             recount();
         }
         repairFigures();
-        repairActivityIdentity();
         int pending = ActivityLayout.restartPendingVolatile(activity);
         if (pending != 0) {
-            long now = clock.millis();
-            if (lastSoundVerificationMillis != 0 && now - lastSoundVerificationMillis >= 0
-                    && now - lastSoundVerificationMillis < REVERIFY_AFTER_MILLIS) {
-                // A request again so soon after a scan found nothing: not worth another full scan
-                // (a script can write requests in a loop); real damage is reported again later.
-                ActivityLayout.putRestartPendingVolatile(activity, 0);
-                return;
-            }
-            SegmentVerification verification = scan.verify();
-            if (verification.sound()) {
-                lastSoundVerificationMillis = now;
-                ActivityLayout.putRestartPendingVolatile(activity, 0);
-                LOG.warn("segment {}: a reader asked for a restart (reason code {}) but the segment verifies sound;"
-                        + " not restarting", file, pending);
-            } else {
-                LOG.warn("segment {}: a reader's report of damage confirmed ({}); restarting", file,
-                        verification.problems().get(0));
-                restart.accept(RestartReason.CORRUPTION);
-            }
+            honourRestartRequest(pending);
+        }
+        repairActivityIdentity();
+    }
+
+    /** Step 4: a reader's restart request is a reason to look, not to restart. */
+    private void honourRestartRequest(int pending) {
+        long now = clock.millis();
+        if (lastSoundVerificationMillis != 0 && now - lastSoundVerificationMillis >= 0
+                && now - lastSoundVerificationMillis < REVERIFY_AFTER_MILLIS) {
+            // A request again so soon after a scan found nothing: not worth another full scan
+            // (a script can write requests in a loop); real damage is reported again later.
+            ActivityLayout.putRestartPendingVolatile(activity, 0);
+            return;
+        }
+        SegmentVerification verification = scan.verify();
+        if (verification.sound()) {
+            lastSoundVerificationMillis = now;
+            ActivityLayout.putRestartPendingVolatile(activity, 0);
+            LOG.warn("segment {}: a reader asked for a restart (reason code {}) but the segment verifies sound;"
+                    + " not restarting", file, pending);
+        } else {
+            LOG.warn("segment {}: a reader's report of damage confirmed ({}); restarting", file,
+                    verification.problems().get(0));
+            restart.accept(RestartReason.CORRUPTION);
         }
     }
 
