@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,6 +57,16 @@ public final class LocalPoolCompiler implements PoolCompiler {
     private final Semaphore turns;
     private final AtomicInteger running = new AtomicInteger();
     private final RememberedOutcomes remembered;
+    /**
+     * Files that {@link #withoutCompiling} sent on to javac after the file cache missed them: their
+     * compile does not ask the file cache again (one miss, counted once) while the file's stamp is
+     * the same and nothing was filed since (a batch may have filed what the file needs meanwhile).
+     */
+    private final Map<Path, FileCacheMiss> fileCacheMissed = new ConcurrentHashMap<>();
+
+    /** A file the file cache missed, with its stamp then and how many units had been filed by then. */
+    private record FileCacheMiss(SourceStamp stamp, long filed) {
+    }
 
     public LocalPoolCompiler(Segment segment, ScriptSource source, CachePolicy policy, EpochClock clock,
                              SourceBatchCompiler javac) {
@@ -123,6 +134,23 @@ public final class LocalPoolCompiler implements PoolCompiler {
     }
 
     /**
+     * The outcome of {@code realPath} when it needs no javac (gone, current, loaded from the file
+     * cache, a remembered version), else null: what the compiler process answers at once on the
+     * request's own thread, so that a worker's miss never waits behind a batch (javac's, or another
+     * request's loads). Safe from several threads at once, and beside {@link #compile}.
+     */
+    public FileOutcome withoutCompiling(Path realPath) {
+        long filed = fileCache == null ? 0 : fileCache.filed();
+        Map<Path, SourceStamp> toCompile = new HashMap<>(2);
+        FileOutcome known = withoutJavac(realPath, toCompile, new HashSet<>());
+        SourceStamp stamp = toCompile.get(realPath);
+        if (known == null && fileCache != null && stamp != null && cacheable(realPath, stamp)) {
+            fileCacheMissed.put(realPath, new FileCacheMiss(stamp, filed));
+        }
+        return known;
+    }
+
+    /**
      * The outcome of a file that needs no javac (gone, current, in the file cache, a remembered
      * version), else null after noting its stamp, and in {@code replacing} when the segment holds
      * an older unit of it.
@@ -145,7 +173,8 @@ public final class LocalPoolCompiler implements PoolCompiler {
             // meanwhile (a deploy's compiles stall no request); a failure drops it (compileOwned).
             replacing.add(path);
         }
-        if (fileCache != null && cacheable(path, stamp)) {
+        if (fileCache != null && cacheable(path, stamp)
+                && !new FileCacheMiss(stamp, fileCache.filed()).equals(fileCacheMissed.remove(path))) {
             FileOutcome fromDisk = fromFileCache(path);
             if (fromDisk != null) {
                 return fromDisk;
