@@ -2,6 +2,8 @@ package dev.opcached.daemon.compile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.daemon.filecache.FileCache;
+import dev.opcached.daemon.filecache.FileCacheConfig;
 import dev.opcached.daemon.runtime.Blacklist;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.testing.Scripts;
@@ -104,6 +106,37 @@ class LocalPoolCompilerTest {
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
         assertThat(segment.statistics().compiles()).as("the helper's new version and the script").isEqualTo(4);
+    }
+
+    @Test
+    void whatTheFileCacheMissedOnTheWayInIsNotAskedAgainUnlessAUnitWasFiledSince() throws Exception {
+        FileCache cache = FileCache.open(new FileCacheConfig(dir.resolve("file_cache"), dir.resolve("file_cache.key"),
+                false, 64 << 20), EpochClock.SYSTEM);
+        LocalPoolCompiler withFileCache = LocalPoolCompiler.forDocroot(segment, docroot, new CachePolicy(true, 0, 0, 0,
+                Blacklist.read(""), 30_000, 1), EpochClock.SYSTEM, cache);
+        Files.createDirectories(docroot.resolve("lib"));
+        Path helper = aged(Files.writeString(docroot.resolve("lib/Helper.java"),
+                "package lib;\npublic final class Helper {\n    public static String greeting() { return \"hi\"; }\n}\n"));
+        Path script = aged(Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());"));
+        Path other = aged(Scripts.text(docroot, "other", "other"));
+
+        // Missed on the request's thread, then compiled by its batch: one miss, not two.
+        assertThat(withFileCache.withoutCompiling(other)).isNull();
+        long misses = cache.statistics().misses();
+        assertThat(withFileCache.compile(List.of(other), 30_000, PoolCompiler.Progress.NONE).get(0).status())
+                .isEqualTo(FileOutcome.Status.COMPILED);
+        assertThat(cache.statistics().misses()).isEqualTo(misses);
+
+        // Missed, then filed by another batch (the script's, which compiles the helper too), then
+        // the segment emptied (a reset) before the helper's own batch: that batch loads it.
+        assertThat(withFileCache.withoutCompiling(helper)).isNull();
+        assertThat(withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE).get(0).status())
+                .isEqualTo(FileOutcome.Status.COMPILED);
+        segment.reset();
+        long compiles = segment.statistics().compiles();
+        assertThat(withFileCache.compile(List.of(helper), 30_000, PoolCompiler.Progress.NONE).get(0).status())
+                .isEqualTo(FileOutcome.Status.FILE_CACHE);
+        assertThat(segment.statistics().compiles()).isEqualTo(compiles);
     }
 
     @Test
