@@ -265,7 +265,9 @@ public final class CompilerServer implements AutoCloseable {
             }
             if (answer == null) {
                 answers.abandon();
-                send(out, notWithin(request, sent, paths.size()));
+                send(out, ChannelMessages.Answer.unavailable("not compiled within deadline_ms="
+                        + request.deadlineMillis() + " (" + sent + " of " + paths.size()
+                        + " outcomes sent); the compile goes on for the cache"));
                 return;
             }
             try {
@@ -289,11 +291,6 @@ public final class CompilerServer implements AutoCloseable {
             LOG.warn("answering {} without javac failed; it goes to the next batch", LogText.escape(path), e);
             return null;
         }
-    }
-
-    private static ChannelMessages.Answer notWithin(ChannelMessages.Request request, int sent, int files) {
-        return ChannelMessages.Answer.unavailable("not compiled within deadline_ms=" + request.deadlineMillis() + " ("
-                + sent + " of " + files + " outcomes sent); the compile goes on for the cache");
     }
 
     /** What is wrong with a compile request, or null. */
