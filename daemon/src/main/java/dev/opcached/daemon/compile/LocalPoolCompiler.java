@@ -20,6 +20,7 @@ import dev.opcached.protocol.unit.Dependency;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +70,15 @@ public final class LocalPoolCompiler implements PoolCompiler {
     private record FileCacheMiss(SourceStamp stamp, long filed) {
     }
 
+    /** The {@link #withoutCompiling} calls running now, by file: one more for the same file waits for it. */
+    private final Map<Path, CompletableFuture<Void>> lookingAt = new ConcurrentHashMap<>();
+    /**
+     * Stripes that make "does the segment hold this unit? if not, store it" one step for loads from
+     * the file cache (this process is the pool's one writer of entries): two loads of a unit at
+     * once store it once, so that workers do not link it twice.
+     */
+    private final Object[] storeStripes = new Object[64];
+
     public LocalPoolCompiler(Segment segment, ScriptSource source, CachePolicy policy, EpochClock clock,
                              SourceBatchCompiler javac) {
         this(segment, source, policy, clock, javac, null);
@@ -83,6 +94,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
         this.javac = javac;
         this.turns = new Semaphore(policy.maxConcurrentCompiles(), true);
         this.remembered = new RememberedOutcomes(policy, clock);
+        Arrays.setAll(storeStripes, i -> new Object());
     }
 
     /** The pool compiler of {@code docroot} compiling into {@code segment} in this process, without a file cache. */
@@ -140,6 +152,23 @@ public final class LocalPoolCompiler implements PoolCompiler {
      * request's loads). Safe from several threads at once, and beside {@link #compile}.
      */
     public FileOutcome withoutCompiling(Path realPath) {
+        // After a reset both workers and the reset's reload ask for the same scripts at once: one
+        // looks, the others wait for it and then find what it stored (current), at no cost.
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> running = lookingAt.putIfAbsent(realPath, mine);
+        if (running != null) {
+            running.join();
+            return lookWithoutCompiling(realPath);
+        }
+        try {
+            return lookWithoutCompiling(realPath);
+        } finally {
+            lookingAt.remove(realPath, mine);
+            mine.complete(null);
+        }
+    }
+
+    private FileOutcome lookWithoutCompiling(Path realPath) {
         long filed = fileCache == null ? 0 : fileCache.filed();
         Map<Path, SourceStamp> toCompile = new HashMap<>(2);
         FileOutcome known = withoutJavac(realPath, toCompile, new HashSet<>());
@@ -209,14 +238,17 @@ public final class LocalPoolCompiler implements PoolCompiler {
         // The file's inputs before the file (it comes first), as a batch stores them.
         for (int i = found.size() - 1; i >= 0; i--) {
             FileCacheLevel.Found unit = found.get(i);
-            SegmentKey key = SegmentKey.of(unit.path().toString());
-            if (holds(key, unit.stamp(), unit.unit())) {
-                continue;
-            }
-            EntryMetadata metadata = new EntryMetadata(unit.stamp().mtimeMillis(), unit.stamp().size(),
-                    unit.unit().sourceHash().prefix(), clock.millis(), 0);
-            if (segment.store(key, metadata, CompileUnitCodec.encode(unit.unit())) != StoreOutcome.STORED) {
-                return null;
+            String unitPath = unit.path().toString();
+            SegmentKey key = SegmentKey.of(unitPath);
+            synchronized (storeStripes[Math.floorMod(unitPath.hashCode(), storeStripes.length)]) {
+                if (holds(key, unit.stamp(), unit.unit())) {
+                    continue;
+                }
+                EntryMetadata metadata = new EntryMetadata(unit.stamp().mtimeMillis(), unit.stamp().size(),
+                        unit.unit().sourceHash().prefix(), clock.millis(), 0);
+                if (segment.store(key, metadata, CompileUnitCodec.encode(unit.unit())) != StoreOutcome.STORED) {
+                    return null;
+                }
             }
         }
         LOG.debug("{} and {} inputs from the file cache", LogText.escape(path), found.size() - 1);

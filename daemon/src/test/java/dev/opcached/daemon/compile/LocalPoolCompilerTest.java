@@ -15,9 +15,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,12 +112,60 @@ class LocalPoolCompilerTest {
         assertThat(segment.statistics().compiles()).as("the helper's new version and the script").isEqualTo(4);
     }
 
+    private FileCache fileCache() throws IOException {
+        return FileCache.open(new FileCacheConfig(dir.resolve("file_cache"), dir.resolve("file_cache.key"), false,
+                64 << 20), EpochClock.SYSTEM);
+    }
+
+    private LocalPoolCompiler compilerWith(FileCache cache) throws IOException {
+        return LocalPoolCompiler.forDocroot(segment, docroot, CachePolicy.singleRun(), EpochClock.SYSTEM, cache);
+    }
+
+    @Test
+    void manyAskingForOneScriptAtOnceLoadItFromTheFileCacheOnce() throws Exception {
+        FileCache cache = fileCache();
+        LocalPoolCompiler withFileCache = compilerWith(cache);
+        Files.createDirectories(docroot.resolve("lib"));
+        aged(Files.writeString(docroot.resolve("lib/Helper.java"),
+                "package lib;\npublic final class Helper {\n    public static String greeting() { return \"hi\"; }\n}\n"));
+        Path script = aged(Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());"));
+        withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE);
+        segment.reset();
+        long before = cache.statistics().hits();
+        assertThat(withFileCache.withoutCompiling(script).status()).isEqualTo(FileOutcome.Status.FILE_CACHE);
+        long oneLoad = cache.statistics().hits() - before;
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+
+        // After a reset both workers and the reset's reload ask at once: one load, the rest find it current.
+        segment.reset();
+        before = cache.statistics().hits();
+        CountDownLatch ready = new CountDownLatch(8);
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<FileOutcome>> asking = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            asking.add(CompletableFuture.supplyAsync(() -> {
+                ready.countDown();
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    throw new CompletionException(e);
+                }
+                return withFileCache.withoutCompiling(script);
+            }, threads));
+        }
+        assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+        go.countDown();
+        for (CompletableFuture<FileOutcome> answer : asking) {
+            assertThat(answer.get(30, TimeUnit.SECONDS).inSegment()).isTrue();
+        }
+        threads.shutdown();
+        assertThat(cache.statistics().hits() - before).isEqualTo(oneLoad);
+    }
+
     @Test
     void whatTheFileCacheMissedOnTheWayInIsNotAskedAgainUnlessAUnitWasFiledSince() throws Exception {
-        FileCache cache = FileCache.open(new FileCacheConfig(dir.resolve("file_cache"), dir.resolve("file_cache.key"),
-                false, 64 << 20), EpochClock.SYSTEM);
-        LocalPoolCompiler withFileCache = LocalPoolCompiler.forDocroot(segment, docroot, new CachePolicy(true, 0, 0, 0,
-                Blacklist.read(""), 30_000, 1), EpochClock.SYSTEM, cache);
+        FileCache cache = fileCache();
+        LocalPoolCompiler withFileCache = compilerWith(cache);
         Files.createDirectories(docroot.resolve("lib"));
         Path helper = aged(Files.writeString(docroot.resolve("lib/Helper.java"),
                 "package lib;\npublic final class Helper {\n    public static String greeting() { return \"hi\"; }\n}\n"));
