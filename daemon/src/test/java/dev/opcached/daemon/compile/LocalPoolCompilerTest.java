@@ -121,44 +121,52 @@ class LocalPoolCompilerTest {
         return LocalPoolCompiler.forDocroot(segment, docroot, CachePolicy.singleRun(), EpochClock.SYSTEM, cache);
     }
 
+    /** A script that uses lib/Helper.java, both older than any file_update_protection. */
+    private Path scriptUsingHelper() throws IOException {
+        Files.createDirectories(docroot.resolve("lib"));
+        aged(Files.writeString(docroot.resolve("lib/Helper.java"),
+                "package lib;\npublic final class Helper {\n    public static String greeting() { return \"hi\"; }\n}\n"));
+        return aged(Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());"));
+    }
+
     @Test
     void manyAskingForOneScriptAtOnceLoadItFromTheFileCacheOnce() throws Exception {
         FileCache cache = fileCache();
         LocalPoolCompiler withFileCache = compilerWith(cache);
-        Files.createDirectories(docroot.resolve("lib"));
-        aged(Files.writeString(docroot.resolve("lib/Helper.java"),
-                "package lib;\npublic final class Helper {\n    public static String greeting() { return \"hi\"; }\n}\n"));
-        Path script = aged(Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());"));
+        Path script = scriptUsingHelper();
         withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE);
         segment.reset();
         long before = cache.statistics().hits();
         assertThat(withFileCache.withoutCompiling(script).status()).isEqualTo(FileOutcome.Status.FILE_CACHE);
         long oneLoad = cache.statistics().hits() - before;
-        ExecutorService threads = Executors.newFixedThreadPool(8);
 
         // After a reset both workers and the reset's reload ask at once: one load, the rest find it current.
         segment.reset();
         before = cache.statistics().hits();
         CountDownLatch ready = new CountDownLatch(8);
         CountDownLatch go = new CountDownLatch(1);
-        List<CompletableFuture<FileOutcome>> asking = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            asking.add(CompletableFuture.supplyAsync(() -> {
-                ready.countDown();
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    throw new CompletionException(e);
-                }
-                return withFileCache.withoutCompiling(script);
-            }, threads));
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<CompletableFuture<FileOutcome>> asking = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                asking.add(CompletableFuture.supplyAsync(() -> {
+                    ready.countDown();
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        throw new CompletionException(e);
+                    }
+                    return withFileCache.withoutCompiling(script);
+                }, threads));
+            }
+            assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+            go.countDown();
+            for (CompletableFuture<FileOutcome> answer : asking) {
+                assertThat(answer.get(30, TimeUnit.SECONDS).inSegment()).isTrue();
+            }
+        } finally {
+            threads.shutdownNow();
         }
-        assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
-        go.countDown();
-        for (CompletableFuture<FileOutcome> answer : asking) {
-            assertThat(answer.get(30, TimeUnit.SECONDS).inSegment()).isTrue();
-        }
-        threads.shutdown();
         assertThat(cache.statistics().hits() - before).isEqualTo(oneLoad);
     }
 
@@ -166,10 +174,8 @@ class LocalPoolCompilerTest {
     void whatTheFileCacheMissedOnTheWayInIsNotAskedAgainUnlessAUnitWasFiledSince() throws Exception {
         FileCache cache = fileCache();
         LocalPoolCompiler withFileCache = compilerWith(cache);
-        Files.createDirectories(docroot.resolve("lib"));
-        Path helper = aged(Files.writeString(docroot.resolve("lib/Helper.java"),
-                "package lib;\npublic final class Helper {\n    public static String greeting() { return \"hi\"; }\n}\n"));
-        Path script = aged(Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());"));
+        Path script = scriptUsingHelper();
+        Path helper = docroot.resolve("lib/Helper.java");
         Path other = aged(Scripts.text(docroot, "other", "other"));
 
         // Missed on the request's thread, then compiled by its batch: one miss, not two.
