@@ -4,7 +4,8 @@
 out.
 
 Usage: generate.py DIR                      the workloads below
-       generate.py --deploy-version DIR N   the deploy scenario's 5 changed modules, as version vN
+       generate.py --deploy-version DIR N [java|php]   the deploy scenario's 5 changed modules, as
+                                            version vN (in one server's tree only, when named)
        generate.py --compile-tree DIR [P]   the compile scenario's generated tree: P packages
                                             (default 40) of 20 classes, and a shared util
 
@@ -1094,15 +1095,18 @@ def write_deploy(base, version="v1"):
         json.dump(deploy_manifest(), f, indent=1)
 
 
-def deploy_version(base, n):
+def deploy_version(base, n, only=None):
     """A deploy: the changed modules get version vN, each written beside and renamed over the old
     file (no server reads half a file), with an mtime in the past (no file_update_protection
-    refusal) that differs from every earlier version's."""
+    refusal) that differs from every earlier version's; in the tree of one server (ext "java" or
+    "php") when only is given."""
     mtime = time.time() - 1200 + n
     for layer, k in DEPLOY_CHANGED:
         name = "M%03d" % deploy_index(layer, k)
         for root, ext, text in ((os.path.join(base, "deploy-java"), "java", deploy_module_java(layer, k, "v%d" % n)),
                                 (os.path.join(base, "php", "deploy"), "php", deploy_module_php(layer, k, "v%d" % n))):
+            if only is not None and ext != only:
+                continue
             path = os.path.join(root, "lib", "p%d" % layer, "%s.%s" % (name, ext))
             tmp = os.path.join(os.path.dirname(path), ".%s.%s.new" % (name, ext))
             with open(tmp, "w", encoding="utf-8") as f:
@@ -1224,8 +1228,10 @@ def write(path, text):
 
 
 def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "--deploy-version":
-        deploy_version(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "--deploy-version":
+        if len(sys.argv) == 5 and sys.argv[4] not in ("java", "php"):
+            sys.exit("generate.py --deploy-version: the tree is java or php, not %r" % sys.argv[4])
+        deploy_version(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) == 5 else None)
         return
     if len(sys.argv) in (3, 4) and sys.argv[1] == "--compile-tree":
         write_compile_tree(sys.argv[2], int(sys.argv[3]) if len(sys.argv) == 4 else 40)

@@ -15,7 +15,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -107,6 +114,48 @@ class FileCachePoolTest {
             }
             assertThat(pool.statistics().compiles() - compiles).as("M0 and the two pages compiled against it")
                     .isEqualTo(1 + PAGES / 2);
+        }
+    }
+
+    @Test
+    void aDeployUnderLoadCompilesEachChangedFileAndEachUserOnceWhileWorkersRevalidateToo() throws Exception {
+        Path docroot = application("www", "v1");
+        try (PoolProcess pool = PoolProcess.start(docroot, dir.resolve("shm"), "deploy", 2, "opcache.revalidate_freq=1")) {
+            requestAll(pool, "v1");
+            long compiles = pool.statistics().compiles();
+            AtomicBoolean loading = new AtomicBoolean(true);
+            ExecutorService load = Executors.newFixedThreadPool(2);
+            try {
+                List<Future<String>> clients = new ArrayList<>();
+                for (int c = 0; c < 2; c++) {
+                    clients.add(load.submit(() -> {
+                        for (int i = 0; loading.get(); i++) {
+                            HttpResponse<String> response = pool.get("/page" + i % PAGES + ".java");
+                            if (response.statusCode() != 200) {
+                                return response.statusCode() + " " + response.body();
+                            }
+                        }
+                        return "";
+                    }));
+                }
+                // Both modules change: workers' revalidation has pages compiled again in the
+                // background, and the reset compiles the rest first, then loads the cache back.
+                module(docroot, 0, "v2");
+                module(docroot, 1, "v2");
+                pool.awaitResponse("/page0.java", response -> response.body().endsWith(" v2"), Duration.ofSeconds(60));
+                reset(pool);
+                pool.awaitResponse("/page1.java", response -> response.body().endsWith(" v2"), Duration.ofSeconds(60));
+                loading.set(false);
+                for (Future<String> client : clients) {
+                    assertThat(client.get(60, TimeUnit.SECONDS)).as("a non-200 answer under load").isEmpty();
+                }
+            } finally {
+                loading.set(false);
+                load.shutdownNow();
+            }
+            requestAll(pool, "v2");
+            assertThat(pool.statistics().compiles() - compiles).as("the two modules and the pages, each once")
+                    .isEqualTo(2 + PAGES);
         }
     }
 

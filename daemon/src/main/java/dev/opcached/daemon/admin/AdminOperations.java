@@ -48,7 +48,12 @@ public final class AdminOperations {
     private final Blacklist blacklist;
     /** Files given to the pool's compiler at a time, each batch with the compile timeout as its deadline. */
     static final int BATCH_FILES = 256;
-    /** Files loaded back from the file cache at a time after a reset: a miss meanwhile waits for one such batch. */
+    /**
+     * Files loaded back from the file cache at a time after a reset, most used first. The compiler
+     * loads them on this request's own thread, beside the workers' misses (which it answers on
+     * theirs): a small request each, so that the most used come back first and a reload stops soon
+     * when the compiler goes away.
+     */
     static final int RELOAD_BATCH_FILES = 16;
 
     private final Supplier<PoolCompiler> compiler;
@@ -129,8 +134,9 @@ public final class AdminOperations {
 
     /**
      * Asks the pool's compiler for the scripts the cache held before a reset, a few at a time, so
-     * that their units come back from the file cache before most are asked for, and a request that
-     * misses meanwhile waits for at most one small batch.
+     * that their units come back from the file cache before most are asked for. A worker that
+     * misses meanwhile does not wait for these loads: the compiler answers a load from the file
+     * cache on the asking request's own thread, without a batch.
      */
     private void loadBack(List<Path> cached) {
         for (int from = 0; from < cached.size(); from += RELOAD_BATCH_FILES) {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -45,6 +46,8 @@ final class FileCacheLevel {
     /** Where the cache's figures go for the pool's status, and what was published last. */
     private final Consumer<FileCacheFigures> figures;
     private FileCacheStatistics published;
+    /** Units filed by this level so far. */
+    private final AtomicLong filed = new AtomicLong();
 
     /** A unit found in the file cache, for the file at {@code path} as it is now ({@code stamp}). */
     record Found(Path path, SourceStamp stamp, CompileUnit unit) {
@@ -128,8 +131,14 @@ final class FileCacheLevel {
         try {
             file(path, unit);
         } finally {
+            filed.incrementAndGet();
             publish();
         }
+    }
+
+    /** How many units {@link #store} has filed so far (what {@link #load} finds can only have grown if this did). */
+    long filed() {
+        return filed.get();
     }
 
     /** Adds what the cache did since the last call to the pool's figures. */

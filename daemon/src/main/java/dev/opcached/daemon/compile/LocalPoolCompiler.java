@@ -20,6 +20,7 @@ import dev.opcached.protocol.unit.Dependency;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,6 +60,25 @@ public final class LocalPoolCompiler implements PoolCompiler {
     private final Semaphore turns;
     private final AtomicInteger running = new AtomicInteger();
     private final RememberedOutcomes remembered;
+    /**
+     * Files that {@link #withoutCompiling} sent on to javac after the file cache missed them: their
+     * compile does not ask the file cache again (one miss, counted once) while the file's stamp is
+     * the same and nothing was filed since (a batch may have filed what the file needs meanwhile).
+     */
+    private final Map<Path, FileCacheMiss> fileCacheMissed = new ConcurrentHashMap<>();
+
+    /** A file the file cache missed, with its stamp then and how many units had been filed by then. */
+    private record FileCacheMiss(SourceStamp stamp, long filed) {
+    }
+
+    /** The {@link #withoutCompiling} calls running now, by file: one more for the same file waits for it. */
+    private final Map<Path, CompletableFuture<Void>> lookingAt = new ConcurrentHashMap<>();
+    /**
+     * Stripes that make "does the segment hold this unit? if not, store it" one step for loads from
+     * the file cache (this process is the pool's one writer of entries): two loads of a unit at
+     * once store it once, so that workers do not link it twice.
+     */
+    private final Object[] storeStripes = new Object[64];
 
     public LocalPoolCompiler(Segment segment, ScriptSource source, CachePolicy policy, EpochClock clock,
                              SourceBatchCompiler javac) {
@@ -73,6 +95,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
         this.javac = javac;
         this.turns = new Semaphore(policy.maxConcurrentCompiles(), true);
         this.remembered = new RememberedOutcomes(policy, clock);
+        Arrays.setAll(storeStripes, i -> new Object());
     }
 
     /** The pool compiler of {@code docroot} compiling into {@code segment} in this process, without a file cache. */
@@ -133,6 +156,40 @@ public final class LocalPoolCompiler implements PoolCompiler {
     }
 
     /**
+     * The outcome of {@code realPath} when it needs no javac (gone, current, loaded from the file
+     * cache, a remembered version), else null: what the compiler process answers at once on the
+     * request's own thread, so that a worker's miss never waits behind a batch (javac's, or another
+     * request's loads). Safe from several threads at once, and beside {@link #compile}.
+     */
+    public FileOutcome withoutCompiling(Path realPath) {
+        // After a reset both workers and the reset's reload ask for the same scripts at once: one
+        // looks, the others wait for it and then find what it stored (current), at no cost.
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> running = lookingAt.putIfAbsent(realPath, mine);
+        if (running != null) {
+            running.join();
+            return lookWithoutCompiling(realPath);
+        }
+        try {
+            return lookWithoutCompiling(realPath);
+        } finally {
+            lookingAt.remove(realPath, mine);
+            mine.complete(null);
+        }
+    }
+
+    private FileOutcome lookWithoutCompiling(Path realPath) {
+        long filed = fileCache == null ? 0 : fileCache.filed();
+        Map<Path, SourceStamp> toCompile = new HashMap<>(2);
+        FileOutcome known = withoutJavac(realPath, toCompile, new HashSet<>());
+        SourceStamp stamp = toCompile.get(realPath);
+        if (known == null && fileCache != null && stamp != null && cacheable(realPath, stamp)) {
+            fileCacheMissed.put(realPath, new FileCacheMiss(stamp, filed));
+        }
+        return known;
+    }
+
+    /**
      * The outcome of a file that needs no javac (gone, current, in the file cache, a remembered
      * version), else null after noting its stamp, and in {@code replacing} when the segment holds
      * an older unit of it.
@@ -155,7 +212,8 @@ public final class LocalPoolCompiler implements PoolCompiler {
             // meanwhile (a deploy's compiles stall no request); a failure drops it (compileOwned).
             replacing.add(path);
         }
-        if (fileCache != null && cacheable(path, stamp)) {
+        if (fileCache != null && cacheable(path, stamp)
+                && !new FileCacheMiss(stamp, fileCache.filed()).equals(fileCacheMissed.remove(path))) {
             FileOutcome fromDisk = fromFileCache(path);
             if (fromDisk != null) {
                 return fromDisk;
@@ -190,14 +248,17 @@ public final class LocalPoolCompiler implements PoolCompiler {
         // The file's inputs before the file (it comes first), as a batch stores them.
         for (int i = found.size() - 1; i >= 0; i--) {
             FileCacheLevel.Found unit = found.get(i);
-            SegmentKey key = SegmentKey.of(unit.path().toString());
-            if (holds(key, unit.stamp(), unit.unit())) {
-                continue;
-            }
-            EntryMetadata metadata = new EntryMetadata(unit.stamp().mtimeMillis(), unit.stamp().size(),
-                    unit.unit().sourceHash().prefix(), clock.millis(), 0);
-            if (segment.store(key, metadata, CompileUnitCodec.encode(unit.unit())) != StoreOutcome.STORED) {
-                return null;
+            String unitPath = unit.path().toString();
+            SegmentKey key = SegmentKey.of(unitPath);
+            synchronized (storeStripes[Math.floorMod(unitPath.hashCode(), storeStripes.length)]) {
+                if (holds(key, unit.stamp(), unit.unit())) {
+                    continue;
+                }
+                EntryMetadata metadata = new EntryMetadata(unit.stamp().mtimeMillis(), unit.stamp().size(),
+                        unit.unit().sourceHash().prefix(), clock.millis(), 0);
+                if (segment.store(key, metadata, CompileUnitCodec.encode(unit.unit())) != StoreOutcome.STORED) {
+                    return null;
+                }
             }
         }
         LOG.debug("{} and {} inputs from the file cache", LogText.escape(path), found.size() - 1);

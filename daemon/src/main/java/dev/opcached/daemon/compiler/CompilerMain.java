@@ -81,12 +81,13 @@ public final class CompilerMain implements Callable<Integer> {
             return CompilerExit.STARTUP_FAILED;
         }
         CachePolicy policy = CachePolicy.of(config);
-        BatchWatchdog engine = new BatchWatchdog(LocalPoolCompiler.forDocroot(segment, docroot, policy,
-                CoarseEpochClock.instance(), fileCache), 4 * policy.compileTimeoutMillis(),
+        LocalPoolCompiler local = LocalPoolCompiler.forDocroot(segment, docroot, policy, CoarseEpochClock.instance(),
+                fileCache);
+        BatchWatchdog engine = new BatchWatchdog(local, 4 * policy.compileTimeoutMillis(),
                 () -> Runtime.getRuntime().halt(CompilerExit.FATAL_ERROR));
         CompilerServer server;
         try {
-            server = CompilerServer.start(socket, docroot, engine);
+            server = CompilerServer.start(socket, docroot, engine, local::withoutCompiling);
         } catch (IOException e) {
             log.error("cannot serve the compiler socket {}: {}", socket, e.toString());
             return CompilerExit.STARTUP_FAILED;

@@ -35,11 +35,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The compiler process's end of the compiler channel (docs/compiler-channel.md): listens on the
- * pool's Unix domain socket, reads each connection's requests one after the other, and hands
- * compiles to the {@link CompileBatcher}, sending each outcome as soon as it is known. A malformed
- * request gets an error answer and the connection goes on with the next one.
+ * pool's Unix domain socket, reads each connection's requests one after the other, answers at once
+ * what needs no javac ({@link WithoutJavac}) and hands the rest to the {@link CompileBatcher},
+ * sending each outcome as soon as it is known. A malformed request gets an error answer and the
+ * connection goes on with the next one.
  */
 public final class CompilerServer implements AutoCloseable {
+    /**
+     * A file's outcome when it needs no javac (current, from the file cache, gone), found on the
+     * request's own thread; null: it goes to the next batch. Called from many threads at once.
+     */
+    @FunctionalInterface
+    public interface WithoutJavac {
+        WithoutJavac NEVER = realPath -> null;
+
+        FileOutcome outcome(Path realPath);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(CompilerServer.class);
     /** Connections served at once; workers open one per compile, so this is far above what a pool needs. */
     static final int MAX_CONNECTIONS = 512;
@@ -53,16 +65,19 @@ public final class CompilerServer implements AutoCloseable {
     private final DocrootContainment docroot;
     private final PoolCompiler engine;
     private final CompileBatcher batcher;
+    private final WithoutJavac withoutJavac;
     private final ExecutorService connections = Executors.newCachedThreadPool(
             new DefaultThreadFactory("compiler-connection", true));
     private final Semaphore connectionPermits = new Semaphore(MAX_CONNECTIONS);
     private final Thread acceptor;
 
-    private CompilerServer(ServerSocketChannel listening, Path socket, DocrootContainment docroot, PoolCompiler engine) {
+    private CompilerServer(ServerSocketChannel listening, Path socket, DocrootContainment docroot, PoolCompiler engine,
+                           WithoutJavac withoutJavac) {
         this.listening = listening;
         this.socket = socket;
         this.docroot = docroot;
         this.engine = engine;
+        this.withoutJavac = withoutJavac;
         this.batcher = new CompileBatcher(engine, new DefaultThreadFactory("compile-batch", true));
         this.acceptor = new DefaultThreadFactory("compiler-accept", true).newThread(this::accept);
     }
@@ -75,6 +90,12 @@ public final class CompilerServer implements AutoCloseable {
      * group in (workers running as another user, see docs/compiler-channel.md).
      */
     public static CompilerServer start(Path socket, Path docroot, PoolCompiler engine) throws IOException {
+        return start(socket, docroot, engine, WithoutJavac.NEVER);
+    }
+
+    /** The same, answering at once, without a batch, every file {@code withoutJavac} knows the outcome of. */
+    public static CompilerServer start(Path socket, Path docroot, PoolCompiler engine, WithoutJavac withoutJavac)
+            throws IOException {
         Path directory = socket.toAbsolutePath().getParent();
         DocrootContainment containment = new DocrootContainment(docroot);
         if (Files.isDirectory(socket, LinkOption.NOFOLLOW_LINKS)) {
@@ -97,7 +118,7 @@ public final class CompilerServer implements AutoCloseable {
             listening.close();
             throw e;
         }
-        CompilerServer server = new CompilerServer(listening, socket, containment, engine);
+        CompilerServer server = new CompilerServer(listening, socket, containment, engine, withoutJavac);
         server.acceptor.start();
         return server;
     }
@@ -234,9 +255,30 @@ public final class CompilerServer implements AutoCloseable {
         }
         List<String> paths = new ArrayList<>(new LinkedHashSet<>(request.paths()));
         long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(request.deadlineMillis());
-        AnswerQueue answers = new AnswerQueue();
-        batcher.submit(paths, deadlineNanos, answers);
+        // What needs no javac is answered here and now: a worker's miss after a reset (a load from
+        // the file cache) waits for neither a javac batch nor another request's loads.
+        List<String> toBatch = new ArrayList<>();
         int sent = 0;
+        for (String path : paths) {
+            if (System.nanoTime() - deadlineNanos >= 0) {
+                send(out, ChannelMessages.Answer.unavailable("deadline_ms=" + request.deadlineMillis() + " passed after "
+                        + sent + " of " + paths.size() + " outcomes; the rest was not looked at"));
+                return;
+            }
+            FileOutcome known = known(path);
+            if (known == null) {
+                toBatch.add(path);
+            } else {
+                send(out, ChannelMessages.Answer.of(known));
+                sent++;
+            }
+        }
+        if (toBatch.isEmpty()) {
+            send(out, ChannelMessages.Answer.end(sent));
+            return;
+        }
+        AnswerQueue answers = new AnswerQueue(sent);
+        batcher.submit(toBatch, deadlineNanos, answers);
         while (true) {
             ChannelMessages.Answer answer;
             try {
@@ -262,6 +304,16 @@ public final class CompilerServer implements AutoCloseable {
                 return; // end or error: the request is over
             }
             sent++;
+        }
+    }
+
+    /** The outcome {@link #withoutJavac} knows for {@code path}, or null (also when it fails: the batch then says why). */
+    private FileOutcome known(String path) {
+        try {
+            return withoutJavac.outcome(Path.of(path));
+        } catch (RuntimeException e) {
+            LOG.warn("answering {} without javac failed; it goes to the next batch", LogText.escape(path), e);
+            return null;
         }
     }
 
@@ -330,7 +382,12 @@ public final class CompilerServer implements AutoCloseable {
     private static final class AnswerQueue implements CompileBatcher.Waiter {
         private final LinkedBlockingQueue<ChannelMessages.Answer> answers = new LinkedBlockingQueue<>();
         private volatile boolean waiting = true;
+        /** Outcomes of the request so far, those sent before it was queued included. */
         private int outcomes;
+
+        AnswerQueue(int outcomesBefore) {
+            this.outcomes = outcomesBefore;
+        }
 
         @Override
         public void outcome(FileOutcome outcome) {

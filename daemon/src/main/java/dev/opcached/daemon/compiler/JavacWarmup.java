@@ -1,8 +1,17 @@
 package dev.opcached.daemon.compiler;
 
 import dev.opcached.daemon.compile.BatchJavac;
+import dev.opcached.daemon.compile.CompilerUnavailableException;
+import dev.opcached.daemon.compile.LocalPoolCompiler;
+import dev.opcached.daemon.compile.PoolCompiler;
+import dev.opcached.daemon.filecache.FileCache;
+import dev.opcached.daemon.filecache.FileCacheConfig;
+import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptClassPath;
 import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.Segment;
+import dev.opcached.protocol.segment.SegmentConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,41 +25,73 @@ import org.slf4j.LoggerFactory;
 /**
  * Compiles a small generated tree a few times in a fresh compiler, beside its real work, so that
  * the pool's first real compile finds javac loaded and partly compiled by the JIT: a first javac
- * batch in a fresh JVM costs seconds of CPU that a warm one does not. Nothing of it reaches the
- * segment or the file cache.
+ * batch in a fresh JVM costs seconds of CPU that a warm one does not. Then it takes the tree through
+ * what a reset asks of the compiler (is each unit current; load it back from the file cache), in a
+ * segment and a file cache of its own, so that the first reset's loads, which workers' misses wait
+ * for, do not run as cold code either. Nothing of it reaches the pool's segment or file cache.
  */
 final class JavacWarmup {
     private static final Logger LOG = LoggerFactory.getLogger(JavacWarmup.class);
     private static final int CLASSES = 24;
     private static final int ROUNDS = 3;
+    /** Times the scratch segment is emptied and loaded back from the scratch file cache. */
+    private static final int RESET_ROUNDS = 20;
 
     private JavacWarmup() {
     }
 
     /** Runs the warm-up on a daemon thread of its own. */
     static void start() {
-        Thread thread = new Thread(JavacWarmup::run, "javac-warmup");
+        Thread thread = new Thread(() -> run(Path.of(System.getProperty("java.io.tmpdir"))), "javac-warmup");
         thread.setDaemon(true);
         thread.setPriority(Thread.MIN_PRIORITY);
         thread.start();
     }
 
-    private static void run() {
+    /** The warm-up, in a temporary directory under {@code temporaryRoot} that it deletes. */
+    static void run(Path temporaryRoot) {
         long started = System.nanoTime();
         Path tree = null;
         try {
-            tree = Files.createTempDirectory("opcached-javac-warmup-");
+            tree = Files.createTempDirectory(temporaryRoot, "opcached-javac-warmup-");
             List<Path> sources = write(tree);
             BatchJavac javac = new BatchJavac(new DocrootContainment(tree), ScriptClassPath.of(tree.toRealPath()));
             for (int round = 0; round < ROUNDS; round++) {
                 javac.compile(sources);
             }
+            warmResets(tree, sources);
             LOG.info("javac warmed up in {} ms", (System.nanoTime() - started) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             // Only the first compile's speed is at stake.
             LOG.warn("javac warm-up failed: {}", e.toString());
         } finally {
             delete(tree);
+        }
+    }
+
+    /**
+     * A reset's work for the compiler, in a scratch segment and file cache: every entry dropped,
+     * then the tree loaded back from the file cache (the first class brings the ring it uses) and
+     * each class found current.
+     */
+    private static void warmResets(Path tree, List<Path> sources) throws IOException {
+        Path scratch = Files.createDirectory(tree.resolve("scratch"));
+        try (Segment segment = Segment.create(scratch.resolve("warm.seg"), new SegmentConfig(16 << 20, 64, 50))) {
+            FileCache fileCache = FileCache.open(new FileCacheConfig(scratch.resolve("file_cache"),
+                    scratch.resolve("file_cache.key"), false, 16 << 20), EpochClock.SYSTEM);
+            LocalPoolCompiler compiler = LocalPoolCompiler.forDocroot(segment, tree.toRealPath(),
+                    CachePolicy.singleRun(), EpochClock.SYSTEM, fileCache);
+            // One root: the batch compiles (and files) the whole ring it uses, and logs one line.
+            compiler.compile(sources.subList(0, 1), 60_000, PoolCompiler.Progress.NONE);
+            String prefix = tree.toRealPath().toString();
+            for (int round = 0; round < RESET_ROUNDS; round++) {
+                segment.invalidatePrefix(prefix); // as a reset empties the cache, without a restart's log line
+                for (Path source : sources) {
+                    compiler.withoutCompiling(source);
+                }
+            }
+        } catch (CompilerUnavailableException e) {
+            throw new IOException(e.getMessage(), e);
         }
     }
 

@@ -2,6 +2,8 @@ package dev.opcached.daemon.compile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.daemon.filecache.FileCache;
+import dev.opcached.daemon.filecache.FileCacheConfig;
 import dev.opcached.daemon.runtime.Blacklist;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.testing.Scripts;
@@ -13,9 +15,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,6 +110,91 @@ class LocalPoolCompilerTest {
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
         assertThat(segment.statistics().compiles()).as("the helper's new version and the script").isEqualTo(4);
+    }
+
+    private FileCache fileCache() throws IOException {
+        return FileCache.open(new FileCacheConfig(dir.resolve("file_cache"), dir.resolve("file_cache.key"), false,
+                64 << 20), EpochClock.SYSTEM);
+    }
+
+    private LocalPoolCompiler compilerWith(FileCache cache) throws IOException {
+        return LocalPoolCompiler.forDocroot(segment, docroot, CachePolicy.singleRun(), EpochClock.SYSTEM, cache);
+    }
+
+    /** A script that uses lib/Helper.java, both older than any file_update_protection. */
+    private Path scriptUsingHelper() throws IOException {
+        Files.createDirectories(docroot.resolve("lib"));
+        aged(Files.writeString(docroot.resolve("lib/Helper.java"),
+                "package lib;\npublic final class Helper {\n    public static String greeting() { return \"hi\"; }\n}\n"));
+        return aged(Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());"));
+    }
+
+    @Test
+    void manyAskingForOneScriptAtOnceLoadItFromTheFileCacheOnce() throws Exception {
+        FileCache cache = fileCache();
+        LocalPoolCompiler withFileCache = compilerWith(cache);
+        Path script = scriptUsingHelper();
+        withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE);
+        segment.reset();
+        long before = cache.statistics().hits();
+        assertThat(withFileCache.withoutCompiling(script).status()).isEqualTo(FileOutcome.Status.FILE_CACHE);
+        long oneLoad = cache.statistics().hits() - before;
+
+        // After a reset both workers and the reset's reload ask at once: one load, the rest find it current.
+        segment.reset();
+        before = cache.statistics().hits();
+        CountDownLatch ready = new CountDownLatch(8);
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<CompletableFuture<FileOutcome>> asking = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                asking.add(CompletableFuture.supplyAsync(() -> {
+                    ready.countDown();
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        throw new CompletionException(e);
+                    }
+                    return withFileCache.withoutCompiling(script);
+                }, threads));
+            }
+            assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+            go.countDown();
+            for (CompletableFuture<FileOutcome> answer : asking) {
+                assertThat(answer.get(30, TimeUnit.SECONDS).inSegment()).isTrue();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(cache.statistics().hits() - before).isEqualTo(oneLoad);
+    }
+
+    @Test
+    void whatTheFileCacheMissedOnTheWayInIsNotAskedAgainUnlessAUnitWasFiledSince() throws Exception {
+        FileCache cache = fileCache();
+        LocalPoolCompiler withFileCache = compilerWith(cache);
+        Path script = scriptUsingHelper();
+        Path helper = docroot.resolve("lib/Helper.java");
+        Path other = aged(Scripts.text(docroot, "other", "other"));
+
+        // Missed on the request's thread, then compiled by its batch: one miss, not two.
+        assertThat(withFileCache.withoutCompiling(other)).isNull();
+        long misses = cache.statistics().misses();
+        assertThat(withFileCache.compile(List.of(other), 30_000, PoolCompiler.Progress.NONE).get(0).status())
+                .isEqualTo(FileOutcome.Status.COMPILED);
+        assertThat(cache.statistics().misses()).isEqualTo(misses);
+
+        // Missed, then filed by another batch (the script's, which compiles the helper too), then
+        // the segment emptied (a reset) before the helper's own batch: that batch loads it.
+        assertThat(withFileCache.withoutCompiling(helper)).isNull();
+        assertThat(withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE).get(0).status())
+                .isEqualTo(FileOutcome.Status.COMPILED);
+        segment.reset();
+        long compiles = segment.statistics().compiles();
+        assertThat(withFileCache.compile(List.of(helper), 30_000, PoolCompiler.Progress.NONE).get(0).status())
+                .isEqualTo(FileOutcome.Status.FILE_CACHE);
+        assertThat(segment.statistics().compiles()).isEqualTo(compiles);
     }
 
     @Test

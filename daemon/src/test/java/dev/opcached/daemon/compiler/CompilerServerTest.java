@@ -117,6 +117,34 @@ class CompilerServerTest {
     }
 
     @Test
+    void whatNeedsNoJavacIsAnsweredWhileABatchRunsWithoutQueueingBehindIt() throws Exception {
+        RecordingEngine engine = new RecordingEngine(false);
+        // Files named cached*.java load from the file cache: the engine never sees them.
+        server = CompilerServer.start(socket, docroot, engine, path -> path.getFileName().toString().startsWith("cached")
+                ? new FileOutcome(path.toString(), FileOutcome.Status.FILE_CACHE, List.of(), null, 0) : null);
+        CompilerClient client = new CompilerClient(socket);
+        Future<List<FileOutcome>> slow = threads.submit(() -> client.compile(List.of(file("slow.java")), DEADLINE_MILLIS,
+                PoolCompiler.Progress.NONE));
+        assertThat(engine.firstCallStarted.await(60, TimeUnit.SECONDS)).isTrue();
+        // A worker's miss after a reset, while a batch holds the engine: answered now, not after it.
+        assertThat(client.compile(List.of(file("cached-a.java")), DEADLINE_MILLIS, PoolCompiler.Progress.NONE))
+                .extracting(FileOutcome::status).containsExactly(FileOutcome.Status.FILE_CACHE);
+        // A request with both: the known outcome at once, the other one from the next batch.
+        CountDownLatch firstOutcome = new CountDownLatch(1);
+        Future<List<FileOutcome>> mixed = threads.submit(() -> client.compile(List.of(file("cached-b.java"),
+                file("new.java")), DEADLINE_MILLIS, outcome -> firstOutcome.countDown()));
+        assertThat(firstOutcome.await(60, TimeUnit.SECONDS)).isTrue();
+        await("new.java queued", () -> server.queuedPaths() == 1);
+        assertThat(mixed).isNotDone();
+        engine.release.countDown();
+        assertThat(slow.get(60, TimeUnit.SECONDS)).extracting(FileOutcome::status)
+                .containsExactly(FileOutcome.Status.COMPILED);
+        assertThat(mixed.get(60, TimeUnit.SECONDS)).extracting(FileOutcome::status)
+                .containsExactly(FileOutcome.Status.FILE_CACHE, FileOutcome.Status.COMPILED);
+        assertThat(engine.calls).containsExactly(List.of(file("slow.java")), List.of(file("new.java")));
+    }
+
+    @Test
     void outcomesArriveAsSoonAsKnownBeforeTheBatchEnds() throws Exception {
         RecordingEngine engine = new RecordingEngine(true);
         start(engine);
