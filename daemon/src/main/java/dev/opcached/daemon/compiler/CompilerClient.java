@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,50 +108,37 @@ public final class CompilerClient implements PoolCompiler {
      * @throws CompilerUnavailableException none answered within {@code deadlineMillis}
      */
     public Pong ping(long deadlineMillis) throws CompilerUnavailableException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
-        String problem = "no attempt";
-        while (System.nanoTime() - deadline < 0) {
-            try (SocketChannel channel = connect()) {
-                ScheduledFuture<?> closer = closeAt(channel, deadline - System.nanoTime());
-                try {
-                    Channels.newOutputStream(channel).write(ChannelMessages.line(ChannelMessages.Request.ping()));
-                    ChannelMessages.Answer answer = read(new FrameReader(Channels.newInputStream(channel),
-                            ChannelMessages.MAX_ANSWER_LINE));
-                    if (answer.pong() == null) {
-                        throw new CompilerUnavailableException("the compiler on " + socket + " answered ping with "
-                                + describe(answer));
-                    }
-                    ChannelMessages.Pong pong = answer.pong();
-                    return new Pong(pong.pid(), pong.protocol(), pong.queued(), pong.running());
-                } finally {
-                    closer.cancel(false);
-                }
-            } catch (IOException e) {
-                problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                pause(deadline);
-            }
-        }
-        throw new CompilerUnavailableException("no compiler answered on " + socket + " within " + deadlineMillis
-                + " ms (" + problem + ")");
+        ChannelMessages.Pong pong = exchange(ChannelMessages.Request.ping(), ChannelMessages.Answer::pong, deadlineMillis);
+        return new Pong(pong.pid(), pong.protocol(), pong.queued(), pong.running());
     }
 
     @Override
     public boolean discard(Path realPath, long ref, long deadlineMillis) throws CompilerUnavailableException {
+        return exchange(ChannelMessages.Request.discard(realPath.toString(), ref), ChannelMessages.Answer::discarded,
+                deadlineMillis).invalidated();
+    }
+
+    /**
+     * A request with one answer line: sent to the compiler listening now, once one answers; the
+     * answer's field that {@code expected} takes must be set, or the answer is reported as wrong.
+     */
+    private <T> T exchange(ChannelMessages.Request request, Function<ChannelMessages.Answer, T> expected,
+                           long deadlineMillis) throws CompilerUnavailableException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
         String problem = "no attempt";
         while (System.nanoTime() - deadline < 0) {
             try (SocketChannel channel = connect()) {
                 ScheduledFuture<?> closer = closeAt(channel, deadline - System.nanoTime());
                 try {
-                    Channels.newOutputStream(channel).write(ChannelMessages.line(
-                            ChannelMessages.Request.discard(realPath.toString(), ref)));
+                    Channels.newOutputStream(channel).write(ChannelMessages.line(request));
                     ChannelMessages.Answer answer = read(new FrameReader(Channels.newInputStream(channel),
                             ChannelMessages.MAX_ANSWER_LINE));
-                    if (answer.discarded() == null) {
-                        throw new CompilerUnavailableException("the compiler on " + socket + " answered discard with "
-                                + describe(answer));
+                    T value = expected.apply(answer);
+                    if (value == null) {
+                        throw new CompilerUnavailableException("the compiler on " + socket + " answered " + request.op()
+                                + " with " + describe(answer));
                     }
-                    return answer.discarded().invalidated();
+                    return value;
                 } finally {
                     closer.cancel(false);
                 }
