@@ -3,12 +3,21 @@ package dev.opcached.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.opcached.daemon.testing.PoolProcess;
+import dev.opcached.protocol.segment.ActivityLayout;
+import dev.opcached.protocol.segment.SegmentFiles;
+import dev.opcached.protocol.segment.UsageLayout;
+import java.nio.ByteOrder;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +65,45 @@ class BackgroundRecompileTest {
 
             part(docroot, "\"three\"");
             pool.awaitResponse("/page.java", r -> r.statusCode() == 200 && r.body().equals("page three"), DEADLINE);
+        }
+    }
+
+    /**
+     * The pool-wide claim is in the activity file, which scripts can write: one that keeps every
+     * key's claim one period ahead, so that nobody's claim ever succeeds (here the test writes the
+     * file as such a script would), holds no edit back for long, since each worker checks a version
+     * itself after a few periods without one.
+     */
+    @Test
+    void aProcessThatKeepsEveryClaimAheadDoesNotHoldAnEditBack() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        write(docroot, "hogged.java", "public class hogged implements dev.opcached.script.Script {\n"
+                + "    public void handle(dev.opcached.script.Request q, dev.opcached.script.Response r) { r.write(\"v1\"); }\n}\n");
+        try (PoolProcess pool = PoolProcess.start(docroot, dir.resolve("shm"), "hogged", 1, "opcache.revalidate_freq=1");
+             FileChannel channel = FileChannel.open(SegmentFiles.activityPath(pool.segment()), StandardOpenOption.READ,
+                     StandardOpenOption.WRITE)) {
+            assertThat(pool.get("/hogged.java").body()).isEqualTo("v1");
+            ByteBuffer activity = channel.map(FileChannel.MapMode.READ_WRITE, 0, channel.size())
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            AtomicBoolean hogging = new AtomicBoolean(true);
+            Thread hog = new Thread(() -> {
+                while (hogging.get()) {
+                    long ahead = System.currentTimeMillis() + 1_000;
+                    for (int record = ActivityLayout.LENGTH; record < activity.capacity(); record += UsageLayout.LENGTH) {
+                        activity.putLong(record + UsageLayout.REVALIDATE_AFTER_MILLIS_OFFSET, ahead);
+                    }
+                    LockSupport.parkNanos(1_000_000);
+                }
+            }, "hog");
+            hog.start();
+            try {
+                write(docroot, "hogged.java", "public class hogged implements dev.opcached.script.Script {\n"
+                        + "    public void handle(dev.opcached.script.Request q, dev.opcached.script.Response r) { r.write(\"v2\"); }\n}\n");
+                pool.awaitResponse("/hogged.java", r -> r.statusCode() == 200 && r.body().equals("v2"), DEADLINE);
+            } finally {
+                hogging.set(false);
+                hog.join();
+            }
         }
     }
 }

@@ -135,8 +135,8 @@ class WorkerUserTest {
             assertThat(steal.statusCode()).isEqualTo(500);
             assertThat(steal.body()).contains("AccessDeniedException").doesNotContain(Files.readString(token).strip());
 
-            // The cache: the segment file stays root's, readable by the workers' group only; the
-            // activity file (counters, claims) is the one file the workers' user owns.
+            // The cache: both files stay root's; the segment file is readable by the workers' group
+            // only, the activity file (counters, claims) readable and writable by it.
             Path segment;
             try (Stream<Path> files = Files.list(dir.resolve("shm"))) {
                 segment = files.filter(file -> file.toString().endsWith(".seg")).findFirst().orElseThrow();
@@ -144,20 +144,22 @@ class WorkerUserTest {
             Path activity = SegmentFiles.activityPath(segment);
             assertThat(Files.getOwner(segment).getName()).isEqualTo("root");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(segment))).isEqualTo("rw-r-----");
-            assertThat(Files.getOwner(activity).getName()).isEqualTo(USER);
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(activity))).isEqualTo("rw-------");
+            assertThat(Files.getOwner(activity).getName()).isEqualTo("root");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(activity))).isEqualTo("rw-rw----");
             Scripts.write(docroot, "poison", "String outcome;\n"
                     + "try (var channel = java.nio.channels.FileChannel.open(java.nio.file.Path.of(\"" + segment + "\"),"
                     + " java.nio.file.StandardOpenOption.WRITE)) { outcome = \"opened\"; }\n"
                     + "catch (Exception e) { outcome = e.getClass().getSimpleName(); }\n"
-                    + "try { java.nio.file.Files.setPosixFilePermissions(java.nio.file.Path.of(\"" + segment + "\"),"
+                    + "for (String file : new String[] {\"" + segment + "\", \"" + activity + "\"}) {\n"
+                    + "try { java.nio.file.Files.setPosixFilePermissions(java.nio.file.Path.of(file),"
                     + " java.nio.file.attribute.PosixFilePermissions.fromString(\"rw-rw-rw-\")); outcome += \" chmod\"; }\n"
-                    + "catch (Exception e) { outcome += \" \" + e.getClass().getSimpleName(); }\n"
+                    + "catch (Exception e) { outcome += \" \" + e.getClass().getSimpleName(); } }\n"
                     + "response.write(outcome);");
             HttpResponse<String> poison = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                     + "/poison.java")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(poison.body()).isEqualTo("AccessDeniedException FileSystemException");
+            assertThat(poison.body()).isEqualTo("AccessDeniedException FileSystemException FileSystemException");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(segment))).isEqualTo("rw-r-----");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(activity))).isEqualTo("rw-rw----");
             HttpResponse<String> again = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                     + "/hello.java")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(again.body()).as("served from the cache, as before").isEqualTo("hello");

@@ -68,6 +68,8 @@ public final class ScriptRuntime {
         private final ScriptClassLoader loader;
         private final String mainClass;
         private volatile Constructor<? extends Script> constructor;
+        /** When this process last checked this version against the disk itself (epoch ms; 0: not yet asked). */
+        private volatile long checkedAtMillis;
 
         Loaded(SegmentKey key, CachedEntry entry, CompileUnit unit, ScriptClassLoader loader, String mainClass) {
             this.key = key;
@@ -100,6 +102,14 @@ public final class ScriptRuntime {
 
         String mainClass() {
             return mainClass;
+        }
+
+        long checkedAtMillis() {
+            return checkedAtMillis;
+        }
+
+        void checked(long atMillis) {
+            checkedAtMillis = atMillis;
         }
 
         private Constructor<? extends Script> constructor(Path realPath) throws ScriptException {

@@ -5,6 +5,7 @@ import dev.opcached.daemon.compile.FileOutcome;
 import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.CachedEntry;
+import dev.opcached.protocol.segment.CoarseEpochClock;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentKey;
 import dev.opcached.protocol.segment.SourceStamp;
@@ -32,6 +33,14 @@ import org.slf4j.LoggerFactory;
  */
 final class SharedCompilePath {
     private static final Logger LOG = LoggerFactory.getLogger(SharedCompilePath.class);
+    /** A worker's own check of a version is due after this many revalidation periods without one... */
+    private static final int OWN_CHECK_PERIODS = 4;
+    /** ...and never sooner than this. */
+    private static final long MIN_OWN_CHECK_MILLIS = 10_000;
+    /** How long a worker waits for the compiler to take an unusable entry out; it never runs it meanwhile. */
+    private static final long DISCARD_DEADLINE_MILLIS = 2_000;
+    /** Bound on {@link #unusable}: refs include the generation, so old ones never match again anyway. */
+    private static final int MAX_UNUSABLE = 1_024;
 
     /**
      * One version of a script: its unit, its segment entry (null: not cached) and, for a unit the
@@ -46,6 +55,11 @@ final class SharedCompilePath {
     private final PoolCompiler compiler;
     /** Keys whose recompile runs in the background, each once at a time. */
     private final Set<SegmentKey> recompiling = ConcurrentHashMap.newKeySet();
+    /**
+     * Entries this worker found unusable (path and ref), whether or not the compiler could take
+     * them out: never run again by this process, also while the compiler is unreachable.
+     */
+    private final Set<String> unusable = ConcurrentHashMap.newKeySet();
     private ExecutorService background;
 
     SharedCompilePath(Segment segment, ScriptSource source, CachePolicy policy, PoolCompiler compiler) {
@@ -73,8 +87,21 @@ final class SharedCompilePath {
         }
         // With revalidate_freq 0 every use stats, as OPcache does, without the pool-wide claim:
         // a compare-and-swap per request on a shared line costs more than the stat.
-        if (policy.revalidateFreqMillis() > 0 && !segment.claimRevalidation(entry, policy.revalidateFreqMillis())) {
-            return true;
+        long freq = policy.revalidateFreqMillis();
+        if (freq > 0) {
+            long now = CoarseEpochClock.instance().millis();
+            long checkedAt = loaded.checkedAtMillis();
+            if (checkedAt == 0) {
+                // Just loaded, as current as the segment says: the period of its own checks starts now.
+                loaded.checked(now);
+                checkedAt = now;
+            }
+            // The claim lives in the activity file, which a script can write: a worker that has
+            // not checked this version itself for a while does so whatever the claim says.
+            if (!segment.claimRevalidation(entry, freq) && now - checkedAt < ownCheckPeriod(freq)) {
+                return true;
+            }
+            loaded.checked(now);
         }
         SourceStamp stamp = ScriptSource.stamp(realPath);
         if (stamp != null && stamp.matches(entry.metadata())) {
@@ -143,8 +170,12 @@ final class SharedCompilePath {
      * entry then stays until it can, or until revalidation finds it out of date again).
      */
     boolean discard(CachedEntry entry, Path realPath) {
+        if (unusable.size() >= MAX_UNUSABLE) {
+            unusable.clear();
+        }
+        unusable.add(unusableKey(entry));
         try {
-            return compiler.discard(realPath, entry.ref(), policy.compileTimeoutMillis());
+            return compiler.discard(realPath, entry.ref(), Math.min(DISCARD_DEADLINE_MILLIS, policy.compileTimeoutMillis()));
         } catch (CompilerUnavailableException e) {
             LOG.warn("{}: could not have its unusable entry invalidated: {}", LogText.escape(realPath),
                     LogText.escape(e.getMessage()));
@@ -159,6 +190,15 @@ final class SharedCompilePath {
         return background;
     }
 
+    /**
+     * How long a worker goes without checking a version against the disk itself when others hold
+     * the pool's claim: long enough that honest claims do nearly all checks, short enough to bound
+     * what a script that keeps claiming can hold an edit back.
+     */
+    static long ownCheckPeriod(long revalidateFreqMillis) {
+        return Math.max(OWN_CHECK_PERIODS * revalidateFreqMillis, MIN_OWN_CHECK_MILLIS);
+    }
+
     /** The first input of {@code unit} whose mtime or size is no longer what was compiled, or null. */
     private static Dependency changedInput(CompileUnit unit) {
         for (Dependency dependency : unit.dependencies()) {
@@ -169,10 +209,17 @@ final class SharedCompilePath {
         return null;
     }
 
+    private static String unusableKey(CachedEntry entry) {
+        return entry.key().path() + "#" + entry.ref();
+    }
+
     /** The current version of a script: the segment's, else what the pool's compiler makes of it. */
     Version load(Path realPath, SegmentKey key) throws ScriptException {
         for (int attempt = 0; attempt < 3; attempt++) {
             CachedEntry entry = segment.lookup(key);
+            if (entry != null && !unusable.isEmpty() && unusable.contains(unusableKey(entry))) {
+                entry = null; // found unusable here before: as good as not cached
+            }
             if (entry != null) {
                 byte[] payload = entry.copyPayload();
                 if (payload == null) {

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,17 +21,15 @@ import java.util.concurrent.TimeUnit;
  * supervisor's user.
  */
 final class WorkerUser {
-    private static final WorkerUser SAME = new WorkerUser("", "", null, null);
+    private static final WorkerUser SAME = new WorkerUser("", "", null);
 
     private final String user;
     private final String group;
-    private final UserPrincipal userPrincipal;
     private final GroupPrincipal groupPrincipal;
 
-    private WorkerUser(String user, String group, UserPrincipal userPrincipal, GroupPrincipal groupPrincipal) {
+    private WorkerUser(String user, String group, GroupPrincipal groupPrincipal) {
         this.user = user;
         this.group = group;
-        this.userPrincipal = userPrincipal;
         this.groupPrincipal = groupPrincipal;
     }
 
@@ -59,9 +56,8 @@ final class WorkerUser {
                     + " and " + Directives.GROUP + " to run workers as this user");
         }
         UserPrincipalLookupService lookup = Path.of("/").getFileSystem().getUserPrincipalLookupService();
-        UserPrincipal userPrincipal;
         try {
-            userPrincipal = lookup.lookupPrincipalByName(user);
+            lookup.lookupPrincipalByName(user);
         } catch (IOException e) {
             throw new IllegalArgumentException(Directives.USER + "=" + user + " is not a user of this system");
         }
@@ -73,7 +69,7 @@ final class WorkerUser {
         } catch (IOException e) {
             throw new IllegalArgumentException(Directives.GROUP + "=" + effectiveGroup + " is not a group of this system");
         }
-        return new WorkerUser(user, effectiveGroup, userPrincipal, groupPrincipal);
+        return new WorkerUser(user, effectiveGroup, groupPrincipal);
     }
 
     private static void requireSetpriv(String user) throws InterruptedException {
@@ -114,10 +110,10 @@ final class WorkerUser {
     }
 
     /**
-     * Opens a new segment to the workers, when they run as another user: the segment file stays
-     * the supervisor's and becomes readable by the workers' group only (rw-r-----: they map it
-     * read-only and cannot write an entry); its activity file, the one file workers write, becomes
-     * the workers' user's (still rw-------).
+     * Opens a new segment to the workers, when they run as another user. Both files stay the
+     * supervisor's, so that no worker can change their modes: the segment file becomes readable by
+     * the workers' group only (rw-r-----: they map it read-only and cannot write an entry), its
+     * activity file, the one file workers write, readable and writable by that group (rw-rw----).
      */
     void handOver(Path segment) throws IOException {
         if (!switches()) {
@@ -125,10 +121,9 @@ final class WorkerUser {
         }
         Files.getFileAttributeView(segment, PosixFileAttributeView.class).setGroup(groupPrincipal);
         Files.setPosixFilePermissions(segment, PosixFilePermissions.fromString("rw-r-----"));
-        PosixFileAttributeView activity = Files.getFileAttributeView(SegmentFiles.activityPath(segment),
-                PosixFileAttributeView.class);
-        activity.setOwner(userPrincipal);
-        activity.setGroup(groupPrincipal);
+        Path activity = SegmentFiles.activityPath(segment);
+        Files.getFileAttributeView(activity, PosixFileAttributeView.class).setGroup(groupPrincipal);
+        Files.setPosixFilePermissions(activity, PosixFilePermissions.fromString("rw-rw----"));
     }
 
     /**

@@ -88,9 +88,12 @@ final class ActivityFile {
         Path path = SegmentFiles.activityPath(segmentPath);
         try {
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
-            if (permissions.stream().anyMatch(permission -> !permission.name().startsWith("OWNER_"))) {
+            // Group read-write is how the workers of a pool with `user` count into it; nothing else.
+            if (permissions.stream().anyMatch(permission -> permission.name().startsWith("OTHERS_")
+                    || permission.name().endsWith("_EXECUTE"))) {
                 throw new SegmentAttachException(segmentPath, Failure.INSECURE_PERMISSIONS, "its activity file " + path
-                        + " has mode " + PosixFilePermissions.toString(permissions) + " but must allow nobody but its owner");
+                        + " has mode " + PosixFilePermissions.toString(permissions)
+                        + " but must allow nobody but its owner and group, and no execution");
             }
             long length = Files.size(path);
             if (length != ActivityLayout.fileLength(slotCount)) {

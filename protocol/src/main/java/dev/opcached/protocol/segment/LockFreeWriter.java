@@ -16,6 +16,12 @@ import org.slf4j.LoggerFactory;
  */
 final class LockFreeWriter implements RestartRequests {
     private static final Logger LOG = LoggerFactory.getLogger(LockFreeWriter.class);
+    /**
+     * How far another process's clock may be ahead of this one's when it claims (workers read a
+     * coarse clock of their own, 10 ms steps): a claim further ahead than a period plus this was
+     * never made by the protocol.
+     */
+    private static final long CLAIM_SKEW_MILLIS = 1_000;
     /** last_used is written at most this often per key, to keep hits from dirtying its line twice. */
     private static final long LAST_USED_GRANULARITY_MILLIS = 1_000;
 
@@ -88,9 +94,10 @@ final class LockFreeWriter implements RestartRequests {
 
     /**
      * §20: true (and the key's next check pushed {@code freqMillis} ahead) for one caller per
-     * period. A claim further ahead than one period from now was never made by this protocol (the
-     * activity file is writable by every worker, and so by its scripts): it counts as due, so that
-     * nobody can put a key's revalidation off for good.
+     * period. A claim further ahead than one period (and the clocks' skew) from now was never made
+     * by this protocol (the activity file is writable by every worker, and so by its scripts): it
+     * counts as due. (A script that keeps claiming can still hold every claim; workers bound that
+     * with a check of their own, see the daemon's SharedCompilePath.)
      */
     boolean claimRevalidation(CachedEntry entry, long freqMillis) {
         if (!counts) {
@@ -103,7 +110,7 @@ final class LockFreeWriter implements RestartRequests {
         // 0: never validated since the store; like OPcache, the first check is due one period
         // after the compile, not on the first request.
         long dueAt = due == 0 ? entry.metadata().compiledAtMillis() + freqMillis : due;
-        if (dueAt > now + freqMillis) {
+        if (dueAt > now + freqMillis + CLAIM_SKEW_MILLIS) {
             dueAt = now;
         }
         if (now < dueAt || SlotLayout.refVolatile(bytes, slot) != entry.ref()) {

@@ -21,8 +21,12 @@ final class SegmentRecovery {
             MANUAL_RESTARTS_OFFSET, CORRUPTION_RESTARTS_OFFSET, RECOVERIES_OFFSET, COMPILES_OFFSET, LOST_RESTARTS_OFFSET,
             FILE_CACHE_HITS_OFFSET, FILE_CACHE_MISSES_OFFSET, FILE_CACHE_STORES_OFFSET, FILE_CACHE_REJECTIONS_OFFSET,
             FILE_CACHE_BYTES_OFFSET, FILE_CACHE_ENTRIES_OFFSET};
-    /** A restart request within this long after a full scan found the segment sound is cleared unscanned. */
+    /**
+     * A restart request within this long after a full scan found the segment sound is cleared
+     * unscanned; the wait doubles with each sound scan in a row, up to {@link #MAX_REVERIFY_AFTER_MILLIS}.
+     */
     private static final long REVERIFY_AFTER_MILLIS = 10_000;
+    private static final long MAX_REVERIFY_AFTER_MILLIS = 320_000;
     /** More restarts than this between two writes of one process mean damage, not restarts. */
     private static final long MAX_GENERATION_STEP = 1 << 20;
     private static final int[] STRIPE_FIELDS = {ActivityLayout.STRIPE_HITS, ActivityLayout.STRIPE_MISSES,
@@ -40,6 +44,8 @@ final class SegmentRecovery {
     private long lastGeneration;
     /** When this process's last scan for a reader's restart request found nothing (0: never); under the lock. */
     private long lastSoundVerificationMillis;
+    /** How long after that scan the next request is cleared unscanned; under the lock. */
+    private long reverifyAfterMillis = REVERIFY_AFTER_MILLIS;
 
     SegmentRecovery(SegmentFile file, EpochClock clock, SlotRelease slots, Consumer<RestartReason> restart) {
         this.file = file;
@@ -87,7 +93,7 @@ final class SegmentRecovery {
     private void honourRestartRequest(int pending) {
         long now = clock.millis();
         if (lastSoundVerificationMillis != 0 && now - lastSoundVerificationMillis >= 0
-                && now - lastSoundVerificationMillis < REVERIFY_AFTER_MILLIS) {
+                && now - lastSoundVerificationMillis < reverifyAfterMillis) {
             // A request again so soon after a scan found nothing: not worth another full scan
             // (a script can write requests in a loop); real damage is reported again later.
             ActivityLayout.putRestartPendingVolatile(activity, 0);
@@ -95,11 +101,15 @@ final class SegmentRecovery {
         }
         SegmentVerification verification = scan.verify();
         if (verification.sound()) {
+            if (lastSoundVerificationMillis != 0) {
+                reverifyAfterMillis = Math.min(2 * reverifyAfterMillis, MAX_REVERIFY_AFTER_MILLIS);
+            }
             lastSoundVerificationMillis = now;
             ActivityLayout.putRestartPendingVolatile(activity, 0);
             LOG.warn("segment {}: a reader asked for a restart (reason code {}) but the segment verifies sound;"
                     + " not restarting", file, pending);
         } else {
+            reverifyAfterMillis = REVERIFY_AFTER_MILLIS;
             LOG.warn("segment {}: a reader's report of damage confirmed ({}); restarting", file,
                     verification.problems().get(0));
             restart.accept(RestartReason.CORRUPTION);

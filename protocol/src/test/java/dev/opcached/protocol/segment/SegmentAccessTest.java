@@ -152,6 +152,18 @@ class SegmentAccessTest {
         }
     }
 
+    /** Workers' coarse clocks differ by milliseconds: an honest claim of a clock ahead still holds. */
+    @Test
+    void aClaimByAWorkerWhoseClockIsAheadHoldsForTheOthers() throws Exception {
+        long now = System.currentTimeMillis();
+        try (Segment ahead = Segment.attach(path, () -> now + 500, SegmentAccess.READER);
+             Segment behind = Segment.attach(path, () -> now, SegmentAccess.READER)) {
+            CachedEntry entry = ahead.lookup(key);
+            assertThat(ahead.claimRevalidation(entry, 1_000)).isTrue();
+            assertThat(behind.claimRevalidation(behind.lookup(key), 1_000)).as("claimed for this period").isFalse();
+        }
+    }
+
     private void writeActivityInt(long offset, int value) throws Exception {
         writeActivity(offset, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array());
     }
