@@ -60,6 +60,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
     private final Semaphore turns;
     private final AtomicInteger running = new AtomicInteger();
     private final RememberedOutcomes remembered;
+    private final EntryUsability usability;
     /**
      * Files that {@link #withoutCompiling} sent on to javac after the file cache missed them: their
      * compile does not ask the file cache again (one miss, counted once) while the file's stamp is
@@ -95,6 +96,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
         this.javac = javac;
         this.turns = new Semaphore(policy.maxConcurrentCompiles(), true);
         this.remembered = new RememberedOutcomes(policy, clock);
+        this.usability = new EntryUsability(segment, source, policy);
         Arrays.setAll(storeStripes, i -> new Object());
     }
 
@@ -114,11 +116,31 @@ public final class LocalPoolCompiler implements PoolCompiler {
                         : new FileCacheLevel(fileCache, containment, javac.keyOptions(), segment::countFileCache));
     }
 
+    /**
+     * Invalidates the entry only when the worker's claim holds ({@link EntryUsability}): the ref is
+     * still the key's entry and that entry is unusable. Refused otherwise: the worker's scripts can
+     * send any ref.
+     */
     @Override
     public boolean discard(Path realPath, long ref, long deadlineMillis) {
-        boolean discarded = segment.invalidate(SegmentKey.of(realPath.toString()), ref);
+        SegmentKey key = SegmentKey.of(realPath.toString());
+        CachedEntry entry = segment.peek(key);
+        if (entry == null || entry.ref() != ref) {
+            LOG.debug("{}: asked to discard entry {}, which is no longer its entry; nothing to do",
+                    LogText.escape(realPath.toString()), ref);
+            return false;
+        }
+        String unusable = usability.unusable(realPath, entry);
+        if (unusable == null) {
+            LOG.debug("{}: asked to discard its entry, which is usable (current, linked against what the cache"
+                    + " holds); kept", LogText.escape(realPath.toString()));
+            return false;
+        }
+        // Compare and invalidate: a successor stored since the check stays.
+        boolean discarded = segment.invalidate(key, ref);
         if (discarded) {
-            LOG.info("{}: its entry was found unusable by a worker; invalidated", LogText.escape(realPath.toString()));
+            LOG.info("{}: its entry was found unusable by a worker ({}); invalidated",
+                    LogText.escape(realPath.toString()), LogText.escape(unusable));
         }
         return discarded;
     }
@@ -463,7 +485,8 @@ public final class LocalPoolCompiler implements PoolCompiler {
         progress.done(outcome);
     }
 
-    private static CompileUnit unitOf(CachedEntry entry) {
+    /** The entry's unit, or null when its payload is gone (a restart), damaged, or not a compile unit. */
+    static CompileUnit unitOf(CachedEntry entry) {
         byte[] payload = entry.copyPayload();
         if (payload == null) {
             return null;

@@ -7,10 +7,13 @@ import dev.opcached.daemon.filecache.FileCacheConfig;
 import dev.opcached.daemon.runtime.Blacklist;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.testing.Scripts;
+import dev.opcached.protocol.segment.CachedEntry;
+import dev.opcached.protocol.segment.EntryMetadata;
 import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentKey;
+import dev.opcached.protocol.segment.StoreOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -195,6 +198,107 @@ class LocalPoolCompilerTest {
         assertThat(withFileCache.compile(List.of(helper), 30_000, PoolCompiler.Progress.NONE).get(0).status())
                 .isEqualTo(FileOutcome.Status.FILE_CACHE);
         assertThat(segment.statistics().compiles()).isEqualTo(compiles);
+    }
+
+    private LocalPoolCompiler validating(boolean timestamps) throws IOException {
+        return LocalPoolCompiler.forDocroot(segment, docroot, new CachePolicy(timestamps, 0, 0, 0, Blacklist.EMPTY,
+                30_000, 1), EpochClock.SYSTEM);
+    }
+
+    /** The entry the segment holds for {@code script} once {@code with} has compiled it. */
+    private CachedEntry compiled(LocalPoolCompiler with, Path script) throws CompilerUnavailableException {
+        assertThat(with.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE).get(0).inSegment()).isTrue();
+        return segment.peek(SegmentKey.of(script.toString()));
+    }
+
+    private boolean discard(LocalPoolCompiler with, CachedEntry entry) {
+        return with.discard(Path.of(entry.key().path()), entry.ref(), 30_000);
+    }
+
+    @Test
+    void aSoundEntryIsNotDiscardedWhateverAWorkerClaims() throws Exception {
+        LocalPoolCompiler validating = validating(true);
+        CachedEntry entry = compiled(validating, scriptUsingHelper());
+        assertThat(discard(validating, entry)).isFalse();
+        assertThat(discard(validating(false), entry)).isFalse();
+        assertThat(segment.holds(entry)).isTrue();
+    }
+
+    @Test
+    void anEntryCompiledAgainstAVersionTheCacheNoLongerHoldsIsDiscarded() throws Exception {
+        // Timestamps not validated: what makes it stale is the segment, not the disk.
+        LocalPoolCompiler notValidating = validating(false);
+        Path script = scriptUsingHelper();
+        CachedEntry entry = compiled(notValidating, script);
+        Path helper = aged(Files.writeString(docroot.resolve("lib/Helper.java"),
+                "package lib;\npublic final class Helper {\n    public static String greeting() { return \"hello\"; }\n}\n"));
+        compiled(notValidating, helper);
+        assertThat(discard(notValidating, entry)).isTrue();
+        assertThat(segment.peek(SegmentKey.of(script.toString()))).isNull();
+    }
+
+    @Test
+    void anEntryThatIsNotACompileUnitIsDiscarded() throws Exception {
+        Path script = aged(Scripts.text(docroot, "page", "page"));
+        SegmentKey key = SegmentKey.of(script.toString());
+        assertThat(segment.store(key, new EntryMetadata(Files.getLastModifiedTime(script).toMillis(), Files.size(script),
+                0, System.currentTimeMillis(), 0), new byte[] {1, 2, 3})).isEqualTo(StoreOutcome.STORED);
+        assertThat(discard(validating(false), segment.peek(key))).isTrue();
+        assertThat(segment.peek(key)).isNull();
+    }
+
+    @Test
+    void anEntryWhoseFileIsNowADirectoryOrALinkIsDiscarded() throws Exception {
+        LocalPoolCompiler validating = validating(true);
+        Path becomesDirectory = aged(Scripts.text(docroot, "dir", "dir"));
+        Path becomesLink = aged(Scripts.text(docroot, "link", "link"));
+        CachedEntry ofDirectory = compiled(validating, becomesDirectory);
+        CachedEntry ofLink = compiled(validating, becomesLink);
+
+        Files.delete(becomesDirectory);
+        Files.createDirectory(becomesDirectory);
+        Path outside = Files.createDirectories(dir.resolve("outside")).resolve("link.java");
+        Files.move(becomesLink, outside);
+        Files.createSymbolicLink(becomesLink, outside);
+        assertThat(discard(validating, ofDirectory)).isTrue();
+        assertThat(discard(validating, ofLink)).isTrue();
+        assertThat(segment.statistics().numCachedScripts()).isZero();
+    }
+
+    @Test
+    void aChangedSourceOrInputIsDiscardedOnlyWhenTimestampsAreValidated() throws Exception {
+        LocalPoolCompiler validating = validating(true);
+        LocalPoolCompiler notValidating = validating(false);
+        Path changes = aged(Scripts.text(docroot, "changes", "old"));
+        CachedEntry ofChanged = compiled(validating, changes);
+        Path script = scriptUsingHelper();
+        CachedEntry ofUser = compiled(validating, script);
+
+        // Half a deploy: new bytes on disk, no reset yet.
+        Scripts.text(docroot, "changes", "new, and longer");
+        Files.setLastModifiedTime(docroot.resolve("lib/Helper.java"), FileTime.fromMillis(System.currentTimeMillis()));
+        assertThat(discard(notValidating, ofChanged)).as("validate_timestamps=0: the disk is not the pool's yet").isFalse();
+        assertThat(discard(notValidating, ofUser)).isFalse();
+        assertThat(segment.holds(ofChanged) && segment.holds(ofUser)).isTrue();
+
+        assertThat(discard(validating, ofChanged)).isTrue();
+        assertThat(discard(validating, ofUser)).as("its input changed").isTrue();
+        assertThat(segment.holds(ofChanged) || segment.holds(ofUser)).isFalse();
+    }
+
+    @Test
+    void aRefOfAnEntryReplacedSinceIsNotDiscarded() throws Exception {
+        LocalPoolCompiler validating = validating(true);
+        Path script = aged(Scripts.text(docroot, "page", "v1"));
+        CachedEntry first = compiled(validating, script);
+        SegmentKey key = first.key();
+        // Its successor, unusable itself: only its own ref may take it out.
+        assertThat(segment.store(key, first.metadata(), new byte[] {1, 2, 3})).isEqualTo(StoreOutcome.STORED);
+        CachedEntry successor = segment.peek(key);
+
+        assertThat(validating.discard(script, first.ref(), 30_000)).isFalse();
+        assertThat(segment.peek(key).ref()).isEqualTo(successor.ref());
+        assertThat(validating.discard(script, successor.ref(), 30_000)).isTrue();
     }
 
     @Test
