@@ -30,8 +30,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -182,14 +184,18 @@ public final class LocalPoolCompiler implements PoolCompiler {
      * cache, a remembered version), else null: what the compiler process answers at once on the
      * request's own thread, so that a worker's miss never waits behind a batch (javac's, or another
      * request's loads). Safe from several threads at once, and beside {@link #compile}.
+     *
+     * @param deadlineNanos when the caller stops waiting, on {@link System#nanoTime()}'s clock
+     * @throws CompilerUnavailableException another request's look at the same file did not end by
+     *         then (a file-cache read that hangs, say): the outcome is not known, and not made up
      */
-    public FileOutcome withoutCompiling(Path realPath) {
+    public FileOutcome withoutCompiling(Path realPath, long deadlineNanos) throws CompilerUnavailableException {
         // After a reset both workers and the reset's reload ask for the same scripts at once: one
         // looks, the others wait for it and then find what it stored (current), at no cost.
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> running = lookingAt.putIfAbsent(realPath, mine);
         if (running != null) {
-            running.join();
+            awaitLook(realPath, running, deadlineNanos);
             return lookWithoutCompiling(realPath);
         }
         try {
@@ -197,6 +203,22 @@ public final class LocalPoolCompiler implements PoolCompiler {
         } finally {
             lookingAt.remove(realPath, mine);
             mine.complete(null);
+        }
+    }
+
+    /** Waits for another request's look at {@code realPath}, until the caller's deadline. */
+    private static void awaitLook(Path realPath, CompletableFuture<Void> running, long deadlineNanos)
+            throws CompilerUnavailableException {
+        try {
+            running.get(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new CompilerUnavailableException(realPath + ": another request was still loading it (from the"
+                    + " file cache) at this request's deadline");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompilerUnavailableException(realPath + ": interrupted while another request was loading it", e);
+        } catch (ExecutionException impossible) {
+            throw new IllegalStateException("a look completes normally", impossible);
         }
     }
 

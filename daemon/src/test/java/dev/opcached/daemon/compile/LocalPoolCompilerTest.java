@@ -1,15 +1,19 @@
 package dev.opcached.daemon.compile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.opcached.daemon.filecache.FileCache;
 import dev.opcached.daemon.filecache.FileCacheConfig;
 import dev.opcached.daemon.runtime.Blacklist;
 import dev.opcached.daemon.runtime.CachePolicy;
+import dev.opcached.daemon.runtime.ScriptSource;
 import dev.opcached.daemon.testing.Scripts;
+import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.CachedEntry;
 import dev.opcached.protocol.segment.EntryMetadata;
 import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.FileCacheFigures;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentKey;
@@ -20,12 +24,16 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,6 +140,64 @@ class LocalPoolCompilerTest {
         return aged(Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());"));
     }
 
+    /**
+     * The file cache's figures as the pool gets them, after each read and write of the file cache:
+     * while {@link #close}d, each such call says so on {@link #inside} and then waits for
+     * {@link #open} (a file-cache read that hangs).
+     */
+    private final class FileCacheGate implements Consumer<FileCacheFigures> {
+        final Semaphore inside = new Semaphore(0);
+        private volatile CountDownLatch gate = new CountDownLatch(0);
+
+        void close() {
+            gate = new CountDownLatch(1);
+        }
+
+        void open() {
+            gate.countDown();
+        }
+
+        @Override
+        public void accept(FileCacheFigures change) {
+            segment.countFileCache(change);
+            CountDownLatch now = gate;
+            if (now.getCount() == 0) {
+                return;
+            }
+            inside.release();
+            try {
+                now.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private LocalPoolCompiler compilerWith(FileCache cache, FileCacheGate gate) throws IOException {
+        DocrootContainment containment = new DocrootContainment(docroot);
+        DocrootBatchCompiler javac = new DocrootBatchCompiler(containment);
+        return new LocalPoolCompiler(segment, new ScriptSource(containment), CachePolicy.singleRun(), EpochClock.SYSTEM,
+                javac, new FileCacheLevel(cache, containment, javac.keyOptions(), gate));
+    }
+
+    private static FileOutcome look(LocalPoolCompiler compiler, Path script) throws CompilerUnavailableException {
+        return compiler.withoutCompiling(script, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+    }
+
+    /** {@code body} on a thread of its own, its answer in the future. */
+    private static Thread start(CompletableFuture<FileOutcome> answer, Callable<FileOutcome> body) {
+        Thread thread = new Thread(() -> {
+            try {
+                answer.complete(body.call());
+            } catch (Throwable e) {
+                answer.completeExceptionally(e);
+            }
+        });
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
     @Test
     void manyAskingForOneScriptAtOnceLoadItFromTheFileCacheOnce() throws Exception {
         FileCache cache = fileCache();
@@ -140,7 +206,7 @@ class LocalPoolCompilerTest {
         withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE);
         segment.reset();
         long before = cache.statistics().hits();
-        assertThat(withFileCache.withoutCompiling(script).status()).isEqualTo(FileOutcome.Status.FILE_CACHE);
+        assertThat(look(withFileCache, script).status()).isEqualTo(FileOutcome.Status.FILE_CACHE);
         long oneLoad = cache.statistics().hits() - before;
 
         // After a reset both workers and the reset's reload ask at once: one load, the rest find it current.
@@ -156,10 +222,10 @@ class LocalPoolCompilerTest {
                     ready.countDown();
                     try {
                         go.await();
-                    } catch (InterruptedException e) {
+                        return look(withFileCache, script);
+                    } catch (InterruptedException | CompilerUnavailableException e) {
                         throw new CompletionException(e);
                     }
-                    return withFileCache.withoutCompiling(script);
                 }, threads));
             }
             assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
@@ -174,6 +240,30 @@ class LocalPoolCompilerTest {
     }
 
     @Test
+    void aLookStuckBehindAnotherEndsAtItsOwnDeadline() throws Exception {
+        FileCacheGate gate = new FileCacheGate();
+        LocalPoolCompiler withFileCache = compilerWith(fileCache(), gate);
+        Path script = scriptUsingHelper();
+        withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE);
+        segment.reset();
+        gate.close();
+        CompletableFuture<FileOutcome> stuck = new CompletableFuture<>();
+        try {
+            start(stuck, () -> look(withFileCache, script));
+            assertThat(gate.inside.tryAcquire(30, TimeUnit.SECONDS)).as("a look holds its file-cache read").isTrue();
+            CompletableFuture<FileOutcome> behind = new CompletableFuture<>();
+            start(behind, () -> withFileCache.withoutCompiling(script, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200)));
+            assertThatThrownBy(() -> behind.get(30, TimeUnit.SECONDS)).as("unavailable at its deadline, not after the stuck look")
+                    .isInstanceOf(ExecutionException.class).cause()
+                    .isInstanceOf(CompilerUnavailableException.class).hasMessageContaining(script.toString());
+            assertThat(stuck).as("the other look still holds the file").isNotDone();
+        } finally {
+            gate.open();
+        }
+        assertThat(stuck.get(30, TimeUnit.SECONDS).status()).isEqualTo(FileOutcome.Status.FILE_CACHE);
+    }
+
+    @Test
     void whatTheFileCacheMissedOnTheWayInIsNotAskedAgainUnlessAUnitWasFiledSince() throws Exception {
         FileCache cache = fileCache();
         LocalPoolCompiler withFileCache = compilerWith(cache);
@@ -182,7 +272,7 @@ class LocalPoolCompilerTest {
         Path other = aged(Scripts.text(docroot, "other", "other"));
 
         // Missed on the request's thread, then compiled by its batch: one miss, not two.
-        assertThat(withFileCache.withoutCompiling(other)).isNull();
+        assertThat(look(withFileCache, other)).isNull();
         long misses = cache.statistics().misses();
         assertThat(withFileCache.compile(List.of(other), 30_000, PoolCompiler.Progress.NONE).get(0).status())
                 .isEqualTo(FileOutcome.Status.COMPILED);
@@ -190,7 +280,7 @@ class LocalPoolCompilerTest {
 
         // Missed, then filed by another batch (the script's, which compiles the helper too), then
         // the segment emptied (a reset) before the helper's own batch: that batch loads it.
-        assertThat(withFileCache.withoutCompiling(helper)).isNull();
+        assertThat(look(withFileCache, helper)).isNull();
         assertThat(withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE).get(0).status())
                 .isEqualTo(FileOutcome.Status.COMPILED);
         segment.reset();
