@@ -29,8 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -201,42 +199,54 @@ class LocalPoolCompilerTest {
     @Test
     void manyAskingForOneScriptAtOnceLoadItFromTheFileCacheOnce() throws Exception {
         FileCache cache = fileCache();
-        LocalPoolCompiler withFileCache = compilerWith(cache);
+        FileCacheGate gate = new FileCacheGate();
+        LocalPoolCompiler withFileCache = compilerWith(cache, gate);
         Path script = scriptUsingHelper();
         withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE);
         segment.reset();
-        long before = cache.statistics().hits();
+        long hits = cache.statistics().hits();
+        long stores = segment.statistics().stores();
         assertThat(look(withFileCache, script).status()).isEqualTo(FileOutcome.Status.FILE_CACHE);
-        long oneLoad = cache.statistics().hits() - before;
+        long oneLoad = cache.statistics().hits() - hits;
+        assertThat(segment.statistics().stores() - stores).as("the script and its helper").isEqualTo(2);
 
         // After a reset both workers and the reset's reload ask at once: one load, the rest find it current.
         segment.reset();
-        before = cache.statistics().hits();
-        CountDownLatch ready = new CountDownLatch(8);
-        CountDownLatch go = new CountDownLatch(1);
-        ExecutorService threads = Executors.newFixedThreadPool(8);
+        hits = cache.statistics().hits();
+        stores = segment.statistics().stores();
+        gate.close();
+        List<CompletableFuture<FileOutcome>> answers = new ArrayList<>();
+        List<Thread> others = new ArrayList<>();
         try {
-            List<CompletableFuture<FileOutcome>> asking = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                asking.add(CompletableFuture.supplyAsync(() -> {
-                    ready.countDown();
-                    try {
-                        go.await();
-                        return look(withFileCache, script);
-                    } catch (InterruptedException | CompilerUnavailableException e) {
-                        throw new CompletionException(e);
-                    }
-                }, threads));
+            CompletableFuture<FileOutcome> first = new CompletableFuture<>();
+            answers.add(first);
+            start(first, () -> look(withFileCache, script));
+            assertThat(gate.inside.tryAcquire(30, TimeUnit.SECONDS)).as("the first look holds its file-cache read").isTrue();
+            CountDownLatch asking = new CountDownLatch(7);
+            for (int i = 0; i < 7; i++) {
+                CompletableFuture<FileOutcome> answer = new CompletableFuture<>();
+                answers.add(answer);
+                others.add(start(answer, () -> {
+                    asking.countDown();
+                    return look(withFileCache, script);
+                }));
             }
-            assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
-            go.countDown();
-            for (CompletableFuture<FileOutcome> answer : asking) {
-                assertThat(answer.get(30, TimeUnit.SECONDS).inSegment()).isTrue();
+            assertThat(asking.await(30, TimeUnit.SECONDS)).isTrue();
+            // Each of the others waits: for the first look (or, without a single flight, in a read of its own).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!others.stream().map(Thread::getState).allMatch(state -> state == Thread.State.WAITING
+                    || state == Thread.State.TIMED_WAITING || state == Thread.State.BLOCKED)) {
+                assertThat(System.nanoTime() - deadline).as("the others are waiting").isNegative();
+                Thread.onSpinWait();
             }
         } finally {
-            threads.shutdownNow();
+            gate.open();
         }
-        assertThat(cache.statistics().hits() - before).isEqualTo(oneLoad);
+        for (CompletableFuture<FileOutcome> answer : answers) {
+            assertThat(answer.get(30, TimeUnit.SECONDS).inSegment()).isTrue();
+        }
+        assertThat(cache.statistics().hits() - hits).as("one load from the file cache").isEqualTo(oneLoad);
+        assertThat(segment.statistics().stores() - stores).as("stored once").isEqualTo(2);
     }
 
     @Test
