@@ -30,8 +30,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +62,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
     private final Semaphore turns;
     private final AtomicInteger running = new AtomicInteger();
     private final RememberedOutcomes remembered;
+    private final EntryUsability usability;
     /**
      * Files that {@link #withoutCompiling} sent on to javac after the file cache missed them: their
      * compile does not ask the file cache again (one miss, counted once) while the file's stamp is
@@ -95,6 +98,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
         this.javac = javac;
         this.turns = new Semaphore(policy.maxConcurrentCompiles(), true);
         this.remembered = new RememberedOutcomes(policy, clock);
+        this.usability = new EntryUsability(segment, source, policy);
         Arrays.setAll(storeStripes, i -> new Object());
     }
 
@@ -114,11 +118,31 @@ public final class LocalPoolCompiler implements PoolCompiler {
                         : new FileCacheLevel(fileCache, containment, javac.keyOptions(), segment::countFileCache));
     }
 
+    /**
+     * Invalidates the entry only when the worker's claim holds ({@link EntryUsability}): the ref is
+     * still the key's entry and that entry is unusable. Refused otherwise: the worker's scripts can
+     * send any ref.
+     */
     @Override
     public boolean discard(Path realPath, long ref, long deadlineMillis) {
-        boolean discarded = segment.invalidate(SegmentKey.of(realPath.toString()), ref);
+        SegmentKey key = SegmentKey.of(realPath.toString());
+        CachedEntry entry = segment.peek(key);
+        if (entry == null || entry.ref() != ref) {
+            LOG.debug("{}: asked to discard entry {}, which is no longer its entry; nothing to do",
+                    LogText.escape(realPath.toString()), ref);
+            return false;
+        }
+        String unusable = usability.unusable(realPath, entry);
+        if (unusable == null) {
+            LOG.debug("{}: asked to discard its entry, which is usable (current, linked against what the cache"
+                    + " holds); kept", LogText.escape(realPath.toString()));
+            return false;
+        }
+        // Compare and invalidate: a successor stored since the check stays.
+        boolean discarded = segment.invalidate(key, ref);
         if (discarded) {
-            LOG.info("{}: its entry was found unusable by a worker; invalidated", LogText.escape(realPath.toString()));
+            LOG.info("{}: its entry was found unusable by a worker ({}); invalidated",
+                    LogText.escape(realPath.toString()), LogText.escape(unusable));
         }
         return discarded;
     }
@@ -160,14 +184,18 @@ public final class LocalPoolCompiler implements PoolCompiler {
      * cache, a remembered version), else null: what the compiler process answers at once on the
      * request's own thread, so that a worker's miss never waits behind a batch (javac's, or another
      * request's loads). Safe from several threads at once, and beside {@link #compile}.
+     *
+     * @param deadlineNanos when the caller stops waiting, on {@link System#nanoTime()}'s clock
+     * @throws CompilerUnavailableException another request's look at the same file did not end by
+     *         then (a file-cache read that hangs, say): the outcome is not known, and not made up
      */
-    public FileOutcome withoutCompiling(Path realPath) {
+    public FileOutcome withoutCompiling(Path realPath, long deadlineNanos) throws CompilerUnavailableException {
         // After a reset both workers and the reset's reload ask for the same scripts at once: one
         // looks, the others wait for it and then find what it stored (current), at no cost.
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> running = lookingAt.putIfAbsent(realPath, mine);
         if (running != null) {
-            running.join();
+            awaitLook(realPath, running, deadlineNanos);
             return lookWithoutCompiling(realPath);
         }
         try {
@@ -175,6 +203,22 @@ public final class LocalPoolCompiler implements PoolCompiler {
         } finally {
             lookingAt.remove(realPath, mine);
             mine.complete(null);
+        }
+    }
+
+    /** Waits for another request's look at {@code realPath}, until the caller's deadline. */
+    private static void awaitLook(Path realPath, CompletableFuture<Void> running, long deadlineNanos)
+            throws CompilerUnavailableException {
+        try {
+            running.get(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new CompilerUnavailableException(realPath + ": another request was still loading it (from the"
+                    + " file cache) at this request's deadline");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompilerUnavailableException(realPath + ": interrupted while another request was loading it", e);
+        } catch (ExecutionException impossible) {
+            throw new IllegalStateException("a look completes normally", impossible);
         }
     }
 
@@ -463,7 +507,8 @@ public final class LocalPoolCompiler implements PoolCompiler {
         progress.done(outcome);
     }
 
-    private static CompileUnit unitOf(CachedEntry entry) {
+    /** The entry's unit, or null when its payload is gone (a restart), damaged, or not a compile unit. */
+    static CompileUnit unitOf(CachedEntry entry) {
         byte[] payload = entry.copyPayload();
         if (payload == null) {
             return null;

@@ -33,9 +33,10 @@ public interface PoolCompiler {
      * Invalidates the entry of {@code realPath} that {@code ref} names ({@code CachedEntry#ref()}),
      * if it is still that file's entry: the caller found it unusable (compiled against versions the
      * pool has moved on from, not a compile unit, no longer a regular file). Workers map the
-     * segment read-only, so the pool's writer does it for them; a successor stored meanwhile stays.
+     * segment read-only, so the pool's writer does it for them, once it has checked that claim
+     * (docs/compiler-channel.md); a successor stored meanwhile stays.
      *
-     * @return whether it was invalidated
+     * @return whether it was invalidated (false too when the entry is not unusable after all)
      * @throws CompilerUnavailableException no answer within {@code deadlineMillis}
      */
     boolean discard(Path realPath, long ref, long deadlineMillis) throws CompilerUnavailableException;

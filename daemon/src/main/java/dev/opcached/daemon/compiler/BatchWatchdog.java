@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * Ends the compiler when one engine call runs far past what any caller waits for: javac has no
  * time bound of its own, and one pathological or hostile source (an exponential type inference,
  * say) would otherwise hold the pool's one batch thread, so that every miss of every worker times
- * out while the compiler still looks alive. Its supervisor starts a fresh compiler; waiting clients
- * ask that one.
+ * out while the compiler still looks alive. The same holds for what is answered without javac (a
+ * file-cache read on a file system that hangs, which every request for that file waits for). Its
+ * supervisor starts a fresh compiler; waiting clients ask that one.
  */
 final class BatchWatchdog implements PoolCompiler {
     private static final Logger LOG = LoggerFactory.getLogger(BatchWatchdog.class);
@@ -47,6 +48,18 @@ final class BatchWatchdog implements PoolCompiler {
         }
     }
 
+    /** {@code look} (what is answered without javac), watched like an engine call. */
+    CompilerServer.WithoutJavac watching(CompilerServer.WithoutJavac look) {
+        return (realPath, deadlineNanos) -> {
+            running.put(Thread.currentThread(), System.nanoTime());
+            try {
+                return look.outcome(realPath, deadlineNanos);
+            } finally {
+                running.remove(Thread.currentThread());
+            }
+        };
+    }
+
     /** Not watched: an invalidation under the segment's lock, bounded by its lock timeout. */
     @Override
     public boolean discard(Path realPath, long ref, long deadlineMillis) throws CompilerUnavailableException {
@@ -58,7 +71,7 @@ final class BatchWatchdog implements PoolCompiler {
         long now = System.nanoTime();
         for (long started : running.values()) {
             if (now - started > limitNanos) {
-                LOG.error("a compile has run for {} s, past {} s (4 x opcached.compile_timeout): ending this compiler so"
+                LOG.error("a compile or a look has run for {} s, past {} s (4 x opcached.compile_timeout): ending this compiler so"
                         + " that the supervisor starts a fresh one", (now - started) / 1_000_000_000L, limitNanos / 1_000_000_000L);
                 end.run();
                 return;

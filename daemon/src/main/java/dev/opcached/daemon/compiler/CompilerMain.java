@@ -87,7 +87,7 @@ public final class CompilerMain implements Callable<Integer> {
                 () -> Runtime.getRuntime().halt(CompilerExit.FATAL_ERROR));
         CompilerServer server;
         try {
-            server = CompilerServer.start(socket, docroot, engine, local::withoutCompiling);
+            server = CompilerServer.start(socket, docroot, engine, engine.watching(local::withoutCompiling));
         } catch (IOException e) {
             log.error("cannot serve the compiler socket {}: {}", socket, e.toString());
             return CompilerExit.STARTUP_FAILED;

@@ -47,9 +47,13 @@ public final class CompilerServer implements AutoCloseable {
      */
     @FunctionalInterface
     public interface WithoutJavac {
-        WithoutJavac NEVER = realPath -> null;
+        WithoutJavac NEVER = (realPath, deadlineNanos) -> null;
 
-        FileOutcome outcome(Path realPath);
+        /**
+         * @param deadlineNanos the request's deadline, on {@link System#nanoTime()}'s clock
+         * @throws CompilerUnavailableException the outcome could not be known by then
+         */
+        FileOutcome outcome(Path realPath, long deadlineNanos) throws CompilerUnavailableException;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(CompilerServer.class);
@@ -265,7 +269,14 @@ public final class CompilerServer implements AutoCloseable {
                         + sent + " of " + paths.size() + " outcomes; the rest was not looked at"));
                 return;
             }
-            FileOutcome known = known(path);
+            FileOutcome known;
+            try {
+                known = known(path, deadlineNanos);
+            } catch (CompilerUnavailableException e) {
+                send(out, ChannelMessages.Answer.unavailable("deadline_ms=" + request.deadlineMillis() + " passed after "
+                        + sent + " of " + paths.size() + " outcomes: " + e.getMessage()));
+                return;
+            }
             if (known == null) {
                 toBatch.add(path);
             } else {
@@ -308,9 +319,9 @@ public final class CompilerServer implements AutoCloseable {
     }
 
     /** The outcome {@link #withoutJavac} knows for {@code path}, or null (also when it fails: the batch then says why). */
-    private FileOutcome known(String path) {
+    private FileOutcome known(String path, long deadlineNanos) throws CompilerUnavailableException {
         try {
-            return withoutJavac.outcome(Path.of(path));
+            return withoutJavac.outcome(Path.of(path), deadlineNanos);
         } catch (RuntimeException e) {
             LOG.warn("answering {} without javac failed; it goes to the next batch", LogText.escape(path), e);
             return null;

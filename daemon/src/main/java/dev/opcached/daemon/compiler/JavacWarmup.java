@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,7 +88,7 @@ final class JavacWarmup {
             for (int round = 0; round < RESET_ROUNDS; round++) {
                 segment.invalidatePrefix(prefix); // as a reset empties the cache, without a restart's log line
                 for (Path source : sources) {
-                    compiler.withoutCompiling(source);
+                    compiler.withoutCompiling(source, System.nanoTime() + TimeUnit.MINUTES.toNanos(1));
                 }
             }
         } catch (CompilerUnavailableException e) {

@@ -1,28 +1,37 @@
 package dev.opcached.daemon.compile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.opcached.daemon.filecache.FileCache;
 import dev.opcached.daemon.filecache.FileCacheConfig;
 import dev.opcached.daemon.runtime.Blacklist;
 import dev.opcached.daemon.runtime.CachePolicy;
+import dev.opcached.daemon.runtime.ScriptSource;
 import dev.opcached.daemon.testing.Scripts;
+import dev.opcached.protocol.common.DocrootContainment;
+import dev.opcached.protocol.segment.CachedEntry;
+import dev.opcached.protocol.segment.EntryMetadata;
 import dev.opcached.protocol.segment.EpochClock;
+import dev.opcached.protocol.segment.FileCacheFigures;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentKey;
+import dev.opcached.protocol.segment.StoreOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -129,45 +138,139 @@ class LocalPoolCompilerTest {
         return aged(Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());"));
     }
 
+    /**
+     * The file cache's figures as the pool gets them, after each read and write of the file cache:
+     * while {@link #close}d, each such call says so on {@link #inside} and then waits for
+     * {@link #open} (a file-cache read that hangs).
+     */
+    private final class FileCacheGate implements Consumer<FileCacheFigures> {
+        final Semaphore inside = new Semaphore(0);
+        private volatile CountDownLatch gate = new CountDownLatch(0);
+
+        void close() {
+            gate = new CountDownLatch(1);
+        }
+
+        void open() {
+            gate.countDown();
+        }
+
+        @Override
+        public void accept(FileCacheFigures change) {
+            segment.countFileCache(change);
+            CountDownLatch now = gate;
+            if (now.getCount() == 0) {
+                return;
+            }
+            inside.release();
+            try {
+                now.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private LocalPoolCompiler compilerWith(FileCache cache, FileCacheGate gate) throws IOException {
+        DocrootContainment containment = new DocrootContainment(docroot);
+        DocrootBatchCompiler javac = new DocrootBatchCompiler(containment);
+        return new LocalPoolCompiler(segment, new ScriptSource(containment), CachePolicy.singleRun(), EpochClock.SYSTEM,
+                javac, new FileCacheLevel(cache, containment, javac.keyOptions(), gate));
+    }
+
+    private static FileOutcome look(LocalPoolCompiler compiler, Path script) throws CompilerUnavailableException {
+        return compiler.withoutCompiling(script, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+    }
+
+    /** {@code body} on a thread of its own, its answer in the future. */
+    private static Thread start(CompletableFuture<FileOutcome> answer, Callable<FileOutcome> body) {
+        Thread thread = new Thread(() -> {
+            try {
+                answer.complete(body.call());
+            } catch (Throwable e) {
+                answer.completeExceptionally(e);
+            }
+        });
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
     @Test
     void manyAskingForOneScriptAtOnceLoadItFromTheFileCacheOnce() throws Exception {
         FileCache cache = fileCache();
-        LocalPoolCompiler withFileCache = compilerWith(cache);
+        FileCacheGate gate = new FileCacheGate();
+        LocalPoolCompiler withFileCache = compilerWith(cache, gate);
         Path script = scriptUsingHelper();
         withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE);
         segment.reset();
-        long before = cache.statistics().hits();
-        assertThat(withFileCache.withoutCompiling(script).status()).isEqualTo(FileOutcome.Status.FILE_CACHE);
-        long oneLoad = cache.statistics().hits() - before;
+        long hits = cache.statistics().hits();
+        long stores = segment.statistics().stores();
+        assertThat(look(withFileCache, script).status()).isEqualTo(FileOutcome.Status.FILE_CACHE);
+        long oneLoad = cache.statistics().hits() - hits;
+        assertThat(segment.statistics().stores() - stores).as("the script and its helper").isEqualTo(2);
 
         // After a reset both workers and the reset's reload ask at once: one load, the rest find it current.
         segment.reset();
-        before = cache.statistics().hits();
-        CountDownLatch ready = new CountDownLatch(8);
-        CountDownLatch go = new CountDownLatch(1);
-        ExecutorService threads = Executors.newFixedThreadPool(8);
+        hits = cache.statistics().hits();
+        stores = segment.statistics().stores();
+        gate.close();
+        List<CompletableFuture<FileOutcome>> answers = new ArrayList<>();
+        List<Thread> others = new ArrayList<>();
         try {
-            List<CompletableFuture<FileOutcome>> asking = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                asking.add(CompletableFuture.supplyAsync(() -> {
-                    ready.countDown();
-                    try {
-                        go.await();
-                    } catch (InterruptedException e) {
-                        throw new CompletionException(e);
-                    }
-                    return withFileCache.withoutCompiling(script);
-                }, threads));
+            CompletableFuture<FileOutcome> first = new CompletableFuture<>();
+            answers.add(first);
+            start(first, () -> look(withFileCache, script));
+            assertThat(gate.inside.tryAcquire(30, TimeUnit.SECONDS)).as("the first look holds its file-cache read").isTrue();
+            CountDownLatch asking = new CountDownLatch(7);
+            for (int i = 0; i < 7; i++) {
+                CompletableFuture<FileOutcome> answer = new CompletableFuture<>();
+                answers.add(answer);
+                others.add(start(answer, () -> {
+                    asking.countDown();
+                    return look(withFileCache, script);
+                }));
             }
-            assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
-            go.countDown();
-            for (CompletableFuture<FileOutcome> answer : asking) {
-                assertThat(answer.get(30, TimeUnit.SECONDS).inSegment()).isTrue();
+            assertThat(asking.await(30, TimeUnit.SECONDS)).isTrue();
+            // Each of the others waits: for the first look (or, without a single flight, in a read of its own).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!others.stream().map(Thread::getState).allMatch(state -> state == Thread.State.WAITING
+                    || state == Thread.State.TIMED_WAITING || state == Thread.State.BLOCKED)) {
+                assertThat(System.nanoTime() - deadline).as("the others are waiting").isNegative();
+                Thread.onSpinWait();
             }
         } finally {
-            threads.shutdownNow();
+            gate.open();
         }
-        assertThat(cache.statistics().hits() - before).isEqualTo(oneLoad);
+        for (CompletableFuture<FileOutcome> answer : answers) {
+            assertThat(answer.get(30, TimeUnit.SECONDS).inSegment()).isTrue();
+        }
+        assertThat(cache.statistics().hits() - hits).as("one load from the file cache").isEqualTo(oneLoad);
+        assertThat(segment.statistics().stores() - stores).as("stored once").isEqualTo(2);
+    }
+
+    @Test
+    void aLookStuckBehindAnotherEndsAtItsOwnDeadline() throws Exception {
+        FileCacheGate gate = new FileCacheGate();
+        LocalPoolCompiler withFileCache = compilerWith(fileCache(), gate);
+        Path script = scriptUsingHelper();
+        withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE);
+        segment.reset();
+        gate.close();
+        CompletableFuture<FileOutcome> stuck = new CompletableFuture<>();
+        try {
+            start(stuck, () -> look(withFileCache, script));
+            assertThat(gate.inside.tryAcquire(30, TimeUnit.SECONDS)).as("a look holds its file-cache read").isTrue();
+            CompletableFuture<FileOutcome> behind = new CompletableFuture<>();
+            start(behind, () -> withFileCache.withoutCompiling(script, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200)));
+            assertThatThrownBy(() -> behind.get(30, TimeUnit.SECONDS)).as("unavailable at its deadline, not after the stuck look")
+                    .isInstanceOf(ExecutionException.class).cause()
+                    .isInstanceOf(CompilerUnavailableException.class).hasMessageContaining(script.toString());
+            assertThat(stuck).as("the other look still holds the file").isNotDone();
+        } finally {
+            gate.open();
+        }
+        assertThat(stuck.get(30, TimeUnit.SECONDS).status()).isEqualTo(FileOutcome.Status.FILE_CACHE);
     }
 
     @Test
@@ -179,7 +282,7 @@ class LocalPoolCompilerTest {
         Path other = aged(Scripts.text(docroot, "other", "other"));
 
         // Missed on the request's thread, then compiled by its batch: one miss, not two.
-        assertThat(withFileCache.withoutCompiling(other)).isNull();
+        assertThat(look(withFileCache, other)).isNull();
         long misses = cache.statistics().misses();
         assertThat(withFileCache.compile(List.of(other), 30_000, PoolCompiler.Progress.NONE).get(0).status())
                 .isEqualTo(FileOutcome.Status.COMPILED);
@@ -187,7 +290,7 @@ class LocalPoolCompilerTest {
 
         // Missed, then filed by another batch (the script's, which compiles the helper too), then
         // the segment emptied (a reset) before the helper's own batch: that batch loads it.
-        assertThat(withFileCache.withoutCompiling(helper)).isNull();
+        assertThat(look(withFileCache, helper)).isNull();
         assertThat(withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE).get(0).status())
                 .isEqualTo(FileOutcome.Status.COMPILED);
         segment.reset();
@@ -195,6 +298,107 @@ class LocalPoolCompilerTest {
         assertThat(withFileCache.compile(List.of(helper), 30_000, PoolCompiler.Progress.NONE).get(0).status())
                 .isEqualTo(FileOutcome.Status.FILE_CACHE);
         assertThat(segment.statistics().compiles()).isEqualTo(compiles);
+    }
+
+    private LocalPoolCompiler validating(boolean timestamps) throws IOException {
+        return LocalPoolCompiler.forDocroot(segment, docroot, new CachePolicy(timestamps, 0, 0, 0, Blacklist.EMPTY,
+                30_000, 1), EpochClock.SYSTEM);
+    }
+
+    /** The entry the segment holds for {@code script} once {@code with} has compiled it. */
+    private CachedEntry compiled(LocalPoolCompiler with, Path script) throws CompilerUnavailableException {
+        assertThat(with.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE).get(0).inSegment()).isTrue();
+        return segment.peek(SegmentKey.of(script.toString()));
+    }
+
+    private boolean discard(LocalPoolCompiler with, CachedEntry entry) {
+        return with.discard(Path.of(entry.key().path()), entry.ref(), 30_000);
+    }
+
+    @Test
+    void aSoundEntryIsNotDiscardedWhateverAWorkerClaims() throws Exception {
+        LocalPoolCompiler validating = validating(true);
+        CachedEntry entry = compiled(validating, scriptUsingHelper());
+        assertThat(discard(validating, entry)).isFalse();
+        assertThat(discard(validating(false), entry)).isFalse();
+        assertThat(segment.holds(entry)).isTrue();
+    }
+
+    @Test
+    void anEntryCompiledAgainstAVersionTheCacheNoLongerHoldsIsDiscarded() throws Exception {
+        // Timestamps not validated: what makes it stale is the segment, not the disk.
+        LocalPoolCompiler notValidating = validating(false);
+        Path script = scriptUsingHelper();
+        CachedEntry entry = compiled(notValidating, script);
+        Path helper = aged(Files.writeString(docroot.resolve("lib/Helper.java"),
+                "package lib;\npublic final class Helper {\n    public static String greeting() { return \"hello\"; }\n}\n"));
+        compiled(notValidating, helper);
+        assertThat(discard(notValidating, entry)).isTrue();
+        assertThat(segment.peek(SegmentKey.of(script.toString()))).isNull();
+    }
+
+    @Test
+    void anEntryThatIsNotACompileUnitIsDiscarded() throws Exception {
+        Path script = aged(Scripts.text(docroot, "page", "page"));
+        SegmentKey key = SegmentKey.of(script.toString());
+        assertThat(segment.store(key, new EntryMetadata(Files.getLastModifiedTime(script).toMillis(), Files.size(script),
+                0, System.currentTimeMillis(), 0), new byte[] {1, 2, 3})).isEqualTo(StoreOutcome.STORED);
+        assertThat(discard(validating(false), segment.peek(key))).isTrue();
+        assertThat(segment.peek(key)).isNull();
+    }
+
+    @Test
+    void anEntryWhoseFileIsNowADirectoryOrALinkIsDiscarded() throws Exception {
+        LocalPoolCompiler validating = validating(true);
+        Path becomesDirectory = aged(Scripts.text(docroot, "dir", "dir"));
+        Path becomesLink = aged(Scripts.text(docroot, "link", "link"));
+        CachedEntry ofDirectory = compiled(validating, becomesDirectory);
+        CachedEntry ofLink = compiled(validating, becomesLink);
+
+        Files.delete(becomesDirectory);
+        Files.createDirectory(becomesDirectory);
+        Path outside = Files.createDirectories(dir.resolve("outside")).resolve("link.java");
+        Files.move(becomesLink, outside);
+        Files.createSymbolicLink(becomesLink, outside);
+        assertThat(discard(validating, ofDirectory)).isTrue();
+        assertThat(discard(validating, ofLink)).isTrue();
+        assertThat(segment.statistics().numCachedScripts()).isZero();
+    }
+
+    @Test
+    void aChangedSourceOrInputIsDiscardedOnlyWhenTimestampsAreValidated() throws Exception {
+        LocalPoolCompiler validating = validating(true);
+        LocalPoolCompiler notValidating = validating(false);
+        Path changes = aged(Scripts.text(docroot, "changes", "old"));
+        CachedEntry ofChanged = compiled(validating, changes);
+        Path script = scriptUsingHelper();
+        CachedEntry ofUser = compiled(validating, script);
+
+        // Half a deploy: new bytes on disk, no reset yet.
+        Scripts.text(docroot, "changes", "new, and longer");
+        Files.setLastModifiedTime(docroot.resolve("lib/Helper.java"), FileTime.fromMillis(System.currentTimeMillis()));
+        assertThat(discard(notValidating, ofChanged)).as("validate_timestamps=0: the disk is not the pool's yet").isFalse();
+        assertThat(discard(notValidating, ofUser)).isFalse();
+        assertThat(segment.holds(ofChanged) && segment.holds(ofUser)).isTrue();
+
+        assertThat(discard(validating, ofChanged)).isTrue();
+        assertThat(discard(validating, ofUser)).as("its input changed").isTrue();
+        assertThat(segment.holds(ofChanged) || segment.holds(ofUser)).isFalse();
+    }
+
+    @Test
+    void aRefOfAnEntryReplacedSinceIsNotDiscarded() throws Exception {
+        LocalPoolCompiler validating = validating(true);
+        Path script = aged(Scripts.text(docroot, "page", "v1"));
+        CachedEntry first = compiled(validating, script);
+        SegmentKey key = first.key();
+        // Its successor, unusable itself: only its own ref may take it out.
+        assertThat(segment.store(key, first.metadata(), new byte[] {1, 2, 3})).isEqualTo(StoreOutcome.STORED);
+        CachedEntry successor = segment.peek(key);
+
+        assertThat(validating.discard(script, first.ref(), 30_000)).isFalse();
+        assertThat(segment.peek(key).ref()).isEqualTo(successor.ref());
+        assertThat(validating.discard(script, successor.ref(), 30_000)).isTrue();
     }
 
     @Test

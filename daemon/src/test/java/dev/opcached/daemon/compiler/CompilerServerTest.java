@@ -120,7 +120,7 @@ class CompilerServerTest {
     void whatNeedsNoJavacIsAnsweredWhileABatchRunsWithoutQueueingBehindIt() throws Exception {
         RecordingEngine engine = new RecordingEngine(false);
         // Files named cached*.java load from the file cache: the engine never sees them.
-        server = CompilerServer.start(socket, docroot, engine, path -> path.getFileName().toString().startsWith("cached")
+        server = CompilerServer.start(socket, docroot, engine, (path, deadline) -> path.getFileName().toString().startsWith("cached")
                 ? new FileOutcome(path.toString(), FileOutcome.Status.FILE_CACHE, List.of(), null, 0) : null);
         CompilerClient client = new CompilerClient(socket);
         Future<List<FileOutcome>> slow = threads.submit(() -> client.compile(List.of(file("slow.java")), DEADLINE_MILLIS,
@@ -142,6 +142,25 @@ class CompilerServerTest {
         assertThat(mixed.get(60, TimeUnit.SECONDS)).extracting(FileOutcome::status)
                 .containsExactly(FileOutcome.Status.FILE_CACHE, FileOutcome.Status.COMPILED);
         assertThat(engine.calls).containsExactly(List.of(file("slow.java")), List.of(file("new.java")));
+    }
+
+    @Test
+    void aLookWithoutJavacThatCannotEndByTheRequestsDeadlineIsAnsweredUnavailable() throws Exception {
+        RecordingEngine engine = new RecordingEngine(false);
+        List<Long> deadlines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        long before = System.nanoTime();
+        server = CompilerServer.start(socket, docroot, engine, (path, deadlineNanos) -> {
+            deadlines.add(deadlineNanos);
+            throw new CompilerUnavailableException(path + ": another request was still loading it");
+        });
+        assertThatThrownBy(() -> new CompilerClient(socket).compile(List.of(file("a.java"), file("b.java")),
+                DEADLINE_MILLIS, PoolCompiler.Progress.NONE))
+                .isInstanceOf(CompilerUnavailableException.class)
+                .hasMessageContaining(file("a.java") + ": another request was still loading it");
+        long latest = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MILLIS);
+        assertThat(deadlines).as("one look, given the request's deadline").singleElement()
+                .satisfies(deadline -> assertThat(deadline - before > 0 && deadline - latest <= 0).isTrue());
+        assertThat(engine.calls).as("nothing made up by a batch after the deadline").isEmpty();
     }
 
     @Test
