@@ -115,9 +115,13 @@ class SegmentAttachTest {
     void activityFileMissingForeignOrOpenToOthers() throws Exception {
         Path path = created();
         Path activity = SegmentFiles.activityPath(path);
-        Files.setPosixFilePermissions(activity, PosixFilePermissions.fromString("rw-r-----"));
+        Files.setPosixFilePermissions(activity, PosixFilePermissions.fromString("rw----r--"));
         assertAttachFails(path, Failure.INSECURE_PERMISSIONS).hasMessageContaining("activity file");
-        Files.setPosixFilePermissions(activity, PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(activity, PosixFilePermissions.fromString("rwx------"));
+        assertAttachFails(path, Failure.INSECURE_PERMISSIONS).hasMessageContaining("no execution");
+        // How the workers' group of a pool with `user` counts into it: allowed.
+        Files.setPosixFilePermissions(activity, PosixFilePermissions.fromString("rw-rw----"));
+        Segment.attach(path, SegmentAccess.READER).close();
 
         Path other = created("other.seg");
         Files.move(SegmentFiles.activityPath(other), activity, StandardCopyOption.REPLACE_EXISTING);
