@@ -204,8 +204,8 @@ public final class ScriptRuntime {
     /**
      * Loads the segment's version of a script into this process without running any of it, for a
      * new worker's warm-up: copied out of the segment, linked with the units it was compiled
-     * against and every class of it defined (not initialised: static initialisers are script
-     * code). Never compiles and counts no hit; a request later finds it loaded and revalidates it
+     * against and every class of it defined and verified (not initialised: static initialisers
+     * are script code). Never compiles and counts no hit; a request later finds it loaded and revalidates it
      * as any other.
      *
      * @return the classes defined, or -1 when the segment does not hold the script
@@ -239,7 +239,9 @@ public final class ScriptRuntime {
         int defined = 0;
         try {
             for (ClassFile classFile : script.unit.classes()) {
-                Class.forName(classFile.binaryName(), false, script.loader);
+                // Asking for its constructors links (verifies) the class without initialising it:
+                // the verification a first request would otherwise pay for.
+                Class.forName(classFile.binaryName(), false, script.loader).getDeclaredConstructors();
                 defined++;
             }
             if (script.mainClass != null && Script.class.isAssignableFrom(
