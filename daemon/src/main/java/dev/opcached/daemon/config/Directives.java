@@ -150,7 +150,7 @@ public final class Directives {
                 new Directive(WORKER_WARMUP_SCRIPTS, INTEGER, "256", 0, 1_000_000,
                         "most used scripts of the segment a new worker loads (never compiles, never runs) before it takes connections; 0 = none"),
                 new Directive(WORKER_WARMUP_TIMEOUT, INTEGER, "2000", 0, 600_000,
-                        "milliseconds after which a new worker loads no further script of its warm-up and takes connections"),
+                        "milliseconds each step of a new worker's warm-up (hot scripts, requests over loopback) may take; 0 = neither"),
                 new Directive(COMPILER_WARMUP, BOOLEAN, "1", 0, 1,
                         "warm javac up in a new compiler process, beside its work, so that its first compile is not a cold one"),
                 new Directive(COMPILER_JAVA_OPTIONS, STRING, "-Xmx384m -XX:+UseSerialGC", 0, 0,
