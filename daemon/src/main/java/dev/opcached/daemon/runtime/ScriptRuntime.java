@@ -205,8 +205,8 @@ public final class ScriptRuntime {
      * Loads the segment's version of a script into this process without running any of it, for a
      * new worker's warm-up: copied out of the segment, linked with the units it was compiled
      * against and every class of it defined and verified (not initialised: static initialisers
-     * are script code). Never compiles and counts no hit; a request later finds it loaded and revalidates it
-     * as any other.
+     * are script code). Never compiles and counts no hit; a request later finds it loaded and
+     * revalidates it as any other.
      *
      * @return the classes defined, or -1 when the segment does not hold the script
      * @throws ScriptException the segment's version cannot be loaded (not a unit, stale, compiled

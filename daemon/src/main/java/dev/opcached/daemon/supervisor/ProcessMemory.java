@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * read (the process is gone, another user's without the right, a kernel without the file) is null.
  */
 record ProcessMemory(Long rss, Long pss) {
-    private static final ProcessMemory UNKNOWN = new ProcessMemory(null, null);
+    /** Neither figure known (no process). */
+    static final ProcessMemory UNKNOWN = new ProcessMemory(null, null);
 
     /** Reads {@code procRoot/PID/smaps_rollup}; never throws. */
     static ProcessMemory of(Path procRoot, long pid) {

@@ -82,7 +82,7 @@ final class WorkerProcess {
      */
     StatusResponse.WorkerStatus status(String name, long restarts, Path procRoot, long nowNanos) {
         boolean alive = process.isAlive();
-        ProcessMemory memory = alive ? ProcessMemory.of(procRoot, process.pid()) : new ProcessMemory(null, null);
+        ProcessMemory memory = alive ? ProcessMemory.of(procRoot, process.pid()) : ProcessMemory.UNKNOWN;
         return new StatusResponse.WorkerStatus(name, alive ? process.pid() : -1, startedMillis / 1000,
                 restarts, phase.word(), lastReportMillis / 1000,
                 alive ? TimeUnit.NANOSECONDS.toSeconds(Math.max(0, nowNanos - startedNanos)) : null,

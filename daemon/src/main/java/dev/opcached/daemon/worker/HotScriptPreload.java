@@ -27,17 +27,6 @@ final class HotScriptPreload {
     private static final Comparator<ScriptStatistics> HOTTEST = Comparator.comparingLong(ScriptStatistics::hits)
             .thenComparingLong(ScriptStatistics::lastUsedMillis).reversed();
 
-    /**
-     * What a preload did.
-     *
-     * @param scripts  scripts loaded
-     * @param classes  classes defined for them (their dependencies' included)
-     * @param failed   scripts whose segment version could not be loaded
-     * @param timedOut whether the time limit stopped it before the count did
-     */
-    record Outcome(int scripts, int classes, int failed, boolean timedOut) {
-    }
-
     private final Segment segment;
     private final ScriptRuntime runtime;
     private final int maxScripts;
@@ -57,9 +46,10 @@ final class HotScriptPreload {
         this.nanoClock = nanoClock;
     }
 
-    Outcome run() {
+    /** Loads what it can within its bounds, and logs how many scripts and classes; never throws. */
+    void run() {
         if (maxScripts == 0) {
-            return new Outcome(0, 0, 0, false);
+            return;
         }
         long started = nanoClock.getAsLong();
         List<ScriptStatistics> hottest;
@@ -70,7 +60,7 @@ final class HotScriptPreload {
         } catch (RuntimeException e) {
             // Only speed is at stake: serve anyway.
             LOG.warn("warm-up: the segment's scripts could not be listed: {}", LogText.escape(e.toString()));
-            return new Outcome(0, 0, 0, false);
+            return;
         }
         int scripts = 0;
         int classes = 0;
@@ -90,13 +80,13 @@ final class HotScriptPreload {
             } catch (ScriptException | RuntimeException | LinkageError e) {
                 failed++;
                 LOG.warn("warm-up: {} not loaded from the segment (its first request loads it): {}",
-                        LogText.escape(script.fullPath()), LogText.escape(e.getMessage()));
+                        LogText.escape(script.fullPath()),
+                        LogText.escape(e instanceof ScriptException ? e.getMessage() : e.toString()));
             }
         }
         LOG.info("warm-up: loaded {} hot scripts ({} classes) from the segment in {} ms{}{}", scripts, classes,
                 TimeUnit.NANOSECONDS.toMillis(nanoClock.getAsLong() - started),
                 failed > 0 ? "; " + failed + " could not be loaded" : "",
                 timedOut ? "; stopped at opcached.worker_warmup_timeout" : "");
-        return new Outcome(scripts, classes, failed, timedOut);
     }
 }
