@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * that the requests a replacement gets first find their classes defined and linked instead of
  * copying, linking and defining a whole application on the way. Only the segment's units are
  * loaded, never a compile, and no script code runs (scripts may write files): a load is a copy,
- * a link and class definitions. Bounded in count and time; a fresh pool's empty segment costs a
- * scan of nothing.
+ * a link and class definitions. Bounded in count and time; a fresh pool's empty segment costs
+ * one read of the header's script count.
  */
 final class HotScriptPreload {
     private static final Logger LOG = LoggerFactory.getLogger(HotScriptPreload.class);
@@ -46,21 +46,30 @@ final class HotScriptPreload {
         this.nanoClock = nanoClock;
     }
 
-    /** Loads what it can within its bounds, and logs how many scripts and classes; never throws. */
-    void run() {
-        if (maxScripts == 0) {
-            return;
-        }
+    /**
+     * Loads what it can within its bounds, and logs how many scripts and classes; never throws.
+     *
+     * @return whether the segment holds scripts (false: a fresh pool, or one just reset, whose
+     *         first requests compile anyway)
+     */
+    boolean run() {
         long started = nanoClock.getAsLong();
         List<ScriptStatistics> hottest;
         try {
+            // The header's count first: a fresh pool's worker starts without a scan.
+            if (segment.statistics().numCachedScripts() == 0) {
+                return false;
+            }
+            if (maxScripts == 0) {
+                return true;
+            }
             hottest = segment.scripts().stream()
                     .filter(script -> script.fullPath().endsWith(".java"))
                     .sorted(HOTTEST).limit(maxScripts).toList();
         } catch (RuntimeException e) {
             // Only speed is at stake: serve anyway.
             LOG.warn("warm-up: the segment's scripts could not be listed: {}", LogText.escape(e.toString()));
-            return;
+            return true;
         }
         int scripts = 0;
         int classes = 0;
@@ -88,5 +97,6 @@ final class HotScriptPreload {
                 TimeUnit.NANOSECONDS.toMillis(nanoClock.getAsLong() - started),
                 failed > 0 ? "; " + failed + " could not be loaded" : "",
                 timedOut ? "; stopped at opcached.worker_warmup_timeout" : "");
+        return true;
     }
 }

@@ -97,7 +97,7 @@ public final class WorkerMain implements Callable<Integer> {
             }
         });
         // The pool's hot scripts first: the JIT warm-up then runs over a heap that already holds them.
-        new HotScriptPreload(segment, runtime, config.integer(Directives.WORKER_WARMUP_SCRIPTS),
+        boolean warmCache = new HotScriptPreload(segment, runtime, config.integer(Directives.WORKER_WARMUP_SCRIPTS),
                 config.number(Directives.WORKER_WARMUP_TIMEOUT), System::nanoTime).run();
         Warmup.run(segment, runtime, documentRoot);
 
@@ -105,9 +105,13 @@ public final class WorkerMain implements Callable<Integer> {
              WorkerServer server = new WorkerServer()) {
             WorkerContext worker = new WorkerContext(documentRoot, executor, inFlight, served, retirement, reports,
                     Long.toString(ProcessHandle.current().pid()), config.flag(Directives.ACCESS_LOG));
-            // The request path end to end, on a private listener: the first connections are not its first.
-            new LoopbackWarmup(server, worker, config.integer(Directives.POST_MAX_SIZE),
-                    config.number(Directives.WORKER_WARMUP_TIMEOUT), System::nanoTime).run();
+            // The request path end to end, on a private listener: the first connections are not its
+            // first. Only for a warm cache: a fresh pool's workers start as fast as before, and
+            // their first requests compile anyway.
+            if (warmCache) {
+                new LoopbackWarmup(server, worker, config.integer(Directives.POST_MAX_SIZE),
+                        config.number(Directives.WORKER_WARMUP_TIMEOUT), System::nanoTime).run();
+            }
             Channel listening;
             try {
                 listening = server.listen(config.address(Directives.LISTEN).toSocketAddress(),
