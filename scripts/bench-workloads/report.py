@@ -1022,6 +1022,10 @@ plot %s
     if os.path.exists(engine):
         W(open(engine).read().rstrip("\n"))
         W("")
+    replacement = os.path.join(HERE, "replacement-workers.md")
+    if os.path.exists(replacement):
+        W(open(replacement).read().rstrip("\n"))
+        W("")
     with open(out_md, "w") as f:
         f.write("\n".join(md))
 
