@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * document root of one empty file in a directory of its own, removed afterwards; nothing is
  * counted toward pm.max_requests. Without it a replacement's first request loads and interprets
  * the accept path, the pipeline's handlers and the hand-offs between the event loop and the
- * request threads: tens of milliseconds.
+ * request threads: tens of milliseconds. The listener is on an ephemeral loopback port for the
+ * warm-up's second or so; another local process that finds it gets only the built-in script.
  */
 final class LoopbackWarmup {
     private static final Logger LOG = LoggerFactory.getLogger(LoopbackWarmup.class);
