@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * {@link ScriptHandler}, the request threads of {@link RequestExecutor}), and this thread sends
  * requests to it over real sockets until the JIT has seen that path. The script they run is the
  * built-in {@link WarmupScript}, never a docroot script (scripts may write files), through a
- * document root of one empty file in a directory of its own, removed afterwards; nothing is
+ * document root of one empty file in a directory of its own, removed after the first request
+ * (its resolution stays in that root's realpath cache); nothing is
  * counted toward pm.max_requests. Without it a replacement's first request loads and interprets
  * the accept path, the pipeline's handlers and the hand-offs between the event loop and the
  * request threads: tens of milliseconds. The listener is on an ephemeral loopback port for the
@@ -73,7 +75,10 @@ final class LoopbackWarmup {
                 script.handle(request, response);
                 return new ScriptOutcome(response, ScriptOutcome.Fault.NONE, null);
             });
-            WorkerContext warmup = new WorkerContext(new DocumentRoot(root, 0, 1 << 16, () -> 0), warmupExecutor,
+            // Resolutions kept for the whole warm-up: the file goes after the first request (a
+            // worker killed meanwhile leaves it behind for milliseconds, not for its whole warm-up),
+            // and the later ones take the realpath cache's hit path, as real requests do.
+            WorkerContext warmup = new WorkerContext(new DocumentRoot(root, 3_600, 1 << 16, () -> 0), warmupExecutor,
                     worker.inFlight(), new ServedRequests(0), worker.retirement(), worker.reports(), worker.pid(), false);
             listening = server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                     new WorkerChannelInitializer(warmup, maxRequestBody));
@@ -82,6 +87,10 @@ final class LoopbackWarmup {
             while (sent < ROUNDS && nanoClock.getAsLong() - started < timeLimitNanos) {
                 exchange(address, buffer);
                 sent++;
+                if (sent == 1) {
+                    delete(root);
+                    root = null;
+                }
             }
             LOG.debug("warmed the request path with {} requests in {} ms", sent,
                     TimeUnit.NANOSECONDS.toMillis(nanoClock.getAsLong() - started));
@@ -99,7 +108,12 @@ final class LoopbackWarmup {
         }
     }
 
-    /** One request on a new connection, read to the end (the answer closes it). */
+    private static final byte[] OK = "HTTP/1.1 200 ".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * One request on a new connection, read to the end (the answer closes it); anything but a 200
+     * (a 404 would warm only the short way) ends the warm-up.
+     */
     private static void exchange(InetSocketAddress address, byte[] buffer) throws IOException {
         try (Socket socket = new Socket(address.getAddress(), address.getPort())) {
             socket.setSoTimeout(10_000);
@@ -107,12 +121,19 @@ final class LoopbackWarmup {
             out.write(REQUEST);
             out.flush();
             InputStream in = socket.getInputStream();
+            // The status line's start stays at the buffer's head; the rest is read over and over.
             int total = 0;
-            for (int n; (n = in.read(buffer)) > 0; ) {
+            while (true) {
+                int at = Math.min(total, OK.length);
+                int n = in.read(buffer, at, buffer.length - at);
+                if (n <= 0) {
+                    break;
+                }
                 total += n;
             }
-            if (total == 0) {
-                throw new IOException("the warm-up listener answered nothing");
+            if (total < OK.length || !Arrays.equals(buffer, 0, OK.length, OK, 0, OK.length)) {
+                throw new IOException("the warm-up listener answered " + LogText.escape(
+                        new String(buffer, 0, Math.min(total, OK.length), StandardCharsets.US_ASCII)));
             }
         }
     }
