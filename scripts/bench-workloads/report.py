@@ -771,6 +771,26 @@ plot %s
                         "%s s vs %s s: %s×" % (fmt(cv, 1), fmt(jv, 1), fmt(cr, 2)), ok,
                         "" if ok else "see [preloading](#7-preloading-post-compile-against-javac)"))
 
+    # ---------------- replacement workers (scripts/bench --only replace; prose in replacement-workers.md)
+    rep = [r for r in rows if r.get("kind") == "replacement" and r.get("warmup") == "on"]
+    if rep:
+        cells = []  # (label, first ms, warm ms)
+        for mode, label in (("recycle", "recycle"), ("kill", "SIGKILL"), ("term", "SIGTERM")):
+            for path, name in (("/hello.java", "hello"), ("/shop.java?p=3", "app")):
+                rs = [r for r in rep if r["mode"] == mode and r["path"] == path]
+                if rs:
+                    cells.append(("%s %s" % (label, name), median([r["first_ms"] for r in rs]),
+                                  median([r["warm_median_ms"] for r in rs])))
+        over = [c for c in cells if c[1] > 10]
+        targets.append(("replacement worker's first request ≤ 10 ms (recycle, SIGKILL, SIGTERM; hello and the application)",
+                        ", ".join("%s %s ms" % (c[0], fmt(c[1], 1)) for c in cells), not over,
+                        "" if not over else "see [replacement workers](#replacement-workers)"))
+        far = [c for c in cells if c[1] > 2 * c[2]]
+        targets.append(("replacement worker's first request within 2× the warm median",
+                        ", ".join("%s %s×" % (c[0], fmt(c[1] / c[2], 1)) for c in cells), not far,
+                        "" if not far else "the script's own first run is cold code the warm-up may not run; see "
+                        "[replacement workers](#replacement-workers)"))
+
     # ---------------- the stat question's answer
     stat_answer = ""
     if files and freqs:
@@ -1021,6 +1041,10 @@ plot %s
     engine = os.path.join(HERE, "compile-engine.md")
     if os.path.exists(engine):
         W(open(engine).read().rstrip("\n"))
+        W("")
+    replacement = os.path.join(HERE, "replacement-workers.md")
+    if os.path.exists(replacement):
+        W(open(replacement).read().rstrip("\n"))
         W("")
     with open(out_md, "w") as f:
         f.write("\n".join(md))

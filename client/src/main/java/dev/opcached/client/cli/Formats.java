@@ -54,7 +54,8 @@ final class Formats {
         if (status.workers() != null) {
             for (StatusResponse.WorkerStatus worker : status.workers()) {
                 row(out, "Worker " + worker.name(), (worker.pid() > 0 ? "pid " + worker.pid() : "no process")
-                        + (worker.state() == null ? "" : ", " + worker.state()) + ", restarts " + worker.restarts());
+                        + (worker.state() == null ? "" : ", " + worker.state()) + ", restarts " + worker.restarts()
+                        + workerLife(worker));
             }
         }
         if (status.segment() != null) {
@@ -62,6 +63,18 @@ final class Formats {
                     + status.segment().generation() + ")");
         }
         return out.toString();
+    }
+
+    /**
+     * A live worker's age and memory; nothing for a slot without a process, or from a server that
+     * reports neither (one older than these keys).
+     */
+    private static String workerLife(StatusResponse.WorkerStatus worker) {
+        if (worker.age() == null) {
+            return "";
+        }
+        return ", age " + duration(worker.age()) + ", RSS " + (worker.rss() == null ? UNKNOWN : size(worker.rss()))
+                + ", PSS " + (worker.pss() == null ? UNKNOWN : size(worker.pss()));
     }
 
     private static String lastRestart(StatusResponse.OpcacheStatistics stats) {

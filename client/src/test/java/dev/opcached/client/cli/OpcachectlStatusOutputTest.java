@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code opcachectl status} as people read it: figures a damaged segment header cannot hold are
  * "unknown" (JSON null), never -1 % or a time in 1969; the lost-segment restarts and the workers'
- * states are shown.
+ * states, ages and memory are shown.
  */
 class OpcachectlStatusOutputTest {
     @TempDir
@@ -102,6 +102,61 @@ class OpcachectlStatusOutputTest {
                     .containsPattern("(?m)^Hits +unknown$").containsPattern("(?m)^Hit rate +unknown$")
                     .containsPattern("(?m)^Worker worker-1 +pid 4250, serving, restarts 1$")
                     .containsPattern("(?m)^Worker worker-2 +pid 4251, starting, restarts 0$");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void eachLiveWorkersAgeAndMemoryAreShownAndUnknownMemoryReadsUnknown() throws Exception {
+        String answer = """
+                {"opcache_enabled":true,"cache_full":false,"restart_pending":false,"restart_in_progress":false,
+                 "memory_usage":{"used_memory":4722688,"free_memory":129494016,"wasted_memory":1312,
+                                 "current_wasted_percentage":0.00098},
+                 "opcache_statistics":{"num_cached_scripts":4,"num_cached_keys":4,"max_cached_keys":10000,
+                                       "hits":10,"start_time":1795314000,"last_restart_time":0,
+                                       "last_restart_reason":"none","oom_restarts":0,"hash_restarts":0,
+                                       "manual_restarts":0,"corruption_restarts":0,"segment_lost_restarts":0,
+                                       "recoveries":0,"misses":4,"blacklist_misses":0,"blacklist_miss_ratio":0.0,
+                                       "opcache_hit_rate":71.4},
+                 "workers":[{"name":"worker-1","pid":4250,"started":1795314001,"restarts":0,"state":"serving",
+                             "last_heartbeat":1795316003,"age":3725,"rss":52428800,"pss":31457280},
+                            {"name":"worker-2","pid":4251,"started":1795316001,"restarts":0,"state":"serving",
+                             "last_heartbeat":1795316003,"age":2,"rss":null,"pss":null},
+                            {"name":"worker-3","pid":-1,"started":0,"restarts":1,"state":"starting",
+                             "last_heartbeat":0,"age":null,"rss":null,"pss":null}],
+                 "compiles":4,
+                 "segment":{"path":"/dev/shm/opcached/www.4242.9f3c2a1b0d4e5f60.seg","size":134217728,
+                            "generation":1,"creator_pid":4242,"heartbeat":1795316003}}
+                """;
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/status", exchange -> {
+            byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.start();
+        try {
+            Path token = Files.writeString(dir.resolve("token"), "x");
+            String url = "http://127.0.0.1:" + server.getAddress().getPort();
+            CliRun run = CliRun.of("--url", url, "--token-file", token.toString(), "status");
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out())
+                    .containsPattern("(?m)^Worker worker-1 +pid 4250, serving, restarts 0, age 1h 2m 5s, RSS 50.0 MiB,"
+                            + " PSS 30.0 MiB$")
+                    .containsPattern("(?m)^Worker worker-2 +pid 4251, serving, restarts 0, age 0h 0m 2s, RSS unknown,"
+                            + " PSS unknown$")
+                    .containsPattern("(?m)^Worker worker-3 +no process, starting, restarts 1$");
+
+            CliRun json = CliRun.of("--url", url, "--token-file", token.toString(), "status", "--json");
+            assertThat(json.exitCode()).as(json.err()).isZero();
+            JsonNode workers = new ObjectMapper().readTree(json.out()).get("workers");
+            assertThat(workers.get(0).get("age").asLong()).isEqualTo(3725);
+            assertThat(workers.get(0).get("rss").asLong()).isEqualTo(52428800);
+            assertThat(workers.get(0).get("pss").asLong()).isEqualTo(31457280);
+            assertThat(workers.get(1).get("pss").isNull()).isTrue();
+            assertThat(workers.get(2).get("age").isNull()).isTrue();
         } finally {
             server.stop(0);
         }

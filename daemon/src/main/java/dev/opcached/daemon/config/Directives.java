@@ -58,6 +58,8 @@ public final class Directives {
     public static final String ADMIN_ALLOW_INSECURE = "opcached.admin_allow_insecure";
     public static final String ADMIN_IDLE_TIMEOUT = "opcached.admin_idle_timeout";
     public static final String WORKER_JAVA_OPTIONS = "opcached.worker_java_options";
+    public static final String WORKER_WARMUP_SCRIPTS = "opcached.worker_warmup_scripts";
+    public static final String WORKER_WARMUP_TIMEOUT = "opcached.worker_warmup_timeout";
     public static final String FILE_CACHE = "opcache.file_cache";
     public static final String FILE_CACHE_READ_ONLY = "opcache.file_cache_read_only";
     public static final String FILE_CACHE_SIZE = "opcached.file_cache_size";
@@ -145,6 +147,10 @@ public final class Directives {
                 new Directive(WORKER_THREADS, INTEGER, "16", 1, 1_024, "requests one worker runs at once"),
                 new Directive(WORKER_JAVA_OPTIONS, STRING, "", 0, 0,
                         "JVM flags for the workers, after the supervisor's own (e.g. -Xmx256m)"),
+                new Directive(WORKER_WARMUP_SCRIPTS, INTEGER, "256", 0, 1_000_000,
+                        "most used scripts of the segment a new worker loads (never compiles, never runs) before it takes connections; 0 = none"),
+                new Directive(WORKER_WARMUP_TIMEOUT, INTEGER, "2000", 0, 600_000,
+                        "milliseconds each step of a new worker's warm-up (hot scripts, requests over loopback) may take; 0 = neither"),
                 new Directive(COMPILER_WARMUP, BOOLEAN, "1", 0, 1,
                         "warm javac up in a new compiler process, beside its work, so that its first compile is not a cold one"),
                 new Directive(COMPILER_JAVA_OPTIONS, STRING, "-Xmx384m -XX:+UseSerialGC", 0, 0,

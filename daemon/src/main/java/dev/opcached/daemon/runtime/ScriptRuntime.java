@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -208,6 +209,59 @@ public final class ScriptRuntime {
             }
         }
         throw new ScriptException(realPath + ": the cache kept changing under this worker; try again", List.of());
+    }
+
+    /**
+     * Loads the segment's version of a script into this process without running any of it, for a
+     * new worker's warm-up: copied out of the segment, linked with the units it was compiled
+     * against and every class of it defined and verified (not initialised: static initialisers
+     * are script code). Never compiles and counts no hit; a request later finds it loaded and
+     * revalidates it as any other.
+     *
+     * @return the classes defined, or -1 when the segment does not hold the script
+     * @throws ScriptException the segment's version cannot be loaded (not a unit, stale, compiled
+     *                         against other jars, a class that does not define); the first
+     *                         request's load deals with it
+     */
+    public int preload(Path realPath) throws ScriptException {
+        String path = realPath.toString();
+        Loaded script = loaded.whileLoading(path, () -> {
+            Loaded known = loaded.get(path);
+            if (known != null && segment.holds(known.entry)) {
+                return known;
+            }
+            SegmentKey key = SegmentKey.of(path);
+            SharedCompilePath.Version version = shared.cached(realPath, key);
+            if (version == null) {
+                return null;
+            }
+            try {
+                Loaded linked = linker.link(realPath, key, version.entry(), version.unit(), Map.of());
+                loaded.put(path, linked);
+                return linked;
+            } catch (StaleUnitException | ClassPathChangedException e) {
+                throw new ScriptException(realPath + ": " + e.getMessage(), List.of());
+            }
+        });
+        if (script == null) {
+            return -1;
+        }
+        int defined = 0;
+        try {
+            for (ClassFile classFile : script.unit.classes()) {
+                // Asking for its constructors links (verifies) the class without initialising it:
+                // the verification a first request would otherwise pay for.
+                Class.forName(classFile.binaryName(), false, script.loader).getDeclaredConstructors();
+                defined++;
+            }
+            if (script.mainClass != null && Script.class.isAssignableFrom(
+                    Class.forName(script.mainClass, false, script.loader))) {
+                script.constructor(realPath);
+            }
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new ScriptException(realPath + ": cannot define its classes: " + e, e);
+        }
+        return defined;
     }
 
     /**

@@ -253,6 +253,33 @@ final class SharedCompilePath {
         throw new ScriptException(realPath + ": the cache kept changing under this worker; try again", List.of());
     }
 
+    /**
+     * The version of a script the segment holds now, counting nothing and never asking the
+     * compiler: what a new worker's warm-up loads. Null when the segment holds none.
+     *
+     * @throws ScriptException the entry's payload is not a compile unit (left for a request's load,
+     *                         which has it invalidated)
+     */
+    Version cached(Path realPath, SegmentKey key) throws ScriptException {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            CachedEntry entry = segment.peek(key);
+            if (entry == null) {
+                return null;
+            }
+            byte[] payload = entry.copyPayload();
+            if (payload == null) {
+                continue;
+            }
+            try {
+                return new Version(entry, CompileUnitCodec.decode(payload), Map.of());
+            } catch (IllegalArgumentException damaged) {
+                throw new ScriptException(realPath + " in the cache is not a compile unit: " + damaged.getMessage(),
+                        damaged);
+            }
+        }
+        return null;
+    }
+
     /** Asks the pool's compiler to put the script's current version into the segment. */
     FileOutcome compile(Path realPath) throws ScriptException {
         try {

@@ -1,7 +1,9 @@
 package dev.opcached.daemon.supervisor;
 
 import dev.opcached.protocol.admin.StatusResponse;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One worker JVM as its supervisor knows it: the process, what it last reported and when. The
@@ -74,8 +76,16 @@ final class WorkerProcess {
         return nowNanos - lastReportNanos;
     }
 
-    StatusResponse.WorkerStatus status(String name, long restarts) {
-        return new StatusResponse.WorkerStatus(name, process.isAlive() ? process.pid() : -1, startedMillis / 1000,
-                restarts, phase.word(), lastReportMillis / 1000);
+    /**
+     * What /status shows of it, its memory read now from {@code procRoot}; its age from the
+     * monotonic clock, so that a step of the wall clock never makes it negative.
+     */
+    StatusResponse.WorkerStatus status(String name, long restarts, Path procRoot, long nowNanos) {
+        boolean alive = process.isAlive();
+        ProcessMemory memory = alive ? ProcessMemory.of(procRoot, process.pid()) : ProcessMemory.UNKNOWN;
+        return new StatusResponse.WorkerStatus(name, alive ? process.pid() : -1, startedMillis / 1000,
+                restarts, phase.word(), lastReportMillis / 1000,
+                alive ? TimeUnit.NANOSECONDS.toSeconds(Math.max(0, nowNanos - startedNanos)) : null,
+                memory.rss(), memory.pss());
     }
 }

@@ -5,6 +5,7 @@ import dev.opcached.daemon.control.WorkerReportReader;
 import dev.opcached.daemon.worker.WorkerExit;
 import dev.opcached.protocol.admin.StatusResponse;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,6 +29,8 @@ final class WorkerSlot {
     private static final long HEARTBEAT_CHECK_MILLIS = 250;
     /** Time past process_control_timeout that a retiring worker gets before it is killed. */
     private static final long KILL_MARGIN_MILLIS = 2_000;
+    /** Where the kernel shows each worker's memory (smaps_rollup). */
+    private static final Path PROC = Path.of("/proc");
 
     private final String name;
     private final WorkerLauncher launcher;
@@ -69,13 +72,14 @@ final class WorkerSlot {
     /** What /status shows of this slot: the accepting worker, then those being replaced. */
     synchronized List<StatusResponse.WorkerStatus> status() {
         List<StatusResponse.WorkerStatus> status = new ArrayList<>();
+        long now = System.nanoTime();
         if (current != null) {
-            status.add(current.status(name, restartsOfSlot));
+            status.add(current.status(name, restartsOfSlot, PROC, now));
         } else {
             status.add(new StatusResponse.WorkerStatus(name, -1, 0, restartsOfSlot,
-                    WorkerProcess.Phase.STARTING.word(), 0));
+                    WorkerProcess.Phase.STARTING.word(), 0, null, null, null));
         }
-        retiring.forEach(worker -> status.add(worker.status(name, restartsOfSlot)));
+        retiring.forEach(worker -> status.add(worker.status(name, restartsOfSlot, PROC, now)));
         return status;
     }
 

@@ -2,6 +2,7 @@ package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.runtime.ScriptOutcome;
 import dev.opcached.daemon.runtime.ScriptRunner;
+import dev.opcached.script.Request;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
@@ -12,17 +13,35 @@ import java.util.function.Consumer;
 
 /** Runs scripts off the event loop, on this worker's request threads (opcached.worker_threads). */
 final class RequestExecutor implements AutoCloseable {
-    private final ScriptRunner runner;
+    /** How a request's script is run: {@link ScriptRunner#run(Path, Request, Runnable)}'s shape. */
+    @FunctionalInterface
+    interface Runs {
+        ScriptOutcome run(Path file, Request request, Runnable scriptStarting);
+    }
+
+    private final Runs runner;
     private final ExecutorService threads;
 
     RequestExecutor(ScriptRunner runner, int threadCount) {
-        this(runner, startedThreads(threadCount));
+        this(runner::run, startedThreads(threadCount));
     }
 
     /** @param threads where scripts run (tests on an EmbeddedChannel run them on the calling thread) */
     RequestExecutor(ScriptRunner runner, ExecutorService threads) {
+        this(runner::run, threads);
+    }
+
+    private RequestExecutor(Runs runner, ExecutorService threads) {
         this.runner = runner;
         this.threads = threads;
+    }
+
+    /**
+     * An executor on these same request threads that runs {@code other} instead of the scripts (the
+     * warm-up's built-in script); closing it is closing this one.
+     */
+    RequestExecutor runningInstead(Runs other) {
+        return new RequestExecutor(other, threads);
     }
 
     private static ExecutorService startedThreads(int threadCount) {

@@ -96,12 +96,22 @@ public final class WorkerMain implements Callable<Integer> {
                 retirement.retire(e.getClass().getSimpleName(), WorkerExit.FATAL_ERROR);
             }
         });
+        // The pool's hot scripts first: the JIT warm-up then runs over a heap that already holds them.
+        boolean warmCache = new HotScriptPreload(segment, runtime, config.integer(Directives.WORKER_WARMUP_SCRIPTS),
+                config.number(Directives.WORKER_WARMUP_TIMEOUT), System::nanoTime).run();
         Warmup.run(segment, runtime, documentRoot);
 
         try (RequestExecutor executor = new RequestExecutor(runner, config.integer(Directives.WORKER_THREADS));
              WorkerServer server = new WorkerServer()) {
             WorkerContext worker = new WorkerContext(documentRoot, executor, inFlight, served, retirement, reports,
                     Long.toString(ProcessHandle.current().pid()), config.flag(Directives.ACCESS_LOG));
+            // The request path end to end, on a private listener: the first connections are not its
+            // first. Only for a warm cache: a fresh pool's workers start as fast as before, and
+            // their first requests compile anyway.
+            if (warmCache) {
+                new LoopbackWarmup(server, worker, config.integer(Directives.POST_MAX_SIZE),
+                        config.number(Directives.WORKER_WARMUP_TIMEOUT), System::nanoTime).run();
+            }
             Channel listening;
             try {
                 listening = server.listen(config.address(Directives.LISTEN).toSocketAddress(),

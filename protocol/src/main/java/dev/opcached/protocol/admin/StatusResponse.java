@@ -84,15 +84,22 @@ public record StatusResponse(
 
     /**
      * One worker process of the pool; {@code state} is starting, serving, retiring or unresponsive,
-     * {@code last_heartbeat} the time of its last report (0 before the first).
+     * {@code last_heartbeat} the time of its last report (0 before the first), {@code age} the
+     * seconds since it was started, {@code rss} and {@code pss} its resident and proportional set
+     * sizes in bytes, read at status time; each of the last three null when unknown (no process,
+     * or its memory could not be read).
      */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record WorkerStatus(
             @JsonProperty("name") String name,
             @JsonProperty("pid") long pid,
             @JsonProperty("started") long started,
             @JsonProperty("restarts") long restarts,
             @JsonProperty("state") String state,
-            @JsonProperty("last_heartbeat") long lastHeartbeat) {
+            @JsonProperty("last_heartbeat") long lastHeartbeat,
+            @JsonProperty("age") Long age,
+            @JsonProperty("rss") Long rss,
+            @JsonProperty("pss") Long pss) {
     }
 
     /** The segment file behind the cache; {@code heartbeat} null when unknown. */
