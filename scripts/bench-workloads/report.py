@@ -6,7 +6,8 @@ Usage: report.py RUN_DIR OUT_MD CHART_DIR
 RUN_DIR is target/bench/run-<time>/ (results.jsonl, machine.txt, raw/). Medians over the runs;
 ratios are opcached / PHP (throughput: higher is better for opcached; latency: lower is better).
 The prose that does not depend on the figures lives next to this file: segment-jmh.md (the
-segment benchmarks' explanations) and notes.md (observations on the daemon).
+segment benchmarks' explanations), notes.md (observations on the daemon), compile-engine.md and
+worker-memory.md (a worker's memory and its JVM defaults).
 """
 import json
 import math
@@ -1022,6 +1023,10 @@ plot %s
     engine = os.path.join(HERE, "compile-engine.md")
     if os.path.exists(engine):
         W(open(engine).read().rstrip("\n"))
+        W("")
+    memory = os.path.join(HERE, "worker-memory.md")
+    if os.path.exists(memory):
+        W(open(memory).read().rstrip("\n"))
         W("")
     with open(out_md, "w") as f:
         f.write("\n".join(md))

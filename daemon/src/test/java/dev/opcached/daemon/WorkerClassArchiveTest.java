@@ -108,6 +108,27 @@ class WorkerClassArchiveTest {
         assertStartsServesAndRemakes(docroot, archive);
     }
 
+    @Test
+    void aSigkilledWorkerThatWasMakingTheArchiveLeavesNoneAndItsReplacementMakesIt() throws Exception {
+        Path docroot = docroot();
+        try (PoolProcess pool = PoolProcess.start(classPath, docroot, dir.resolve("shm"), "kill", 1)) {
+            String first = pool.supervisor().awaitLine("worker class archive: none yet; pid (\\d+) writes",
+                    Duration.ofSeconds(30)).group(1);
+            ProcessHandle.of(Long.parseLong(first)).orElseThrow().destroyForcibly();
+            pool.supervisor().awaitLine("pid " + first + " ended without writing it", Duration.ofSeconds(30));
+            HttpResponse<String> response = pool.awaitResponse("/hello.java", r -> r.statusCode() == 200,
+                    Duration.ofSeconds(60));
+            String replacement = response.headers().firstValue("X-Opcached-Worker").orElseThrow();
+            assertThat(replacement).isNotEqualTo(first);
+            pool.supervisor().awaitLine("worker class archive: none yet; pid " + replacement + " writes",
+                    Duration.ofSeconds(30));
+            assertThat(archive("kill")).doesNotExist();
+            pool.supervisor().process().toHandle().destroy();
+            pool.supervisor().awaitLine("worker class archive: made ", Duration.ofSeconds(60));
+        }
+        assertThat(archive("kill")).exists();
+    }
+
     private void assertStartsServesAndRemakes(Path docroot, Path archive) throws Exception {
         try (PoolProcess pool = PoolProcess.start(classPath, docroot, dir.resolve("shm"), "bad", 1)) {
             assertThat(pool.get("/hello.java").body()).isEqualTo("hello");

@@ -57,7 +57,7 @@ final class WorkerClassArchive {
     /**
      * @param directory where the archive is kept (made if missing)
      * @param key       what the archive was made for (class path jars, JVM, worker flags); a new key, a new archive
-     * @param enabled   false when the operator's flags handle CDS themselves or workers run as another user
+     * @param enabled   false when there is to be no archive (see {@link #of})
      */
     WorkerClassArchive(Path directory, String key, boolean enabled) {
         this.directory = directory;
@@ -69,7 +69,8 @@ final class WorkerClassArchive {
     /**
      * The archive of this pool's workers: in {@code worker-cds} in the state directory, keyed by
      * the class path and the JVM; off when {@code opcached.worker_java_options} sets CDS flags of
-     * its own or workers run as another user (who could not write it).
+     * its own, when workers run as another user (who could not write it) or when the class path
+     * has directories.
      */
     static WorkerClassArchive of(Directives config, WorkerUser user) {
         String options = config.string(Directives.WORKER_JAVA_OPTIONS);
@@ -88,7 +89,9 @@ final class WorkerClassArchive {
         }
         WorkerClassArchive archive = new WorkerClassArchive(config.stateDirectory().resolve("worker-cds"),
                 key(classPath, options), !own && !user.switches() && jarsOnly);
-        archive.removeStale();
+        if (archive.enabled) {
+            archive.removeStale();
+        }
         return archive;
     }
 
