@@ -22,7 +22,10 @@ final class WorkerLauncher {
      */
     static final List<String> DEFAULT_FLAGS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx128m",
             "-XX:TieredStopAtLevel=1", "-Xlog:disable", "-Xlog:all=warning:stderr");
-    /** glibc's malloc arenas, one per thread by default, keep freed native memory of each thread resident. */
+    /**
+     * glibc's malloc arenas (up to 8 per core by default, shared by the threads) each keep freed
+     * native memory; a worker needs few (set only where the supervisor's environment does not).
+     */
     static final String MALLOC_ARENAS = "2";
 
     private final Supplier<Path> segment;
