@@ -40,6 +40,8 @@ final class WorkerClassArchive {
     private static final String PREFIX = "worker-";
     private static final String DIGEST_SUFFIX = ".sha256";
     private static final String TRAINING_SUFFIX = ".training";
+    /** The exit code of a process ended by a signal: 128 + the signal's number. */
+    private static final int SIGNALLED = 128;
 
     /** A launch: the flags the worker gets, and the archive it writes at exit, if it is the one that makes it. */
     record Use(List<String> flags, Path training) {
@@ -175,7 +177,8 @@ final class WorkerClassArchive {
         trainer = null;
         training = null;
         try {
-            if (!Files.isRegularFile(written) || Files.size(written) == 0) {
+            // 128 + N: ended by signal N (SIGKILL after the drain, a crash), perhaps in the middle of the dump
+            if (exited.exitValue() >= SIGNALLED || !Files.isRegularFile(written) || Files.size(written) == 0) {
                 LOG.info("worker class archive: pid {} ended without writing it (exit {}); the next worker makes it",
                         exited.pid(), exited.exitValue());
                 Files.deleteIfExists(written);
