@@ -7,6 +7,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The command line of a JVM of this pool (a worker, the compiler): the same java, JVM flags and
@@ -56,9 +57,15 @@ final class PoolJvmCommand {
      * logs) is relayed into ours, its stdin stays open as its lifeline.
      */
     static Process start(List<String> command) throws IOException {
-        return new ProcessBuilder(command)
+        return start(command, Map.of());
+    }
+
+    /** The same, with {@code defaultEnvironment} set where our own environment does not set it. */
+    static Process start(List<String> command, Map<String, String> defaultEnvironment) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(ProcessBuilder.Redirect.PIPE)
-                .redirectError(ProcessBuilder.Redirect.PIPE)
-                .start();
+                .redirectError(ProcessBuilder.Redirect.PIPE);
+        defaultEnvironment.forEach(builder.environment()::putIfAbsent);
+        return builder.start();
     }
 }

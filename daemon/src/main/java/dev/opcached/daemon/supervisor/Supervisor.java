@@ -181,6 +181,7 @@ public final class Supervisor {
         List<WorkerSlot> slots = new ArrayList<>();
         PoolSegment segments = null;
         CompilerSlot compiler = null;
+        WorkerClassArchive classArchive;
         try {
             access.openToWorkers();
             segments = PoolSegment.create(directory, pool, segmentConfig, SegmentSpace.ofFileSystem(), user);
@@ -198,8 +199,9 @@ public final class Supervisor {
                         + " running 1 worker instead of {}", Epoll.unavailabilityCause().toString(), workers);
                 workers = 1;
             }
+            classArchive = WorkerClassArchive.of(config, user);
             WorkerLauncher launcher = new WorkerLauncher(segment::path, compilerDirectory.socket(), config,
-                    WorkerMain.class.getName(), user);
+                    WorkerMain.class.getName(), user, classArchive);
             long drainMillis = TimeUnit.SECONDS.toMillis(config.number(Directives.PROCESS_CONTROL_TIMEOUT));
             for (int i = 1; i <= workers; i++) {
                 slots.add(new WorkerSlot("worker-" + i, launcher, scheduler, workerRestarts, heartbeatTimeoutMillis,
@@ -225,6 +227,7 @@ public final class Supervisor {
                 for (WorkerSlot slot : slots) {
                     slot.awaitStopped(deadline);
                 }
+                classArchive.settle();
             }
         } finally {
             slots.forEach(WorkerSlot::stop);

@@ -60,7 +60,8 @@ class WorkerSlotTest {
     private WorkerSlot slot(String behaviour, long heartbeatTimeoutMillis) throws Exception {
         Files.writeString(script, behaviour);
         WorkerLauncher launcher = new WorkerLauncher(() -> script, dir.resolve("compiler.sock"), Directives.defaults(),
-                FakeWorker.class.getName(), WorkerUser.of(Directives.defaults()));
+                FakeWorker.class.getName(), WorkerUser.of(Directives.defaults()),
+                new WorkerClassArchive(dir.resolve("worker-cds"), "test", false));
         slot = new WorkerSlot("worker-1", launcher, scheduler, new AtomicLong(), heartbeatTimeoutMillis, 10_000);
         slot.start();
         return slot;

@@ -51,6 +51,12 @@ public final class PoolProcess implements AutoCloseable {
     /** Starts a pool serving {@code docroot}, segments in {@code segmentDir}, and waits until it answers. */
     public static PoolProcess start(Path docroot, Path segmentDir, String name, int workers, String... directives)
             throws Exception {
+        return start(System.getProperty("java.class.path"), docroot, segmentDir, name, workers, directives);
+    }
+
+    /** The same, with the supervisor (and so its workers) on {@code classPath}. */
+    public static PoolProcess start(String classPath, Path docroot, Path segmentDir, String name, int workers,
+                                    String... directives) throws Exception {
         int port = freePort();
         int adminPort = freePort();
         List<String> args = new ArrayList<>(List.of("--docroot", docroot.toString(), "--segment-dir", segmentDir.toString(),
@@ -64,7 +70,7 @@ public final class PoolProcess implements AutoCloseable {
             args.add("-d");
             args.add(directive);
         }
-        ChildJvm supervisor = ChildJvm.start(Opcached.class, args.toArray(String[]::new));
+        ChildJvm supervisor = ChildJvm.start(classPath, Opcached.class, args.toArray(String[]::new));
         try {
             Path segment = Path.of(supervisor.awaitLine("pool \\S+ ready: segment (\\S+) ", Duration.ofSeconds(60)).group(1));
             PoolProcess pool = new PoolProcess(supervisor, port, adminPort, segment,

@@ -32,6 +32,11 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code main} with {@code args} in a new JVM. */
     public static ChildJvm start(Class<?> main, String... args) throws IOException {
+        return start(System.getProperty("java.class.path"), main, args);
+    }
+
+    /** The same, on {@code classPath} instead of this JVM's. */
+    public static ChildJvm start(String classPath, Class<?> main, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmFlags());
@@ -47,7 +52,7 @@ public final class ChildJvm implements AutoCloseable {
         command.add("-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "hs_err_child_%p.log"));
         command.add("-XX:-CreateCoredumpOnCrash");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath);
         command.add(main.getName());
         command.addAll(Arrays.asList(args));
         Path output = Files.createTempFile("child-" + main.getSimpleName() + "-", ".log");
