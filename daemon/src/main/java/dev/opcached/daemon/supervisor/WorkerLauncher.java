@@ -21,7 +21,7 @@ final class WorkerLauncher {
      * effect of each; opcached.worker_java_options comes after them and wins.
      */
     static final List<String> DEFAULT_FLAGS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx128m",
-            "-XX:TieredStopAtLevel=1", "-Xlog:disable", "-Xlog:all=warning:stderr");
+            "-Xlog:disable", "-Xlog:all=warning:stderr");
     /**
      * glibc's malloc arenas (up to 8 per core by default, shared by the threads) each keep freed
      * native memory; a worker needs few (set only where the supervisor's environment does not).

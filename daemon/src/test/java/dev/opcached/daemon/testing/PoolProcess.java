@@ -65,7 +65,10 @@ public final class PoolProcess implements AutoCloseable {
                 "-d", "opcache.memory_consumption=16", "-d", "opcache.max_accelerated_files=200",
                 "-d", "opcached.worker_threads=4",
                 // Tests start many pools on 2 cores: the compiler's javac warm-up is CPU they need.
-                "-d", "opcached.compiler_warmup=0"));
+                "-d", "opcached.compiler_warmup=0",
+                // C1 only: test pools serve a few requests, and C2's compiles would only take CPU
+                // from the other test JVMs (a test that sets its own options replaces this).
+                "-d", "opcached.worker_java_options=-XX:TieredStopAtLevel=1"));
         for (String directive : directives) {
             args.add("-d");
             args.add(directive);
