@@ -2,6 +2,7 @@ package dev.opcached.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.daemon.testing.BackdatedSources;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.protocol.segment.ActivityLayout;
 import dev.opcached.protocol.segment.SegmentFiles;
@@ -13,10 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,16 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackgroundRecompileTest {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
-    private final AtomicLong mtime = new AtomicLong(System.currentTimeMillis() - 3_600_000);
+    private final BackdatedSources sources = new BackdatedSources();
 
     @TempDir
     Path dir;
 
     private void write(Path docroot, String relative, String source) throws Exception {
-        Path file = docroot.resolve(relative);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, source);
-        Files.setLastModifiedTime(file, FileTime.fromMillis(mtime.addAndGet(1_000)));
+        sources.write(docroot, relative, source);
     }
 
     private void part(Path docroot, String body) throws Exception {

@@ -2,6 +2,7 @@ package dev.opcached.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.daemon.testing.BackdatedSources;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.PoolStatus;
 import dev.opcached.protocol.admin.StatusResponse;
@@ -14,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FileCachePoolTest {
     private static final int PAGES = 4;
-    private final AtomicLong mtime = new AtomicLong(System.currentTimeMillis() - 3_600_000);
+    private final BackdatedSources sources = new BackdatedSources();
 
     @TempDir
     Path dir;
@@ -61,10 +60,7 @@ class FileCachePoolTest {
     }
 
     private void write(Path docroot, String relative, String source) throws Exception {
-        Path file = docroot.resolve(relative);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, source);
-        Files.setLastModifiedTime(file, FileTime.fromMillis(mtime.addAndGet(1_000)));
+        sources.write(docroot, relative, source);
     }
 
     private static void requestAll(PoolProcess pool, String version) throws Exception {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.opcached.daemon.testing.BackdatedSources;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.protocol.segment.SegmentFiles;
 import java.net.URI;
@@ -12,11 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,8 +34,7 @@ class SharedCodeTest {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
     /** The compiler's line for a batch that compiled one source (its root) and nothing else. */
     private static final String ROOT_ONLY = "batch of 1 roots: 1 sources compiled, 0 failed";
-    /** Every edit gets an mtime of its own, older than file_update_protection, so that it is cached. */
-    private final AtomicLong mtime = new AtomicLong(System.currentTimeMillis() - 3_600_000);
+    private final BackdatedSources sources = new BackdatedSources();
 
     private Path docroot;
     private PoolProcess pool;
@@ -95,11 +93,7 @@ class SharedCodeTest {
     }
 
     private Path write(String relative, String source) throws Exception {
-        Path file = docroot.resolve(relative);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, source);
-        Files.setLastModifiedTime(file, FileTime.fromMillis(mtime.addAndGet(1_000)));
-        return file;
+        return sources.write(docroot, relative, source);
     }
 
     private static String script(String name, String pkg, String body) {

@@ -2,16 +2,15 @@ package dev.opcached.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.daemon.testing.BackdatedSources;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.PoolStatus;
 import dev.opcached.protocol.admin.StatusResponse;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -28,7 +27,7 @@ class WorkerWarmupTest {
     @TempDir
     Path dir;
     private Path docroot;
-    private final AtomicLong mtime = new AtomicLong(System.currentTimeMillis() - 3_600_000);
+    private final BackdatedSources sources = new BackdatedSources();
 
     @Test
     void aWorkerRecycledAfterMaxRequestsHasTheHotScriptsDefinedBeforeItIsReady() throws Exception {
@@ -111,11 +110,7 @@ class WorkerWarmupTest {
     }
 
     private Path write(String relative, String source) throws Exception {
-        Path file = docroot.resolve(relative);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, source);
-        Files.setLastModifiedTime(file, FileTime.fromMillis(mtime.addAndGet(1_000)));
-        return file;
+        return sources.write(docroot, relative, source);
     }
 
     private static String script(String name, String pkg, String body) {

@@ -9,6 +9,7 @@ import dev.opcached.daemon.runtime.ScriptClassPath;
 import dev.opcached.daemon.runtime.ScriptRunner;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.daemon.runtime.ScriptSource;
+import dev.opcached.daemon.testing.BackdatedSources;
 import dev.opcached.daemon.testing.GetRequest;
 import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.ClassFile;
@@ -25,14 +26,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,8 +53,7 @@ class CurrentDependenciesTest {
     private PoolCompiler compiler;
     /** The sources each batch compiled from source, batch after batch. */
     private final List<Set<String>> compiledFromSource = new ArrayList<>();
-    /** Every write gets an mtime of its own, an hour ago. */
-    private final AtomicLong mtime = new AtomicLong(System.currentTimeMillis() - 3_600_000);
+    private final BackdatedSources sources = new BackdatedSources();
 
     @BeforeEach
     void start() throws IOException {
@@ -81,11 +79,7 @@ class CurrentDependenciesTest {
     }
 
     private Path write(String relative, String source) throws IOException {
-        Path file = docroot.resolve(relative);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, source);
-        Files.setLastModifiedTime(file, FileTime.fromMillis(mtime.addAndGet(1_000)));
-        return file;
+        return sources.write(docroot, relative, source);
     }
 
     private static String page(String name, String body) {
