@@ -22,6 +22,21 @@ WORKLOAD_NAMES = {"hello": "hello world", "medium": "medium (7 classes)", "shop"
 SCRIPTS_IN_MIX = 203  # hello, medium, shop + 200 modules
 
 
+def bare_paragraph(setup):
+    """Section 1's prose on the bare Netty server; setup: its bare_setup record, or None."""
+    flags = ("`%s`, `MALLOC_ARENA_MAX=%s`" % (setup["flags"], setup["malloc_arena_max"])) if setup else "those of a worker"
+    return ("**Against the limit (hello world).** Each hello-world cell also measures a bare Netty epoll keep-alive hello "
+            "server written for the benchmark (`scripts/bench-workloads/BareHello.java`): the project's own Netty, one event "
+            "loop, `SO_REUSEPORT`, `HttpServerCodec` and the same answer as `hello.java` (checked before measuring), and "
+            "nothing else: no docroot, no segment, no script, no other thread. It is the limit that the worker's HTTP path is "
+            "measured against: what this Netty serves on this machine when a request costs nothing. Like the pool, it is two "
+            "JVMs on one port, started from the same jars, as the same unprivileged user, with a worker's default JVM flags "
+            "(%s, after `scripts/jvm.options`; not the workers' class archive, which changes a start, not the request path), "
+            "compiled once with `javac` (source-file mode would load javac into both). It runs third in each cell, after "
+            "opcached and PHP, with the same warm-up and runs. Target: opcached ≥ 0.8× its throughput at 32 connections; at "
+            "2 connections the ratio is shown without a target." % flags)
+
+
 def median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -325,7 +340,7 @@ def main():
     conns = sorted({k[1] for k in q1m})
     q1_table = ["| workload | connections | opcached req/s | PHP req/s | **opcached / PHP** | opcached p50 ms | PHP p50 ms | opcached p99 ms | PHP p99 ms | p99 opcached / PHP |",
                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    labels, s_o, s_p, l_o, l_p = [], [], [], [], []
+    labels, s_o, s_p, s_n, l_o, l_p, l_n = [], [], [], [], [], [], []
     for w in workloads:
         for c in conns:
             o, p = q1m.get((w, c, "opcached"), {}), q1m.get((w, c, "php"), {})
@@ -335,12 +350,28 @@ def main():
                 WORKLOAD_NAMES[w], c, fmt(o.get("rps")), fmt(p.get("rps")), fmt(rr, 2),
                 fmt(o.get("p50"), 2), fmt(p.get("p50"), 2), fmt(o.get("p99"), 2), fmt(p.get("p99"), 2), fmt(lr, 2)))
             labels.append("%s c=%d" % (w, c))
-            s_o.append(o.get("rps")); s_p.append(p.get("rps"))
-            l_o.append(o.get("p99")); l_p.append(p.get("p99"))
+            n = q1m.get((w, c, "netty"), {})
+            s_o.append(o.get("rps")); s_p.append(p.get("rps")); s_n.append(n.get("rps"))
+            l_o.append(o.get("p99")); l_p.append(p.get("p99")); l_n.append(n.get("p99"))
+    # The limit of hello world: the bare Netty server (scripts/bench's start_bare), hello only, same run.
+    bare_setup = next((r for r in rows if r.get("kind") == "bare_setup"), None)
+    bare = {c: (q1m.get(("hello", c, "opcached"), {}), q1m[("hello", c, "netty")]) for c in conns if ("hello", c, "netty") in q1m}
+    bare_table = []
+    if bare:
+        bare_table = ["| workload | connections | opcached req/s | bare Netty req/s | **opcached / bare Netty** | target | opcached p50 ms | bare Netty p50 ms | opcached p99 ms | bare Netty p99 ms | p99 opcached / bare Netty |",
+                      "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+        for c, (o, n) in bare.items():
+            rr = ratio(o.get("rps"), n.get("rps"))
+            target = "≥ 0.8× %s" % verdict(rr is not None and rr >= 0.8) if c == 32 else "none"
+            bare_table.append("| %s | %d | %s | %s | **%s** | %s | %s | %s | %s | %s | %s |" % (
+                WORKLOAD_NAMES["hello"], c, fmt(o.get("rps")), fmt(n.get("rps")), fmt(rr, 2), target,
+                fmt(o.get("p50"), 2), fmt(n.get("p50"), 2), fmt(o.get("p99"), 2), fmt(n.get("p99"), 2),
+                fmt(ratio(o.get("p99"), n.get("p99")), 2)))
     bar_chart(chart_dir, work_dir, "q1-throughput", "Throughput (median req/s)", "requests per second",
-              labels, [("opcached", s_o), ("PHP-FPM + OPcache", s_p)])
+              labels, [("opcached", s_o), ("PHP-FPM + OPcache", s_p)] + ([("bare Netty (hello only)", s_n)] if bare else []))
     bar_chart(chart_dir, work_dir, "q1-p99", "p99 latency (median of runs)", "milliseconds (log)",
-              labels, [("opcached", l_o), ("PHP-FPM + OPcache", l_p)], logscale=True)
+              labels, [("opcached", l_o), ("PHP-FPM + OPcache", l_p)] + ([("bare Netty (hello only)", l_n)] if bare else []),
+              logscale=True)
     bad = sum(v["bad"] for v in q1m.values())
     for w, goal in (("hello", 3.0), ("medium", 5.0), ("shop", 5.0)):
         rs = [(c, ratio(q1m.get((w, c, "opcached"), {}).get("rps"), q1m.get((w, c, "php"), {}).get("rps"))) for c in conns]
@@ -361,6 +392,15 @@ def main():
         worse = [(w, c, o, p) for w, c, o, p in p99s if o > p]
         targets.append(("p99 latency ≤ PHP's", "%d of %d cases" % (len(p99s) - len(worse), len(p99s)), not worse,
                         "" if not worse else "higher p99 in: " + "; ".join("%s c=%d %.2f ms vs %.2f ms" % (w, c, o, p) for w, c, o, p in worse)))
+    if 32 in bare:
+        o, n = bare[32]
+        rr = ratio(o.get("rps"), n.get("rps"))
+        ok = rr is not None and rr >= 0.8
+        others = "; ".join("%s× at %d conns (no target)" % (fmt(ratio(bo.get("rps"), bn.get("rps")), 2), c)
+                           for c, (bo, bn) in bare.items() if c != 32)
+        targets.append(("hello world throughput ≥ 0.8× a bare Netty epoll hello server (2 JVMs, one event loop each) at 32 connections",
+                        "%s× (%s vs %s req/s)%s" % (fmt(rr, 2), fmt(o.get("rps")), fmt(n.get("rps")), "; " + others if others else ""), ok,
+                        "" if ok else "opcached serves %s× of the bare server's rate; see [throughput](#1-throughput-and-latency)" % fmt(rr, 2)))
 
     # ---------------- memory
     mem = [r for r in rows if r.get("kind") == "mem"]
@@ -889,7 +929,11 @@ plot %s
     W("     -d opcache.revalidate_freq=2 -d opcache.memory_consumption=128 -d opcache.max_accelerated_files=10000 \\")
     W("     -d opcache.file_update_protection=2 -d opcache.jit=off -d opcache.jit_buffer_size=0   # pm = static, pm.max_children = 2, unix socket")
     W("nginx -p $TMP/nginx -c $TMP/nginx/nginx.conf -g 'daemon off;'     # worker_processes auto (2), fastcgi_pass to that socket")
-    W("wrk -t 2 -c {2,32} -d %ss --latency [-s scripts/bench-workloads/app.lua] URL   # after a 1-s warm-up run; opcached, then PHP, per cell" % machine.get("duration"))
+    if bare_setup:
+        W("java @scripts/jvm.options %s -cp $TMP/bare:daemon/target/opcached-daemon-*.jar:daemon/target/lib/* BareHello $B   # twice; MALLOC_ARENA_MAX=%s; section 1's limit" % (
+            bare_setup["flags"], bare_setup["malloc_arena_max"]))
+    W("wrk -t 2 -c {2,32} -d %ss --latency [-s scripts/bench-workloads/app.lua] URL   # after a 1-s warm-up run; opcached, then PHP%s, per cell" % (
+        machine.get("duration"), " (then the bare Netty server for hello)" if bare_setup else ""))
     W("wrk -t 2 -c {8,32} -d %ss --latency -s scripts/bench-workloads/deploy.lua URL   # section 6; meanwhile generate.py --deploy-version, then the reset" % (
         (dep_rows[0]["before_s"] + dep_rows[0]["after_s"]) if dep_rows else "N"))
     W("javac -encoding UTF-8 -nowarn -d OUT @files; curl -X POST -d '{\"paths\":[\"DOCROOT\"]}' http://127.0.0.1:$A/compile   # section 7, one after the other")
@@ -909,6 +953,10 @@ plot %s
     W("## 1. Throughput and latency")
     W("")
     W("\n".join(q1_table))
+    W("")
+    W(bare_paragraph(bare_setup))
+    W("")
+    W("\n".join(bare_table) if bare_table else "The bare server was not run.")
     W("")
     W("![throughput](%s/q1-throughput.png)" % chart_rel)
     W("![p99](%s/q1-p99.png)" % chart_rel)
