@@ -1,36 +1,49 @@
 package dev.opcached.daemon.worker;
 
 import dev.opcached.daemon.control.WorkerReport;
-import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Says {@code alive} every {@link WorkerReport#HEARTBEAT_MILLIS}, from the event loops themselves:
- * one beat is a task handed from loop to loop through all of them, sent by the last, so that a
- * wedged loop (or a stopped process) stops the heartbeat and the supervisor replaces the worker.
+ * the accepting loop sends a beat when every connection loop has answered its last one, or is
+ * inside a script (busy with a request, whose time request_terminate_timeout watches, not
+ * wedged). A wedged loop, or a stopped process, stops the heartbeat and the supervisor replaces
+ * the worker.
  */
 final class Heartbeat {
-    private final List<EventExecutor> loops = new ArrayList<>();
+    private final EventExecutor acceptor;
+    private final LoopLoads.Load[] loops;
     private final ReportPipe reports;
+    /** Per connection loop, the last beat it answered. */
+    private final long[] answered;
+    private long beat;
 
-    Heartbeat(EventLoopGroup group, ReportPipe reports) {
-        group.forEach(loops::add);
+    Heartbeat(EventExecutor acceptor, LoopLoads loads, ReportPipe reports) {
+        this.acceptor = acceptor;
+        this.loops = loads.all();
         this.reports = reports;
+        this.answered = new long[loops.length];
     }
 
     void start() {
-        loops.get(0).execute(() -> beat(0));
+        acceptor.execute(this::beat);
     }
 
-    private void beat(int loop) {
-        if (loop + 1 < loops.size()) {
-            loops.get(loop + 1).execute(() -> beat(loop + 1));
-            return;
+    /** On the accepting loop: reports the last round if every loop took part, then starts the next. */
+    private void beat() {
+        boolean all = true;
+        for (int i = 0; i < loops.length; i++) {
+            all &= answered[i] == beat || loops[i].runningScript();
         }
-        reports.alive();
-        loops.get(0).schedule(() -> beat(0), WorkerReport.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+        if (all) {
+            reports.alive();
+        }
+        long round = ++beat;
+        for (int i = 0; i < loops.length; i++) {
+            int loop = i;
+            loops[i].loop().execute(() -> acceptor.execute(() -> answered[loop] = round));
+        }
+        acceptor.schedule(this::beat, WorkerReport.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
     }
 }

@@ -79,7 +79,7 @@ final class LoopbackWarmup {
             // worker killed meanwhile leaves it behind for milliseconds, not for its whole warm-up),
             // and the later ones take the realpath cache's hit path, as real requests do.
             WorkerContext warmup = new WorkerContext(new DocumentRoot(root, 3_600, 1 << 16, () -> 0), warmupExecutor,
-                    worker.inFlight(), new ServedRequests(0), worker.retirement(), worker.reports(), worker.pid(), false);
+                    worker.loads(), worker.inFlight(), new ServedRequests(0), worker.retirement(), worker.reports(), worker.pid(), false);
             listening = server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                     new WorkerChannelInitializer(warmup, maxRequestBody));
             InetSocketAddress address = (InetSocketAddress) listening.localAddress();

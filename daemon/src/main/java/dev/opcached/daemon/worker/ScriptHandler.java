@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One connection's requests, answered in the order they came (HTTP/1.1 pipelining): each runs on
- * the request threads, and the next starts once the previous answer is written out. Requests
+ * the event loop or the request threads ({@link RequestExecutor}), and the next starts once the
+ * previous answer is written out. Requests
  * waiting their turn are bounded by pausing reads ({@link ReadGate}), also while the client does
  * not read its answers; every request that is read gets an answer.
  */
@@ -172,17 +173,24 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         () -> answer(ctx, plain(HttpResponseStatus.GATEWAY_TIMEOUT), false, started, method, uri,
                                 null))));
         scriptRunning = true;
-        worker.executor().submit(file, scriptRequest, inFlight::scriptStarted, outcome -> ctx.executor().execute(
-                () -> guarded(ctx, started, method, uri, inFlight, () -> {
-                    scriptRunning = false;
-                    if (inFlight.claimAnswer()) {
-                        // First, so that an unfit worker's answer already says Connection: close.
-                        afterFault(outcome);
-                        answer(ctx, toHttp(outcome.response()), keepAlive, started, method, uri, inFlight);
-                    } else {
-                        inFlight.finished();
-                    }
-                })));
+        worker.executor().submit(ctx.executor(), file, scriptRequest, inFlight::scriptStarted, outcome -> {
+            Runnable answering = () -> guarded(ctx, started, method, uri, inFlight, () -> {
+                scriptRunning = false;
+                if (inFlight.claimAnswer()) {
+                    // First, so that an unfit worker's answer already says Connection: close.
+                    afterFault(outcome);
+                    answer(ctx, toHttp(outcome.response()), keepAlive, started, method, uri, inFlight);
+                } else {
+                    inFlight.finished();
+                }
+            });
+            // Where the script ran on the loop itself, its answer goes out at once.
+            if (ctx.executor().inEventLoop()) {
+                answering.run();
+            } else {
+                ctx.executor().execute(answering);
+            }
+        });
     }
 
     /**

@@ -101,10 +101,11 @@ public final class WorkerMain implements Callable<Integer> {
                 config.number(Directives.WORKER_WARMUP_TIMEOUT), System::nanoTime).run();
         Warmup.run(segment, runtime, documentRoot);
 
-        try (RequestExecutor executor = new RequestExecutor(runner, config.integer(Directives.WORKER_THREADS));
-             WorkerServer server = new WorkerServer()) {
-            WorkerContext worker = new WorkerContext(documentRoot, executor, inFlight, served, retirement, reports,
-                    Long.toString(ProcessHandle.current().pid()), config.flag(Directives.ACCESS_LOG));
+        try (WorkerServer server = new WorkerServer(Math.max(1, Runtime.getRuntime().availableProcessors()));
+             RequestExecutor executor = new RequestExecutor(runner, config.integer(Directives.WORKER_THREADS),
+                     server.loads())) {
+            WorkerContext worker = new WorkerContext(documentRoot, executor, server.loads(), inFlight, served,
+                    retirement, reports, Long.toString(ProcessHandle.current().pid()), config.flag(Directives.ACCESS_LOG));
             // The request path end to end, on a private listener: the first connections are not its
             // first. Only for a warm cache: a fresh pool's workers start as fast as before, and
             // their first requests compile anyway.

@@ -64,7 +64,7 @@ class WorkerRetirementTest {
 
     @Test
     void anOutOfMemoryErrorOnAConnectionRetiresTheWorker() throws Exception {
-        WorkerContext worker = new WorkerContext(null, null, inFlight, served, retirement,
+        WorkerContext worker = new WorkerContext(null, null, null, inFlight, served, retirement,
                 new ReportPipe(new SupervisorLine(pipe)), "1", false);
         EmbeddedChannel connection = new EmbeddedChannel(new ScriptHandler(worker));
         connection.pipeline().fireExceptionCaught(new OutOfMemoryError("Java heap space"));
