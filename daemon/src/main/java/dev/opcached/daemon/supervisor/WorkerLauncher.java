@@ -1,7 +1,9 @@
 package dev.opcached.daemon.supervisor;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.opcached.daemon.config.Directives;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +29,12 @@ final class WorkerLauncher {
      * native memory; a worker needs few (set only where the supervisor's environment does not).
      */
     static final String MALLOC_ARENAS = "2";
+    /**
+     * Native memory that the JVM freed (the JIT's arenas above all) handed back to the OS every 5
+     * s, rather than kept by malloc: about 17 MiB of PSS per worker here. A flag since 17.0.9:
+     * left out on a JVM without it, which would refuse to start.
+     */
+    static final String TRIM_NATIVE_HEAP = "TrimNativeHeapInterval";
 
     private final Supplier<Path> segment;
     private final Path compilerSocket;
@@ -54,11 +62,24 @@ final class WorkerLauncher {
         this.archive = archive;
     }
 
+    /** Whether this JVM, which workers run too, has the -XX flag {@code name}. */
+    static boolean jvmHas(String name) {
+        try {
+            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(name);
+            return true;
+        } catch (IllegalArgumentException unknown) {
+            return false;
+        }
+    }
+
     List<String> command(String workerName, List<String> archiveFlags) {
         List<String> command = new ArrayList<>(user.commandPrefix());
         // scripts cannot exit a worker: ScriptExitGuard
         List<String> flags = new ArrayList<>(List.of("-Djava.security.manager=allow"));
         flags.addAll(DEFAULT_FLAGS);
+        if (jvmHas(TRIM_NATIVE_HEAP)) {
+            flags.add("-XX:" + TRIM_NATIVE_HEAP + "=5000");
+        }
         flags.addAll(archiveFlags);
         command.addAll(jvm.command(flags, Directives.WORKER_JAVA_OPTIONS, workerName, mainClass));
         command.add("--segment");
