@@ -6,8 +6,9 @@ Usage: report.py RUN_DIR OUT_MD CHART_DIR
 RUN_DIR is target/bench/run-<time>/ (results.jsonl, machine.txt, raw/). Medians over the runs;
 ratios are opcached / PHP (throughput: higher is better for opcached; latency: lower is better).
 The prose that does not depend on the figures lives next to this file: segment-jmh.md (the
-segment benchmarks' explanations), notes.md (observations on the daemon), compile-engine.md and
-worker-memory.md (a worker's memory and its JVM defaults).
+segment benchmarks' explanations), notes.md (observations on the daemon), tail-latency.md (where a
+request's time and tail go), compile-engine.md and worker-memory.md (a worker's memory and its JVM
+defaults).
 """
 import json
 import math
@@ -1083,6 +1084,10 @@ plot %s
     notes = os.path.join(HERE, "notes.md")
     if os.path.exists(notes):
         W(open(notes).read().rstrip("\n"))
+        W("")
+    tail = os.path.join(HERE, "tail-latency.md")
+    if os.path.exists(tail):
+        W(open(tail).read().rstrip("\n"))
         W("")
     seg = os.path.join(HERE, "segment-jmh.md")
     if os.path.exists(seg):
