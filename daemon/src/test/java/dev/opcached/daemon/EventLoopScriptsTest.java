@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A quick script whose connection is alone on its event loop runs on that loop; when it turns
- * slow there, no other connection waits for it and the worker's heartbeat goes on.
+ * slow there, no other connection waits for it and the worker's heartbeat goes on. On a loop that
+ * it shares, the same script runs on a request thread.
  */
 class EventLoopScriptsTest {
     private static final Pattern CONTENT_LENGTH = Pattern.compile("(?i)content-length: (\\d+)\r\n");
@@ -30,12 +31,15 @@ class EventLoopScriptsTest {
     @TempDir
     Path dir;
 
-    @Test
-    void aQuickScriptTurnedSlowOnItsLoopStallsNoOtherConnection() throws Exception {
-        Path docroot = Files.createDirectories(dir.resolve("www"));
-        Path started = dir.resolve("started");
-        Path release = dir.resolve("release");
-        // Quick, unless told to hold: then it says so and waits for the test's release.
+    private Path docroot;
+    private Path started;
+    private Path release;
+
+    /** A quick script, unless told to hold: then it says so and waits for the test's release. */
+    private void scripts() throws IOException {
+        docroot = Files.createDirectories(dir.resolve("www"));
+        started = dir.resolve("started");
+        release = dir.resolve("release");
         Scripts.write(docroot, "hold", "String until = request.param(\"until\");\n"
                 + "        if (until != null) {\n"
                 + "            java.nio.file.Files.writeString(java.nio.file.Path.of(request.param(\"started\")), \"\");\n"
@@ -43,8 +47,14 @@ class EventLoopScriptsTest {
                 + "        }\n"
                 + "        response.write(Thread.currentThread().getName());");
         Scripts.text(docroot, "hello", "hello");
+    }
+
+    @Test
+    void aQuickScriptTurnedSlowOnItsLoopStallsNoOtherConnection() throws Exception {
+        scripts();
+        // Loops enough that the test's connection finds one of its own whatever else is connected.
         try (PoolProcess pool = PoolProcess.start(docroot, dir.resolve("shm"), "loops", 1,
-                "opcached.worker_heartbeat_timeout=1");
+                "opcached.worker_heartbeat_timeout=1", "opcached.worker_event_loops=4");
              Connection alone = new Connection(pool.port())) {
             pool.supervisor().awaitLine("\\(pid \\d+\\) ready", Duration.ofSeconds(60));
             pool.get("/hello.java");
@@ -81,6 +91,39 @@ class EventLoopScriptsTest {
             assertThat(alone.receive()).as("the slow run too ran on the loop").startsWith("http-");
             assertThat(alone.worker).isEqualTo(worker);
             assertThat(pool.supervisor().output()).doesNotContain("sent no heartbeat");
+        }
+    }
+
+    @Test
+    void onASharedLoopTheSameScriptRunsOnARequestThread() throws Exception {
+        scripts();
+        try (PoolProcess pool = PoolProcess.start(docroot, dir.resolve("shm"), "shared", 1,
+                "opcached.worker_event_loops=2");
+             Connection held = new Connection(pool.port())) {
+            pool.supervisor().awaitLine("\\(pid \\d+\\) ready", Duration.ofSeconds(60));
+            for (int i = 0; i < 20; i++) {
+                held.get("/hold.java");
+            }
+            // Four connections more on two loops: the held one shares its loop with at least one.
+            List<Connection> others = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Connection other = new Connection(pool.port());
+                    others.add(other);
+                    assertThat(other.get("/hello.java")).isEqualTo("hello");
+                }
+                held.send("/hold.java?until=" + release + "&started=" + started);
+                awaitFile(started);
+                for (Connection other : others) {
+                    assertThat(other.get("/hello.java")).isEqualTo("hello");
+                }
+            } finally {
+                Files.writeString(release, "");
+                for (Connection other : others) {
+                    other.close();
+                }
+            }
+            assertThat(held.receive()).startsWith("request-");
         }
     }
 

@@ -52,6 +52,7 @@ public final class Directives {
     public static final String STATE_DIR = "opcached.state_dir";
     public static final String TOKEN_FILE = "opcached.token_file";
     public static final String WORKER_THREADS = "opcached.worker_threads";
+    public static final String WORKER_EVENT_LOOPS = "opcached.worker_event_loops";
     public static final String LOG_CONFIG = "opcached.log_config";
     public static final String ADMIN_TLS_CERTIFICATE = "opcached.admin_tls_certificate";
     public static final String ADMIN_TLS_KEY = "opcached.admin_tls_key";
@@ -145,6 +146,8 @@ public final class Directives {
                 new Directive(WORKER_HEARTBEAT_TIMEOUT, INTEGER, "3", 0, 3_600,
                         "seconds without a heartbeat after which a worker is killed and replaced; 0 = never"),
                 new Directive(WORKER_THREADS, INTEGER, "16", 1, 1_024, "requests one worker runs at once"),
+                new Directive(WORKER_EVENT_LOOPS, INTEGER, "0", 0, 256,
+                        "connection event loops of one worker; 0 = one per core, at least 2"),
                 new Directive(WORKER_JAVA_OPTIONS, STRING, "", 0, 0,
                         "JVM flags for the workers, after the supervisor's own (e.g. -Xmx256m)"),
                 new Directive(WORKER_WARMUP_SCRIPTS, INTEGER, "256", 0, 1_000_000,

@@ -20,4 +20,14 @@ public record ScriptOutcome(BufferedResponse response, Fault fault, Throwable ca
     static ScriptOutcome served(BufferedResponse response) {
         return new ScriptOutcome(response, Fault.NONE, null);
     }
+
+    /**
+     * A 500 for a failure outside the script, in the code that runs it: the request is still
+     * answered, and a worker left unfit by it retires.
+     */
+    public static ScriptOutcome internalError(Throwable cause) {
+        BufferedResponse response = new BufferedResponse();
+        response.status(500).header("Content-Type", "text/plain; charset=utf-8").write("500 Internal Server Error\n");
+        return new ScriptOutcome(response, ProcessFitness.unfitAfter(cause) ? Fault.WORKER_UNFIT : Fault.NONE, cause);
+    }
 }

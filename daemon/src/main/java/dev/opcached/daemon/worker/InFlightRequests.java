@@ -4,6 +4,7 @@ import dev.opcached.protocol.common.LogText;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,12 +31,12 @@ final class InFlightRequests {
     final class InFlight {
         private final String method;
         private final String uri;
-        private final Runnable answerTimeout;
+        private final Consumer<InFlight> answerTimeout;
         private final AtomicBoolean answered = new AtomicBoolean();
         private volatile boolean running;
         private volatile long startedAt;
 
-        private InFlight(String method, String uri, Runnable answerTimeout) {
+        private InFlight(String method, String uri, Consumer<InFlight> answerTimeout) {
             this.method = method;
             this.uri = uri;
             this.answerTimeout = answerTimeout;
@@ -60,9 +61,10 @@ final class InFlightRequests {
 
     /**
      * A request taken, as it came (escaped only if it is ever logged: most never are);
-     * {@code answerTimeout} answers it 504 if its script runs too long.
+     * {@code answerTimeout} answers it 504 if its script runs too long, and calls
+     * {@link InFlight#finished()} once that answer is written.
      */
-    InFlight begin(String method, String uri, Runnable answerTimeout) {
+    InFlight begin(String method, String uri, Consumer<InFlight> answerTimeout) {
         InFlight request = new InFlight(method, uri, answerTimeout);
         requests.add(request);
         return request;
@@ -80,10 +82,11 @@ final class InFlightRequests {
         long now = nanoClock.getAsLong();
         for (InFlight request : requests) {
             if (request.running && now - request.startedAt > timeoutNanos && request.claimAnswer()) {
-                requests.remove(request);
+                // Still in flight until its 504 is written: a drain waits for that answer (which a
+                // script holding its event loop delays), not for the script's thread.
                 LOG.error("{} {} ran past request_terminate_timeout ({} s);"
                         + " answering 504 and asking for this worker's replacement", request.method, LogText.escape(request.uri), timeoutNanos / 1_000_000_000L);
-                request.answerTimeout.run();
+                request.answerTimeout.accept(request);
                 timedOut++;
             }
         }

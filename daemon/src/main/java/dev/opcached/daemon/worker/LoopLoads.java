@@ -17,10 +17,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * volatile fields: the chooser counts the new connection in, then looks whether the loop runs a
  * script; the loop marks itself running, then counts its connections. At least one of them sees
  * the other, so either the connection goes elsewhere or the script goes to the request threads.
+ * At most all loops but one run a script at once, so a new connection always has a loop that is
+ * free to take it (a worker of one loop runs no script on it).
  */
 final class LoopLoads implements EventExecutorChooserFactory {
+    /** Loops inside a script now, across the group. */
+    private final AtomicInteger inScripts = new AtomicInteger();
+
     /** One event loop's connections and its script, if it runs one. */
-    static final class Load {
+    final class Load {
         private final EventExecutor loop;
         private final AtomicInteger connections = new AtomicInteger();
         private volatile boolean runningScript;
@@ -30,21 +35,29 @@ final class LoopLoads implements EventExecutorChooserFactory {
         }
 
         /**
-         * Marks this loop as running a script for one of its connections; true when that
-         * connection is alone on it (then call {@link #scriptEnded()}), false when the script must
-         * run elsewhere. Call on the loop.
+         * Marks this loop as running a script for {@code connection}, one of its own; true when
+         * that connection is open and alone on it and another loop is free for new connections
+         * (then call {@link #scriptEnded()}), false when the script must run elsewhere. Call on
+         * the loop.
          */
-        boolean scriptStarting() {
+        boolean scriptStarting(Channel connection) {
+            if (inScripts.incrementAndGet() >= all.length) {
+                inScripts.decrementAndGet();
+                return false;
+            }
             runningScript = true;
-            if (connections.get() == 1) {
+            // Open: a closed connection is counted out already, and the one counted may be another.
+            if (connections.get() == 1 && connection.isOpen()) {
                 return true;
             }
             runningScript = false;
+            inScripts.decrementAndGet();
             return false;
         }
 
         void scriptEnded() {
             runningScript = false;
+            inScripts.decrementAndGet();
         }
 
         /** Whether this loop is inside a script now: it is busy, not wedged. */
@@ -54,6 +67,11 @@ final class LoopLoads implements EventExecutorChooserFactory {
 
         int connections() {
             return connections.get();
+        }
+
+        /** The count itself, for a test that stands in for connections closing. */
+        AtomicInteger connectionsForTest() {
+            return connections;
         }
 
         EventExecutor loop() {
@@ -78,41 +96,37 @@ final class LoopLoads implements EventExecutorChooserFactory {
     }
 
     /**
-     * The loop for a new connection: the least loaded of those not running a script, or the least
-     * loaded of all when every loop runs one (then the connection waits its turn, as a request
-     * waits for a request thread when all are busy). The connection is counted in; {@link #track}
-     * counts it out when it closes.
+     * The loop for a new connection: the least loaded of those not running a script (one always
+     * is, though which may change while they are looked at: then they are looked at again). The
+     * connection is counted in; {@link #track} counts it out when it closes.
      */
     private synchronized EventExecutor choose() {
         Load[] loops = all;
-        // Counts taken once: closes change them meanwhile, and an order needs stable keys.
-        int[] counts = new int[loops.length];
-        for (int i = 0; i < loops.length; i++) {
-            counts[i] = loops[i].connections.get();
-        }
-        boolean[] tried = new boolean[loops.length];
-        int least = -1;
-        for (int round = 0; round < loops.length; round++) {
-            int next = -1;
+        while (true) {
+            // Counts taken once a round: closes change them meanwhile, and an order needs stable keys.
+            int[] counts = new int[loops.length];
             for (int i = 0; i < loops.length; i++) {
-                if (!tried[i] && (next < 0 || counts[i] < counts[next])) {
-                    next = i;
+                counts[i] = loops[i].connections.get();
+            }
+            boolean[] tried = new boolean[loops.length];
+            for (int round = 0; round < loops.length; round++) {
+                int next = -1;
+                for (int i = 0; i < loops.length; i++) {
+                    if (!tried[i] && (next < 0 || counts[i] < counts[next])) {
+                        next = i;
+                    }
                 }
+                tried[next] = true;
+                // Count in, then look: the chooser's half of the handshake.
+                Load load = loops[next];
+                load.connections.incrementAndGet();
+                if (!load.runningScript) {
+                    return load.loop;
+                }
+                load.connections.decrementAndGet();
             }
-            tried[next] = true;
-            if (least < 0) {
-                least = next;
-            }
-            // Count in, then look: the chooser's half of the handshake.
-            Load load = loops[next];
-            load.connections.incrementAndGet();
-            if (!load.runningScript) {
-                return load.loop;
-            }
-            load.connections.decrementAndGet();
+            Thread.onSpinWait();
         }
-        loops[least].connections.incrementAndGet();
-        return loops[least].loop;
     }
 
     /** A connection registered on a loop of this group: counted out when it closes. */

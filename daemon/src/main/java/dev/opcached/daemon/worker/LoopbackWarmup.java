@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a new worker's own HTTP path end to end before it takes connections: its event loops
  * accept on a private loopback listener with the real pipeline ({@link WorkerChannelInitializer},
- * {@link ScriptHandler}, the request threads of {@link RequestExecutor}), and this thread sends
+ * {@link ScriptHandler}, {@link RequestExecutor}: half of the requests on the request threads, the
+ * other half on the event loops, as quick scripts run), and this thread sends
  * requests to it over real sockets until the JIT has seen that path. The script they run is the
  * built-in {@link WarmupScript}, never a docroot script (scripts may write files), through a
  * document root of one empty file in a directory of its own, removed after the first request
@@ -74,12 +75,12 @@ final class LoopbackWarmup {
                 BufferedResponse response = new BufferedResponse();
                 script.handle(request, response);
                 return new ScriptOutcome(response, ScriptOutcome.Fault.NONE, null);
-            });
+            }, ROUNDS / 2);
             // Resolutions kept for the whole warm-up: the file goes after the first request (a
             // worker killed meanwhile leaves it behind for milliseconds, not for its whole warm-up),
             // and the later ones take the realpath cache's hit path, as real requests do.
             WorkerContext warmup = new WorkerContext(new DocumentRoot(root, 3_600, 1 << 16, () -> 0), warmupExecutor,
-                    worker.loads(), worker.inFlight(), new ServedRequests(0), worker.retirement(), worker.reports(), worker.pid(), false);
+                    worker.inFlight(), new ServedRequests(0), worker.retirement(), worker.reports(), worker.pid(), false);
             listening = server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                     new WorkerChannelInitializer(warmup, maxRequestBody));
             InetSocketAddress address = (InetSocketAddress) listening.localAddress();

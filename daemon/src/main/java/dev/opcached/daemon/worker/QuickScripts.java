@@ -19,11 +19,21 @@ final class QuickScripts {
     static final int MAX_SCRIPTS = 4096;
 
     private final ConcurrentHashMap<Path, Integer> streaks = new ConcurrentHashMap<>();
+    private final int streak;
 
-    /** Whether {@code file}'s last {@link #STREAK} runs here were all quick. */
+    QuickScripts() {
+        this(STREAK);
+    }
+
+    /** @param streak quick runs in a row before a script may run on an event loop */
+    QuickScripts(int streak) {
+        this.streak = streak;
+    }
+
+    /** Whether {@code file}'s last runs here, as many as the streak, were all quick. */
     boolean quick(Path file) {
-        Integer streak = streaks.get(file);
-        return streak != null && streak >= STREAK;
+        Integer runs = streaks.get(file);
+        return runs != null && runs >= streak;
     }
 
     /** {@code file} ran for {@code nanos} (its load and compile included). */
@@ -35,6 +45,6 @@ final class QuickScripts {
         if (streaks.size() >= MAX_SCRIPTS && !streaks.containsKey(file)) {
             streaks.clear();
         }
-        streaks.merge(file, 1, (streak, one) -> streak >= STREAK ? streak : streak + 1);
+        streaks.merge(file, 1, (runs, one) -> runs >= streak ? runs : runs + 1);
     }
 }

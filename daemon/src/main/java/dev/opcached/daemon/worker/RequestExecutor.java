@@ -3,8 +3,8 @@ package dev.opcached.daemon.worker;
 import dev.opcached.daemon.runtime.ScriptOutcome;
 import dev.opcached.daemon.runtime.ScriptRunner;
 import dev.opcached.script.Request;
+import io.netty.channel.Channel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutor;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -50,10 +50,16 @@ final class RequestExecutor implements AutoCloseable {
 
     /**
      * An executor on these same threads and loops that runs {@code other} instead of the scripts
-     * (the warm-up's built-in script); closing it is closing this one.
+     * (the warm-up's built-in script), on the request threads for its first {@code handedOff}
+     * runs and then on the loops, so that both ways are warmed; closing it is closing this one.
      */
-    RequestExecutor runningInstead(Runs other) {
-        return new RequestExecutor(other, threads, loads, new QuickScripts());
+    RequestExecutor runningInstead(Runs other, int handedOff) {
+        return new RequestExecutor(other, threads, loads, new QuickScripts(handedOff));
+    }
+
+    /** The connections on each loop, and which loop runs a script. */
+    LoopLoads loads() {
+        return loads;
     }
 
     private static ExecutorService startedThreads(int threadCount) {
@@ -65,14 +71,14 @@ final class RequestExecutor implements AutoCloseable {
     }
 
     /**
-     * Runs the script at {@code file} for {@code request}, which came on a connection of
-     * {@code loop}: {@code scriptStarting} once it is loaded, then {@code done} with the outcome,
-     * on the loop when the script ran there, else on a request thread. Call on {@code loop}.
+     * Runs the script at {@code file} for {@code request}, which came on {@code connection}:
+     * {@code scriptStarting} once it is loaded, then {@code done} with the outcome, on the
+     * connection's loop when the script ran there, else on a request thread. Call on that loop.
      */
-    void submit(EventExecutor loop, Path file, HttpScriptRequest request, Runnable scriptStarting,
+    void submit(Channel connection, Path file, HttpScriptRequest request, Runnable scriptStarting,
                 Consumer<ScriptOutcome> done) {
-        LoopLoads.Load load = loads.of(loop);
-        if (load != null && quick.quick(file) && load.scriptStarting()) {
+        LoopLoads.Load load = loads.of(connection.eventLoop());
+        if (load != null && quick.quick(file) && load.scriptStarting(connection)) {
             ScriptOutcome outcome;
             try {
                 outcome = timed(file, request, scriptStarting);
@@ -87,12 +93,15 @@ final class RequestExecutor implements AutoCloseable {
         threads.execute(() -> done.accept(timed(file, request, scriptStarting)));
     }
 
+    /** The script's outcome, and its time counted; a failure of the code around it is a 500 too. */
     private ScriptOutcome timed(Path file, HttpScriptRequest request, Runnable scriptStarting) {
         long started = System.nanoTime();
         try {
-            return runner.run(file, request, scriptStarting);
-        } finally {
+            ScriptOutcome outcome = runner.run(file, request, scriptStarting);
             quick.ran(file, System.nanoTime() - started);
+            return outcome;
+        } catch (Throwable failure) {
+            return ScriptOutcome.internalError(failure);
         }
     }
 

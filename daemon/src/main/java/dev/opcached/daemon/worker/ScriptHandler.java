@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One connection's requests, answered in the order they came (HTTP/1.1 pipelining): each runs on
  * the event loop or the request threads ({@link RequestExecutor}), and the next starts once the
- * previous answer is written out. Requests
- * waiting their turn are bounded by pausing reads ({@link ReadGate}), also while the client does
- * not read its answers; every request that is read gets an answer.
+ * previous answer is written out. Requests waiting their turn are bounded by pausing reads
+ * ({@link ReadGate}), also while the client does not read its answers; every request that is read
+ * gets an answer.
  */
 final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger ACCESS = LoggerFactory.getLogger("access");
@@ -169,11 +169,11 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         HttpScriptRequest scriptRequest = new HttpScriptRequest(request, path, ctx.channel().remoteAddress());
         InFlightRequests.InFlight inFlight = worker.inFlight().begin(method, uri,
-                () -> ctx.executor().execute(() -> guarded(ctx, started, method, uri, null,
+                timedOut -> ctx.executor().execute(() -> guarded(ctx, started, method, uri, timedOut,
                         () -> answer(ctx, plain(HttpResponseStatus.GATEWAY_TIMEOUT), false, started, method, uri,
-                                null))));
+                                timedOut))));
         scriptRunning = true;
-        worker.executor().submit(ctx.executor(), file, scriptRequest, inFlight::scriptStarted, outcome -> {
+        worker.executor().submit(ctx.channel(), file, scriptRequest, inFlight::scriptStarted, outcome -> {
             Runnable answering = () -> guarded(ctx, started, method, uri, inFlight, () -> {
                 scriptRunning = false;
                 if (inFlight.claimAnswer()) {

@@ -34,7 +34,7 @@ final class WorkerChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel channel) {
-        worker.loads().track(channel);
+        worker.executor().loads().track(channel);
         channel.pipeline().addLast(handlers());
     }
 

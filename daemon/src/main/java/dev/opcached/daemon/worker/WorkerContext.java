@@ -4,11 +4,10 @@ package dev.opcached.daemon.worker;
  * What the connections of one worker share: where scripts are and who runs them, the requests in
  * flight and served, how the worker retires and what it tells its supervisor.
  *
- * @param loads the connections on each event loop
  * @param pid this process's id, sent in {@code X-Opcached-Worker}
  * @param accessLog access.log: one line per request
  */
-record WorkerContext(DocumentRoot documentRoot, RequestExecutor executor, LoopLoads loads, InFlightRequests inFlight,
+record WorkerContext(DocumentRoot documentRoot, RequestExecutor executor, InFlightRequests inFlight,
                      ServedRequests served, WorkerRetirement retirement, ReportPipe reports, String pid,
                      boolean accessLog) {
 }

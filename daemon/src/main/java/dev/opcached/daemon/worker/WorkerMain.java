@@ -101,11 +101,13 @@ public final class WorkerMain implements Callable<Integer> {
                 config.number(Directives.WORKER_WARMUP_TIMEOUT), System::nanoTime).run();
         Warmup.run(segment, runtime, documentRoot);
 
-        try (WorkerServer server = new WorkerServer(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        int loops = config.integer(Directives.WORKER_EVENT_LOOPS);
+        try (WorkerServer server = new WorkerServer(loops > 0 ? loops
+                        : Math.max(2, Runtime.getRuntime().availableProcessors()));
              RequestExecutor executor = new RequestExecutor(runner, config.integer(Directives.WORKER_THREADS),
                      server.loads())) {
-            WorkerContext worker = new WorkerContext(documentRoot, executor, server.loads(), inFlight, served,
-                    retirement, reports, Long.toString(ProcessHandle.current().pid()), config.flag(Directives.ACCESS_LOG));
+            WorkerContext worker = new WorkerContext(documentRoot, executor, inFlight, served, retirement, reports,
+                    Long.toString(ProcessHandle.current().pid()), config.flag(Directives.ACCESS_LOG));
             // The request path end to end, on a private listener: the first connections are not its
             // first. Only for a warm cache: a fresh pool's workers start as fast as before, and
             // their first requests compile anyway.

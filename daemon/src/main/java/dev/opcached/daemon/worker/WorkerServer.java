@@ -40,7 +40,7 @@ final class WorkerServer implements AutoCloseable {
     /** The connections' loops, chosen least loaded first. */
     private final EventLoopGroup group;
 
-    /** @param loops the connections' event loops (one per core: more would only take turns) */
+    /** @param loops the connections' event loops (opcached.worker_event_loops) */
     WorkerServer(int loops) {
         acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("accept", true), ioHandlers());
         group = new MultiThreadIoEventLoopGroup(loops, new ThreadPerTaskExecutor(new DefaultThreadFactory("http", true)),

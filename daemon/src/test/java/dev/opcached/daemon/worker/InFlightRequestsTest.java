@@ -18,7 +18,7 @@ class InFlightRequestsTest {
         long[] now = {0};
         InFlightRequests requests = new InFlightRequests(2, () -> now[0]);
         AtomicInteger answered504 = new AtomicInteger();
-        InFlightRequests.InFlight queued = requests.begin("GET", "/queued.java", answered504::incrementAndGet);
+        InFlightRequests.InFlight queued = requests.begin("GET", "/queued.java", timedOut -> answered504.incrementAndGet());
         now[0] += 10 * SECOND;
         assertThat(requests.checkTimeouts()).as("still waiting for a thread or its compile").isZero();
         queued.scriptStarted();
@@ -28,6 +28,8 @@ class InFlightRequestsTest {
         assertThat(requests.checkTimeouts()).isEqualTo(1);
         assertThat(answered504).hasValue(1);
         assertThat(queued.claimAnswer()).as("the script's own answer comes too late").isFalse();
+        assertThat(requests.count()).as("in flight until its 504 is written").isOne();
+        queued.finished();
         assertThat(requests.count()).isZero();
     }
 
@@ -36,10 +38,13 @@ class InFlightRequestsTest {
         long[] now = {0};
         InFlightRequests requests = new InFlightRequests(2, () -> now[0]);
         AtomicInteger answered504 = new AtomicInteger();
-        InFlightRequests.InFlight runaway = requests.begin("GET", "/runaway.java", answered504::incrementAndGet);
+        InFlightRequests.InFlight runaway = requests.begin("GET", "/runaway.java", timedOut -> {
+            answered504.incrementAndGet();
+            timedOut.finished();
+        });
         runaway.scriptStarted();
         now[0] += SECOND;
-        InFlightRequests.InFlight quick = requests.begin("GET", "/quick.java", answered504::incrementAndGet);
+        InFlightRequests.InFlight quick = requests.begin("GET", "/quick.java", timedOut -> answered504.incrementAndGet());
         quick.scriptStarted();
         now[0] += 2 * SECOND;
         assertThat(requests.checkTimeouts()).isEqualTo(1);
@@ -53,7 +58,7 @@ class InFlightRequestsTest {
     void noTimeoutWhenNoneIsSet() {
         long[] now = {0};
         InFlightRequests requests = new InFlightRequests(0, () -> now[0]);
-        requests.begin("GET", "/long.java", () -> { }).scriptStarted();
+        requests.begin("GET", "/long.java", timedOut -> { }).scriptStarted();
         now[0] += 86_400 * SECOND;
         assertThat(requests.checkTimeouts()).isZero();
         assertThat(requests.count()).isEqualTo(1);
@@ -68,7 +73,7 @@ class InFlightRequestsTest {
         try {
             long[] now = {0};
             InFlightRequests requests = new InFlightRequests(1, () -> now[0]);
-            requests.begin("GET", "/forged.java?x=\nFAKE line", () -> { }).scriptStarted();
+            requests.begin("GET", "/forged.java?x=\nFAKE line", timedOut -> { }).scriptStarted();
             now[0] += 2 * SECOND;
             assertThat(requests.checkTimeouts()).isEqualTo(1);
         } finally {

@@ -2,11 +2,14 @@ package dev.opcached.daemon.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorChooserFactory.EventExecutorChooser;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -17,11 +20,19 @@ class LoopLoadsTest {
     private final EventExecutor[] loops = {loop(), loop(), loop()};
     private final EventExecutorChooser chooser = loads.newChooser(loops);
 
-    /** An embedded channel's own loop: a channel on it is then a channel on that loop. */
+    /** An embedded channel's own loop: that channel then stands for a connection on it. */
     private EventExecutor loop() {
         EmbeddedChannel channel = new EmbeddedChannel();
         channels.add(channel);
         return channel.eventLoop();
+    }
+
+    private Channel connectionOn(EventExecutor loop) {
+        return channels.stream().filter(channel -> channel.eventLoop() == loop).findFirst().orElseThrow();
+    }
+
+    private boolean scriptStarting(EventExecutor loop) {
+        return loads.of(loop).scriptStarting(connectionOn(loop));
     }
 
     @AfterEach
@@ -42,25 +53,29 @@ class LoopLoadsTest {
     }
 
     @Test
-    void aLoopRunsAScriptOnlyForAConnectionAloneOnIt() {
+    void aLoopRunsAScriptOnlyForAnOpenConnectionAloneOnIt() {
         EventExecutor first = chooser.next();
         LoopLoads.Load load = loads.of(first);
-        assertThat(load.scriptStarting()).isTrue();
+        assertThat(scriptStarting(first)).isTrue();
         assertThat(load.runningScript()).isTrue();
         load.scriptEnded();
         assertThat(load.runningScript()).isFalse();
 
+        EmbeddedChannel closed = new EmbeddedChannel();
+        closed.close();
+        assertThat(load.scriptStarting(closed)).as("its own connection is gone: the one counted is another").isFalse();
+
         chooser.next();
         chooser.next();
         assertThat(chooser.next()).as("the fourth connection shares a loop").isEqualTo(first);
-        assertThat(load.scriptStarting()).as("two connections on the loop").isFalse();
+        assertThat(scriptStarting(first)).as("two connections on the loop").isFalse();
         assertThat(load.runningScript()).as("a refused start leaves no mark").isFalse();
     }
 
     @Test
-    void aLoopInsideAScriptTakesNoNewConnectionWhileAnotherLoopCan() {
+    void aLoopInsideAScriptTakesNoNewConnection() {
         EventExecutor busy = chooser.next();
-        assertThat(loads.of(busy).scriptStarting()).isTrue();
+        assertThat(scriptStarting(busy)).isTrue();
         // The others get more connections than the busy one has: still none goes to it.
         for (int i = 0; i < 5; i++) {
             assertThat(chooser.next()).isNotEqualTo(busy);
@@ -71,27 +86,84 @@ class LoopLoadsTest {
     }
 
     @Test
-    void whenEveryLoopRunsAScriptTheLeastLoadedStillTakesTheConnection() {
-        chooser.next();
-        chooser.next();
-        chooser.next();
-        for (EventExecutor loop : loops) {
-            assertThat(loads.of(loop).scriptStarting()).isTrue();
+    void oneLoopAlwaysStaysFreeForNewConnections() {
+        for (int i = 0; i < 3; i++) {
+            chooser.next();
         }
-        // It waits for a script to end, as a request waits for a busy request thread.
-        EventExecutor chosen = chooser.next();
-        assertThat(loads.of(chosen).connections()).isEqualTo(2);
+        assertThat(scriptStarting(loops[0])).isTrue();
+        assertThat(scriptStarting(loops[1])).isTrue();
+        assertThat(scriptStarting(loops[2])).as("the last free loop").isFalse();
+        assertThat(chooser.next()).isEqualTo(loops[2]);
+        loads.of(loops[0]).scriptEnded();
+        assertThat(chooser.next()).isEqualTo(loops[0]);
+    }
+
+    @Test
+    void aWorkerOfOneLoopRunsNoScriptOnIt() {
+        LoopLoads single = new LoopLoads();
+        EventExecutor only = single.newChooser(new EventExecutor[] {loops[0]}).next();
+        assertThat(single.of(only).scriptStarting(connectionOn(only))).isFalse();
     }
 
     @Test
     void aClosedConnectionIsCountedOut() {
         EventExecutor loop = chooser.next();
-        EmbeddedChannel connection = channels.stream().filter(channel -> channel.eventLoop() == loop)
-                .findFirst().orElseThrow();
+        EmbeddedChannel connection = (EmbeddedChannel) connectionOn(loop);
         loads.track(connection);
         assertThat(loads.of(loop).connections()).isEqualTo(1);
         connection.close();
         assertThat(loads.of(loop).connections()).isZero();
-        assertThat(loads.of(loop).scriptStarting()).as("no connection on it").isFalse();
+    }
+
+    /**
+     * The handshake under contention: a loop starting and ending scripts for its one connection,
+     * an acceptor choosing loops for new connections (each counted while it checks, then closed).
+     * The acceptor must never be given the loop while that loop runs a script.
+     */
+    @Test
+    void theChooserNeverGivesALoopThatRunsAScript() throws Exception {
+        LoopLoads contended = new LoopLoads();
+        EventExecutorChooser choosing = contended.newChooser(new EventExecutor[] {loops[0], loops[1]});
+        assertThat(choosing.next()).isEqualTo(loops[0]);
+        LoopLoads.Load load = contended.of(loops[0]);
+        Channel own = connectionOn(loops[0]);
+        // The other loop fuller, so that the chooser tries the one running scripts first.
+        contended.of(loops[1]).connectionsForTest().addAndGet(2);
+        AtomicBoolean running = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger scripts = new AtomicInteger();
+        Thread loop = new Thread(() -> {
+            while (!stop.get()) {
+                if (load.scriptStarting(own)) {
+                    running.set(true);
+                    scripts.incrementAndGet();
+                    Thread.onSpinWait();
+                    running.set(false);
+                    load.scriptEnded();
+                }
+            }
+        });
+        loop.start();
+        int given = 0;
+        int violations = 0;
+        try {
+            for (int i = 0; i < 200_000; i++) {
+                EventExecutor chosen = choosing.next();
+                if (chosen == loops[0]) {
+                    given++;
+                    if (running.get()) {
+                        violations++;
+                    }
+                }
+                // The new connection closes: counted out.
+                contended.of(chosen).connectionsForTest().decrementAndGet();
+            }
+        } finally {
+            stop.set(true);
+            loop.join();
+        }
+        assertThat(violations).isZero();
+        assertThat(given).as("the loop was chosen at times").isPositive();
+        assertThat(scripts.get()).as("and ran scripts at times").isPositive();
     }
 }

@@ -70,7 +70,7 @@ class ScriptHandlerTest {
         ServedRequests served = new ServedRequests(0);
         ReportPipe reports = new ReportPipe(new SupervisorLine(reportPipe));
         WorkerRetirement retirement = new WorkerRetirement(reports, inFlight, served, 1000, code -> exitCode[0] = code);
-        WorkerContext worker = new WorkerContext(documentRoot, executor, new LoopLoads(), inFlight, served, retirement, reports, "4242",
+        WorkerContext worker = new WorkerContext(documentRoot, executor, inFlight, served, retirement, reports, "4242",
                 accessLog);
         return new EmbeddedChannel(new WorkerChannelInitializer(worker, 1024).handlers());
     }

@@ -24,7 +24,7 @@ class WorkerRetirementTest {
     void retiringClosesTheListenerTellsTheSupervisorAndExitsOnceTheRequestsAreAnswered() throws Exception {
         EmbeddedChannel listening = new EmbeddedChannel();
         retirement.listening(listening);
-        InFlightRequests.InFlight request = inFlight.begin("GET", "/slow.java", () -> { });
+        InFlightRequests.InFlight request = inFlight.begin("GET", "/slow.java", timedOut -> { });
         retirement.retire("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
         retirement.retire("OutOfMemoryError", WorkerExit.FATAL_ERROR);
         retirement.stop();
@@ -64,7 +64,7 @@ class WorkerRetirementTest {
 
     @Test
     void anOutOfMemoryErrorOnAConnectionRetiresTheWorker() throws Exception {
-        WorkerContext worker = new WorkerContext(null, null, null, inFlight, served, retirement,
+        WorkerContext worker = new WorkerContext(null, null, inFlight, served, retirement,
                 new ReportPipe(new SupervisorLine(pipe)), "1", false);
         EmbeddedChannel connection = new EmbeddedChannel(new ScriptHandler(worker));
         connection.pipeline().fireExceptionCaught(new OutOfMemoryError("Java heap space"));
