@@ -83,10 +83,7 @@ class EventLoopScriptsTest {
                     assertThat(other.get("/hello.java")).isEqualTo("hello");
                 }
             } finally {
-                Files.writeString(release, "");
-                for (Connection other : others) {
-                    other.close();
-                }
+                releaseAndClose(others);
             }
             assertThat(alone.receive()).as("the slow run too ran on the loop").startsWith("http-");
             assertThat(alone.worker).isEqualTo(worker);
@@ -118,12 +115,17 @@ class EventLoopScriptsTest {
                     assertThat(other.get("/hello.java")).isEqualTo("hello");
                 }
             } finally {
-                Files.writeString(release, "");
-                for (Connection other : others) {
-                    other.close();
-                }
+                releaseAndClose(others);
             }
             assertThat(held.receive()).startsWith("request-");
+        }
+    }
+
+    /** Lets the held script return, and closes the other connections. */
+    private void releaseAndClose(List<Connection> others) throws IOException {
+        Files.writeString(release, "");
+        for (Connection other : others) {
+            other.close();
         }
     }
 

@@ -370,8 +370,13 @@ class CompilerServerTest {
         try {
             Future<List<FileOutcome>> call = threads.submit(() -> new CompilerClient(socket).compile(
                     List.of(file("a.java")), DEADLINE_MILLIS, PoolCompiler.Progress.NONE));
-            await("the client's first attempt failed", () -> attempts.list.stream()
-                    .anyMatch(event -> event.getFormattedMessage().contains("trying again for 1 files")));
+            // Read under the appender's lock: the client's thread appends meanwhile.
+            await("the client's first attempt failed", () -> {
+                synchronized (attempts) {
+                    return attempts.list.stream()
+                            .anyMatch(event -> event.getFormattedMessage().contains("trying again for 1 files"));
+                }
+            });
             start(new RecordingEngine(false));
             assertThat(call.get(60, TimeUnit.SECONDS)).singleElement().extracting(FileOutcome::status)
                     .isEqualTo(FileOutcome.Status.COMPILED);

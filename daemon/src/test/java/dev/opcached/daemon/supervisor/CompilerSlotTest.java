@@ -64,8 +64,11 @@ class CompilerSlotTest {
         return slot;
     }
 
+    /** Whether the slot logged {@code text}: read under the appender's lock, which the slot's threads append under. */
     private boolean logged(String text) {
-        return log.list.stream().anyMatch(event -> event.getFormattedMessage().contains(text));
+        synchronized (log) {
+            return log.list.stream().anyMatch(event -> event.getFormattedMessage().contains(text));
+        }
     }
 
     private static void await(String what, BooleanSupplier condition) throws Exception {
