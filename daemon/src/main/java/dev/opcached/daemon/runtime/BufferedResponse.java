@@ -44,6 +44,13 @@ public final class BufferedResponse implements Response {
         this.maxBodyBytes = maxBodyBytes;
     }
 
+    /** A plain-text answer of the daemon's own ("404 Not Found\n"), not a script's. */
+    static BufferedResponse plain(int status, String body) {
+        BufferedResponse response = new BufferedResponse();
+        response.status(status).header("Content-Type", "text/plain; charset=utf-8").write(body);
+        return response;
+    }
+
     @Override
     public Response status(int status) {
         if (status < 100 || status > 599) {

@@ -26,8 +26,7 @@ public record ScriptOutcome(BufferedResponse response, Fault fault, Throwable ca
      * answered, and a worker left unfit by it retires.
      */
     public static ScriptOutcome internalError(Throwable cause) {
-        BufferedResponse response = new BufferedResponse();
-        response.status(500).header("Content-Type", "text/plain; charset=utf-8").write("500 Internal Server Error\n");
-        return new ScriptOutcome(response, ProcessFitness.unfitAfter(cause) ? Fault.WORKER_UNFIT : Fault.NONE, cause);
+        return new ScriptOutcome(BufferedResponse.plain(500, "500 Internal Server Error\n"),
+                ProcessFitness.unfitAfter(cause) ? Fault.WORKER_UNFIT : Fault.NONE, cause);
     }
 }

@@ -50,7 +50,7 @@ public final class ScriptRunner {
             loaded = runtime.loadMain(file);
         } catch (ScriptException e) {
             if (e.isNotFound()) {
-                return ScriptOutcome.served(plain(404, "404 Not Found\n"));
+                return ScriptOutcome.served(BufferedResponse.plain(404, "404 Not Found\n"));
             }
             return refused(request, e);
         } catch (Throwable e) {
@@ -92,7 +92,7 @@ public final class ScriptRunner {
 
     private static ScriptOutcome segmentLost(Path file, Request request, String when, Throwable e) {
         LOG.error("{}: the segment faulted while {} {}: {}", where(request), when, LogText.escape(file), LogText.escape(e));
-        return new ScriptOutcome(plain(503, "503 Service Unavailable\n"), ScriptOutcome.Fault.SEGMENT_LOST, e);
+        return new ScriptOutcome(BufferedResponse.plain(503, "503 Service Unavailable\n"), ScriptOutcome.Fault.SEGMENT_LOST, e);
     }
 
     /** A script that cannot run (it does not compile, or its constructor threw): a 500 with the diagnostics. */
@@ -113,7 +113,7 @@ public final class ScriptRunner {
             e.printStackTrace(new PrintWriter(trace));
             response = error(file + " " + what + " " + trace);
         } catch (OutOfMemoryError again) {
-            response = plain(500, "500 Internal Server Error\n");
+            response = BufferedResponse.plain(500, "500 Internal Server Error\n");
         }
         return unfit ? new ScriptOutcome(response, ScriptOutcome.Fault.WORKER_UNFIT, e) : ScriptOutcome.served(response);
     }
@@ -124,16 +124,11 @@ public final class ScriptRunner {
     }
 
     private BufferedResponse error(String detail) {
-        BufferedResponse response = plain(500, "500 Internal Server Error\n");
+        BufferedResponse response = BufferedResponse.plain(500, "500 Internal Server Error\n");
         if (displayErrors) {
             response.write("\n").write(detail).write("\n");
         }
         return response;
     }
 
-    private static BufferedResponse plain(int status, String body) {
-        BufferedResponse response = new BufferedResponse();
-        response.status(status).header("Content-Type", "text/plain; charset=utf-8").write(body);
-        return response;
-    }
 }

@@ -69,9 +69,9 @@ final class LoopLoads implements EventExecutorChooserFactory {
             return connections.get();
         }
 
-        /** The count itself, for a test that stands in for connections closing. */
-        AtomicInteger connectionsForTest() {
-            return connections;
+        /** One of its connections closed. */
+        void connectionClosed() {
+            connections.decrementAndGet();
         }
 
         EventExecutor loop() {
@@ -133,7 +133,7 @@ final class LoopLoads implements EventExecutorChooserFactory {
     void track(Channel channel) {
         Load load = of(channel.eventLoop());
         if (load != null) {
-            channel.closeFuture().addListener(closed -> load.connections.decrementAndGet());
+            channel.closeFuture().addListener(closed -> load.connectionClosed());
         }
     }
 

@@ -42,9 +42,14 @@ final class QuickScripts {
             streaks.remove(file);
             return;
         }
-        if (streaks.size() >= MAX_SCRIPTS && !streaks.containsKey(file)) {
+        Integer runs = streaks.get(file);
+        if (runs != null && runs >= streak) {
+            // The common case, on every request of a quick script: a read, no write.
+            return;
+        }
+        if (runs == null && streaks.size() >= MAX_SCRIPTS) {
             streaks.clear();
         }
-        streaks.merge(file, 1, (runs, one) -> runs >= streak ? runs : runs + 1);
+        streaks.merge(file, 1, (before, one) -> Math.min(before + 1, streak));
     }
 }

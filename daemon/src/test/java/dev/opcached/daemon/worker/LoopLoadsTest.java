@@ -127,8 +127,12 @@ class LoopLoadsTest {
         assertThat(choosing.next()).isEqualTo(loops[0]);
         LoopLoads.Load load = contended.of(loops[0]);
         Channel own = connectionOn(loops[0]);
-        // The other loop fuller, so that the chooser tries the one running scripts first.
-        contended.of(loops[1]).connectionsForTest().addAndGet(2);
+        // The other loop fuller (two connections chosen while the first ran a script), so that
+        // the chooser tries the one running scripts first.
+        assertThat(load.scriptStarting(own)).isTrue();
+        assertThat(choosing.next()).isEqualTo(loops[1]);
+        assertThat(choosing.next()).isEqualTo(loops[1]);
+        load.scriptEnded();
         AtomicBoolean running = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger scripts = new AtomicInteger();
@@ -156,7 +160,7 @@ class LoopLoadsTest {
                     }
                 }
                 // The new connection closes: counted out.
-                contended.of(chosen).connectionsForTest().decrementAndGet();
+                contended.of(chosen).connectionClosed();
             }
         } finally {
             stop.set(true);
