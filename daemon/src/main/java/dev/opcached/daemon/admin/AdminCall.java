@@ -29,11 +29,13 @@ final class AdminCall {
     private final Map<String, List<String>> parameters;
     private final byte[] body;
     private final boolean wantsOneObject;
+    private final String accept;
 
     /** @param accept the request's Accept header, or null */
     AdminCall(Map<String, List<String>> parameters, byte[] body, String accept) {
         this.parameters = parameters;
         this.body = body;
+        this.accept = accept;
         String types = accept == null ? "" : accept.toLowerCase(Locale.ROOT);
         this.wantsOneObject = types.contains("application/json") && !types.contains("application/x-ndjson");
     }
@@ -44,6 +46,11 @@ final class AdminCall {
      */
     boolean wantsOneObject() {
         return wantsOneObject;
+    }
+
+    /** The request's Accept header, or null. */
+    String accept() {
+        return accept;
     }
 
     /** The first value of a query parameter, or null. */

@@ -2,6 +2,7 @@ package dev.opcached.daemon.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.opcached.daemon.metrics.PoolMetrics;
 import dev.opcached.daemon.runtime.SegmentFault;
 import dev.opcached.protocol.admin.AdminMessages;
 import dev.opcached.protocol.common.LogText;
@@ -69,6 +70,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final AdminOperations operations;
     private final TokenAuthenticator authenticator;
     private final ObjectMapper json;
+    private final PoolMetrics metrics;
     private final Executor reads;
     private final Executor changes;
     /** Completes when the previous request's answer has been written: each answer waits for it. */
@@ -83,6 +85,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.operations = operations;
         this.authenticator = authenticator;
         this.json = json;
+        this.metrics = operations.metrics();
         this.reads = reads;
         this.changes = changes;
     }
@@ -109,7 +112,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         Supplier<CompletableFuture<Answer>> answer = answerOf(ctx, request, keepAlive);
-        queue(ctx, keepAlive, answer);
+        queue(ctx, keepAlive, routeLabel(request), answer);
     }
 
     /** What answers {@code request}, started once every earlier answer of this connection is written. */
@@ -120,8 +123,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return now(new Answer(HttpResponseStatus.BAD_REQUEST, error("malformed HTTP request"), Map.of(), true));
         }
         String remote = remoteAddress(ctx);
-        if (!authenticator.authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+        TokenAuthenticator.Access access = authenticator.access(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (access == TokenAuthenticator.Access.NONE) {
             closing = true;
+            metrics.authenticationFailed();
             long delay = authenticator.failed(remote, System.currentTimeMillis());
             LOG.warn("admin: authentication failed from {} for {} {}", remote, LogText.escape(request.method().name()),
                     LogText.escape(request.uri()));
@@ -147,6 +152,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     error(route.path() + " answers " + route.method() + " only"),
                     Map.of(HttpHeaderNames.ALLOW, route.method().name()), false));
         }
+        if (route.changesCache() && access != TokenAuthenticator.Access.FULL) {
+            return now(new Answer(HttpResponseStatus.FORBIDDEN,
+                    error("this token may only read (the metrics token): " + route.path() + " changes the cache")));
+        }
         AdminCall call = new AdminCall(uri.parameters(), ByteBufUtil.getBytes(request.content()),
                 request.headers().get(HttpHeaderNames.ACCEPT));
         return () -> submit(ctx, route, call, remote, keepAlive);
@@ -156,8 +165,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return () -> CompletableFuture.completedFuture(answer);
     }
 
-    /** Queues an answer behind every earlier one of this connection. */
-    private void queue(ChannelHandlerContext ctx, boolean keepAlive, Supplier<CompletableFuture<Answer>> answer) {
+    /** The route a request is counted under in the metrics: one of the endpoint's paths, or "other". */
+    private static String routeLabel(FullHttpRequest request) {
+        Route route = request.decoderResult().isSuccess() ? Route.of(new QueryStringDecoder(request.uri()).path()) : null;
+        return route == null ? "other" : route.path();
+    }
+
+    /** Queues an answer behind every earlier one of this connection; it is counted under {@code route} once written. */
+    private void queue(ChannelHandlerContext ctx, boolean keepAlive, String route,
+                       Supplier<CompletableFuture<Answer>> answer) {
         if (!keepAlive) {
             closing = true;
         }
@@ -167,7 +183,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         previous = previous
                 .thenCompose(ignored -> answer.get())
-                .thenAcceptAsync(reply -> write(ctx, reply, keepAlive), ctx.executor())
+                .thenAcceptAsync(reply -> {
+                    write(ctx, reply, keepAlive);
+                    if (reply != null) {
+                        metrics.adminRequest(route, reply.status().code());
+                    }
+                }, ctx.executor())
                 .exceptionally(failure -> {
                     LOG.warn("admin connection {}: cannot answer: {}", remoteAddress(ctx), LogText.escape(failure.toString()));
                     ctx.close();
@@ -333,14 +354,20 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private FullHttpResponse response(Answer answer, boolean keepAlive) {
         byte[] body;
-        try {
-            body = json.writeValueAsBytes(answer.body());
-        } catch (JsonProcessingException e) {
-            body = ("{\"error\":\"cannot encode the answer\"}").getBytes(StandardCharsets.UTF_8);
+        String contentType = "application/json";
+        if (answer.body() instanceof PoolMetrics.Scrape scrape) {
+            body = scrape.body();
+            contentType = scrape.contentType();
+        } else {
+            try {
+                body = json.writeValueAsBytes(answer.body());
+            } catch (JsonProcessingException e) {
+                body = ("{\"error\":\"cannot encode the answer\"}").getBytes(StandardCharsets.UTF_8);
+            }
         }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, answer.status(),
                 Unpooled.wrappedBuffer(body));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         answer.headers().forEach(response.headers()::set);
         HttpUtil.setContentLength(response, body.length);

@@ -5,6 +5,8 @@ import dev.opcached.daemon.compile.FileOutcome;
 import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.config.Directive;
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.metrics.PoolMetrics;
+import dev.opcached.daemon.metrics.PoolProcesses;
 import dev.opcached.daemon.runtime.Blacklist;
 import dev.opcached.protocol.admin.AdminMessages;
 import dev.opcached.protocol.admin.StatusReport;
@@ -64,16 +66,20 @@ public final class AdminOperations {
     private final Executor reload = Executors.newSingleThreadExecutor(new DefaultThreadFactory("reset-reload", true));
     private final Supplier<List<StatusResponse.WorkerStatus>> workers;
     private final DocrootContainment docroot;
+    private final PoolMetrics metrics;
 
     public AdminOperations(Segment segment, Directives config, Blacklist blacklist, PoolCompiler compiler,
                            Supplier<List<StatusResponse.WorkerStatus>> workers) throws IOException {
-        this(() -> segment, config, blacklist, () -> compiler, workers);
+        this(() -> segment, config, blacklist, () -> compiler, workers, PoolProcesses.NONE);
     }
 
-    /** With the segment (and its compiler) as they are now: the supervisor replaces a lost segment. */
+    /**
+     * With the segment (and its compiler) as they are now: the supervisor replaces a lost segment;
+     * {@code processes} is what the metrics show of the pool's processes.
+     */
     public AdminOperations(Supplier<Segment> segment, Directives config, Blacklist blacklist,
-                           Supplier<PoolCompiler> compiler, Supplier<List<StatusResponse.WorkerStatus>> workers)
-            throws IOException {
+                           Supplier<PoolCompiler> compiler, Supplier<List<StatusResponse.WorkerStatus>> workers,
+                           PoolProcesses processes) throws IOException {
         this.segment = segment;
         this.config = config;
         this.blacklist = blacklist;
@@ -83,6 +89,12 @@ public final class AdminOperations {
                 && !config.flag(Directives.FILE_CACHE_READ_ONLY);
         this.workers = workers;
         this.docroot = new DocrootContainment(config.docroot());
+        this.metrics = new PoolMetrics(config.string(Directives.POOL), segment, processes);
+    }
+
+    /** The pool's metrics: GET /metrics scrapes them, the endpoint counts its calls into them. */
+    public PoolMetrics metrics() {
+        return metrics;
     }
 
     public StatusResponse status(boolean includeScripts) {

@@ -41,13 +41,13 @@ public final class AdminServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Binds {@code address}; {@code tls} null for plain HTTP. */
-    public static AdminServer start(HostPort address, String token, AdminOperations operations, SslContext tls,
-                                    int idleSeconds) throws InterruptedException {
+    /** Binds {@code address}; {@code metricsToken} null for none, {@code tls} null for plain HTTP. */
+    public static AdminServer start(HostPort address, String token, String metricsToken, AdminOperations operations,
+                                    SslContext tls, int idleSeconds) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("admin-io", true),
                 NioIoHandler.newFactory());
         AdminExecutors executors = new AdminExecutors();
-        TokenAuthenticator authenticator = new TokenAuthenticator(token);
+        TokenAuthenticator authenticator = new TokenAuthenticator(token, metricsToken);
         ObjectMapper json = new ObjectMapper();
         try {
             Channel channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)

@@ -31,25 +31,30 @@ public final class AdminToken {
      * @throws IllegalArgumentException when the file is readable by group or others, or holds no token
      */
     public static String loadOrCreate(Path file) throws IOException {
+        return loadOrCreate(file, "admin token");
+    }
+
+    /** The same for a token named {@code what} in messages ("metrics token"). */
+    public static String loadOrCreate(Path file, String what) throws IOException {
         try {
             Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
             if (mode.stream().anyMatch(p -> !p.name().startsWith("OWNER_"))) {
-                throw new IllegalArgumentException("admin token file " + file + " has mode "
+                throw new IllegalArgumentException(what + " file " + file + " has mode "
                         + PosixFilePermissions.toString(mode) + ": anyone in its group or others could read it;"
                         + " chmod 600 " + file + " (and rotate the token if it may have been read)");
             }
             String token = Files.readString(file, StandardCharsets.US_ASCII).strip();
             if (!token.matches("[0-9a-f]{" + 2 * BYTES + "}")) {
-                throw new IllegalArgumentException("admin token file " + file + " does not hold a token (64 hex digits);"
+                throw new IllegalArgumentException(what + " file " + file + " does not hold a token (64 hex digits);"
                         + " delete it to have a new one made at the next start");
             }
             return token;
         } catch (NoSuchFileException absent) {
-            return create(file);
+            return create(file, what);
         }
     }
 
-    private static String create(Path file) throws IOException {
+    private static String create(Path file, String what) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
         if (!Files.isDirectory(directory)) {
             Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -59,7 +64,7 @@ public final class AdminToken {
         String token = HexFormat.of().formatHex(random);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, token + "\n", StandardCharsets.US_ASCII);
-        LOG.info("created admin token file {} (mode 0600)", file);
+        LOG.info("created {} file {} (mode 0600)", what, file);
         return token;
     }
 }

@@ -16,7 +16,10 @@ record Route(HttpMethod method, String path, boolean changesCache, Call call) {
     /** What a route does with the pool's operations and the request's arguments. */
     @FunctionalInterface
     interface Call {
-        /** The answer's body (encoded as JSON), or a {@link StreamedAnswer} to send as JSON lines. */
+        /**
+         * The answer's body (encoded as JSON), a {@link StreamedAnswer} to send as JSON lines, or
+         * a {@link dev.opcached.daemon.metrics.PoolMetrics.Scrape} to send as it is.
+         */
         Object run(AdminOperations operations, AdminCall request);
     }
 
@@ -25,6 +28,8 @@ record Route(HttpMethod method, String path, boolean changesCache, Call call) {
             new Route(HttpMethod.GET, "/status", false,
                     (operations, request) -> operations.status("1".equals(request.parameter("scripts")))),
             new Route(HttpMethod.GET, "/configuration", false, (operations, request) -> operations.configuration()),
+            new Route(HttpMethod.GET, "/metrics", false,
+                    (operations, request) -> operations.metrics().scrape(request.accept())),
             new Route(HttpMethod.POST, "/reset", true,
                     (operations, request) -> operations.reset(!"0".equals(request.parameter("compile")))),
             new Route(HttpMethod.POST, "/invalidate", true,

@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Checks {@code Authorization: Bearer <token>} in constant time, and slows down addresses that
+ * Checks {@code Authorization: Bearer <token>} in constant time against the admin token (every
+ * call) and the optional metrics token (calls that change nothing), and slows down addresses that
  * keep failing: each failure past the third doubles the delay of the next 401, up to 5 s; a
  * minute without failures, or a success, forgives an address.
  */
@@ -19,26 +20,55 @@ final class TokenAuthenticator {
     private static final long MAX_DELAY_MILLIS = 5_000;
     private static final long FORGIVE_AFTER_MILLIS = 60_000;
 
+    /** What a request's token lets it do. */
+    enum Access {
+        /** No token, or a wrong one. */
+        NONE,
+        /** The metrics token: the calls that change nothing (/metrics, /status, /configuration). */
+        READ_ONLY,
+        /** The admin token: every call. */
+        FULL
+    }
+
     private final byte[] expectedDigest;
+    /** The metrics token's digest, or null when there is none. */
+    private final byte[] readOnlyDigest;
     private final Map<String, Failures> failures = new ConcurrentHashMap<>();
 
     private record Failures(int count, long lastMillis) {
     }
 
     TokenAuthenticator(String token) {
-        this.expectedDigest = digest(token);
+        this(token, null);
     }
 
-    /** Whether the header carries the token. Both sides are hashed first, so that even the length does not leak. */
+    /** @param readOnlyToken the metrics token, or null for none */
+    TokenAuthenticator(String token, String readOnlyToken) {
+        this.expectedDigest = digest(token);
+        this.readOnlyDigest = readOnlyToken == null ? null : digest(readOnlyToken);
+    }
+
+    /** Whether the header carries the admin token. */
     boolean authenticate(String authorization) {
+        return access(authorization) == Access.FULL;
+    }
+
+    /**
+     * What the header's token allows. Both sides are hashed first, so that even the length does
+     * not leak, and both tokens are always compared, so that the time does not tell which matched.
+     */
+    Access access(String authorization) {
         if (authorization == null || authorization.length() > MAX_HEADER_LENGTH) {
-            return false;
+            return Access.NONE;
         }
         int space = authorization.indexOf(' ');
         if (space < 0 || !authorization.substring(0, space).equalsIgnoreCase("Bearer")) {
-            return false;
+            return Access.NONE;
         }
-        return MessageDigest.isEqual(digest(authorization.substring(space + 1).strip()), expectedDigest);
+        byte[] given = digest(authorization.substring(space + 1).strip());
+        boolean full = MessageDigest.isEqual(given, expectedDigest);
+        boolean readOnly = MessageDigest.isEqual(given, readOnlyDigest == null ? expectedDigest : readOnlyDigest);
+        return full ? Access.FULL : readOnly && readOnlyDigest != null ? Access.READ_ONLY : Access.NONE;
     }
 
     /** A success from {@code address}: it knows the token, so its earlier failures are forgiven. */

@@ -62,6 +62,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
     private final Semaphore turns;
     private final AtomicInteger running = new AtomicInteger();
     private final RememberedOutcomes remembered;
+    private final CompileFigures figures = new CompileFigures();
     private final EntryUsability usability;
     /**
      * Files that {@link #withoutCompiling} sent on to javac after the file cache missed them: their
@@ -116,6 +117,11 @@ public final class LocalPoolCompiler implements PoolCompiler {
         return new LocalPoolCompiler(segment, new ScriptSource(containment), policy, clock, javac,
                 fileCache == null ? null
                         : new FileCacheLevel(fileCache, containment, javac.keyOptions(), segment::countFileCache));
+    }
+
+    /** What this compiler's javac batches did so far. */
+    public CompileFigures figures() {
+        return figures;
     }
 
     /**
@@ -392,6 +398,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 running.decrementAndGet();
                 turns.release();
             }
+            figures.batch(batch.sources().size(), batch.micros());
             Map<Path, Boolean> inSegment = storeAll(batch);
             for (Path root : roots) {
                 FileOutcome outcome = rootOutcome(root, stamps.get(root), batch, inSegment, alongside);
@@ -423,6 +430,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
         for (SourceBatchCompiler.CompiledSource compiled : inOrder) {
             if (compiled.failed()) {
                 segment.countCompile();
+                figures.failed();
                 inSegment.put(compiled.path(), false);
                 continue;
             }

@@ -110,6 +110,8 @@ public final class CompilerMain implements Callable<Integer> {
         heartbeat.scheduleAtFixedRate(() -> reports.send(WorkerReport.of(WorkerReport.Kind.ALIVE)),
                 WorkerReport.HEARTBEAT_MILLIS, WorkerReport.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
         heartbeat.scheduleAtFixedRate(engine::check, 1, 1, TimeUnit.SECONDS);
+        heartbeat.scheduleWithFixedDelay(() -> reports.send(local.figures().figures().report()), 0,
+                WorkerReport.FIGURES_MILLIS, TimeUnit.MILLISECONDS);
         Thread.sleep(Long.MAX_VALUE);
         return CompilerExit.NORMAL;
     }

@@ -51,6 +51,7 @@ public final class Directives {
     public static final String SEGMENT_DIR = "opcached.segment_dir";
     public static final String STATE_DIR = "opcached.state_dir";
     public static final String TOKEN_FILE = "opcached.token_file";
+    public static final String METRICS_TOKEN_FILE = "opcached.metrics_token_file";
     public static final String WORKER_THREADS = "opcached.worker_threads";
     public static final String WORKER_EVENT_LOOPS = "opcached.worker_event_loops";
     public static final String LOG_CONFIG = "opcached.log_config";
@@ -132,6 +133,8 @@ public final class Directives {
                 new Directive(STATE_DIR, STRING, "", 0, 0,
                         "directory of the admin token and the file cache; empty = ~/.opcached"),
                 new Directive(TOKEN_FILE, STRING, "", 0, 0, "admin token file; empty = STATE_DIR/admin.token"),
+                new Directive(METRICS_TOKEN_FILE, STRING, "", 0, 0,
+                        "file of a second, read-only token (metrics, status, configuration; never a change); empty = none"),
                 new Directive(FILE_CACHE_SIZE, SIZE, "256M", 1L << 20, 1L << 40,
                         "most bytes of file cache entries; the least recently used are removed beyond it"),
                 new Directive(FILE_CACHE_KEY, STRING, "", 0, 0,
@@ -257,6 +260,12 @@ public final class Directives {
             return path(TOKEN_FILE);
         }
         return stateDirectory().resolve(Defaults.TOKEN_FILE_NAME);
+    }
+
+    /** The read-only token's file (opcached.metrics_token_file, relative to the state directory), or null for none. */
+    public Path metricsTokenFile() {
+        String file = string(METRICS_TOKEN_FILE);
+        return file.isEmpty() ? null : stateDirectory().resolve(file).normalize();
     }
 
     /** The state directory, absolute: opcached.state_dir, else ~/.opcached. */

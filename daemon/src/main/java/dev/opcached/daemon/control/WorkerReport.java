@@ -12,6 +12,8 @@ import java.util.Locale;
  *   retiring REASON        stopped accepting (timeout, recycle, fatal error); replace it now, it
  *                          exits by itself once its requests are done (process_control_timeout)
  *   segment-lost           the segment file was truncated or removed under this worker
+ *   figures NAME=VALUE...  what the process counted since it started, about once a second
+ *                          ({@link ProcessFigures})
  * </pre>
  *
  * Anything else on the pipe is ignored by the supervisor (and logged once at debug).
@@ -19,10 +21,12 @@ import java.util.Locale;
 public record WorkerReport(Kind kind, String detail) {
     /** How often a healthy worker says {@code alive}. */
     public static final long HEARTBEAT_MILLIS = 500;
+    /** How often a process sends its {@code figures}. */
+    public static final long FIGURES_MILLIS = 1_000;
 
     /** The kinds of report, with their word on the wire. */
     public enum Kind {
-        READY("ready"), ALIVE("alive"), RETIRING("retiring"), SEGMENT_LOST("segment-lost");
+        READY("ready"), ALIVE("alive"), RETIRING("retiring"), SEGMENT_LOST("segment-lost"), FIGURES("figures");
 
         private final String word;
 

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.supervisor;
 
+import dev.opcached.daemon.control.ProcessFigures;
 import dev.opcached.daemon.control.WorkerReport;
 import dev.opcached.daemon.control.WorkerReportReader;
 import java.io.IOException;
@@ -31,6 +32,8 @@ final class CompilerSlot {
     private boolean replacing;
     private boolean watchingHeartbeats;
     private final RestartBackoff backoff = new RestartBackoff();
+    /** What the compilers that have exited had counted: the pool's compile figures go on from there. */
+    private ProcessFigures exitedFigures = ProcessFigures.NONE;
     private long lastCheckNanos = System.nanoTime();
 
     /** @param heartbeatTimeoutMillis silence after which the compiler is killed and restarted; 0 = never */
@@ -48,6 +51,11 @@ final class CompilerSlot {
     /** Restarts so far (after deaths, heartbeat losses and replacements). */
     long restarts() {
         return restarts.get();
+    }
+
+    /** What the pool's compilers counted, those exited and the running one as it last reported. */
+    synchronized ProcessFigures figures() {
+        return current == null ? exitedFigures : exitedFigures.plus(current.figures());
     }
 
     synchronized void start() {
@@ -75,6 +83,10 @@ final class CompilerSlot {
     }
 
     private synchronized void reported(WorkerProcess compiler, WorkerReport report) {
+        if (report.kind() == WorkerReport.Kind.FIGURES) {
+            compiler.figures(ProcessFigures.parse(report.detail()));
+            return;
+        }
         compiler.heard(System.nanoTime(), System.currentTimeMillis());
         if (report.kind() == WorkerReport.Kind.READY && compiler.phase() == WorkerProcess.Phase.STARTING) {
             compiler.phase(WorkerProcess.Phase.SERVING);
@@ -141,6 +153,7 @@ final class CompilerSlot {
             return;
         }
         current = null;
+        exitedFigures = exitedFigures.plus(compiler.figures());
         notifyAll();
         int code = compiler.process().exitValue();
         long lived = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - compiler.startedNanos());

@@ -34,7 +34,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +51,7 @@ public final class Supervisor {
     private static final long READY_TIMEOUT_SECONDS = 120;
 
     private Directives config;
-    private final AtomicLong workerRestarts = new AtomicLong();
+    private final WorkerRestarts workerRestarts = new WorkerRestarts();
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public Supervisor(Directives config) {
@@ -114,9 +113,10 @@ public final class Supervisor {
     }
 
     /** Binds the admin endpoint; a busy address is a configuration problem, named as such. */
-    private AdminServer startAdmin(String token, AdminOperations operations, SslContext tls) throws InterruptedException {
+    private AdminServer startAdmin(String token, String metricsToken, AdminOperations operations, SslContext tls)
+            throws InterruptedException {
         try {
-            return AdminServer.start(config.address(Directives.ADMIN_LISTEN), token, operations, tls,
+            return AdminServer.start(config.address(Directives.ADMIN_LISTEN), token, metricsToken, operations, tls,
                     config.integer(Directives.ADMIN_IDLE_TIMEOUT));
         } catch (Exception e) {
             // Netty rethrows the bind failure undeclared
@@ -170,6 +170,8 @@ public final class Supervisor {
             });
         }
         String token = AdminToken.loadOrCreate(config.tokenFile());
+        Path metricsTokenFile = config.metricsTokenFile();
+        String metricsToken = metricsTokenFile == null ? null : AdminToken.loadOrCreate(metricsTokenFile, "metrics token");
         // The compiler process opens it; opened here once so that a bad directory or key is a startup error.
         FileCaches.open(config);
         SslContext tls = adminTls();
@@ -212,8 +214,9 @@ public final class Supervisor {
             // The supervisor compiles too (POST /compile), into the same segment, with the workers' rules.
             AdminOperations operations = new AdminOperations(segment, config, policy.blacklist(),
                     () -> poolCompilerClient,
-                    () -> slots.stream().flatMap(slot -> slot.status().stream()).toList());
-            try (AdminServer admin = startAdmin(token, operations, tls)) {
+                    () -> slots.stream().flatMap(slot -> slot.status().stream()).toList(),
+                    new SupervisedProcesses(slots, compiler, workerRestarts));
+            try (AdminServer admin = startAdmin(token, metricsToken, operations, tls)) {
                 // The compiler first: it is the pool's place to compile (workers reconnect until it is ready).
                 compiler.start();
                 slots.forEach(WorkerSlot::start);
@@ -244,7 +247,7 @@ public final class Supervisor {
             compilerDirectory.delete();
             access.restorePrivate();
             LOG.info("stopped; segment {} deleted; {} worker restarts, {} compiler restarts",
-                    segments == null ? "(none)" : segments.path(), workerRestarts.get(),
+                    segments == null ? "(none)" : segments.path(), workerRestarts.total(),
                     compiler == null ? 0 : compiler.restarts());
         }
         return 0;
@@ -273,7 +276,7 @@ public final class Supervisor {
     private static void replaceOneByOne(List<WorkerSlot> slots, String why) {
         try {
             for (WorkerSlot slot : slots) {
-                slot.replace(why);
+                slot.replace(why, WorkerRestarts.Cause.SEGMENT_LOST);
                 if (!slot.awaitServing(System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS))) {
                     LOG.warn("{} has no ready worker yet; replacing the next one all the same", slot.name());
                 }

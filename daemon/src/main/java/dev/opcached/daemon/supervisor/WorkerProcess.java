@@ -1,5 +1,6 @@
 package dev.opcached.daemon.supervisor;
 
+import dev.opcached.daemon.control.ProcessFigures;
 import dev.opcached.protocol.admin.StatusResponse;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -33,6 +34,7 @@ final class WorkerProcess {
     private volatile Phase phase = Phase.STARTING;
     private volatile long lastReportNanos;
     private volatile long lastReportMillis;
+    private volatile ProcessFigures figures = ProcessFigures.NONE;
 
     WorkerProcess(Process process, long startedMillis, long startedNanos) {
         this.process = process;
@@ -60,7 +62,16 @@ final class WorkerProcess {
         return startedNanos;
     }
 
-    /** Any report counts as a sign of life. */
+    /** What it last said it had counted since it started. */
+    ProcessFigures figures() {
+        return figures;
+    }
+
+    void figures(ProcessFigures figures) {
+        this.figures = figures;
+    }
+
+    /** A report that tells of its event loops (every one but {@code figures}) is a sign of life. */
     void heard(long nowNanos, long nowMillis) {
         lastReportNanos = nowNanos;
         lastReportMillis = nowMillis;
@@ -86,6 +97,6 @@ final class WorkerProcess {
         return new StatusResponse.WorkerStatus(name, alive ? process.pid() : -1, startedMillis / 1000,
                 restarts, phase.word(), lastReportMillis / 1000,
                 alive ? TimeUnit.NANOSECONDS.toSeconds(Math.max(0, nowNanos - startedNanos)) : null,
-                memory.rss(), memory.pss());
+                memory.rss(), memory.pss(), figures == ProcessFigures.NONE ? null : figures.counter("requests"));
     }
 }

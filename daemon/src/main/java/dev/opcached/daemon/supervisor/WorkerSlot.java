@@ -1,5 +1,6 @@
 package dev.opcached.daemon.supervisor;
 
+import dev.opcached.daemon.control.ProcessFigures;
 import dev.opcached.daemon.control.WorkerReport;
 import dev.opcached.daemon.control.WorkerReportReader;
 import dev.opcached.daemon.worker.WorkerExit;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +35,7 @@ final class WorkerSlot {
     private final String name;
     private final WorkerLauncher launcher;
     private final ScheduledExecutorService scheduler;
-    private final AtomicLong restarts;
+    private final WorkerRestarts restarts;
     private final long heartbeatTimeoutNanos;
     private final long drainMillis;
     private WorkerProcess current;
@@ -44,13 +44,15 @@ final class WorkerSlot {
     private boolean watchingHeartbeats;
     private long lastCheckNanos = System.nanoTime();
     private long restartsOfSlot;
+    /** What the slot's workers that have exited had counted: its figures go on from there. */
+    private ProcessFigures exitedFigures = ProcessFigures.NONE;
     private final RestartBackoff backoff = new RestartBackoff();
 
     /**
      * @param heartbeatTimeoutMillis silence after which a worker is unresponsive; 0 = never
      * @param drainMillis            process_control_timeout: how long a retiring worker may finish its requests
      */
-    WorkerSlot(String name, WorkerLauncher launcher, ScheduledExecutorService scheduler, AtomicLong restarts,
+    WorkerSlot(String name, WorkerLauncher launcher, ScheduledExecutorService scheduler, WorkerRestarts restarts,
                long heartbeatTimeoutMillis, long drainMillis) {
         this.name = name;
         this.launcher = launcher;
@@ -77,10 +79,25 @@ final class WorkerSlot {
             status.add(current.status(name, restartsOfSlot, PROC, now));
         } else {
             status.add(new StatusResponse.WorkerStatus(name, -1, 0, restartsOfSlot,
-                    WorkerProcess.Phase.STARTING.word(), 0, null, null, null));
+                    WorkerProcess.Phase.STARTING.word(), 0, null, null, null, null));
         }
         retiring.forEach(worker -> status.add(worker.status(name, restartsOfSlot, PROC, now)));
         return status;
+    }
+
+    /**
+     * What the slot's workers counted, the exited ones and those alive (as they last reported,
+     * about once a second): counters that only grow while the supervisor runs.
+     */
+    synchronized ProcessFigures figures() {
+        ProcessFigures figures = exitedFigures;
+        if (current != null) {
+            figures = figures.plus(current.figures());
+        }
+        for (WorkerProcess worker : retiring) {
+            figures = figures.plus(worker.figures());
+        }
+        return figures;
     }
 
     synchronized void start() {
@@ -108,6 +125,11 @@ final class WorkerSlot {
     }
 
     private synchronized void reported(WorkerProcess worker, WorkerReport report) {
+        if (report.kind() == WorkerReport.Kind.FIGURES) {
+            // Sent by a thread of its own, so no sign that the worker's event loops are alive.
+            worker.figures(ProcessFigures.parse(report.detail()));
+            return;
+        }
         worker.heard(System.nanoTime(), System.currentTimeMillis());
         switch (report.kind()) {
             case READY -> {
@@ -123,12 +145,13 @@ final class WorkerSlot {
             }
             case RETIRING -> {
                 if (worker == current) {
-                    replace("pid " + worker.pid() + " is retiring (" + report.detail() + ")");
+                    replace("pid " + worker.pid() + " is retiring (" + report.detail() + ")",
+                            WorkerRestarts.Cause.ofRetiring(report.detail()));
                 }
             }
             case SEGMENT_LOST -> LOG.warn("{} (pid {}) reports its segment lost (the check of the segment file decides on a new one)",
                     name, worker.pid());
-            case ALIVE -> {
+            case ALIVE, FIGURES -> {
                 // heard() is all a heartbeat does
             }
         }
@@ -138,7 +161,7 @@ final class WorkerSlot {
      * Starts a replacement of the accepting worker at once; the worker itself stops when the
      * replacement is ready (or exits by itself first), and is killed after process_control_timeout.
      */
-    synchronized void replace(String why) {
+    synchronized void replace(String why, WorkerRestarts.Cause cause) {
         WorkerProcess worker = current;
         if (stopping || worker == null) {
             return;
@@ -150,7 +173,7 @@ final class WorkerSlot {
         }
         // Stop it even if its replacement never becomes ready, and kill it if it does not stop.
         later(() -> askToStop(worker), drainMillis);
-        countRestart();
+        countRestart(cause);
         start();
     }
 
@@ -200,7 +223,7 @@ final class WorkerSlot {
                 worker.pid(), TimeUnit.NANOSECONDS.toMillis(worker.silentNanos(nowNanos)));
         retire(worker, WorkerProcess.Phase.UNRESPONSIVE);
         worker.process().destroyForcibly();
-        countRestart();
+        countRestart(WorkerRestarts.Cause.UNRESPONSIVE);
         start();
     }
 
@@ -218,6 +241,9 @@ final class WorkerSlot {
 
     private synchronized void exited(WorkerProcess worker) {
         int code = worker.process().exitValue();
+        if (retiring.contains(worker) || worker == current) {
+            exitedFigures = exitedFigures.plus(worker.figures());
+        }
         if (retiring.remove(worker)) {
             LOG.info("{} (pid {}) exited with code {} after being replaced", name, worker.pid(), code);
             return;
@@ -245,7 +271,7 @@ final class WorkerSlot {
         if (!crashed) {
             backoff.reset();
         }
-        countRestart();
+        countRestart(code == WorkerExit.REQUEST_TIMEOUT ? WorkerRestarts.Cause.TIMEOUT : WorkerRestarts.Cause.CRASH);
         // A worker that had served is replaced at once; only crashes before serving back off.
         scheduleStart(crashed && !healthy ? backoff() : 0);
     }
@@ -258,8 +284,8 @@ final class WorkerSlot {
         return delay;
     }
 
-    private void countRestart() {
-        restarts.incrementAndGet();
+    private void countRestart(WorkerRestarts.Cause cause) {
+        restarts.count(cause);
         restartsOfSlot++;
     }
 

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.worker;
 
+import dev.opcached.daemon.control.ProcessFigures;
 import dev.opcached.daemon.control.SupervisorLine;
 import dev.opcached.daemon.control.WorkerReport;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,6 +24,10 @@ final class ReportPipe {
 
     void retiring(String reason) {
         line.send(new WorkerReport(WorkerReport.Kind.RETIRING, reason));
+    }
+
+    void figures(ProcessFigures figures) {
+        line.send(figures.report());
     }
 
     void segmentLost() {

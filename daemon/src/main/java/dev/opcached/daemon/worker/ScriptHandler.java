@@ -264,7 +264,7 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 : new HttpChunkedInput(new ByteBufChunks(answer.body(), SLICE)));
         written.addListener(done -> {
             // Counted before it leaves the in-flight set, so that a drain never exits before it is counted.
-            if (worker.served().served()) {
+            if (worker.served().served(System.nanoTime() - started)) {
                 worker.retirement().recycle();
             }
             if (inFlight != null) {

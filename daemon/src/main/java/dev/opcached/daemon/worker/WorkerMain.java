@@ -6,6 +6,7 @@ import dev.opcached.daemon.compiler.CompilerClient;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.control.SupervisorLifeline;
 import dev.opcached.daemon.control.SupervisorLine;
+import dev.opcached.daemon.control.WorkerReport;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ProcessFitness;
 import dev.opcached.daemon.runtime.ScriptExitGuard;
@@ -124,7 +125,7 @@ public final class WorkerMain implements Callable<Integer> {
                 return WorkerExit.STARTUP_FAILED;
             }
             retirement.listening(listening);
-            watchTimeouts(inFlight, retirement);
+            watch(inFlight, retirement, served, reports);
             Signal.handle(new Signal("TERM"), signal -> retirement.stop());
             log.info("serving {} on http://{} ({})", documentRoot.root(), config.string(Directives.LISTEN),
                     server.transport());
@@ -137,7 +138,9 @@ public final class WorkerMain implements Callable<Integer> {
         }
     }
 
-    private static void watchTimeouts(InFlightRequests inFlight, WorkerRetirement retirement) {
+    /** Checks request timeouts, and sends the worker's figures to the supervisor, on one thread. */
+    private static void watch(InFlightRequests inFlight, WorkerRetirement retirement, ServedRequests served,
+                              ReportPipe reports) {
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("request-watchdog", true));
         watchdog.scheduleWithFixedDelay(() -> {
@@ -145,6 +148,8 @@ public final class WorkerMain implements Callable<Integer> {
                 retirement.replaceThenEnd("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
             }
         }, TIMEOUT_CHECK_MILLIS, TIMEOUT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        watchdog.scheduleWithFixedDelay(() -> reports.figures(served.figures()), 0, WorkerReport.FIGURES_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -13,6 +13,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.metrics.PoolProcesses;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptRuntime;
 import dev.opcached.daemon.supervisor.Supervisor;
@@ -254,7 +255,7 @@ class AdminHandlerTest {
         AtomicReference<Segment> current = new AtomicReference<>(lost);
         PoolCompiler compiler = LocalPoolCompiler.forDocroot(lost, docroot, policy, EpochClock.SYSTEM);
         AdminOperations replaceable = new AdminOperations(current::get, config, policy.blacklist(), () -> compiler,
-                List::of);
+                List::of, PoolProcesses.NONE);
         EmbeddedChannel channel = new EmbeddedChannel(
                 new AdminHandler(replaceable, new TokenAuthenticator(TOKEN), json, reads, changes));
         try (FileChannel file = FileChannel.open(lostFile, StandardOpenOption.WRITE)) {

@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,7 +61,7 @@ class WorkerSlotTest {
         WorkerLauncher launcher = new WorkerLauncher(() -> script, dir.resolve("compiler.sock"), Directives.defaults(),
                 FakeWorker.class.getName(), WorkerUser.of(Directives.defaults()),
                 new WorkerClassArchive(dir.resolve("worker-cds"), "test", false));
-        slot = new WorkerSlot("worker-1", launcher, scheduler, new AtomicLong(), heartbeatTimeoutMillis, 10_000);
+        slot = new WorkerSlot("worker-1", launcher, scheduler, new WorkerRestarts(), heartbeatTimeoutMillis, 10_000);
         slot.start();
         return slot;
     }

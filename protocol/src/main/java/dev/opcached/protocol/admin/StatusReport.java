@@ -69,7 +69,9 @@ public final class StatusReport {
                         known(stats.fileCache().stores()), known(stats.fileCache().rejections()),
                         known(stats.fileCache().bytes()), known(stats.fileCache().entries())),
                 new StatusResponse.SegmentInfo(segment.path().toString(), stats.memoryConsumption(), stats.generation(),
-                        stats.creatorPid(), seconds(stats.heartbeatMillis())));
+                        stats.creatorPid(), seconds(stats.heartbeatMillis())),
+                segment.restartLog().stream().map(restart -> new StatusResponse.RestartHistoryEntry(
+                        restart.millis() / 1000, restart.reason().label(), restart.generation())).toList());
     }
 
     /** A figure as status reports it: null when unknown. */

@@ -23,7 +23,19 @@ public record StatusResponse(
         @JsonProperty("workers") List<WorkerStatus> workers,
         @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("compiles") Long compiles,
         @JsonProperty("file_cache_statistics") FileCacheStatistics fileCacheStatistics,
-        @JsonProperty("segment") SegmentInfo segment) {
+        @JsonProperty("segment") SegmentInfo segment,
+        @JsonProperty("restart_history") List<RestartHistoryEntry> restartHistory) {
+
+    /**
+     * One of the last restarts of the cache (the segment's restart log), oldest first in
+     * {@code restart_history}: when ({@code time}, epoch seconds), why ({@code reason}, as
+     * {@code last_restart_reason}) and the generation it started.
+     */
+    public record RestartHistoryEntry(
+            @JsonProperty("time") long time,
+            @JsonProperty("reason") String reason,
+            @JsonProperty("generation") long generation) {
+    }
 
     /**
      * The sealed file cache's figures (opcache.file_cache) for the pool since it started; null
@@ -87,7 +99,8 @@ public record StatusResponse(
      * {@code last_heartbeat} the time of its last report (0 before the first), {@code age} the
      * seconds since it was started, {@code rss} and {@code pss} its resident and proportional set
      * sizes in bytes, read at status time; each of the last three null when unknown (no process,
-     * or its memory could not be read).
+     * or its memory could not be read). {@code requests} is how many requests the process has
+     * answered, as it last reported (about once a second); null before its first report.
      */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record WorkerStatus(
@@ -99,7 +112,8 @@ public record StatusResponse(
             @JsonProperty("last_heartbeat") long lastHeartbeat,
             @JsonProperty("age") Long age,
             @JsonProperty("rss") Long rss,
-            @JsonProperty("pss") Long pss) {
+            @JsonProperty("pss") Long pss,
+            @JsonProperty("requests") Long requests) {
     }
 
     /** The segment file behind the cache; {@code heartbeat} null when unknown. */

@@ -43,6 +43,8 @@ import net.openhft.chronicle.bytes.BytesStore;
  *  | LOST_RESTARTS |
  *  384: file cache line (the compiling processes' figures of opcache.file_cache, no lock)
  *  | FC_HITS | FC_MISSES | FC_STORES | FC_REJECTIONS | FC_BYTES | FC_ENTRIES |
+ *  512: restart log (written by writers under the lock; read lock-free)
+ *  | RESTART_LOG_COUNT | 32 records x 24 bytes: | MILLIS (i64) | GENERATION (i64) | REASON (i32) | (i32) |
  *  ... reserved (zero) up to 4096 (the statistics stripes of layout version 4 are in the
  *  activity file now, {@link ActivityLayout})
  * </pre>
@@ -59,7 +61,7 @@ public final class HeaderLayout {
     /** "OPCACHED" in ASCII, read as a little-endian long. */
     public static final long MAGIC_VALUE = 0x444548434143504FL;
     /** The layout version this code reads and writes. */
-    public static final int VERSION_VALUE = 5;
+    public static final int VERSION_VALUE = 6;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = MAGIC_OFFSET + Long.BYTES;
@@ -125,6 +127,20 @@ public final class HeaderLayout {
     public static final int FILE_CACHE_REJECTIONS_OFFSET = FILE_CACHE_STORES_OFFSET + Long.BYTES;
     public static final int FILE_CACHE_BYTES_OFFSET = FILE_CACHE_REJECTIONS_OFFSET + Long.BYTES;
     public static final int FILE_CACHE_ENTRIES_OFFSET = FILE_CACHE_BYTES_OFFSET + Long.BYTES;
+
+    /**
+     * The restart log: the last {@link #RESTART_LOG_RECORDS} restarts of this segment, a ring.
+     * {@code RESTART_LOG_COUNT} is how many were ever logged (release store after the record it
+     * adds); restart {@code n} (from 0) is record {@code n % RESTART_LOG_RECORDS}.
+     */
+    public static final int RESTART_LOG_LINE = 512;
+    public static final int RESTART_LOG_COUNT_OFFSET = RESTART_LOG_LINE;
+    public static final int RESTART_LOG_RECORDS_OFFSET = RESTART_LOG_COUNT_OFFSET + Long.BYTES;
+    public static final int RESTART_LOG_RECORDS = 32;
+    public static final int RESTART_RECORD_LENGTH = 24;
+    public static final int RESTART_RECORD_MILLIS = 0;
+    public static final int RESTART_RECORD_GENERATION = RESTART_RECORD_MILLIS + Long.BYTES;
+    public static final int RESTART_RECORD_REASON = RESTART_RECORD_GENERATION + Long.BYTES;
 
     private HeaderLayout() {
     }
@@ -232,6 +248,25 @@ public final class HeaderLayout {
     static void putLastRestart(BytesStore<?, ?> b, long millis, RestartReason reason) {
         b.writeLong(LAST_RESTART_MILLIS_OFFSET, millis);
         b.writeInt(LAST_RESTART_REASON_OFFSET, reason.code());
+    }
+
+    /** Under the lock: adds a restart to the log (the record first, then the count, released). */
+    static void appendRestartLog(BytesStore<?, ?> b, long millis, long generation, RestartReason reason) {
+        long count = Math.max(0, b.readLong(RESTART_LOG_COUNT_OFFSET));
+        long record = restartRecordOffset(count);
+        b.writeLong(record + RESTART_RECORD_MILLIS, millis);
+        b.writeLong(record + RESTART_RECORD_GENERATION, generation);
+        b.writeInt(record + RESTART_RECORD_REASON, reason.code());
+        b.writeOrderedLong(RESTART_LOG_COUNT_OFFSET, count + 1);
+    }
+
+    static long restartLogCountVolatile(BytesStore<?, ?> b) {
+        return b.readVolatileLong(RESTART_LOG_COUNT_OFFSET);
+    }
+
+    /** Where restart {@code n} (from 0) is recorded. */
+    static long restartRecordOffset(long n) {
+        return RESTART_LOG_RECORDS_OFFSET + (n % RESTART_LOG_RECORDS) * RESTART_RECORD_LENGTH;
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -192,6 +192,7 @@ final class SegmentFile implements AutoCloseable {
         bytes.writeLong(FILE_CACHE_ENTRIES_OFFSET, known(fileCache.entries()));
         if (reason != null && reason != RestartReason.NONE) {
             putLastRestart(bytes, now, reason);
+            appendRestartLog(bytes, now, 1, reason);
             increment(bytes, restartCounterOffset(reason));
         }
     }

@@ -77,6 +77,14 @@ public final class SegmentReader implements AutoCloseable {
         return file.guard(statistics::statistics);
     }
 
+    /** The last restarts of this segment, oldest first (its restart log, read without the lock). */
+    public List<RestartRecord> restartLog() {
+        if (file.closed()) {
+            return List.of();
+        }
+        return file.guard(statistics::restartLog);
+    }
+
     /**
      * The cached scripts of the current generation (opcache_get_status()['scripts']), read without
      * the lock; an entry recycled while it is read is left out.

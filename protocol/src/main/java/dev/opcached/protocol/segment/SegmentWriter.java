@@ -292,7 +292,9 @@ final class SegmentWriter {
         putUsedKeys(bytes, 0);
         putCachedScripts(bytes, 0);
         putCacheFull(bytes, false);
-        putLastRestart(bytes, clock.millis(), reason);
+        long now = clock.millis();
+        putLastRestart(bytes, now, reason);
+        appendRestartLog(bytes, now, generation, reason);
         increment(bytes, restartCounterOffset(reason));
         ActivityLayout.putRestartPendingVolatile(activity, 0);
         LOG.info("segment {}: restart ({}), generation {}", file, reason, generation);

@@ -96,6 +96,40 @@ final class StatisticsReader {
         return millis <= 0 || millis > now + FUTURE_TOLERANCE_MILLIS ? SegmentStatistics.UNKNOWN : millis;
     }
 
+    /**
+     * The restart log, oldest first: at most {@code RESTART_LOG_RECORDS - 1} records, since the
+     * ring's oldest record is the one the next restart overwrites. Read without the lock: a record a
+     * writer may have been replacing while it was read is left out, and so is one that no sound
+     * segment can hold (an unknown reason, a time out of range, generation 0).
+     */
+    List<RestartRecord> restartLog() {
+        long count = restartLogCountVolatile(bytes);
+        if (count <= 0) {
+            return List.of();
+        }
+        long now = clock.millis();
+        long first = Math.max(0, count - (RESTART_LOG_RECORDS - 1));
+        RestartRecord[] read = new RestartRecord[(int) (count - first)];
+        for (long n = first; n < count; n++) {
+            long record = restartRecordOffset(n);
+            long millis = time(bytes.readVolatileLong(record + RESTART_RECORD_MILLIS), now, false);
+            long generation = bytes.readVolatileLong(record + RESTART_RECORD_GENERATION);
+            RestartReason reason = RestartReason.ofCode(bytes.readVolatileInt(record + RESTART_RECORD_REASON));
+            if (millis != SegmentStatistics.UNKNOWN && generation > 0 && reason != RestartReason.NONE) {
+                read[(int) (n - first)] = new RestartRecord(millis, generation, reason);
+            }
+        }
+        // A restart being logged meanwhile overwrites the record RESTART_LOG_RECORDS before its own.
+        long stillThere = Math.max(first, restartLogCountVolatile(bytes) - (RESTART_LOG_RECORDS - 1));
+        List<RestartRecord> log = new ArrayList<>();
+        for (long n = stillThere; n < count; n++) {
+            if (read[(int) (n - first)] != null) {
+                log.add(read[(int) (n - first)]);
+            }
+        }
+        return log;
+    }
+
     List<ScriptStatistics> scripts() {
         List<ScriptStatistics> scripts = new ArrayList<>();
         long generation = generationVolatile(bytes);

@@ -38,7 +38,7 @@ class SegmentFormatExampleTest {
                 assertThat(hex(file, 0x17c0, 16)).isEqualTo("00 30 00 00 01 00 00 00 1f e8 5f af 74 f1 6e 80");
                 assertThat(hex(file, 0x17e0, 16)).isEqualTo("00 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00");
                 assertThat(hex(file, HeaderLayout.ARENA_OFFSET_OFFSET, 8)).isEqualTo("00 30 00 00 00 00 00 00");
-                assertThat(hex(activity, 0, 32)).isEqualTo("4f 50 43 41 43 54 49 56 05 00 00 00 00 10 00 00"
+                assertThat(hex(activity, 0, 32)).isEqualTo("4f 50 43 41 43 54 49 56 06 00 00 00 00 10 00 00"
                         + " 00 20 00 00 00 00 00 00 80 00 00 00 00 00 00 00");
                 assertThat(hex(activity, ActivityLayout.SEGMENT_ID_OFFSET, 8))
                         .isEqualTo(hex(file, HeaderLayout.SEGMENT_ID_OFFSET, 8));
