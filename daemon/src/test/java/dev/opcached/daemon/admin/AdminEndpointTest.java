@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdminEndpointTest {
     private static final List<String[]> CALLS = List.of(
-            new String[] {"GET", "/status"}, new String[] {"GET", "/configuration"}, new String[] {"POST", "/reset"},
+            new String[] {"GET", "/status"}, new String[] {"GET", "/configuration"}, new String[] {"GET", "/metrics"},
+            new String[] {"POST", "/reset"},
             new String[] {"POST", "/invalidate"}, new String[] {"POST", "/compile"}, new String[] {"POST", "/stat/clear"});
 
     private final ObjectMapper json = new ObjectMapper();

@@ -1,0 +1,198 @@
+package dev.opcached.daemon.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.opcached.daemon.testing.PoolProcess;
+import dev.opcached.daemon.testing.Scripts;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code GET /metrics} of a real pool, scraped over HTTP as Prometheus does: authenticated, in the
+ * text format, every figure with the pool's label, counters that follow what the pool did.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MetricsEndpointTest {
+    /** One sample line of the text format: name, labels, value. */
+    private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})? (\\S+)");
+    private static final Duration FIGURES_LAG = Duration.ofSeconds(30);
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private PoolProcess pool;
+    private String token;
+    private String metricsToken;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        Scripts.text(docroot, "hello", "hello");
+        Scripts.write(docroot, "broken", "this does not compile");
+        Path metricsTokenFile = dir.resolve("metrics.token");
+        Files.writeString(metricsTokenFile, "ab".repeat(32) + "\n");
+        Files.setPosixFilePermissions(metricsTokenFile, PosixFilePermissions.fromString("rw-------"));
+        pool = PoolProcess.start(docroot, dir.resolve("shm"), "metrics", 2, "opcache.file_update_protection=0",
+                "opcached.metrics_token_file=" + metricsTokenFile);
+        token = Files.readString(pool.tokenFile()).strip();
+        metricsToken = "ab".repeat(32);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (pool != null) {
+            pool.close();
+            assertThat(pool.supervisor().output()).as("no token is ever logged").doesNotContain(token)
+                    .doesNotContain(metricsToken);
+        }
+    }
+
+    private HttpResponse<String> call(String method, String path, String bearer) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(pool.adminUrl() + path))
+                .timeout(Duration.ofSeconds(30)).method(method, HttpRequest.BodyPublishers.noBody());
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Every sample of a scrape, keyed by name and labels as written ({@code name{a="b"}}). */
+    private Map<String, Double> scrape() throws Exception {
+        HttpResponse<String> response = call("GET", "/metrics", token);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type ->
+                assertThat(type).startsWith("text/plain; version=0.0.4"));
+        Map<String, Double> samples = new LinkedHashMap<>();
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith("#") || line.isEmpty()) {
+                assertThat(line).as("a comment is HELP or TYPE").matches("(# (HELP|TYPE) .*)?");
+                continue;
+            }
+            Matcher sample = SAMPLE.matcher(line);
+            assertThat(sample.matches()).as("a sample line: %s", line).isTrue();
+            assertThat(sample.group(2)).as("every sample has the pool label: %s", line).contains("pool=\"metrics\"");
+            samples.put(sample.group(1) + (sample.group(2) == null ? "" : sample.group(2)), Double.parseDouble(sample.group(3)));
+        }
+        return samples;
+    }
+
+    /** The sum of every sample of {@code name} whose labels contain each of {@code labels} ({@code k="v"}). */
+    private static double sum(Map<String, Double> samples, String name, String... labels) {
+        return samples.entrySet().stream()
+                .filter(sample -> sample.getKey().startsWith(name + "{"))
+                .filter(sample -> java.util.Arrays.stream(labels).allMatch(sample.getKey()::contains))
+                .mapToDouble(Map.Entry::getValue).sum();
+    }
+
+    /** Scrapes until {@code condition} holds: the processes' figures reach the supervisor about once a second. */
+    private Map<String, Double> awaitScrape(Predicate<Map<String, Double>> condition) throws Exception {
+        long deadline = System.nanoTime() + FIGURES_LAG.toNanos();
+        Map<String, Double> samples = scrape();
+        while (!condition.test(samples)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new TimeoutException("the scrape never matched; last: " + samples);
+            }
+            Thread.sleep(100);
+            samples = scrape();
+        }
+        return samples;
+    }
+
+    private JsonNode status() throws Exception {
+        HttpResponse<String> response = call("GET", "/status", token);
+        assertThat(response.statusCode()).isEqualTo(200);
+        return json.readTree(response.body());
+    }
+
+    @Test
+    void aScrapeNeedsATokenAndTheMetricsTokenReadsButNeverChanges() throws Exception {
+        double failuresBefore = sum(scrape(), "opcached_admin_authentication_failures_total");
+        assertThat(call("GET", "/metrics", null).statusCode()).isEqualTo(401);
+        assertThat(call("GET", "/metrics", "0".repeat(64)).statusCode()).isEqualTo(401);
+        assertThat(sum(scrape(), "opcached_admin_authentication_failures_total")).isEqualTo(failuresBefore + 2);
+
+        assertThat(call("GET", "/metrics", metricsToken).statusCode()).isEqualTo(200);
+        assertThat(call("GET", "/status", metricsToken).statusCode()).isEqualTo(200);
+        assertThat(call("GET", "/configuration", metricsToken).statusCode()).isEqualTo(200);
+        long restarts = status().at("/opcache_statistics/manual_restarts").asLong();
+        for (String change : new String[] {"/reset", "/stat/clear", "/invalidate", "/compile"}) {
+            HttpResponse<String> refused = call("POST", change, metricsToken);
+            assertThat(refused.statusCode()).as(change).isEqualTo(403);
+            assertThat(refused.body()).contains("only read");
+        }
+        assertThat(status().at("/opcache_statistics/manual_restarts").asLong()).isEqualTo(restarts);
+        Map<String, Double> samples = scrape();
+        assertThat(sum(samples, "opcached_admin_requests_total", "route=\"/reset\"", "status=\"403\"")).isGreaterThanOrEqualTo(1);
+        assertThat(sum(samples, "opcached_admin_requests_total", "route=\"/metrics\"", "status=\"401\"")).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void countersFollowWhatThePoolDid() throws Exception {
+        Map<String, Double> before = scrape();
+        for (int i = 0; i < 20; i++) {
+            assertThat(pool.get("/hello.java").statusCode()).isEqualTo(200);
+        }
+        assertThat(pool.get("/broken.java").statusCode()).isEqualTo(500);
+        Map<String, Double> after = awaitScrape(samples ->
+                sum(samples, "opcached_requests_total") >= sum(before, "opcached_requests_total") + 21
+                        && sum(samples, "opcached_compile_failures_total") >= 1);
+        assertThat(sum(after, "opcached_hits_total")).isGreaterThanOrEqualTo(sum(before, "opcached_hits_total") + 19);
+        assertThat(sum(after, "opcached_compilations_total")).isGreaterThanOrEqualTo(2);
+        assertThat(sum(after, "opcached_compile_duration_seconds_count")).isGreaterThanOrEqualTo(1);
+        assertThat(sum(after, "opcached_request_duration_seconds_count"))
+                .as("every answer is timed").isEqualTo(sum(after, "opcached_requests_total"));
+        assertThat(sum(after, "opcached_request_duration_seconds_bucket", "le=\"+Inf\""))
+                .isEqualTo(sum(after, "opcached_requests_total"));
+        assertThat(sum(after, "opcached_cached_scripts")).isEqualTo(status().at("/opcache_statistics/num_cached_scripts").asDouble());
+        assertThat(sum(after, "opcached_workers_alive")).isEqualTo(2);
+        assertThat(sum(after, "opcached_memory_used_bytes") + sum(after, "opcached_memory_free_bytes")
+                + sum(after, "opcached_memory_wasted_bytes")).isEqualTo(sum(after, "opcached_memory_size_bytes"));
+
+        double manual = sum(after, "opcached_restarts_total", "reason=\"manual\"");
+        assertThat(call("POST", "/reset", token).statusCode()).isEqualTo(200);
+        Map<String, Double> reset = scrape();
+        assertThat(sum(reset, "opcached_restarts_total", "reason=\"manual\"")).isEqualTo(manual + 1);
+        assertThat(sum(reset, "opcached_generation")).isEqualTo(sum(after, "opcached_generation") + 1);
+        assertThat(sum(reset, "opcached_hits_total")).as("a restart empties the cache, not its counters")
+                .isGreaterThanOrEqualTo(sum(after, "opcached_hits_total"));
+        JsonNode history = status().get("restart_history");
+        assertThat(history.get(history.size() - 1).get("reason").asText()).isEqualTo("manual");
+        assertThat(history.get(history.size() - 1).get("generation").asDouble()).isEqualTo(sum(reset, "opcached_generation"));
+    }
+
+    @Test
+    void aKilledWorkerIsCountedAsACrashAndItsSlotsRequestsNeverGoBack() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            assertThat(pool.get("/hello.java").statusCode()).isEqualTo(200);
+        }
+        JsonNode worker = status().get("workers").get(0);
+        String slot = worker.get("name").asText();
+        Map<String, Double> before = awaitScrape(samples -> sum(samples, "opcached_requests_total", "worker=\"" + slot + "\"")
+                >= worker.get("requests").asDouble());
+        double served = sum(before, "opcached_requests_total", "worker=\"" + slot + "\"");
+        double crashes = sum(before, "opcached_worker_restarts_total", "cause=\"crash\"");
+        ProcessHandle.of(worker.get("pid").asLong()).orElseThrow().destroyForcibly();
+        Map<String, Double> after = awaitScrape(samples -> sum(samples, "opcached_worker_restarts_total", "cause=\"crash\"")
+                == crashes + 1 && sum(samples, "opcached_workers_alive") == 2);
+        assertThat(sum(after, "opcached_requests_total", "worker=\"" + slot + "\""))
+                .as("the slot's count goes on from its dead worker's").isGreaterThanOrEqualTo(served);
+    }
+}
