@@ -403,6 +403,26 @@ def main():
                         "%s× (%s vs %s req/s)%s" % (fmt(rr, 2), fmt(o.get("rps")), fmt(n.get("rps")), "; " + others if others else ""), ok,
                         "" if ok else "opcached serves %s× of the bare server's rate; see [throughput](#1-throughput-and-latency)" % fmt(rr, 2)))
 
+    # ---------------- Q1b: the cost of a scrape
+    scrape = {}
+    scrapes_seen = []
+    for r in rows:
+        if r.get("kind") == "scrape":
+            scrape.setdefault((r["conns"], r["mode"]), []).append(parse_wrk(r["file"]))
+            if r["mode"] != "none":
+                scrapes_seen.append(r["scrapes"] / max(1, r["secs"]))
+    scrape_size = next((r["bytes"] for r in rows if r.get("kind") == "scrape_size"), None)
+    scrape_table = []
+    if scrape:
+        scrape_table = ["| workload | connections | req/s, no scrape | req/s, a scrape every 100 ms | **with / without** | p99 ms, no scrape | p99 ms, scraped |",
+                        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for c in sorted({k[0] for k in scrape}):
+            off = {k: median([w[k] for w in scrape.get((c, "none"), [])]) for k in ("rps", "p99")}
+            on = {k: median([w[k] for w in scrape.get((c, "scrape100ms"), [])]) for k in ("rps", "p99")}
+            scrape_table.append("| %s | %d | %s | %s | **%s** | %s | %s |" % (
+                WORKLOAD_NAMES["hello"], c, fmt(off["rps"]), fmt(on["rps"]), fmt(ratio(on["rps"], off["rps"]), 2),
+                fmt(off["p99"], 2), fmt(on["p99"], 2)))
+
     # ---------------- memory
     mem = [r for r in rows if r.get("kind") == "mem"]
 
@@ -962,6 +982,20 @@ plot %s
     W("")
     W("![throughput](%s/q1-throughput.png)" % chart_rel)
     W("![p99](%s/q1-p99.png)" % chart_rel)
+    W("")
+    W("### What a Prometheus scrape costs")
+    W("")
+    W("The same hello-world load on opcached, once alone and once with `GET /metrics` on the admin endpoint every 100 ms "
+      "(curl, a new connection each, the admin token), the two alternating in each run. A scrape reads the segment's "
+      "header and the figures the supervisor last heard from each process; it reads no `/proc` file and sends nothing to a worker.")
+    W("")
+    if scrape_table:
+        W("\n".join(scrape_table))
+        W("")
+        W("Scrapes answered: %s a second (median); one scrape is %s bytes of text." % (
+            fmt(median(scrapes_seen), 1) if scrapes_seen else "-", fmt(scrape_size) if scrape_size else "-"))
+    else:
+        W("Not run.")
     W("")
     W("### Resident memory")
     W("")

@@ -29,6 +29,20 @@ class TokenAuthenticatorTest {
     }
 
     @Test
+    void theMetricsTokenOnlyReadsAndWithoutOneNothingElseDoes() {
+        String readOnly = "cd".repeat(32);
+        TokenAuthenticator both = new TokenAuthenticator(TOKEN, readOnly);
+        assertThat(both.access("Bearer " + TOKEN)).isEqualTo(TokenAuthenticator.Access.FULL);
+        assertThat(both.access("Bearer " + readOnly)).isEqualTo(TokenAuthenticator.Access.READ_ONLY);
+        assertThat(both.access("Bearer " + readOnly.substring(1))).isEqualTo(TokenAuthenticator.Access.NONE);
+        assertThat(both.access(null)).isEqualTo(TokenAuthenticator.Access.NONE);
+        assertThat(both.authenticate("Bearer " + readOnly)).as("the admin token only").isFalse();
+        TokenAuthenticator adminOnly = new TokenAuthenticator(TOKEN);
+        assertThat(adminOnly.access("Bearer " + readOnly)).isEqualTo(TokenAuthenticator.Access.NONE);
+        assertThat(adminOnly.access("Bearer " + TOKEN)).isEqualTo(TokenAuthenticator.Access.FULL);
+    }
+
+    @Test
     void failuresPastTheThirdWaitLongerEachTimeUntilForgiven() {
         TokenAuthenticator authenticator = new TokenAuthenticator(TOKEN);
         long now = 1_000_000;
