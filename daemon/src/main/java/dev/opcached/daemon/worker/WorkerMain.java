@@ -148,8 +148,8 @@ public final class WorkerMain implements Callable<Integer> {
                 retirement.replaceThenEnd("request_terminate_timeout", WorkerExit.REQUEST_TIMEOUT);
             }
         }, TIMEOUT_CHECK_MILLIS, TIMEOUT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
-        watchdog.scheduleWithFixedDelay(() -> reports.figures(served.figures()), 0, WorkerReport.FIGURES_MILLIS,
-                TimeUnit.MILLISECONDS);
+        watchdog.scheduleWithFixedDelay(() -> reports.figures(served.figures()), WorkerReport.FIGURES_MILLIS,
+                WorkerReport.FIGURES_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.opcached.daemon.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.daemon.control.ProcessFigures;
+import dev.opcached.daemon.control.WorkerReport;
 import dev.opcached.daemon.testing.Scripts;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
@@ -27,6 +29,12 @@ class WorkerReportPipeTest {
     @TempDir
     Path dir;
 
+    /** What the worker wrote on its stdout but its figures (sent once a second, between the others). */
+    private static String reports(Path stdout) throws java.io.IOException {
+        return Files.readAllLines(stdout).stream().filter(line -> !line.startsWith("figures "))
+                .map(line -> line + "\n").collect(java.util.stream.Collectors.joining());
+    }
+
     @Test
     void theWorkerSaysReadyThenAliveAndScriptsCannotWriteOnThePipe() throws Exception {
         Path docroot = Files.createDirectories(dir.resolve("www"));
@@ -48,7 +56,7 @@ class WorkerReportPipeTest {
                     .start();
             try {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (!Files.readString(stdout).matches("(?s)ready\n(alive\n){2,}.*")) {
+                while (!reports(stdout).matches("(?s)ready\n(alive\n){2,}.*")) {
                     assertThat(System.nanoTime() - deadline).as("ready, then alive twice, on stdout: %s\n%s",
                             Files.readString(stdout), Files.readString(stderr)).isNegative();
                     assertThat(worker.isAlive()).as("the worker runs: %s", Files.readString(stderr)).isTrue();
@@ -59,8 +67,12 @@ class WorkerReportPipeTest {
                                 .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(response.body()).isEqualTo("printed");
                 assertThat(Files.readString(stderr)).contains("retiring forged").contains("to stderr");
-                assertThat(Files.readAllLines(stdout)).as("only the worker's own reports").containsOnly("ready", "alive")
+                assertThat(reports(stdout).lines()).as("only the worker's own reports").containsOnly("ready", "alive")
                         .containsOnlyOnce("ready");
+                assertThat(Files.readAllLines(stdout)).as("its figures, once a second").filteredOn(line -> line.startsWith("figures "))
+                        .isNotEmpty()
+                        .allSatisfy(line -> assertThat(ProcessFigures.parse(WorkerReport.parse(line).detail()).histogram("request_duration"))
+                                .isNotNull());
                 worker.getOutputStream().close();
                 assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 assertThat(worker.exitValue()).as("stdin closed: the supervisor is gone").isEqualTo(WorkerExit.SUPERVISOR_GONE);
