@@ -153,8 +153,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     Map.of(HttpHeaderNames.ALLOW, route.method().name()), false));
         }
         if (route.changesCache() && access != TokenAuthenticator.Access.FULL) {
-            return now(new Answer(HttpResponseStatus.FORBIDDEN,
-                    error("this token may only read (the metrics token): " + route.path() + " changes the cache")));
+            String refused = "this token may only read (the metrics token): " + route.path() + " changes the cache";
+            AUDIT.info("{} {} {} -> 403 {}", remote, route.method(), route.path(), refused);
+            return now(new Answer(HttpResponseStatus.FORBIDDEN, error(refused)));
         }
         AdminCall call = new AdminCall(uri.parameters(), ByteBufUtil.getBytes(request.content()),
                 request.headers().get(HttpHeaderNames.ACCEPT));
