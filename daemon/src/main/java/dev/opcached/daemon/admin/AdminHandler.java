@@ -66,6 +66,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      */
     static final long STILL_WORKING_SECONDS = 5;
     static final String NDJSON = "application/x-ndjson";
+    /** The dashboard's files, read from the jar once for every connection. */
+    private static final DashboardFiles DASHBOARD = DashboardFiles.fromClasspath();
 
     private final AdminOperations operations;
     private final TokenAuthenticator authenticator;
@@ -121,6 +123,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!request.decoderResult().isSuccess()) {
             closing = true;
             return now(new Answer(HttpResponseStatus.BAD_REQUEST, error("malformed HTTP request"), Map.of(), true));
+        }
+        if (DASHBOARD.serves(request)) {
+            // The page and its assets hold no figure: no token. Still queued, so answers keep their order.
+            return now(new Answer(HttpResponseStatus.OK, DASHBOARD.answer(request)));
         }
         String remote = remoteAddress(ctx);
         TokenAuthenticator.Access access = authenticator.access(request.headers().get(HttpHeaderNames.AUTHORIZATION));
@@ -353,6 +359,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private FullHttpResponse response(Answer answer, boolean keepAlive) {
+        if (answer.body() instanceof FullHttpResponse file) { // a dashboard file: complete as it is
+            HttpUtil.setKeepAlive(file, keepAlive);
+            return file;
+        }
         byte[] body;
         String contentType = "application/json";
         if (answer.body() instanceof PoolMetrics.Scrape scrape) {

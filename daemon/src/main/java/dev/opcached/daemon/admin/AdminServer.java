@@ -49,6 +49,7 @@ public final class AdminServer implements AutoCloseable {
         AdminExecutors executors = new AdminExecutors();
         TokenAuthenticator authenticator = new TokenAuthenticator(token, metricsToken);
         ObjectMapper json = new ObjectMapper();
+        SecurityHeaders securityHeaders = new SecurityHeaders();
         try {
             Channel channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -60,6 +61,7 @@ public final class AdminServer implements AutoCloseable {
                             ch.pipeline().addLast(
                                     new IdleStateHandler(0, 0, idleSeconds),
                                     new HttpServerCodec(4096, 8192, 8192),
+                                    securityHeaders,
                                     new HttpObjectAggregator(MAX_BODY),
                                     new ChunkedWriteHandler(),
                                     new AdminHandler(operations, authenticator, json, executors.reads(), executors.changes()));
