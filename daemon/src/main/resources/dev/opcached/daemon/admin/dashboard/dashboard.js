@@ -11,16 +11,20 @@
   /** Samples older than this leave the charts. */
   var WINDOW_SECONDS = 600;
   /** The charts span at least this much, so that the first samples do not fill them edge to edge. */
-  var MIN_SPAN_SECONDS = 30;
+  var MIN_SPAN_SECONDS = 15;
   /** At most this many script rows are drawn; a search narrows the list. */
   var MAX_ROWS = 500;
   var SAMPLE_MS = sampleInterval();
 
   var token = null;
+  /** The pool's docroot, without a trailing slash: script paths under it are shown relative to it. */
+  var docroot = "";
   var samples = [];
   var lastStatus = null;
   var timer = null;
   var sampling = false;
+  /** Samples drawn since the page was opened (data-samples of #dashboard: when a new one is in). */
+  var drawn = 0;
   var charts = {};
   var intNumber = new Intl.NumberFormat("en-US");
   var oneDecimal = new Intl.NumberFormat("en-US", {minimumFractionDigits: 1, maximumFractionDigits: 1});
@@ -200,6 +204,8 @@
       show("signin-error", "");
       var directives = configuration && configuration.directives || {};
       var version = configuration && configuration.version || {};
+      docroot = String(directives["opcached.docroot"] || "").replace(/\/+$/, "");
+      $("script-root").textContent = docroot ? "under " + docroot : "";
       $("pool").textContent = "pool " + (directives["opcached.pool"] || "?")
           + (version.version ? " · " + version.version : "");
       $("signin").hidden = true;
@@ -304,12 +310,12 @@
     var latest = samples[samples.length - 1];
     var size = (memory.used_memory || 0) + (memory.free_memory || 0) + (memory.wasted_memory || 0);
 
-    $("updated").textContent = "updated " + dateTime(Date.now() / 1000).slice(11)
+    $("updated").textContent = "updated " + dateTime(Date.now() / 1000).slice(11) + " · every " + SAMPLE_MS / 1000 + " s"
         + (status.cache_full ? " · cache full" : "") + (status.restart_pending ? " · restart pending" : "");
 
     $("tile-hit-rate").textContent = percent(stats.opcache_hit_rate);
     $("tile-hits").textContent = count(stats.hits) + " hits · " + count(stats.misses) + " misses";
-    $("tile-rps").textContent = latest && known(latest.rps) ? oneDecimal.format(latest.rps) : "–";
+    $("tile-rps").textContent = rate(latest && latest.rps);
     $("tile-scripts").textContent = count(stats.num_cached_scripts);
     $("tile-keys").textContent = count(stats.num_cached_keys) + " of " + count(stats.max_cached_keys) + " keys";
     $("tile-memory").textContent = bytes(memory.used_memory);
@@ -331,8 +337,10 @@
 
     renderCharts();
     renderWorkers(status.workers || []);
-    renderRestarts(stats, status.restart_history);
+    renderRestarts(stats, segment, status.restart_history);
     renderScripts();
+    drawn++;
+    $("dashboard").dataset.samples = String(drawn);
   }
 
   function restartTotal(stats) {
@@ -358,23 +366,43 @@
     return Math.max(280, $(id).clientWidth);
   }
 
+  /**
+   * A legend value: the figure under the cursor, or the latest one when the cursor is elsewhere,
+   * so that the legend always reads as the current figures.
+   */
+  function legendValue(format) {
+    return function (u, value, seriesIndex, index) {
+      if (index === null || index === undefined) {
+        var data = u.data[seriesIndex];
+        value = data && data.length ? data[data.length - 1] : null;
+      }
+      return format(value);
+    };
+  }
+
+  function clock(epochSeconds) {
+    return known(epochSeconds) ? dateTime(epochSeconds).slice(11) : "–";
+  }
+
+  function rate(value) {
+    return known(value) ? oneDecimal.format(value) : "–";
+  }
+
   function makeCharts() {
-    var used = color("--used");
-    var wasted = color("--wasted");
-    var free = color("--free");
-    var accent = color("--accent");
-    var ok = color("--ok");
     var axis = {stroke: color("--muted"), grid: {stroke: "#edf0f4"}, ticks: {stroke: "#edf0f4"}};
+    var time = {label: "Time", value: legendValue(clock)};
+    var timeAxis = Object.assign({}, axis, {values: function (u, splits) { return splits.map(clock); }});
     charts.memory = new uPlot({
       width: chartWidth("memory-chart"), height: 220,
-      scales: {x: {time: true, range: timeRange}, y: {range: function (u, min, max) { return [0, Math.max(1024, max * 1.1)]; }}},
+      scales: {x: {time: true, range: timeRange}, y: {range: function (u, min, max) { return [0, Math.max(1024, max * 1.15)]; }}},
       series: [
-        {},
-        {label: "Used", stroke: used, width: 2, fill: "rgba(31, 79, 209, 0.10)", value: function (u, v) { return bytes(v); }},
-        {label: "Wasted", stroke: wasted, width: 2, value: function (u, v) { return bytes(v); }},
-        {label: "Free", stroke: free, width: 2, dash: [5, 4], value: function (u, v) { return bytes(v); }}
+        time,
+        {label: "Used", stroke: color("--used"), width: 2, fill: "rgba(31, 79, 209, 0.10)", value: legendValue(bytes)},
+        {label: "Wasted", stroke: color("--wasted"), width: 2, value: legendValue(bytes)},
+        // Hidden at first (a click on its legend shows it): next to a mostly free segment the others would be flat lines.
+        {label: "Free", stroke: color("--free"), width: 2, dash: [5, 4], show: false, value: legendValue(bytes)}
       ],
-      axes: [Object.assign({}, axis), Object.assign({}, axis, {size: 76, values: function (u, values) {
+      axes: [timeAxis, Object.assign({}, axis, {size: 76, values: function (u, values) {
         return values.map(function (v) { return bytes(v); });
       }})]
     }, [[], [], [], []], $("memory-chart"));
@@ -383,12 +411,12 @@
       scales: {x: {time: true, range: timeRange}, pct: {range: [0, 100]},
         rps: {range: function (u, min, max) { return [0, Math.max(1, (max || 0) * 1.15)]; }}},
       series: [
-        {},
-        {label: "Hit rate", scale: "pct", stroke: ok, width: 2, value: function (u, v) { return percent(v); }},
-        {label: "Requests/s", scale: "rps", stroke: accent, width: 2, fill: "rgba(31, 79, 209, 0.08)",
-          value: function (u, v) { return known(v) ? oneDecimal.format(v) : "–"; }}
+        time,
+        {label: "Hit rate", scale: "pct", stroke: color("--ok"), width: 2, value: legendValue(percent)},
+        {label: "Requests/s", scale: "rps", stroke: color("--accent"), width: 2, fill: "rgba(31, 79, 209, 0.08)",
+          value: legendValue(rate)}
       ],
-      axes: [Object.assign({}, axis),
+      axes: [timeAxis,
         Object.assign({}, axis, {scale: "pct", size: 52, values: function (u, values) {
           return values.map(function (v) { return v + " %"; });
         }}),
@@ -441,15 +469,15 @@
     }));
   }
 
-  function renderRestarts(stats, history) {
+  function renderRestarts(stats, segment, history) {
     var tbody = $("restarts");
     $("restart-counts").textContent = "oom " + count(stats.oom_restarts) + " · hash " + count(stats.hash_restarts)
         + " · manual " + count(stats.manual_restarts) + " · corruption " + count(stats.corruption_restarts)
         + " · segment lost " + count(stats.segment_lost_restarts);
     if (!Array.isArray(history)) {
-      // An endpoint without the history: its last restart is all there is to show.
+      // An endpoint without the history: its last restart is all there is to show (it made the current generation).
       history = stats.last_restart_time > 0
-          ? [{time: stats.last_restart_time, reason: stats.last_restart_reason, generation: null}] : [];
+          ? [{time: stats.last_restart_time, reason: stats.last_restart_reason, generation: segment.generation}] : [];
     }
     if (!history.length) {
       emptyRow(tbody, 3, "No restart since the pool started");
@@ -488,6 +516,11 @@
     return {list: list, total: total, query: query};
   }
 
+  /** A script's path as the table shows it: relative to the docroot when it is under it. */
+  function shown(path) {
+    return docroot && path.indexOf(docroot + "/") === 0 ? path.slice(docroot.length + 1) : path;
+  }
+
   function renderScripts() {
     var tbody = $("scripts");
     var found = sortedScripts();
@@ -506,7 +539,7 @@
       button.dataset.path = s.path;
       action.appendChild(button);
       return row([
-        el("td", s.path, "path"),
+        el("td", shown(s.path), "path", s.path),
         el("td", count(s.hits), "num"),
         el("td", bytes(s.memory), "num"),
         el("td", ago(s.lastUsed), "num", dateTime(s.lastUsed)),
