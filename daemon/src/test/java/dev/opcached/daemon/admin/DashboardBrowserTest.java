@@ -59,7 +59,7 @@ class DashboardBrowserTest {
             Files.createDirectories(file.getParent());
             Scripts.text(file.getParent(), file.getFileName().toString().replace(".java", ""), "page " + script);
         }
-        pool = PoolProcess.start(docroot, dir.resolve("shm"), "dash", 2, "opcache.file_update_protection=0");
+        pool = PoolProcess.start(docroot, dir.resolve("shm"), "www", 2, "opcache.file_update_protection=0");
         token = Files.readString(pool.tokenFile()).strip();
         for (Map.Entry<String, Integer> script : SCRIPTS.entrySet()) {
             for (int i = 0; i < script.getValue(); i++) {

@@ -388,6 +388,15 @@
     return known(value) ? oneDecimal.format(value) : "–";
   }
 
+  /** Axis steps for bytes: powers of two, so that the ticks read 16 KiB, 32 KiB, not 19.5 KiB. */
+  var BINARY_STEPS = (function () {
+    var steps = [];
+    for (var power = 0; power < 50; power++) {
+      steps.push(Math.pow(2, power));
+    }
+    return steps;
+  })();
+
   function makeCharts() {
     var axis = {stroke: color("--muted"), grid: {stroke: "#edf0f4"}, ticks: {stroke: "#edf0f4"}};
     var time = {label: "Time", value: legendValue(clock)};
@@ -402,7 +411,7 @@
         // Hidden at first (a click on its legend shows it): next to a mostly free segment the others would be flat lines.
         {label: "Free", stroke: color("--free"), width: 2, dash: [5, 4], show: false, value: legendValue(bytes)}
       ],
-      axes: [timeAxis, Object.assign({}, axis, {size: 76, values: function (u, values) {
+      axes: [timeAxis, Object.assign({}, axis, {size: 76, incrs: BINARY_STEPS, values: function (u, values) {
         return values.map(function (v) { return bytes(v); });
       }})]
     }, [[], [], [], []], $("memory-chart"));
