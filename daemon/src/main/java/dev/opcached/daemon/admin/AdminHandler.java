@@ -124,9 +124,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             closing = true;
             return now(new Answer(HttpResponseStatus.BAD_REQUEST, error("malformed HTTP request"), Map.of(), true));
         }
-        if (DASHBOARD.serves(request)) {
+        FullHttpResponse dashboardFile = DASHBOARD.answer(request);
+        if (dashboardFile != null) {
             // The page and its assets hold no figure: no token. Still queued, so answers keep their order.
-            return now(new Answer(HttpResponseStatus.OK, DASHBOARD.answer(request)));
+            return now(new Answer(dashboardFile.status(), dashboardFile));
         }
         String remote = remoteAddress(ctx);
         TokenAuthenticator.Access access = authenticator.access(request.headers().get(HttpHeaderNames.AUTHORIZATION));

@@ -80,19 +80,18 @@ final class DashboardFiles {
         }
     }
 
-    /** Whether {@code request} is for the dashboard (then {@link #answer} answers it, with no token). */
-    boolean serves(HttpRequest request) {
-        String path = new QueryStringDecoder(request.uri()).path();
-        return path.equals("/") || path.startsWith(PREFIX);
-    }
-
     /**
-     * The answer to a request that {@link #serves}: the file (304 when the caller's copy is
-     * current; headers only for HEAD), 404 for a path not in the list, 405 for another method.
+     * The answer to {@code request} if it is for the dashboard ({@code /} or under {@link #PREFIX}):
+     * the file (304 when the caller's copy is current; headers only for HEAD), 404 for a path not in
+     * the list, 405 for another method. Null for any other path: a call of the API.
      */
     FullHttpResponse answer(HttpRequest request) {
+        String path = new QueryStringDecoder(request.uri()).path();
+        if (!path.equals("/") && !path.startsWith(PREFIX)) {
+            return null;
+        }
         HttpMethod method = request.method();
-        File file = files.get(new QueryStringDecoder(request.uri()).path());
+        File file = files.get(path);
         if (file == null) {
             return text(HttpResponseStatus.NOT_FOUND, "no such file of the dashboard\n");
         }

@@ -23,6 +23,8 @@
   var lastStatus = null;
   var timer = null;
   var sampling = false;
+  /** An action asked for a sample while one was under way: take another as soon as it is in. */
+  var sampleAgain = false;
   /** Samples drawn since the page was opened (data-samples of #dashboard: when a new one is in). */
   var drawn = 0;
   var charts = {};
@@ -247,16 +249,24 @@
 
   // ---- sampling ------------------------------------------------------------------------------
 
+  /** The next sample, unless the tab is hidden (then the page samples again once it is shown). */
   function schedule() {
     clearTimeout(timer);
     timer = null;
-    if (token && !document.hidden) {
-      timer = setTimeout(sample, SAMPLE_MS);
+    if (token && document.hidden) {
+      $("updated").textContent = "paused while the tab is hidden";
+    } else if (token) {
+      timer = setTimeout(sample, sampleAgain ? 0 : SAMPLE_MS);
     }
+    sampleAgain = false;
   }
 
   function sample() {
-    if (!token || sampling) {
+    if (!token) {
+      return Promise.resolve();
+    }
+    if (sampling) {
+      sampleAgain = true;
       return Promise.resolve();
     }
     sampling = true;
@@ -632,11 +642,10 @@
     $("reset-no").addEventListener("click", closeReset);
     $("reset-yes").addEventListener("click", reset);
     document.addEventListener("visibilitychange", function () {
-      if (document.hidden) {
-        clearTimeout(timer);
-        timer = null;
-      } else if (token) {
+      if (!document.hidden) {
         sample();
+      } else if (!sampling) {
+        schedule(); // a sample under way schedules (that is, pauses) when it is in
       }
     });
     window.addEventListener("resize", resizeCharts);
