@@ -44,6 +44,10 @@ class DashboardBrowserTest {
 
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** Clients of the pool's port, one connection each, taken in turn so that both workers serve. */
+    private final List<HttpClient> visitors = List.of(HttpClient.newHttpClient(), HttpClient.newHttpClient(),
+            HttpClient.newHttpClient(), HttpClient.newHttpClient());
+    private int visits;
     private Path docroot;
     private PoolProcess pool;
     private String token;
@@ -116,7 +120,7 @@ class DashboardBrowserTest {
     }
 
     private void request(String script) throws IOException, InterruptedException {
-        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
+        HttpResponse<String> answer = visitors.get(visits++ % visitors.size()).send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + pool.port() + "/" + script + ".java")).timeout(DEADLINE).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(answer.body()).as(script).isEqualTo("page " + script);
@@ -280,8 +284,11 @@ class DashboardBrowserTest {
         JsonNode after = status();
         assertThat(after.at("/segment/generation").asLong()).isEqualTo(generation + 1);
         assertThat(after.at("/opcache_statistics/manual_restarts").asLong()).isEqualTo(manual + 1);
+        // The restart's row, newest first: its time, reason and the generation it started.
         browser.await("document.getElementById('tile-generation').textContent === '" + (generation + 1) + "'"
-                + " && document.getElementById('restarts').textContent.includes('manual')", DEADLINE);
+                + " && document.querySelector('#restarts tr').textContent.includes('manual')"
+                + " && document.querySelector('#restarts tr td:last-child').textContent === '" + (generation + 1) + "'",
+                DEADLINE);
     }
 
     @Test

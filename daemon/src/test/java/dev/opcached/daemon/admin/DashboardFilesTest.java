@@ -53,7 +53,7 @@ class DashboardFilesTest {
         CachePolicy policy = CachePolicy.of(config);
         AdminOperations operations = new AdminOperations(segment, config, policy.blacklist(),
                 LocalPoolCompiler.forDocroot(segment, docroot, policy, EpochClock.SYSTEM), List::of);
-        server = AdminServer.start(new HostPort("127.0.0.1", 0), TOKEN, operations, null, 30);
+        server = AdminServer.start(new HostPort("127.0.0.1", 0), TOKEN, null, operations, null, 30);
     }
 
     @AfterEach

@@ -347,7 +347,7 @@
 
     renderCharts();
     renderWorkers(status.workers || []);
-    renderRestarts(stats, segment, status.restart_history);
+    renderRestarts(stats, status.restart_history || []);
     renderScripts();
     drawn++;
     $("dashboard").dataset.samples = String(drawn);
@@ -488,16 +488,11 @@
     }));
   }
 
-  function renderRestarts(stats, segment, history) {
+  function renderRestarts(stats, history) {
     var tbody = $("restarts");
     $("restart-counts").textContent = "oom " + count(stats.oom_restarts) + " · hash " + count(stats.hash_restarts)
         + " · manual " + count(stats.manual_restarts) + " · corruption " + count(stats.corruption_restarts)
         + " · segment lost " + count(stats.segment_lost_restarts);
-    if (!Array.isArray(history)) {
-      // An endpoint without the history: its last restart is all there is to show (it made the current generation).
-      history = stats.last_restart_time > 0
-          ? [{time: stats.last_restart_time, reason: stats.last_restart_reason, generation: segment.generation}] : [];
-    }
     if (!history.length) {
       emptyRow(tbody, 3, "No restart since the pool started");
       return;
