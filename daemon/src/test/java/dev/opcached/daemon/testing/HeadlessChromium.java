@@ -307,24 +307,30 @@ public final class HeadlessChromium implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        // Taken first: once the browser has exited, its renderers are no longer its descendants.
+        List<ProcessHandle> family = process.descendants().toList();
         try {
             if (socket != null) {
-                send("Browser.close", Map.of(), true);
+                // Asked to quit, not waited for: the browser may close the socket before it answers.
+                synchronized (this) {
+                    socket.sendText("{\"id\":0,\"method\":\"Browser.close\"}", true)
+                            .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                }
             }
         } catch (Exception ignored) {
             // it is killed below anyway
         }
-        if (socket != null) {
-            socket.abort();
-        }
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (socket != null) {
+                socket.abort();
+            }
+            family.forEach(ProcessHandle::destroyForcibly);
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             deleteTree(profile);
         }
