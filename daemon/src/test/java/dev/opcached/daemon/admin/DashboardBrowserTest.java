@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -45,8 +46,8 @@ class DashboardBrowserTest {
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     /** Clients of the pool's port, one connection each, taken in turn so that both workers serve. */
-    private final List<HttpClient> visitors = List.of(HttpClient.newHttpClient(), HttpClient.newHttpClient(),
-            HttpClient.newHttpClient(), HttpClient.newHttpClient());
+    private final List<HttpClient> visitors = Stream.generate(
+            () -> HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()).limit(4).toList();
     private int visits;
     private Path docroot;
     private PoolProcess pool;
