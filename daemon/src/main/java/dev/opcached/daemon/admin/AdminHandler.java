@@ -41,7 +41,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One admin connection: authenticates each request, routes it through {@link Route#TABLE}, runs
+ * One admin connection: answers the dashboard's files ({@link DashboardFiles}, no token),
+ * authenticates every other request, routes it through {@link Route#TABLE}, runs
  * it off the event loop (reads and changes on their own executors), and answers JSON strictly in
  * the order the requests came, whatever the answer (a 401, 404 or 405 waits for the calls before
  * it). A call that returns a {@link StreamedAnswer} is answered with JSON lines as they come
@@ -73,6 +74,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final PoolMetrics metrics;
     private final Executor reads;
     private final Executor changes;
+    private final DashboardFiles dashboard;
     /** Completes when the previous request's answer has been written: each answer waits for it. */
     private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
     /** Answers not yet written (event loop only); an idle connection is closed only when there are none. */
@@ -81,13 +83,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private boolean closing;
 
     AdminHandler(AdminOperations operations, TokenAuthenticator authenticator, ObjectMapper json,
-                 Executor reads, Executor changes) {
+                 Executor reads, Executor changes, DashboardFiles dashboard) {
         this.operations = operations;
         this.authenticator = authenticator;
         this.json = json;
         this.metrics = operations.metrics();
         this.reads = reads;
         this.changes = changes;
+        this.dashboard = dashboard;
     }
 
     /**
@@ -121,6 +124,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!request.decoderResult().isSuccess()) {
             closing = true;
             return now(new Answer(HttpResponseStatus.BAD_REQUEST, error("malformed HTTP request"), Map.of(), true));
+        }
+        FullHttpResponse dashboardFile = dashboard.answer(request);
+        if (dashboardFile != null) {
+            // The page and its assets hold no figure: no token. Still queued, so answers keep their order.
+            return now(new Answer(dashboardFile.status(), dashboardFile));
         }
         String remote = remoteAddress(ctx);
         TokenAuthenticator.Access access = authenticator.access(request.headers().get(HttpHeaderNames.AUTHORIZATION));
@@ -354,6 +362,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private FullHttpResponse response(Answer answer, boolean keepAlive) {
+        if (answer.body() instanceof FullHttpResponse file) { // a dashboard file: complete as it is
+            HttpUtil.setKeepAlive(file, keepAlive);
+            return file;
+        }
         byte[] body;
         String contentType = "application/json";
         if (answer.body() instanceof PoolMetrics.Scrape scrape) {

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * The admin endpoint: Netty HTTP (HTTPS when a certificate is configured) in the supervisor.
  * Bodies over {@link #MAX_BODY} get 413; idle connections are closed; calls run on
  * {@link AdminExecutors}, never on the event loop; streamed answers go through a
- * ChunkedWriteHandler, which writes only while the connection can take more.
+ * ChunkedWriteHandler, which writes only while the connection can take more; every answer
+ * leaves with the browser's security headers ({@link SecurityHeaders}).
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
@@ -44,11 +45,13 @@ public final class AdminServer implements AutoCloseable {
     /** Binds {@code address}; {@code metricsToken} null for none, {@code tls} null for plain HTTP. */
     public static AdminServer start(HostPort address, String token, String metricsToken, AdminOperations operations,
                                     SslContext tls, int idleSeconds) throws InterruptedException {
+        DashboardFiles dashboard = DashboardFiles.fromClasspath(); // first: a file missing from the jar stops the start
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("admin-io", true),
                 NioIoHandler.newFactory());
         AdminExecutors executors = new AdminExecutors();
         TokenAuthenticator authenticator = new TokenAuthenticator(token, metricsToken);
         ObjectMapper json = new ObjectMapper();
+        SecurityHeaders securityHeaders = new SecurityHeaders();
         try {
             Channel channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -60,9 +63,11 @@ public final class AdminServer implements AutoCloseable {
                             ch.pipeline().addLast(
                                     new IdleStateHandler(0, 0, idleSeconds),
                                     new HttpServerCodec(4096, 8192, 8192),
+                                    securityHeaders,
                                     new HttpObjectAggregator(MAX_BODY),
                                     new ChunkedWriteHandler(),
-                                    new AdminHandler(operations, authenticator, json, executors.reads(), executors.changes()));
+                                    new AdminHandler(operations, authenticator, json, executors.reads(), executors.changes(),
+                                            dashboard));
                         }
                     })
                     .bind(address.toSocketAddress()).sync().channel();

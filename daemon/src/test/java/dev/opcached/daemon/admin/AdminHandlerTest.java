@@ -59,6 +59,7 @@ import org.slf4j.LoggerFactory;
 class AdminHandlerTest {
     private static final String TOKEN = "ab".repeat(32);
     private static final String BEARER = "Bearer " + TOKEN;
+    private static final DashboardFiles DASHBOARD = DashboardFiles.fromClasspath();
 
     @TempDir
     Path dir;
@@ -114,7 +115,7 @@ class AdminHandlerTest {
     /** The handler behind the ChunkedWriteHandler it streams with, as AdminServer builds the pipeline. */
     private EmbeddedChannel channel(AdminOperations calls, Executor changesExecutor) {
         return new EmbeddedChannel(new ChunkedWriteHandler(),
-                new AdminHandler(calls, new TokenAuthenticator(TOKEN), json, reads, changesExecutor));
+                new AdminHandler(calls, new TokenAuthenticator(TOKEN), json, reads, changesExecutor, DASHBOARD));
     }
 
     private static FullHttpRequest request(HttpMethod method, String uri, String authorization, String body) {
@@ -257,7 +258,7 @@ class AdminHandlerTest {
         AdminOperations replaceable = new AdminOperations(current::get, config, policy.blacklist(), () -> compiler,
                 List::of, PoolProcesses.NONE);
         EmbeddedChannel channel = new EmbeddedChannel(
-                new AdminHandler(replaceable, new TokenAuthenticator(TOKEN), json, reads, changes));
+                new AdminHandler(replaceable, new TokenAuthenticator(TOKEN), json, reads, changes, DASHBOARD));
         try (FileChannel file = FileChannel.open(lostFile, StandardOpenOption.WRITE)) {
             file.truncate(4096); // the damage of finding 12: every page past the first is gone
         }
@@ -290,7 +291,8 @@ class AdminHandlerTest {
     void theThrottledFourthFailureIsAnsweredOnlyAfterItsDelay() throws Exception {
         TokenAuthenticator authenticator = new TokenAuthenticator(TOKEN);
         for (int i = 1; i <= 4; i++) {
-            EmbeddedChannel channel = new EmbeddedChannel(new AdminHandler(operations, authenticator, json, reads, changes));
+            EmbeddedChannel channel = new EmbeddedChannel(new AdminHandler(operations, authenticator, json, reads, changes,
+                    DASHBOARD));
             channel.writeInbound(request(HttpMethod.GET, "/status", "Bearer wrong", null));
             List<FullHttpResponse> answers = drain(channel);
             if (i < 4) {

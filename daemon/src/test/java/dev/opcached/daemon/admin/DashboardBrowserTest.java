@@ -1,0 +1,334 @@
+package dev.opcached.daemon.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.opcached.daemon.testing.HeadlessChromium;
+import dev.opcached.daemon.testing.PoolProcess;
+import dev.opcached.daemon.testing.Scripts;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard in a real headless Chromium against a real pool: it loads with no console error,
+ * exception or CSP violation, refuses a wrong token without changing anything, shows the pool's
+ * real figures, invalidates and resets through the JSON API, and leaves a screenshot in
+ * {@code target/dashboard.png}. Skipped, with the reason, only where Chromium cannot be installed.
+ * Every test opens a new tab (fresh session storage); they share one pool and one browser.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DashboardBrowserTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+    /** The docroot's scripts: {path, how many requests each gets before the tests}. */
+    private static final Map<String, Integer> SCRIPTS = Map.of("index", 9, "hello", 5, "api/users", 7,
+            "api/orders", 3, "shop/cart", 6, "shop/checkout", 2, "shop/product", 12, "admin/report", 1);
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** Clients of the pool's port, one connection each, taken in turn so that both workers serve. */
+    private final List<HttpClient> visitors = Stream.generate(
+            () -> HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()).limit(4).toList();
+    private int visits;
+    private Path docroot;
+    private PoolProcess pool;
+    private String token;
+    private HeadlessChromium browser;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        Path chromium = chromium();
+        docroot = Files.createDirectories(dir.resolve("www")).toRealPath();
+        for (String script : SCRIPTS.keySet()) {
+            Path file = docroot.resolve(script + ".java");
+            Files.createDirectories(file.getParent());
+            Scripts.text(file.getParent(), file.getFileName().toString().replace(".java", ""), "page " + script);
+        }
+        pool = PoolProcess.start(docroot, dir.resolve("shm"), "www", 2, "opcache.file_update_protection=0");
+        token = Files.readString(pool.tokenFile()).strip();
+        for (Map.Entry<String, Integer> script : SCRIPTS.entrySet()) {
+            for (int i = 0; i < script.getValue(); i++) {
+                request(script.getKey());
+            }
+        }
+        browser = HeadlessChromium.start(chromium, DEADLINE);
+    }
+
+    /** Chromium's path from scripts/setup-chromium (which installs it when it can), or the test is skipped. */
+    private static Path chromium() throws Exception {
+        Path log = Files.createTempFile("setup-chromium-", ".log");
+        try {
+            Process setup = new ProcessBuilder(Path.of("..", "scripts", "setup-chromium").toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            // An installation from Debian takes minutes on a fresh machine; a present Chromium, none.
+            boolean done = setup.waitFor(15, TimeUnit.MINUTES);
+            if (!done) {
+                setup.destroyForcibly().waitFor();
+            }
+            String output = Files.readString(log).strip();
+            String[] lines = output.split("\n");
+            Path chromium = Path.of(lines[lines.length - 1]);
+            Assumptions.assumeTrue(done && setup.exitValue() == 0 && Files.isExecutable(chromium),
+                    () -> "the dashboard's browser test needs Chromium, and scripts/setup-chromium could not provide it"
+                            + (done ? "" : " within 15 minutes") + ": " + output);
+            return chromium;
+        } finally {
+            Files.delete(log);
+        }
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (browser != null) {
+                browser.close();
+            }
+        } finally {
+            if (pool != null) {
+                pool.close();
+                assertThat(pool.supervisor().output()).as("the token is never logged").doesNotContain(token);
+            }
+        }
+    }
+
+    @BeforeEach
+    void newTab() throws Exception {
+        browser.openPage(1400, 900);
+    }
+
+    @AfterEach
+    void noProblems() {
+        assertThat(browser.problems()).as("console errors, exceptions, failed loads, CSP violations").isEmpty();
+    }
+
+    private void request(String script) throws IOException, InterruptedException {
+        HttpResponse<String> answer = visitors.get(visits++ % visitors.size()).send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + pool.port() + "/" + script + ".java")).timeout(DEADLINE).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.body()).as(script).isEqualTo("page " + script);
+    }
+
+    private JsonNode status() throws Exception {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(pool.adminUrl() + "/status?scripts=1"))
+                .header("Authorization", "Bearer " + token).timeout(DEADLINE).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        return json.readTree(answer.body());
+    }
+
+    private HttpResponse<String> adminPost(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(pool.adminUrl() + path)).header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.noBody()).timeout(DEADLINE).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String js(String text) throws Exception {
+        return json.writeValueAsString(text);
+    }
+
+    private void open() throws Exception {
+        browser.navigate(pool.adminUrl() + "/?every=1", DEADLINE);
+        browser.await("!document.getElementById('signin').hidden && document.activeElement.id === 'token'", DEADLINE);
+    }
+
+    private void typeToken(String typed) throws Exception {
+        browser.evaluate("document.getElementById('token').value = " + js(typed) + ";"
+                + " document.getElementById('signin-form').requestSubmit(); true");
+    }
+
+    /** Opens the page, signs in with the pool's token and waits for the first sample to be drawn. */
+    private void signIn() throws Exception {
+        open();
+        typeToken(token);
+        browser.await("!document.getElementById('dashboard').hidden"
+                + " && document.getElementById('tile-scripts').textContent !== '–'", DEADLINE);
+    }
+
+    private String text(String id) throws Exception {
+        return browser.evaluate("document.getElementById(" + js(id) + ").textContent").asText();
+    }
+
+    private void click(String id) throws Exception {
+        browser.evaluate("document.getElementById(" + js(id) + ").click(); true");
+    }
+
+    /** Waits until the page has drawn a sample taken after this call. */
+    private void awaitNextSample() throws Exception {
+        int seen = browser.evaluate("Number(document.getElementById('dashboard').dataset.samples)").asInt();
+        browser.await("Number(document.getElementById('dashboard').dataset.samples) > " + seen, DEADLINE);
+    }
+
+    /** The calls of GET /status the page has made so far (from the browser's resource timing). */
+    private int statusCalls() throws Exception {
+        return browser.evaluate("performance.getEntriesByType('resource').filter(e => e.name.includes('/status?')).length")
+                .asInt();
+    }
+
+    @Test
+    void thePageLoadsWithoutErrorsAndAsksForTheToken() throws Exception {
+        open();
+        assertThat(browser.evaluate("document.getElementById('dashboard').hidden").asBoolean())
+                .as("no figure is shown before the token").isTrue();
+        assertThat(browser.evaluate("document.cookie").asText()).as("no cookie").isEmpty();
+        assertThat(browser.evaluate("typeof uPlot").asText()).as("uPlot loaded from the jar").isEqualTo("function");
+    }
+
+    @Test
+    void aWrongTokenIsRefusedWithAClearMessageAndChangesNothing() throws Exception {
+        JsonNode before = status();
+        open();
+        typeToken("0".repeat(64));
+        String message = browser.await("!document.getElementById('signin-error').hidden"
+                + " && document.getElementById('signin-error').textContent", DEADLINE).asText();
+        assertThat(message).contains("refused this token", "401", "Nothing was changed");
+        assertThat(browser.evaluate("document.getElementById('dashboard').hidden").asBoolean()).isTrue();
+        assertThat(browser.evaluate("sessionStorage.length").asInt()).as("a refused token is not kept").isZero();
+
+        JsonNode after = status();
+        for (String figure : List.of("/segment/generation", "/opcache_statistics/manual_restarts",
+                "/opcache_statistics/num_cached_scripts")) {
+            assertThat(after.at(figure)).as(figure).isEqualTo(before.at(figure));
+        }
+        assertThat(browser.problems()).as("the browser's own note of the refused call, nothing else")
+                .isNotEmpty().allMatch(problem -> problem.contains("401"));
+        browser.clearProblems();
+    }
+
+    @Test
+    void theRightTokenShowsTheRealScriptCountAndListsEveryScript() throws Exception {
+        for (String script : SCRIPTS.keySet()) {
+            request(script); // cached again, whatever another test invalidated or reset
+        }
+        JsonNode status = status();
+        long count = status.at("/opcache_statistics/num_cached_scripts").asLong();
+        assertThat(count).as("every script of the docroot is cached").isEqualTo(SCRIPTS.size());
+        signIn();
+        browser.await("document.getElementById('tile-scripts').textContent === '" + count + "'", DEADLINE);
+        List<String> listed = new ArrayList<>();
+        browser.evaluate("Array.from(document.querySelectorAll('#scripts button[data-path]'), b => b.dataset.path)")
+                .forEach(path -> listed.add(path.asText()));
+        List<String> cached = new ArrayList<>();
+        status.get("scripts").fieldNames().forEachRemaining(cached::add);
+        assertThat(listed).containsExactlyInAnyOrderElementsOf(cached);
+        assertThat(browser.evaluate("sessionStorage.length").asInt()).as("the accepted token is kept by the tab").isOne();
+        assertThat(text("workers-count")).isEqualTo("2 processes");
+
+        browser.evaluate("document.getElementById('script-search').value = 'shop/';"
+                + " document.getElementById('script-search').dispatchEvent(new Event('input')); true");
+        assertThat(text("script-count")).isEqualTo("3 of " + count + " scripts");
+
+        click("forget");
+        browser.await("!document.getElementById('signin').hidden && document.getElementById('dashboard').hidden", DEADLINE);
+        assertThat(browser.evaluate("sessionStorage.length").asInt()).as("forgotten").isZero();
+    }
+
+    @Test
+    void invalidatingAScriptFromThePageRemovesItFromStatus() throws Exception {
+        request("shop/cart");
+        String cart = docroot.resolve("shop/cart.java").toString();
+        assertThat(status().get("scripts").has(cart)).isTrue();
+        signIn();
+        String button = "Array.from(document.querySelectorAll('#scripts button[data-path]')).find(b => b.dataset.path === "
+                + js(cart) + ")";
+        browser.await(button, DEADLINE);
+        browser.evaluate(button + ".click(); true");
+        String notice = browser.await("!document.getElementById('notice').hidden && document.getElementById('notice').textContent",
+                DEADLINE).asText();
+        assertThat(notice).isEqualTo("Invalidated " + cart);
+        assertThat(status().get("scripts").has(cart)).as("gone from /status").isFalse();
+        browser.await("!(" + button + ")", DEADLINE);
+    }
+
+    @Test
+    void theResetButtonDoesNothingUntilConfirmedThenResets() throws Exception {
+        JsonNode before = status();
+        long generation = before.at("/segment/generation").asLong();
+        long manual = before.at("/opcache_statistics/manual_restarts").asLong();
+        signIn();
+
+        click("reset");
+        browser.await("!document.getElementById('reset-confirm').hidden", DEADLINE);
+        assertThat(text("reset-question")).startsWith("Reset the cache of this pool now?");
+        awaitNextSample();
+        click("reset-no");
+        browser.await("document.getElementById('reset-confirm').hidden && !document.getElementById('reset-start').hidden",
+                DEADLINE);
+        awaitNextSample();
+        JsonNode unconfirmed = status();
+        assertThat(unconfirmed.at("/segment/generation").asLong()).as("not reset without the confirmation").isEqualTo(generation);
+        assertThat(unconfirmed.at("/opcache_statistics/manual_restarts").asLong()).isEqualTo(manual);
+
+        click("reset");
+        browser.await("!document.getElementById('reset-confirm').hidden", DEADLINE);
+        click("reset-yes");
+        String notice = browser.await("!document.getElementById('notice').hidden && document.getElementById('notice').textContent",
+                DEADLINE).asText();
+        assertThat(notice).isEqualTo("The cache was reset: generation " + (generation + 1)
+                + ", manual restarts " + (manual + 1) + ".");
+        JsonNode after = status();
+        assertThat(after.at("/segment/generation").asLong()).isEqualTo(generation + 1);
+        assertThat(after.at("/opcache_statistics/manual_restarts").asLong()).isEqualTo(manual + 1);
+        // The restart's row, newest first: its time, reason and the generation it started.
+        browser.await("document.getElementById('tile-generation').textContent === '" + (generation + 1) + "'"
+                + " && document.querySelector('#restarts tr').textContent.includes('manual')"
+                + " && document.querySelector('#restarts tr td:last-child').textContent === '" + (generation + 1) + "'",
+                DEADLINE);
+    }
+
+    @Test
+    void samplingPausesWhileTheTabIsHiddenAndResumesWhenItIsShown() throws Exception {
+        signIn();
+        awaitNextSample();
+        browser.evaluate("Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+                + " document.dispatchEvent(new Event('visibilitychange')); true");
+        browser.await("document.getElementById('updated').textContent === 'paused while the tab is hidden'", DEADLINE);
+        int paused = statusCalls();
+        // Absence can only be watched for a while: two sampling intervals (1 s each here), no call.
+        browser.evaluate("new Promise(resolve => setTimeout(() => resolve(true), 2000))");
+        assertThat(statusCalls()).as("calls while hidden").isEqualTo(paused);
+
+        browser.evaluate("delete document.hidden; document.dispatchEvent(new Event('visibilitychange')); true");
+        browser.await("performance.getEntriesByType('resource').filter(e => e.name.includes('/status?')).length > " + paused
+                + " && document.getElementById('updated').textContent.startsWith('updated')", DEADLINE);
+    }
+
+    @Test
+    void aScreenshotOfTheDashboardUnderLoadIsWrittenToTarget() throws Exception {
+        signIn();
+        List<String> scripts = List.copyOf(SCRIPTS.keySet());
+        for (int round = 0; round < 8; round++) {
+            if (round == 3) {
+                // A restart to show: the memory, the restarts and the hit rate's dip as the scripts come back.
+                assertThat(adminPost("/reset").statusCode()).isEqualTo(200);
+            }
+            // A changing load, one burst between two samples, so that the charts have a shape.
+            for (int i = 0; i < 12 + 7 * (round % 4); i++) {
+                request(scripts.get((i * (round + 1) + i / 3) % scripts.size()));
+            }
+            awaitNextSample();
+        }
+        browser.await("document.getElementById('restarts').textContent.includes('manual')", DEADLINE);
+        Path shot = Path.of("target", "dashboard.png");
+        browser.screenshot(shot);
+        byte[] png = Files.readAllBytes(shot);
+        assertThat(png).as("a PNG").startsWith(0x89, 'P', 'N', 'G');
+        assertThat(png.length).as("a page, not a blank").isGreaterThan(20_000);
+    }
+}
