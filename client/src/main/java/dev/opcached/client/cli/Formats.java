@@ -66,6 +66,28 @@ final class Formats {
     }
 
     /**
+     * The rows a watch shows above the status summary: the requests per second and the hit rate
+     * since the previous refresh.
+     */
+    static String rates(StatusRates rates) {
+        StringBuilder out = new StringBuilder();
+        row(out, "Requests/s", requestsPerSecond(rates) + (rates.intervalSeconds() == null ? " (from the next refresh on)"
+                : String.format(Locale.ROOT, " (over the last %.1f s)", rates.intervalSeconds())));
+        row(out, "Interval hit rate", intervalHitRate(rates));
+        return out.toString();
+    }
+
+    /** Requests per second since the previous refresh; "-" when it cannot be told ({@link StatusRates}). */
+    static String requestsPerSecond(StatusRates rates) {
+        return rates.requestsPerSecond() == null ? "-" : String.format(Locale.ROOT, "%.1f", rates.requestsPerSecond());
+    }
+
+    /** The hit rate since the previous refresh; "-" when it cannot be told ({@link StatusRates}). */
+    static String intervalHitRate(StatusRates rates) {
+        return rates.hitRate() == null ? "-" : percent(rates.hitRate());
+    }
+
+    /**
      * A live worker's age and memory; nothing for a slot without a process, or from a server that
      * reports neither (one older than these keys).
      */
