@@ -55,7 +55,7 @@ final class Formats {
             for (StatusResponse.WorkerStatus worker : status.workers()) {
                 row(out, "Worker " + worker.name(), (worker.pid() > 0 ? "pid " + worker.pid() : "no process")
                         + (worker.state() == null ? "" : ", " + worker.state()) + ", restarts " + worker.restarts()
-                        + workerLife(worker));
+                        + workerLife(worker) + (worker.requests() == null ? "" : ", requests " + worker.requests()));
             }
         }
         if (status.segment() != null) {
