@@ -229,7 +229,11 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
      * the answers are in the order of the pools file.
      */
     <T> List<PoolAnswer<T>> callEach(Call<T> call) {
-        List<Target> targets = targets();
+        return callEach(targets(), call);
+    }
+
+    /** Makes {@code call} to {@code targets} (a watch reads the pools file once, not at every refresh). */
+    <T> List<PoolAnswer<T>> callEach(List<Target> targets, Call<T> call) {
         Duration timeout = timeout();
         if (targets.size() == 1 && !all) {
             return List.of(call(targets.get(0), call, timeout));

@@ -99,14 +99,15 @@ final class StatusCommand implements Callable<Integer> {
             throw usage("--count must be at least 1, got " + count + " (without --count, the watch runs until Ctrl-C)");
         }
         boolean several = parent.several();
+        List<Target> targets = parent.targets();
         StatusWatch.View view = json ? (pools, now) -> StatusJson.line(pools, several, now)
                 : several ? (pools, now) -> PoolsTable.of(pools, true)
                 : (pools, now) -> watched(pools.get(0), now / 1000);
         WatchScreen.Mode mode = json ? WatchScreen.Mode.LINES
                 : parent.onTerminal() ? WatchScreen.Mode.TERMINAL : WatchScreen.Mode.PLAIN;
-        String what = "opcachectl " + (several ? "--all " : "") + "status, every "
+        String what = "opcachectl " + (several ? "--all status" : "status " + targets.get(0).url()) + ", every "
                 + seconds(seconds) + " s";
-        StatusWatch.Calls calls = () -> parent.callEach(client -> {
+        StatusWatch.Calls calls = () -> parent.callEach(targets, client -> {
             OpcachedClient.Reply<StatusResponse> reply = client.status(false);
             return new StatusWatch.Timed(reply, System.nanoTime());
         });

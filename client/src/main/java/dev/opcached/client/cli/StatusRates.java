@@ -25,7 +25,7 @@ record StatusRates(Double intervalSeconds, Double requestsPerSecond, Double hitR
 
     /** The rates from {@code previous} (null: none yet) to {@code current}. */
     static StatusRates between(Counters previous, Counters current) {
-        if (previous == null || current.nanos() <= previous.nanos()) {
+        if (previous == null || current.nanos() - previous.nanos() <= 0) {
             return NONE;
         }
         double seconds = (current.nanos() - previous.nanos()) / 1e9;

@@ -84,12 +84,14 @@ class OpcachectlStatusWatchTest {
             assertThat(watch.stop()).isZero();
             String out = watch.out();
             assertThat(out).doesNotContain(ESCAPE);
-            assertThat(out).containsPattern("(?m)\\A--- opcachectl status, every 0\\.2 s: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d ---$");
+            assertThat(out).containsPattern("(?m)\\A--- opcachectl status " + Pattern.quote(www.adminUrl())
+                    + ", every 0\\.2 s: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d ---$");
             // Every refresh is a whole status under its own header, a blank line before the next.
             String[] snapshots = out.split("\\R\\R(?=--- opcachectl status)");
             assertThat(snapshots.length).isGreaterThanOrEqualTo(2);
             for (String snapshot : snapshots) {
-                assertThat(snapshot).startsWith("--- opcachectl status, every 0.2 s: ").contains("Memory used")
+                assertThat(snapshot).startsWith("--- opcachectl status " + www.adminUrl() + ", every 0.2 s: ")
+                        .contains("Memory used")
                         .containsPattern("(?m)^Hit rate ").containsPattern("(?m)^Worker worker-1 +pid \\d+")
                         .contains(www.segment().toString());
             }
@@ -104,7 +106,7 @@ class OpcachectlStatusWatchTest {
         assertThat(frames).hasSize(3); // nothing before the first cursor-home, then two frames
         assertThat(frames[0]).isEmpty();
         for (String frame : List.of(frames[1], frames[2])) {
-            assertThat(frame).startsWith("opcachectl status, every 0.2 s: ").endsWith(ESCAPE + "[J")
+            assertThat(frame).startsWith("opcachectl status " + www.adminUrl() + ", every 0.2 s: ").endsWith(ESCAPE + "[J")
                     .contains("Memory used").containsPattern("(?m)^Requests/s ");
             // Each line clears what is left of the previous frame's longer line.
             assertThat(frame.substring(0, frame.length() - 3).lines()).allMatch(line -> line.endsWith(ESCAPE + "[K"));
@@ -162,7 +164,7 @@ class OpcachectlStatusWatchTest {
     void ctrlCEndsTheRealCommandWithExitZero() throws Exception {
         assumeTrue(!interruptIgnored(), "SIGINT is ignored by this test run (a background job), and so by its children");
         try (ChildJvm watch = ChildJvm.start(Opcachectl.class, at(www, "status", "--watch", "--interval", "0.2"))) {
-            watch.awaitLine("^--- opcachectl status, every 0\\.2 s: ", DEADLINE);
+            watch.awaitLine("^--- opcachectl status .*, every 0\\.2 s: ", DEADLINE);
             Process kill = new ProcessBuilder("kill", "-INT", Long.toString(watch.pid())).inheritIO().start();
             assertThat(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0).isTrue();
             assertThat(watch.awaitExit(DEADLINE)).as(watch.output()).isZero();
