@@ -37,7 +37,11 @@ final class WatchStop {
     synchronized void begin(Thread thread) {
         watcher = thread;
         if (onCtrlC) {
-            previous = Signal.handle(INTERRUPT, signal -> request());
+            try {
+                previous = Signal.handle(INTERRUPT, signal -> request());
+            } catch (IllegalArgumentException reserved) {
+                // A JVM that keeps SIGINT to itself (-Xrs): Ctrl-C ends the watch the JVM's way, exit 130.
+            }
         }
     }
 
