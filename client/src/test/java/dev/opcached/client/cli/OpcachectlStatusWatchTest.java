@@ -12,6 +12,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -64,7 +65,7 @@ class OpcachectlStatusWatchTest {
     }
 
     private static String[] at(PoolProcess pool, String... args) {
-        List<String> all = new java.util.ArrayList<>(List.of("--url", pool.adminUrl(), "--token-file",
+        List<String> all = new ArrayList<>(List.of("--url", pool.adminUrl(), "--token-file",
                 pool.tokenFile().toString()));
         all.addAll(List.of(args));
         return all.toArray(String[]::new);
