@@ -55,7 +55,7 @@ final class Formats {
             for (StatusResponse.WorkerStatus worker : status.workers()) {
                 row(out, "Worker " + worker.name(), (worker.pid() > 0 ? "pid " + worker.pid() : "no process")
                         + (worker.state() == null ? "" : ", " + worker.state()) + ", restarts " + worker.restarts()
-                        + workerLife(worker));
+                        + workerLife(worker) + (worker.requests() == null ? "" : ", requests " + worker.requests()));
             }
         }
         if (status.segment() != null) {
@@ -63,6 +63,28 @@ final class Formats {
                     + status.segment().generation() + ")");
         }
         return out.toString();
+    }
+
+    /**
+     * The rows a watch shows above the status summary: the requests per second and the hit rate
+     * since the previous refresh.
+     */
+    static String rates(StatusRates rates) {
+        StringBuilder out = new StringBuilder();
+        row(out, "Requests/s", requestsPerSecond(rates) + (rates.intervalSeconds() == null ? " (from the next refresh on)"
+                : String.format(Locale.ROOT, " (over the last %.1f s)", rates.intervalSeconds())));
+        row(out, "Interval hit rate", intervalHitRate(rates));
+        return out.toString();
+    }
+
+    /** Requests per second since the previous refresh; "-" when it cannot be told ({@link StatusRates}). */
+    static String requestsPerSecond(StatusRates rates) {
+        return rates.requestsPerSecond() == null ? "-" : String.format(Locale.ROOT, "%.1f", rates.requestsPerSecond());
+    }
+
+    /** The hit rate since the previous refresh; "-" when it cannot be told ({@link StatusRates}). */
+    static String intervalHitRate(StatusRates rates) {
+        return rates.hitRate() == null ? "-" : percent(rates.hitRate());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.opcached.client.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import picocli.CommandLine;
@@ -52,6 +54,7 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
     static final int USAGE = 2;
     /** --all calls at most this many pools at once, each on its own thread. */
     static final int MAX_PARALLEL_POOLS = 16;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     CommandSpec spec;
@@ -87,24 +90,35 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
 
     private final Map<String, String> environment;
     private final boolean terminal;
+    private final WatchStop watchStop;
 
     public Opcachectl() {
-        this(System.getenv(), System.console() != null);
+        this(System.getenv(), System.console() != null, WatchStop.onCtrlC());
     }
 
     Opcachectl(Map<String, String> environment) {
-        this(environment, false);
+        this(environment, false, WatchStop.byCall());
     }
 
-    /** @param terminal whether the output is a terminal (a progress bar then shows how a compile goes) */
-    Opcachectl(Map<String, String> environment, boolean terminal) {
+    /**
+     * @param terminal  whether the output is a terminal (a progress bar then shows how a compile goes,
+     *                  and a watch redraws in place)
+     * @param watchStop what ends {@code status --watch}
+     */
+    Opcachectl(Map<String, String> environment, boolean terminal, WatchStop watchStop) {
         this.environment = environment;
         this.terminal = terminal;
+        this.watchStop = watchStop;
     }
 
     /** Whether the output is a terminal. */
     boolean onTerminal() {
         return terminal;
+    }
+
+    /** What ends a watch. */
+    WatchStop watchStop() {
+        return watchStop;
     }
 
     /** Without a command: the usage, and the usage exit code. */
@@ -136,11 +150,19 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
         }
     }
 
+    /** One call to a pool; what it returns is that pool's answer. */
+    @FunctionalInterface
+    interface Call<T> {
+        T run(OpcachedClient client) throws OpcachedClientException;
+    }
+
     /**
-     * What one pool said: an outcome, or the failure that stopped the call (an
+     * What one pool said: its answer, or the failure that stopped the call (an
      * OpcachedClientException, or anything else a call threw: reported for its pool like the others).
+     *
+     * @param exitCode the failure's exit code; {@link #OK} with an answer
      */
-    private record Result(Target target, int exitCode, Outcome outcome, Exception failure) {
+    record PoolAnswer<T>(Target target, T value, int exitCode, Exception failure) {
         /** The failure in one line, safe for a terminal: the server's text in it is escaped. */
         String failureText() {
             String message = failure instanceof OpcachedClientException ? failure.getMessage()
@@ -160,46 +182,72 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
      * {@code {"pools":[{"name","url","ok","exit_code","result"|"error"}]}}.
      */
     int execute(boolean json, Action action) {
-        List<Target> targets = targets();
-        Duration timeout = timeout();
+        List<PoolAnswer<Outcome>> results = callEach(action::run);
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        List<Result> results;
-        if (targets.size() == 1 && !all) {
-            results = List.of(call(targets.get(0), action, timeout));
-        } else {
-            results = callAll(targets, action, timeout);
-        }
-        boolean several = results.size() > 1 || all;
+        boolean several = several();
         if (json && several) {
             out.println(poolsDocument(results));
         } else {
-            for (Result result : results) {
+            for (PoolAnswer<Outcome> result : results) {
                 if (several) {
                     out.println("== " + result.target().name() + " (" + result.target().url() + "): "
-                            + (result.exitCode() == OK ? "ok" : "failed, exit " + result.exitCode()) + " ==");
+                            + (exitCode(result) == OK ? "ok" : "failed, exit " + exitCode(result)) + " ==");
                 }
-                if (result.outcome() != null) {
-                    out.print(json && result.outcome().json() != null ? result.outcome().json() + System.lineSeparator()
-                            : result.outcome().text());
+                if (result.value() != null) {
+                    out.print(json && result.value().json() != null ? result.value().json() + System.lineSeparator()
+                            : result.value().text());
                 } else {
-                    err.println((several ? "[" + result.target().name() + "] " : "") + "opcachectl: " + result.failureText());
-                    if (verbose) {
-                        result.failure().printStackTrace(err);
-                    }
+                    reportFailure(result);
                 }
             }
         }
         out.flush();
-        err.flush();
-        return results.stream().mapToInt(Result::exitCode).max().orElse(OK);
+        spec.commandLine().getErr().flush();
+        return results.stream().mapToInt(Opcachectl::exitCode).max().orElse(OK);
+    }
+
+    /** Whether this invocation addresses several pools (--all), whose outcomes are then each named. */
+    boolean several() {
+        return all;
+    }
+
+    /** One line on stderr for a pool that failed, named by its pool with --all; its stack trace with --verbose. */
+    void reportFailure(PoolAnswer<?> failed) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println((several() ? "[" + failed.target().name() + "] " : "") + "opcachectl: " + failed.failureText());
+        if (verbose) {
+            failed.failure().printStackTrace(err);
+        }
+    }
+
+    private static int exitCode(PoolAnswer<Outcome> answer) {
+        return answer.value() != null ? answer.value().exitCode() : answer.exitCode();
+    }
+
+    /**
+     * Makes {@code call} to the chosen pool, or to every configured pool with --all (in parallel);
+     * the answers are in the order of the pools file.
+     */
+    <T> List<PoolAnswer<T>> callEach(Call<T> call) {
+        return callEach(targets(), call);
+    }
+
+    /** Makes {@code call} to {@code targets} (a watch reads the pools file once, not at every refresh). */
+    <T> List<PoolAnswer<T>> callEach(List<Target> targets, Call<T> call) {
+        Duration timeout = timeout();
+        if (targets.size() == 1 && !all) {
+            return List.of(call(targets.get(0), call, timeout));
+        }
+        return callAll(targets, call, timeout);
     }
 
     /**
      * Calls every pool at once, each on a thread of its own (at most {@link #MAX_PARALLEL_POOLS}),
-     * so that one slow pool costs --timeout once, not once per pool behind it.
+     * so that one slow pool costs --timeout once, not once per pool behind it. An interrupt (a
+     * watch stopped by Ctrl-C) ends the wait at once: a pool that has not answered by then reads
+     * as interrupted.
      */
-    private List<Result> callAll(List<Target> targets, Action action, Duration timeout) {
+    private <T> List<PoolAnswer<T>> callAll(List<Target> targets, Call<T> call, Duration timeout) {
         // Daemon threads (the client has no Netty for its thread factory): a call past its timeout never holds the exit.
         ExecutorService calls = Executors.newFixedThreadPool(Math.min(targets.size(), MAX_PARALLEL_POOLS), task -> {
             Thread thread = new Thread(task, "opcachectl-pool");
@@ -207,50 +255,82 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
             return thread;
         });
         try {
-            List<CompletableFuture<Result>> results = targets.stream()
-                    .map(target -> CompletableFuture.supplyAsync(() -> call(target, action, timeout), calls)).toList();
-            return results.stream().map(CompletableFuture::join).toList();
+            List<CompletableFuture<PoolAnswer<T>>> answers = targets.stream()
+                    .map(target -> CompletableFuture.supplyAsync(() -> call(target, call, timeout), calls)).toList();
+            try {
+                CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("call() turns every failure into an answer", e);
+            }
+            List<PoolAnswer<T>> results = new ArrayList<>();
+            for (int i = 0; i < targets.size(); i++) {
+                results.add(answers.get(i).getNow(interrupted(targets.get(i))));
+            }
+            return results;
         } finally {
             calls.shutdownNow();
         }
     }
 
-    private Result call(Target target, Action action, Duration timeout) {
+    private static <T> PoolAnswer<T> interrupted(Target target) {
+        return new PoolAnswer<>(target, null, OpcachedClientException.Kind.UNREACHABLE.exitCode(),
+                new OpcachedClientException(OpcachedClientException.Kind.UNREACHABLE, "interrupted before "
+                        + target.url() + " answered"));
+    }
+
+    private <T> PoolAnswer<T> call(Target target, Call<T> call, Duration timeout) {
         try {
             OpcachedClient client = OpcachedClient.withTokenFile(target.url(), target.tokenFile(), timeout);
-            Outcome outcome = action.run(client);
-            return new Result(target, outcome.exitCode(), outcome, null);
+            return new PoolAnswer<>(target, call.run(client), OK, null);
         } catch (OpcachedClientException e) {
-            return new Result(target, e.kind().exitCode(), null, e);
+            return new PoolAnswer<>(target, null, e.kind().exitCode(), e);
         } catch (RuntimeException e) {
             // Not the client's kind of failure (a port out of range in the pools file, a bug): still this pool's result.
-            return new Result(target, e instanceof IllegalArgumentException ? USAGE : SERVER_ERROR, null, e);
+            return new PoolAnswer<>(target, null, e instanceof IllegalArgumentException ? USAGE : SERVER_ERROR, e);
         }
     }
 
-    private static String poolsDocument(List<Result> results) {
-        ObjectMapper mapper = new ObjectMapper();
-        ObjectNode document = mapper.createObjectNode();
+    private static String poolsDocument(List<PoolAnswer<Outcome>> results) {
+        ObjectNode document = JSON.createObjectNode();
         ArrayNode pools = document.putArray("pools");
-        for (Result result : results) {
-            ObjectNode pool = pools.addObject();
-            pool.put("name", result.target().name());
-            pool.put("url", result.target().url().toString());
-            pool.put("ok", result.exitCode() == OK);
-            pool.put("exit_code", result.exitCode());
-            if (result.outcome() == null) {
-                pool.put("error", result.failureText());
-            } else if (result.outcome().json() != null) {
-                try {
-                    pool.set("result", mapper.readTree(result.outcome().json()));
-                } catch (IOException e) {
-                    throw new IllegalStateException("the client validated this JSON already", e);
-                }
-            } else {
-                pool.put("result", result.outcome().text());
-            }
+        for (PoolAnswer<Outcome> result : results) {
+            Outcome outcome = result.value();
+            JsonNode answer = outcome == null ? null
+                    : outcome.json() != null ? parse(outcome.json()) : JSON.getNodeFactory().textNode(outcome.text());
+            pools.add(poolNode(result.target(), exitCode(result), outcome == null ? result.failureText() : null, answer));
         }
         return document.toString();
+    }
+
+    /**
+     * One pool's entry of an --all JSON document: {@code {"name","url","ok","exit_code","result"|"error"}}.
+     *
+     * @param error  why there is no result; null when there is one
+     * @param result the pool's answer
+     */
+    static ObjectNode poolNode(Target target, int exitCode, String error, JsonNode result) {
+        ObjectNode pool = JSON.createObjectNode();
+        pool.put("name", target.name());
+        pool.put("url", target.url().toString());
+        pool.put("ok", exitCode == OK);
+        pool.put("exit_code", exitCode);
+        if (error != null) {
+            pool.put("error", error);
+        } else {
+            pool.set("result", result);
+        }
+        return pool;
+    }
+
+    /** JSON the client has validated already. */
+    static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("the client validated this JSON already", e);
+        }
     }
 
     /** --timeout as a duration; zero or less is a usage error (no call could ever succeed). */

@@ -192,6 +192,7 @@ class OpcachectlAgainstForeignServerTest {
                 .allSatisfy(line -> assertThat(line).matches("\\[p\\d+] opcachectl: the daemon at \\Q" + url
                         + "/busy/ answered GET /status with 500: busy \\u001b[2J\\n2026-12-01 ERROR forged\\E"));
         assertThat(run.err()).doesNotContain("\u001b");
+        assertThat(run.out()).doesNotContain("\u001b").contains("busy \\u001b[2J\\n2026-12-01 ERROR forged");
     }
 
     @Test
@@ -201,8 +202,12 @@ class OpcachectlAgainstForeignServerTest {
                 "[badport]", "url = http://127.0.0.1:70000", "token_file = " + token, ""));
         CliRun run = CliRun.of("--config", pools.toString(), "--all", "status");
         assertThat(run.exitCode()).isEqualTo(4);
-        assertThat(run.out()).contains("== foreign (" + url + "): failed, exit 4 ==")
-                .contains("== badport (http://127.0.0.1:70000): failed, exit 2 ==");
+        // One table, a row per pool, the failure as its state.
+        assertThat(run.out().lines().skip(1)).hasSize(2)
+                .anySatisfy(row -> assertThat(row).startsWith("foreign  " + url).contains("  failed (exit 4): not an"
+                        + " opcached admin endpoint at " + url))
+                .anySatisfy(row -> assertThat(row).startsWith("badport  http://127.0.0.1:70000").contains("  failed (exit 2):"
+                        + " calling http://127.0.0.1:70000 failed: java.lang.IllegalArgumentException: port out of range:70000"));
         assertThat(run.err()).contains("[foreign] opcachectl: not an opcached admin endpoint at " + url)
                 .contains("[badport] opcachectl: calling http://127.0.0.1:70000 failed:"
                         + " java.lang.IllegalArgumentException: port out of range:70000")

@@ -108,7 +108,7 @@ class OpcachectlStatusOutputTest {
     }
 
     @Test
-    void eachLiveWorkersAgeAndMemoryAreShownAndUnknownMemoryReadsUnknown() throws Exception {
+    void eachLiveWorkersAgeMemoryAndRequestsAreShownAndUnknownMemoryReadsUnknown() throws Exception {
         String answer = """
                 {"opcache_enabled":true,"cache_full":false,"restart_pending":false,"restart_in_progress":false,
                  "memory_usage":{"used_memory":4722688,"free_memory":129494016,"wasted_memory":1312,
@@ -120,11 +120,12 @@ class OpcachectlStatusOutputTest {
                                        "recoveries":0,"misses":4,"blacklist_misses":0,"blacklist_miss_ratio":0.0,
                                        "opcache_hit_rate":71.4},
                  "workers":[{"name":"worker-1","pid":4250,"started":1795314001,"restarts":0,"state":"serving",
-                             "last_heartbeat":1795316003,"age":3725,"rss":52428800,"pss":31457280},
+                             "last_heartbeat":1795316003,"age":3725,"rss":52428800,"pss":31457280,
+                             "requests":1234567},
                             {"name":"worker-2","pid":4251,"started":1795316001,"restarts":0,"state":"serving",
                              "last_heartbeat":1795316003,"age":2,"rss":null,"pss":null},
                             {"name":"worker-3","pid":-1,"started":0,"restarts":1,"state":"starting",
-                             "last_heartbeat":0,"age":null,"rss":null,"pss":null}],
+                             "last_heartbeat":0,"age":null,"rss":null,"pss":null,"requests":null}],
                  "compiles":4,
                  "segment":{"path":"/dev/shm/opcached/www.4242.9f3c2a1b0d4e5f60.seg","size":134217728,
                             "generation":1,"creator_pid":4242,"heartbeat":1795316003}}
@@ -144,7 +145,7 @@ class OpcachectlStatusOutputTest {
             assertThat(run.exitCode()).as(run.err()).isZero();
             assertThat(run.out())
                     .containsPattern("(?m)^Worker worker-1 +pid 4250, serving, restarts 0, age 1h 2m 5s, RSS 50.0 MiB,"
-                            + " PSS 30.0 MiB$")
+                            + " PSS 30.0 MiB, requests 1234567$")
                     .containsPattern("(?m)^Worker worker-2 +pid 4251, serving, restarts 0, age 0h 0m 2s, RSS unknown,"
                             + " PSS unknown$")
                     .containsPattern("(?m)^Worker worker-3 +no process, starting, restarts 1$");

@@ -67,6 +67,27 @@ class OpcachectlUsageTest {
     void completionPrintsABashScript() {
         CliRun run = CliRun.of("completion");
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out()).contains("complete -F").contains("opcachectl").contains("stat-clear");
+        assertThat(run.out()).contains("complete -F").contains("opcachectl").contains("stat-clear")
+                .contains("--watch").contains("--interval").contains("--count");
+    }
+
+    @Test
+    void aWatchsBadIntervalOrCountIsAUsageErrorThatNamesTheValue() {
+        for (String bad : new String[] {"0", "0.05", "3601", "abc", "NaN", "-2"}) {
+            CliRun run = CliRun.of("status", "--watch", "--interval", bad);
+            assertThat(run.exitCode()).as(bad).isEqualTo(2);
+            assertThat(run.err()).as(bad).contains("--interval must be a number of seconds from 0.1 to 3600, got '" + bad + "'");
+        }
+        CliRun count = CliRun.of("status", "--watch", "--count", "0");
+        assertThat(count.exitCode()).isEqualTo(2);
+        assertThat(count.err()).contains("--count must be at least 1, got 0");
+        CliRun alone = CliRun.of("status", "--interval", "1");
+        assertThat(alone.exitCode()).isEqualTo(2);
+        assertThat(alone.err()).contains("--interval needs --watch");
+        CliRun segment = CliRun.of("status", "--watch", "--segment", dir.resolve("x.seg").toString());
+        assertThat(segment.exitCode()).isEqualTo(2);
+        assertThat(segment.err()).contains("--watch cannot be combined with --segment");
+        assertThat(CliRun.of("status", "--help").out()).contains("--watch").contains("--interval=SECONDS")
+                .contains("--count=N");
     }
 }
