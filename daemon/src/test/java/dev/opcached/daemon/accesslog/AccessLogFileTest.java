@@ -1,0 +1,124 @@
+package dev.opcached.daemon.accesslog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Logger;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** The access log's file: appended to off the caller's thread, reopened after a rotation, drained on close. */
+class AccessLogFileTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private static Logger logger(String name) {
+        return (Logger) LoggerFactory.getLogger("access-file-test." + name);
+    }
+
+    private static List<String> awaitLines(Path file, int count) throws Exception {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (true) {
+            List<String> lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
+            if (lines.size() >= count) {
+                return lines;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new TimeoutException(file + " has " + lines + ", not " + count + " lines");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void linesAreAppendedToWhatTheFileHeldAndClosingWritesOutTheQueue() throws Exception {
+        Path file = dir.resolve("access.log");
+        Files.writeString(file, "an earlier line\n");
+        Logger logger = logger("append");
+        AccessLogFile log = AccessLogFile.open(file, logger);
+        for (int i = 0; i < 1000; i++) {
+            logger.info("line " + i);
+        }
+        log.close();
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(1001).startsWith("an earlier line", "line 0").endsWith("line 999");
+        assertThat(logger.isAdditive()).as("its lines go to the file alone, not to stderr too").isFalse();
+    }
+
+    @Test
+    void aFileMovedAwayIsFollowedByANewOneWithoutASignal() throws Exception {
+        Path file = dir.resolve("access.log");
+        Path rotated = dir.resolve("access.log.1");
+        Logger logger = logger("rotate");
+        AccessLogFile log = AccessLogFile.open(file, logger);
+        try {
+            logger.info("before");
+            awaitLines(file, 1);
+            // logrotate's default (create): rename, then a new empty file
+            Files.move(file, rotated);
+            Files.createFile(file);
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            int sent = 0;
+            while (Files.readAllLines(file).isEmpty()) {
+                assertThat(System.nanoTime() - deadline).as("a line reached the new file in time").isNegative();
+                logger.info("after " + sent++);
+                Thread.sleep(20);
+            }
+            log.close();
+            List<String> old = Files.readAllLines(rotated);
+            List<String> current = Files.readAllLines(file);
+            assertThat(old).startsWith("before");
+            // Each line went to one file or the other, whole and once.
+            assertThat(old.size() - 1 + current.size()).isEqualTo(sent);
+            assertThat(old.subList(1, old.size())).allMatch(line -> line.matches("after \\d+"));
+            assertThat(current).isNotEmpty().allMatch(line -> line.matches("after \\d+"));
+        } finally {
+            log.close();
+        }
+    }
+
+    @Test
+    void aFileRemovedIsMadeAgainAndATruncatedOneIsWrittenFromItsStart() throws Exception {
+        Path file = dir.resolve("access.log");
+        Logger logger = logger("remove");
+        AccessLogFile log = AccessLogFile.open(file, logger);
+        try {
+            logger.info("first");
+            awaitLines(file, 1);
+            Files.delete(file);
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (!Files.exists(file)) {
+                assertThat(System.nanoTime() - deadline).as("the file was made again in time").isNegative();
+                Thread.sleep(20);
+            }
+            // copytruncate: the same file, emptied; appending writes from its new end, not past a hole
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+            }
+            logger.info("after truncation");
+            assertThat(awaitLines(file, 1)).containsExactly("after truncation");
+        } finally {
+            log.close();
+        }
+    }
+
+    @Test
+    void aFileThatCannotBeWrittenIsRefusedNamingTheDirectiveAndTheFix() throws IOException {
+        Path file = dir.resolve("missing-directory/access.log");
+        assertThatThrownBy(() -> AccessLogFile.open(file, logger("refused")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("access.log=" + file)
+                .hasMessageContaining("create its directory");
+    }
+}
