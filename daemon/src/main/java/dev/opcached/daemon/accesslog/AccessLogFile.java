@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,17 +54,22 @@ final class AccessLogFile implements AutoCloseable {
     }
 
     /**
-     * Makes {@code path} a file this process can append to (creating it, not its directory).
+     * Makes {@code path} a file this process can append to, creating it and the directories
+     * missing on the way (0700, as the state directory is made).
      *
      * @throws IllegalArgumentException naming the directive, the file, why, and the fix
      */
     static void requireWritable(Path path) {
-        try (FileChannel ignored = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
-            // opened: it can be written
+        try {
+            Files.createDirectories(path.getParent(),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            try (FileChannel ignored = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND)) {
+                // opened: it can be written
+            }
         } catch (IOException e) {
             throw new IllegalArgumentException(Directives.ACCESS_LOG + "=" + path + " cannot be appended to (" + e
-                    + "): create its directory, make the file writable by the workers' user, or set "
+                    + "): make it (and its directory) writable by the workers' user, or set "
                     + Directives.ACCESS_LOG + "=stderr", e);
         }
     }

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -39,6 +40,14 @@ class AccessLogFileTest {
             }
             Thread.sleep(10);
         }
+    }
+
+    @Test
+    void missingDirectoriesAreMadePrivate() throws Exception {
+        Path file = dir.resolve("logs/www/access.log");
+        AccessLogFile.requireWritable(file);
+        assertThat(file).isRegularFile();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent()))).isEqualTo("rwx------");
     }
 
     @Test
@@ -115,10 +124,11 @@ class AccessLogFileTest {
 
     @Test
     void aFileThatCannotBeWrittenIsRefusedNamingTheDirectiveAndTheFix() throws IOException {
-        Path file = dir.resolve("missing-directory/access.log");
+        Path notADirectory = Files.writeString(dir.resolve("logs"), "a file");
+        Path file = notADirectory.resolve("access.log");
         assertThatThrownBy(() -> AccessLogFile.open(file, logger("refused")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("access.log=" + file)
-                .hasMessageContaining("create its directory");
+                .hasMessageContaining("writable by the workers' user, or set access.log=stderr");
     }
 }
