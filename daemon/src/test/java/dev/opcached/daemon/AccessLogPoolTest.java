@@ -21,6 +21,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -183,6 +184,35 @@ class AccessLogPoolTest {
                 assertThat(Long.parseLong(AccessLogLines.parse(line).group("micros"))).as(line).isPositive();
             }
             assertThat(pool.supervisor().output()).as("a file's lines go to it alone").doesNotContain(" access - ");
+
+            // logrotate with PHP-FPM's postrotate: the file renamed, then SIGUSR1 to every process of the pool.
+            Path rotated = file.resolveSibling("access.log.1");
+            Files.move(file, rotated);
+            ProcessHandle supervisor = pool.supervisor().process().toHandle();
+            List<ProcessHandle> processes = Stream.concat(Stream.of(supervisor), supervisor.descendants()).toList();
+            assertThat(processes).as("the supervisor, the compiler and two workers").hasSize(4);
+            for (ProcessHandle process : processes) {
+                assertThat(new ProcessBuilder("kill", "-USR1", Long.toString(process.pid())).start().waitFor()).isZero();
+            }
+            pool.supervisor().awaitLine("SIGUSR1 received", DEADLINE);
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            int sent = 0;
+            while (!Files.exists(file) || Files.readAllLines(file).isEmpty()) {
+                assertThat(System.nanoTime() - deadline).as("a line reached the new file in time").isNegative();
+                assertThat(pool.raw(get("/hello.java?rotated=" + sent++))).startsWith("HTTP/1.1 200 ");
+            }
+            assertThat(processes).as("SIGUSR1 ended no process of the pool").allMatch(ProcessHandle::isAlive);
+            // Every line once, in one file or the other (a worker may have written a few more to the old one).
+            int expected = lines.size() + sent;
+            while (Files.readAllLines(rotated).size() + Files.readAllLines(file).size() < expected) {
+                assertThat(System.nanoTime() - deadline).as("every line written in time").isNegative();
+                Thread.sleep(20);
+            }
+            List<String> before = Files.readAllLines(rotated, StandardCharsets.ISO_8859_1);
+            List<String> after = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+            assertThat(before.size() + after.size()).isEqualTo(expected);
+            assertThat(before.subList(lines.size(), before.size())).allMatch(line -> line.contains("?rotated="));
+            assertThat(after).allMatch(line -> AccessLogLines.parse(line) != null && line.contains("?rotated="));
         }
     }
 

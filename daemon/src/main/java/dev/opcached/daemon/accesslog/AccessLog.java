@@ -104,6 +104,13 @@ public final class AccessLog implements AutoCloseable {
         logger.info(line.toString());
     }
 
+    /** Opens the file again now (SIGUSR1), if there is one. */
+    public void reopen() {
+        if (file != null) {
+            file.reopen();
+        }
+    }
+
     /** Writes out what is queued and closes the file, if any; the worker ends after this. */
     @Override
     public void close() {

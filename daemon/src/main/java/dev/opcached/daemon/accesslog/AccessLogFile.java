@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@link AsyncAppender}, so that an event loop hands its line over and never waits for the disk.
  * Once a second the path is checked: when it names another file than the one open (logrotate moved
  * it away and created a new one, or it was removed), the file is opened again, so that rotation
- * needs no signal; {@code copytruncate} needs nothing either, since writes go to the end.
+ * needs no signal (though {@link #reopen()} does it at once); {@code copytruncate} needs nothing
+ * either, since writes go to the end.
  */
 final class AccessLogFile implements AutoCloseable {
     /** Lines waiting for the disk before an event loop waits too (never dropped). */
@@ -76,6 +78,11 @@ final class AccessLogFile implements AutoCloseable {
 
     /** Sends {@code logger}'s lines, and only them, to {@code path}, appending. */
     static AccessLogFile open(Path path, Logger logger) {
+        return open(path, logger, CHECK_MILLIS);
+    }
+
+    /** The same, with the path checked every {@code checkMillis}. */
+    static AccessLogFile open(Path path, Logger logger, long checkMillis) {
         requireWritable(path);
         LoggerContext context = logger.getLoggerContext();
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
@@ -107,7 +114,7 @@ final class AccessLogFile implements AutoCloseable {
         async.start();
         logger.addAppender(async);
         logger.setAdditive(false);
-        log.watch.scheduleWithFixedDelay(log::reopenIfMoved, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        log.watch.scheduleWithFixedDelay(log::reopenIfMoved, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
         return log;
     }
 
@@ -122,12 +129,24 @@ final class AccessLogFile implements AutoCloseable {
     }
 
     /** Opens the path again when it names another file than the one written to. */
-    void reopenIfMoved() {
+    private void reopenIfMoved() {
         Object current = identity(path);
-        if (current != null && current.equals(opened)) {
-            return;
+        if (current == null || !current.equals(opened)) {
+            reopen(current);
         }
-        Object before = current;
+    }
+
+    /** Opens the path again soon, whatever it names (a SIGUSR1), on the thread of every reopen. */
+    void reopen() {
+        try {
+            watch.execute(() -> reopen(identity(path)));
+        } catch (RejectedExecutionException closed) {
+            // closed: the worker is ending, nothing is written any more
+        }
+    }
+
+    /** @param before the identity of the file at the path before this open */
+    private void reopen(Object before) {
         try {
             // Under the appender's lock: a line goes wholly to the old file or wholly to the new one.
             file.openFile(path.toString());

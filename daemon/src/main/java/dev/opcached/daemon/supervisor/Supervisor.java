@@ -174,6 +174,10 @@ public final class Supervisor {
         }
         CompilerSocketDirectory.removeAbandoned(directory, ProcessTable.SYSTEM);
         CompilerSocketDirectory compilerDirectory = CompilerSocketDirectory.of(directory, user, ProcessTable.SYSTEM);
+        // PHP-FPM's reopen-logs signal: without a handler it would end the JVM, and the pool with it.
+        Signal.handle(new Signal("USR1"), received -> LOG.info("SIGUSR1 received: the supervisor has no file to"
+                + " reopen; workers reopen a rotated access log by themselves within a second, or at once on a"
+                + " SIGUSR1 of their own"));
         for (String signal : new String[] {"TERM", "INT"}) {
             // Handled, not left to shutdown hooks, so that SIGTERM is an orderly stop that exits 0.
             Signal.handle(new Signal(signal), received -> {

@@ -85,6 +85,9 @@ public final class WorkerMain implements Callable<Integer> {
             log.error("cannot start: {}", e.getMessage());
             return WorkerExit.STARTUP_FAILED;
         }
+        // PHP-FPM's reopen-logs signal (which would end the JVM without a handler): the access log's
+        // file, now rather than at the next check.
+        Signal.handle(new Signal("USR1"), signal -> accessLog.reopen());
         InFlightRequests inFlight = new InFlightRequests(config.number(Directives.REQUEST_TERMINATE_TIMEOUT),
                 System::nanoTime);
         ServedRequests served = new ServedRequests(config.number(Directives.MAX_REQUESTS));

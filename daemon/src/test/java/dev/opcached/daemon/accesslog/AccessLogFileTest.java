@@ -98,6 +98,31 @@ class AccessLogFileTest {
     }
 
     @Test
+    void aReopenOpensThePathAtOnce() throws Exception {
+        Path file = dir.resolve("access.log");
+        Logger logger = logger("reopen");
+        // Checked only once an hour: what follows the rotation is the reopen's doing.
+        AccessLogFile log = AccessLogFile.open(file, logger, 3_600_000);
+        try {
+            logger.info("before");
+            awaitLines(file, 1);
+            Files.move(file, dir.resolve("access.log.1"));
+            log.reopen();
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (!Files.exists(file)) {
+                assertThat(System.nanoTime() - deadline).as("the path was opened again in time").isNegative();
+                Thread.sleep(10);
+            }
+            logger.info("after");
+            assertThat(awaitLines(file, 1)).containsExactly("after");
+            assertThat(Files.readAllLines(dir.resolve("access.log.1"))).containsExactly("before");
+        } finally {
+            log.close();
+        }
+        log.reopen(); // closed: nothing happens, nothing is thrown
+    }
+
+    @Test
     void aFileRemovedIsMadeAgainAndATruncatedOneIsWrittenFromItsStart() throws Exception {
         Path file = dir.resolve("access.log");
         Logger logger = logger("remove");
