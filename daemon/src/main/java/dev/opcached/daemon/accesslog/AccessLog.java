@@ -88,7 +88,7 @@ public final class AccessLog implements AutoCloseable {
     /**
      * Logs one request (see {@link CombinedLogFormat#append} for the fields).
      *
-     * @param elapsedNanos from the request's reading to its answer
+     * @param elapsedNanos from the request read whole to its answer being handed to the connection
      */
     public void log(String client, String method, String uri, String protocol, int status, long bytes,
                     String referer, String userAgent, long elapsedNanos) {

@@ -44,7 +44,7 @@ public final class CombinedLogFormat {
      * @param referer   the Referer header, or null
      * @param userAgent the User-Agent header, or null
      * @param worker    the worker's id
-     * @param micros    the request's time, from its reading to its answer
+     * @param micros    the request's time, from the request read whole to its answer
      * @param startedMillis when the request came, epoch milliseconds ({@code %t})
      */
     public void append(StringBuilder out, String client, String method, String uri, String protocol, int status,
