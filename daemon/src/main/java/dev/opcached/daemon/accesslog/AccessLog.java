@@ -11,15 +11,18 @@ import java.util.function.LongSupplier;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker's access log ({@code access.log}): one {@link CombinedLogFormat} line a request,
- * through the logger {@value #LOGGER}: with {@code stderr}, to the process's log like any other
- * line (its prefix first); with a file, to that file alone ({@link AccessLogFile}). Off, it costs a
- * request one read of {@link #on()}: callers format nothing then. On, a request costs the line's
- * text and Logback's event: the line is built in a buffer each thread keeps.
+ * A worker's access log ({@code access.log}): one {@link CombinedLogFormat} line a request. With
+ * {@code stderr}, through the logger {@value #LOGGER}, to the process's log like any other line
+ * (its prefix first; a request costs the line's text and Logback's event); with a file, to that
+ * file alone ({@link AccessLogFile}: the line is copied into its buffer, and nothing is allocated
+ * a request). Off, it costs a request one read of {@link #on()}: callers format nothing then. The
+ * line is built in a buffer each thread keeps.
  */
 public final class AccessLog implements AutoCloseable {
-    /** The logger of the lines. */
+    /** The logger of the lines with {@code stderr}. */
     public static final String LOGGER = "access";
+    /** The logger of a file's batches of lines, with no appender but the file's. */
+    static final String FILE_LOGGER = LOGGER + ".file";
     /** No line. */
     public static final AccessLog OFF = new AccessLog(null, "-", null, () -> 0, null);
 
@@ -53,10 +56,10 @@ public final class AccessLog implements AutoCloseable {
         if (config.string(Directives.ACCESS_LOG).isEmpty()) {
             return OFF;
         }
-        Logger logger = logger();
         Optional<Path> path = config.accessLogFile();
-        AccessLogFile file = path.isPresent() ? AccessLogFile.open(path.get(), logger) : null;
-        return new AccessLog(logger, worker, new CombinedLogFormat(ZoneId.systemDefault()), System::currentTimeMillis,
+        AccessLogFile file = path.isPresent()
+                ? AccessLogFile.open(path.get(), (Logger) LoggerFactory.getLogger(FILE_LOGGER)) : null;
+        return new AccessLog(logger(), worker, new CombinedLogFormat(ZoneId.systemDefault()), System::currentTimeMillis,
                 file);
     }
 
@@ -100,8 +103,12 @@ public final class AccessLog implements AutoCloseable {
         line.setLength(0);
         format.append(line, client, method, uri, protocol, status, bytes, referer, userAgent, worker, micros,
                 epochMillis.getAsLong() - micros / 1_000);
-        // No arguments: the line is the message as it is, never a pattern ("{}" in a URL stays).
-        logger.info(line.toString());
+        if (file != null) {
+            file.append(line);
+        } else {
+            // No arguments: the line is the message as it is, never a pattern ("{}" in a URL stays).
+            logger.info(line.toString());
+        }
     }
 
     /** Opens the file again now (SIGUSR1), if there is one. */
@@ -111,7 +118,7 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
-    /** Writes out what is queued and closes the file, if any; the worker ends after this. */
+    /** Writes out what is gathered and closes the file, if any; the worker ends after this. */
     @Override
     public void close() {
         if (file != null) {

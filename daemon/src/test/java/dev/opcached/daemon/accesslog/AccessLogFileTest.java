@@ -11,13 +11,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-/** The access log's file: appended to off the caller's thread, reopened after a rotation, drained on close. */
+/** The access log's file: lines gathered and written off the callers' threads, reopened after a rotation. */
 class AccessLogFileTest {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
 
@@ -43,6 +46,35 @@ class AccessLogFileTest {
     }
 
     @Test
+    void linesOfManyThreadsBeyondTheBufferAreAllWrittenWholeAndOnce() throws Exception {
+        Path file = dir.resolve("access.log");
+        AccessLogFile log = AccessLogFile.open(file, logger("threads"));
+        int threads = 4;
+        int each = 3_000;
+        String padding = "x".repeat(100);
+        // 1.4 MB of lines: more than the buffer holds, so that appending waits for the writer.
+        List<Thread> appenders = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            Thread appender = new Thread(() -> {
+                for (int i = 0; i < each; i++) {
+                    log.append("thread " + thread + " line " + i + " " + padding);
+                }
+            });
+            appender.start();
+            appenders.add(appender);
+        }
+        for (Thread appender : appenders) {
+            appender.join();
+        }
+        log.close();
+        List<String> lines = Files.readAllLines(file);
+        Pattern whole = Pattern.compile("thread \\d line \\d+ x{100}");
+        assertThat(lines).hasSize(threads * each).allMatch(line -> whole.matcher(line).matches());
+        assertThat(new HashSet<>(lines)).hasSize(threads * each);
+    }
+
+    @Test
     void missingDirectoriesAreMadePrivate() throws Exception {
         Path file = dir.resolve("logs/www/access.log");
         AccessLogFile.requireWritable(file);
@@ -57,7 +89,7 @@ class AccessLogFileTest {
         Logger logger = logger("append");
         AccessLogFile log = AccessLogFile.open(file, logger);
         for (int i = 0; i < 1000; i++) {
-            logger.info("line " + i);
+            log.append("line " + i);
         }
         log.close();
         List<String> lines = Files.readAllLines(file);
@@ -72,7 +104,7 @@ class AccessLogFileTest {
         Logger logger = logger("rotate");
         AccessLogFile log = AccessLogFile.open(file, logger);
         try {
-            logger.info("before");
+            log.append("before");
             awaitLines(file, 1);
             // logrotate's default (create): rename, then a new empty file
             Files.move(file, rotated);
@@ -81,7 +113,7 @@ class AccessLogFileTest {
             int sent = 0;
             while (Files.readAllLines(file).isEmpty()) {
                 assertThat(System.nanoTime() - deadline).as("a line reached the new file in time").isNegative();
-                logger.info("after " + sent++);
+                log.append("after " + sent++);
                 Thread.sleep(20);
             }
             log.close();
@@ -104,7 +136,7 @@ class AccessLogFileTest {
         // Checked only once an hour: what follows the rotation is the reopen's doing.
         AccessLogFile log = AccessLogFile.open(file, logger, 3_600_000);
         try {
-            logger.info("before");
+            log.append("before");
             awaitLines(file, 1);
             Files.move(file, dir.resolve("access.log.1"));
             log.reopen();
@@ -113,7 +145,7 @@ class AccessLogFileTest {
                 assertThat(System.nanoTime() - deadline).as("the path was opened again in time").isNegative();
                 Thread.sleep(10);
             }
-            logger.info("after");
+            log.append("after");
             assertThat(awaitLines(file, 1)).containsExactly("after");
             assertThat(Files.readAllLines(dir.resolve("access.log.1"))).containsExactly("before");
         } finally {
@@ -128,7 +160,7 @@ class AccessLogFileTest {
         Logger logger = logger("remove");
         AccessLogFile log = AccessLogFile.open(file, logger);
         try {
-            logger.info("first");
+            log.append("first");
             awaitLines(file, 1);
             Files.delete(file);
             long deadline = System.nanoTime() + DEADLINE.toNanos();
@@ -140,7 +172,7 @@ class AccessLogFileTest {
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 channel.truncate(0);
             }
-            logger.info("after truncation");
+            log.append("after truncation");
             assertThat(awaitLines(file, 1)).containsExactly("after truncation");
         } finally {
             log.close();
