@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
  * A worker's access log ({@code access.log}): one {@link CombinedLogFormat} line a request. With
  * {@code stderr}, through the logger {@value #LOGGER}, to the process's log like any other line
  * (its prefix first; a request costs the line's text and Logback's event); with a file, to that
- * file alone ({@link AccessLogFile}: the line is copied into its buffer, and nothing is allocated
- * a request). Off, it costs a request one read of {@link #on()}: callers format nothing then. The
- * line is built in a buffer each thread keeps.
+ * file alone ({@link AccessLogFile}: the line is copied into its buffer, and once the buffers have
+ * grown a request allocates nothing). Off, it costs a request one read of {@link #on()}: callers
+ * format nothing then. The line is built in a buffer each thread keeps.
  */
 public final class AccessLog implements AutoCloseable {
     /** The logger of the lines with {@code stderr}. */
