@@ -57,6 +57,9 @@ public final class CompilerMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SupervisorLifeline.watch(log, CompilerExit.SUPERVISOR_GONE);
+        // PHP-FPM's reopen-logs signal, which logrotate may send the whole service: this process
+        // writes no file of its own, and without a handler the signal would end it.
+        Signal.handle(new Signal("USR1"), signal -> { });
         Directives config = Directives.defaults().with(directives);
         Segment segment;
         try {

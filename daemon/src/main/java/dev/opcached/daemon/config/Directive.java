@@ -19,8 +19,16 @@ public record Directive(String name, Type type, String defaultValue, long min, l
         /** Free text (a path, an address); empty allowed. */
         STRING,
         /** host:port. */
-        ADDRESS
+        ADDRESS,
+        /**
+         * Where a log goes: {@code stderr}, a file, or empty for nowhere; the booleans it once was
+         * still read as before (1/on/true/yes = stderr, 0/off/false/no = nowhere).
+         */
+        LOG_DESTINATION
     }
+
+    /** {@link Type#LOG_DESTINATION}'s value for the process's standard error. */
+    public static final String STDERR = "stderr";
 
     /**
      * The canonical form of {@code text} for this directive.
@@ -46,6 +54,13 @@ public record Directive(String name, Type type, String defaultValue, long min, l
             case ADDRESS -> {
                 HostPort.parse(name, value);
                 return value;
+            }
+            case LOG_DESTINATION -> {
+                return switch (value.toLowerCase(Locale.ROOT)) {
+                    case STDERR, "1", "on", "true", "yes" -> STDERR;
+                    case "0", "off", "false", "no", "" -> "";
+                    default -> value;
+                };
             }
             default -> {
                 return value;

@@ -3,6 +3,7 @@ package dev.opcached.daemon.config;
 import static dev.opcached.daemon.config.Directive.Type.ADDRESS;
 import static dev.opcached.daemon.config.Directive.Type.BOOLEAN;
 import static dev.opcached.daemon.config.Directive.Type.INTEGER;
+import static dev.opcached.daemon.config.Directive.Type.LOG_DESTINATION;
 import static dev.opcached.daemon.config.Directive.Type.SIZE;
 import static dev.opcached.daemon.config.Directive.Type.STRING;
 
@@ -124,7 +125,8 @@ public final class Directives {
                 new Directive(USER, STRING, "", 0, 0,
                         "user the workers run as (the supervisor must be root); empty = the supervisor's"),
                 new Directive(GROUP, STRING, "", 0, 0, "group the workers run as; empty = the user's primary group"),
-                new Directive(ACCESS_LOG, BOOLEAN, "0", 0, 1, "log one line per request"),
+                new Directive(ACCESS_LOG, LOG_DESTINATION, "", 0, 0,
+                        "one combined-format line per request: a file (relative = in STATE_DIR), stderr, or empty = off"),
                 new Directive(ADMIN_LISTEN, ADDRESS, Defaults.ADMIN_LISTEN, 0, 0, "address of the admin endpoint"),
                 new Directive(DOCROOT, STRING, "", 0, 0,
                         "directory of the scripts; empty = the built-in example, docs/examples/www"),
@@ -295,6 +297,18 @@ public final class Directives {
             return path(FILE_CACHE_KEY);
         }
         return stateDirectory().resolve(FILE_CACHE_KEY_NAME);
+    }
+
+    /**
+     * The access log's file, absolute, or empty when access.log is {@code stderr} or off. A
+     * relative value is taken in the state directory, as {@link #fileCacheDirectory()}'s is.
+     */
+    public Optional<Path> accessLogFile() {
+        String value = string(ACCESS_LOG);
+        if (value.isEmpty() || value.equals(Directive.STDERR)) {
+            return Optional.empty();
+        }
+        return Optional.of(stateDirectory().resolve(value).toAbsolutePath().normalize());
     }
 
     /** The file the directives name relative to the working directory, made absolute. */

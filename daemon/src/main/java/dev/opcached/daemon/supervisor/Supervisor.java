@@ -1,5 +1,6 @@
 package dev.opcached.daemon.supervisor;
 
+import dev.opcached.daemon.accesslog.AccessLog;
 import dev.opcached.daemon.admin.AdminOperations;
 import dev.opcached.daemon.admin.AdminServer;
 import dev.opcached.daemon.admin.AdminToken;
@@ -29,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -139,6 +141,16 @@ public final class Supervisor {
         // Workers get the docroot resolved here, whatever their working directory.
         config = config.with(Map.of(Directives.DOCROOT, docroot.toString()));
         WorkerUser user = WorkerUser.of(config);
+        // And the access log's file resolved here, so that every worker appends to the same one
+        // whatever its user's home; tried now when they write as this process does, so that an
+        // unwritable file stops the start instead of every worker's.
+        Optional<Path> accessLog = config.accessLogFile();
+        if (accessLog.isPresent()) {
+            config = config.with(Map.of(Directives.ACCESS_LOG, accessLog.get().toString()));
+            if (!user.switches()) {
+                AccessLog.requireWritable(config);
+            }
+        }
         InetSocketAddress listen = config.address(Directives.LISTEN).toSocketAddress();
         try (ListenAddressLock claim = ListenAddressLock.claim(listen, ListenAddressLock.defaultDirectory())) {
             refuseIfListenAddressInUse(listen);
@@ -162,6 +174,10 @@ public final class Supervisor {
         }
         CompilerSocketDirectory.removeAbandoned(directory, ProcessTable.SYSTEM);
         CompilerSocketDirectory compilerDirectory = CompilerSocketDirectory.of(directory, user, ProcessTable.SYSTEM);
+        // PHP-FPM's reopen-logs signal: without a handler it would end the JVM, and the pool with it.
+        Signal.handle(new Signal("USR1"), received -> LOG.info("SIGUSR1 received: the supervisor has no file to"
+                + " reopen; workers reopen a rotated access log by themselves within a second, or at once on a"
+                + " SIGUSR1 of their own"));
         for (String signal : new String[] {"TERM", "INT"}) {
             // Handled, not left to shutdown hooks, so that SIGTERM is an orderly stop that exits 0.
             Signal.handle(new Signal(signal), received -> {

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.worker;
 
+import dev.opcached.daemon.accesslog.AccessLog;
 import dev.opcached.daemon.runtime.BufferedResponse;
 import dev.opcached.daemon.runtime.ScriptOutcome;
 import dev.opcached.protocol.common.LogText;
@@ -80,7 +81,8 @@ final class LoopbackWarmup {
             // worker killed meanwhile leaves it behind for milliseconds, not for its whole warm-up),
             // and the later ones take the realpath cache's hit path, as real requests do.
             WorkerContext warmup = new WorkerContext(new DocumentRoot(root, 3_600, 1 << 16, () -> 0), warmupExecutor,
-                    worker.inFlight(), new ServedRequests(0), worker.retirement(), worker.reports(), worker.pid(), false);
+                    worker.inFlight(), new ServedRequests(0), worker.retirement(), worker.reports(), worker.pid(),
+                    AccessLog.OFF);
             listening = server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                     new WorkerChannelInitializer(warmup, maxRequestBody));
             InetSocketAddress address = (InetSocketAddress) listening.localAddress();

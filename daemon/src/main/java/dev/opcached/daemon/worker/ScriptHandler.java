@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -38,7 +39,6 @@ import org.slf4j.LoggerFactory;
  * gets an answer.
  */
 final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private static final Logger ACCESS = LoggerFactory.getLogger("access");
     private static final Logger LOG = LoggerFactory.getLogger(ScriptHandler.class);
     /** Requests read ahead of the one being answered before reads pause. */
     static final int MAX_WAITING = 16;
@@ -57,6 +57,11 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private ReadGate gate;
     /** The answer being made has started going out: too late to replace it by a 500. */
     private boolean headWritten;
+    /** For the access log, only while it is on: the client's address (once a connection), the request's fields. */
+    private String client;
+    private String protocol;
+    private String referer;
+    private String userAgent;
 
     ScriptHandler(WorkerContext worker) {
         this.worker = worker;
@@ -123,6 +128,11 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         long started = System.nanoTime();
         String method = request.method().name();
         String uri = request.uri();
+        if (worker.accessLog().on()) {
+            protocol = request.protocolVersion().text();
+            referer = request.headers().get(HttpHeaderNames.REFERER);
+            userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
+        }
         if (!request.decoderResult().isSuccess()) {
             // The decoder discards the rest of the connection after a bad message: close it.
             Throwable cause = request.decoderResult().cause();
@@ -133,7 +143,8 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (LOG.isDebugEnabled()) {
                 LOG.debug("bad request from {}: {}", ctx.channel().remoteAddress(), LogText.escape(cause));
             }
-            answer(ctx, plain(status), false, started, "?", "?", null);
+            // No request line to log: the access log shows "-" for it.
+            answer(ctx, plain(status), false, started, null, null, null);
             return;
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
@@ -254,9 +265,9 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         head.headers().set("X-Opcached-Worker", worker.pid());
         HttpUtil.setContentLength(head, length);
         HttpUtil.setKeepAlive(head, keep);
-        if (worker.accessLog()) {
-            ACCESS.info("{} \"{} {}\" {} {} {}ms", ctx.channel().remoteAddress(), method, LogText.escape(uri),
-                    head.status().code(), length, (System.nanoTime() - started) / 1_000_000);
+        if (worker.accessLog().on()) {
+            worker.accessLog().log(client(ctx), method, uri, protocol, head.status().code(), length, referer,
+                    userAgent, System.nanoTime() - started);
         }
         headWritten = true;
         ctx.write(head);
@@ -277,6 +288,15 @@ final class ScriptHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // Later, not now: a long pipeline of quick answers must not recurse on the stack.
             ctx.executor().execute(() -> runNext(ctx));
         });
+    }
+
+    /** The client's IP address, as the access log shows it; "-" for a channel of another kind. */
+    private String client(ChannelHandlerContext ctx) {
+        if (client == null) {
+            client = ctx.channel().remoteAddress() instanceof InetSocketAddress address && address.getAddress() != null
+                    ? address.getAddress().getHostAddress() : "-";
+        }
+        return client;
     }
 
     /** A status line with headers, and a body that the answer takes ownership of. */

@@ -1,5 +1,6 @@
 package dev.opcached.daemon.worker;
 
+import dev.opcached.daemon.accesslog.AccessLog;
 import dev.opcached.daemon.compile.LocalPoolCompiler;
 import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.compiler.CompilerClient;
@@ -7,6 +8,7 @@ import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.control.SupervisorLifeline;
 import dev.opcached.daemon.control.SupervisorLine;
 import dev.opcached.daemon.control.WorkerReport;
+import dev.opcached.daemon.logging.ProcessConverter;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ProcessFitness;
 import dev.opcached.daemon.runtime.ScriptExitGuard;
@@ -77,11 +79,28 @@ public final class WorkerMain implements Callable<Integer> {
             log.error("cannot start: {}", e.getMessage());
             return WorkerExit.STARTUP_FAILED;
         }
+        AccessLog accessLog;
+        try {
+            accessLog = AccessLog.of(config, System.getProperty(ProcessConverter.ROLE_PROPERTY, "-"));
+        } catch (IllegalArgumentException e) {
+            log.error("cannot start: {}", e.getMessage());
+            return WorkerExit.STARTUP_FAILED;
+        }
+        // PHP-FPM's reopen-logs signal (which would end the JVM without a handler): the access log's
+        // file, now rather than at the next check.
+        Signal.handle(new Signal("USR1"), signal -> accessLog.reopen());
         InFlightRequests inFlight = new InFlightRequests(config.number(Directives.REQUEST_TERMINATE_TIMEOUT),
                 System::nanoTime);
         ServedRequests served = new ServedRequests(config.number(Directives.MAX_REQUESTS));
         WorkerRetirement retirement = new WorkerRetirement(reports, inFlight, served,
-                config.number(Directives.PROCESS_CONTROL_TIMEOUT) * 1000, Runtime.getRuntime()::halt);
+                config.number(Directives.PROCESS_CONTROL_TIMEOUT) * 1000, code -> {
+                    // The lines still queued for the file first: a halt runs no shutdown hook.
+                    try {
+                        accessLog.close();
+                    } finally {
+                        Runtime.getRuntime().halt(code);
+                    }
+                });
         CachePolicy policy = CachePolicy.of(config);
         // A vendor jar changed under this worker: its class loaders cannot take the new one, a new worker can.
         ScriptRuntime runtime = new ScriptRuntime(segment, config.docroot(), policy, poolCompiler(segment, config, policy),
@@ -108,7 +127,7 @@ public final class WorkerMain implements Callable<Integer> {
              RequestExecutor executor = new RequestExecutor(runner, config.integer(Directives.WORKER_THREADS),
                      server.loads())) {
             WorkerContext worker = new WorkerContext(documentRoot, executor, inFlight, served, retirement, reports,
-                    Long.toString(ProcessHandle.current().pid()), config.flag(Directives.ACCESS_LOG));
+                    Long.toString(ProcessHandle.current().pid()), accessLog);
             // The request path end to end, on a private listener: the first connections are not its
             // first. Only for a warm cache: a fresh pool's workers start as fast as before, and
             // their first requests compile anyway.

@@ -28,6 +28,32 @@ class DirectivesTest {
     }
 
     @Test
+    void accessLogIsAFileStderrOrOffAndItsOldBooleansStillStart() throws Exception {
+        Directives defaults = Directives.defaults();
+        assertThat(defaults.string(Directives.ACCESS_LOG)).as("off by default").isEmpty();
+        assertThat(defaults.accessLogFile()).isEmpty();
+        for (String stderr : new String[] {"stderr", "STDERR", "1", "on", "true", "yes"}) {
+            Directives directives = defaults.with(Map.of(Directives.ACCESS_LOG, stderr));
+            assertThat(directives.string(Directives.ACCESS_LOG)).as(stderr).isEqualTo("stderr");
+            assertThat(directives.accessLogFile()).as(stderr).isEmpty();
+        }
+        for (String off : new String[] {"", "0", "off", "false", "no"}) {
+            assertThat(defaults.with(Map.of(Directives.ACCESS_LOG, off)).string(Directives.ACCESS_LOG)).as(off).isEmpty();
+        }
+        // An old configuration file with the boolean still starts, with the same meaning.
+        Path old = Files.writeString(dir.resolve("old.conf"), "access.log = 1\n");
+        assertThat(Directives.resolve(old, Map.of()).string(Directives.ACCESS_LOG)).isEqualTo("stderr");
+
+        Directives relative = defaults.with(Map.of(Directives.STATE_DIR, dir.toString(),
+                Directives.ACCESS_LOG, "logs/access.log"));
+        assertThat(relative.accessLogFile()).as("relative: in the state directory")
+                .contains(dir.resolve("logs/access.log"));
+        Directives absolute = relative.with(Map.of(Directives.ACCESS_LOG, "/var/log/opcached/www.log"));
+        assertThat(absolute.accessLogFile()).contains(Path.of("/var/log/opcached/www.log"));
+        assertThat(relative.with(Map.of(Directives.ACCESS_LOG, "./on")).accessLogFile()).contains(dir.resolve("on"));
+    }
+
+    @Test
     void fileThenOverridesWithPhpIniSyntax() throws Exception {
         Path file = Files.writeString(dir.resolve("opcached.conf"), String.join("\n",
                 "; comment", "# comment", "[www]", "opcache.revalidate_freq = 10", "pm.max_children=4 ; four",

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.read.ListAppender;
+import dev.opcached.daemon.accesslog.AccessLog;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.control.SupervisorLine;
 import dev.opcached.daemon.runtime.ScriptRunner;
@@ -26,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.ZoneOffset;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -71,7 +73,7 @@ class ScriptHandlerTest {
         ReportPipe reports = new ReportPipe(new SupervisorLine(reportPipe));
         WorkerRetirement retirement = new WorkerRetirement(reports, inFlight, served, 1000, code -> exitCode[0] = code);
         WorkerContext worker = new WorkerContext(documentRoot, executor, inFlight, served, retirement, reports, "4242",
-                accessLog);
+                accessLog ? AccessLog.toLogger("worker-1", ZoneOffset.UTC, System::currentTimeMillis) : AccessLog.OFF);
         return new EmbeddedChannel(new WorkerChannelInitializer(worker, 1024).handlers());
     }
 
@@ -264,7 +266,7 @@ class ScriptHandlerTest {
     @Test
     void anAnswerThatFailsToGoOutIs500AndAnOutOfMemoryErrorThereRetiresTheWorker() throws Exception {
         Scripts.text(docroot, "hello", "hello");
-        Logger access = (Logger) LoggerFactory.getLogger("access");
+        Logger access = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
         FailingAppender failing = new FailingAppender();
         failing.start();
         access.addAppender(failing);

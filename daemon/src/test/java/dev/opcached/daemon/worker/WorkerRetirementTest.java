@@ -2,6 +2,7 @@ package dev.opcached.daemon.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.daemon.accesslog.AccessLog;
 import dev.opcached.daemon.control.SupervisorLine;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
@@ -65,7 +66,7 @@ class WorkerRetirementTest {
     @Test
     void anOutOfMemoryErrorOnAConnectionRetiresTheWorker() throws Exception {
         WorkerContext worker = new WorkerContext(null, null, inFlight, served, retirement,
-                new ReportPipe(new SupervisorLine(pipe)), "1", false);
+                new ReportPipe(new SupervisorLine(pipe)), "1", AccessLog.OFF);
         EmbeddedChannel connection = new EmbeddedChannel(new ScriptHandler(worker));
         connection.pipeline().fireExceptionCaught(new OutOfMemoryError("Java heap space"));
         assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(WorkerExit.FATAL_ERROR);
