@@ -70,16 +70,17 @@ public final class AdminOperations {
 
     public AdminOperations(Segment segment, Directives config, Blacklist blacklist, PoolCompiler compiler,
                            Supplier<List<StatusResponse.WorkerStatus>> workers) throws IOException {
-        this(() -> segment, config, blacklist, () -> compiler, workers, PoolProcesses.NONE);
+        this(() -> segment, config, blacklist, () -> compiler, workers,
+                new PoolMetrics(config.string(Directives.POOL), () -> segment, PoolProcesses.NONE));
     }
 
     /**
      * With the segment (and its compiler) as they are now: the supervisor replaces a lost segment;
-     * {@code processes} is what the metrics show of the pool's processes.
+     * {@code metrics} is what GET /metrics scrapes.
      */
     public AdminOperations(Supplier<Segment> segment, Directives config, Blacklist blacklist,
                            Supplier<PoolCompiler> compiler, Supplier<List<StatusResponse.WorkerStatus>> workers,
-                           PoolProcesses processes) throws IOException {
+                           PoolMetrics metrics) throws IOException {
         this.segment = segment;
         this.config = config;
         this.blacklist = blacklist;
@@ -89,7 +90,7 @@ public final class AdminOperations {
                 && !config.flag(Directives.FILE_CACHE_READ_ONLY);
         this.workers = workers;
         this.docroot = new DocrootContainment(config.docroot());
-        this.metrics = new PoolMetrics(config.string(Directives.POOL), segment, processes);
+        this.metrics = metrics;
     }
 
     /** The pool's metrics: GET /metrics scrapes them, the endpoint counts its calls into them. */

@@ -19,6 +19,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * The dashboard's static files, served from the jar without a token: {@code /} (the page) and a
@@ -31,7 +32,8 @@ import java.util.Map;
 final class DashboardFiles {
     /** The prefix of the page's assets; the page itself is {@code /}. */
     static final String PREFIX = "/dashboard/";
-    private static final String UPLOT = "/META-INF/resources/webjars/uplot/1.6.30/dist/";
+    /** The webjar's own record of its version: the build's uPlot, whatever version the pom names. */
+    private static final String UPLOT_PROPERTIES = "/META-INF/maven/org.webjars.npm/uplot/pom.properties";
     private static final String OURS = "/dev/opcached/daemon/admin/dashboard/";
     /** Revalidated at each load (cheap with the ETag), so that an upgraded jar is seen at once. */
     private static final String CACHE_CONTROL = "no-cache";
@@ -48,14 +50,29 @@ final class DashboardFiles {
 
     /** The dashboard's files, read from the classpath (our page, and uPlot from its webjar). */
     static DashboardFiles fromClasspath() {
+        String uplot = "/META-INF/resources/webjars/uplot/" + uplotVersion() + "/dist/";
         Map<String, File> files = new LinkedHashMap<>();
         files.put("/", load(OURS + "index.html", "text/html; charset=utf-8"));
         files.put(PREFIX + "dashboard.js", load(OURS + "dashboard.js", "text/javascript; charset=utf-8"));
         files.put(PREFIX + "dashboard.css", load(OURS + "dashboard.css", "text/css; charset=utf-8"));
         files.put(PREFIX + "favicon.svg", load(OURS + "favicon.svg", "image/svg+xml"));
-        files.put(PREFIX + "uPlot.iife.min.js", load(UPLOT + "uPlot.iife.min.js", "text/javascript; charset=utf-8"));
-        files.put(PREFIX + "uPlot.min.css", load(UPLOT + "uPlot.min.css", "text/css; charset=utf-8"));
+        files.put(PREFIX + "uPlot.iife.min.js", load(uplot + "uPlot.iife.min.js", "text/javascript; charset=utf-8"));
+        files.put(PREFIX + "uPlot.min.css", load(uplot + "uPlot.min.css", "text/css; charset=utf-8"));
         return new DashboardFiles(Map.copyOf(files));
+    }
+
+    private static String uplotVersion() {
+        try (InputStream in = DashboardFiles.class.getResourceAsStream(UPLOT_PROPERTIES)) {
+            if (in == null) {
+                throw new IllegalStateException("uPlot's webjar (" + UPLOT_PROPERTIES + ") is not on the classpath:"
+                        + " the dashboard cannot be served; rebuild the jar (mvn package)");
+            }
+            Properties properties = new Properties();
+            properties.load(in);
+            return properties.getProperty("version");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + UPLOT_PROPERTIES, e);
+        }
     }
 
     private static File load(String resource, String contentType) {

@@ -48,11 +48,6 @@ final class TokenAuthenticator {
         this.readOnlyDigest = readOnlyToken == null ? null : digest(readOnlyToken);
     }
 
-    /** Whether the header carries the admin token. */
-    boolean authenticate(String authorization) {
-        return access(authorization) == Access.FULL;
-    }
-
     /**
      * What the header's token allows. Both sides are hashed first, so that even the length does
      * not leak, and both tokens are always compared, so that the time does not tell which matched.

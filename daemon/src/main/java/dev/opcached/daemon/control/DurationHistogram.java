@@ -1,7 +1,6 @@
 package dev.opcached.daemon.control;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -18,13 +17,14 @@ public final class DurationHistogram {
     public static final double[] COMPILE_SECONDS = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
     private final long[] upperBoundsNanos;
-    /** One count per bucket (not cumulative); the last is +Inf. */
-    private final AtomicLongArray counts;
+    /** One count per bucket (not cumulative); the last is +Inf. Adders: every event loop counts into them. */
+    private final LongAdder[] counts;
     private final LongAdder sumNanos = new LongAdder();
 
     public DurationHistogram(double[] upperBoundsSeconds) {
         this.upperBoundsNanos = Arrays.stream(upperBoundsSeconds).mapToLong(s -> Math.round(s * 1e9)).toArray();
-        this.counts = new AtomicLongArray(upperBoundsSeconds.length + 1);
+        this.counts = new LongAdder[upperBoundsSeconds.length + 1];
+        Arrays.setAll(counts, i -> new LongAdder());
     }
 
     /** Counts one duration, in nanoseconds (a negative one, from a clock that went back, as 0). */
@@ -34,17 +34,13 @@ public final class DurationHistogram {
         while (bucket < upperBoundsNanos.length && duration > upperBoundsNanos[bucket]) {
             bucket++;
         }
-        counts.incrementAndGet(bucket);
+        counts[bucket].increment();
         sumNanos.add(duration);
     }
 
     /** The counts so far. */
     public Counts snapshot() {
-        long[] copy = new long[counts.length()];
-        for (int i = 0; i < copy.length; i++) {
-            copy[i] = counts.get(i);
-        }
-        return new Counts(copy, sumNanos.sum() / 1_000);
+        return new Counts(Arrays.stream(counts).mapToLong(LongAdder::sum).toArray(), sumNanos.sum() / 1_000);
     }
 
     /**

@@ -23,7 +23,18 @@ public final class WorkerReportReader {
 
     /** Starts a daemon thread named {@code name} that reads {@code in} to its end. */
     public static Thread start(String name, InputStream in, Consumer<WorkerReport> listener) {
-        Thread thread = new Thread(() -> read(in, listener), name);
+        return start(name, in, listener, () -> { });
+    }
+
+    /** The same, running {@code atEnd} once the pipe has closed and its last report was handed on. */
+    public static Thread start(String name, InputStream in, Consumer<WorkerReport> listener, Runnable atEnd) {
+        Thread thread = new Thread(() -> {
+            try {
+                read(in, listener);
+            } finally {
+                atEnd.run();
+            }
+        }, name);
         thread.setDaemon(true);
         thread.start();
         return thread;

@@ -28,8 +28,11 @@ public interface PoolProcesses {
         }
     };
 
-    /** One worker slot: its name ({@code worker-1}), whether a worker accepts in it now, and its figures. */
-    record Worker(String name, boolean alive, ProcessFigures figures) {
+    /**
+     * One worker slot: its name ({@code worker-1}), whether a worker serves in it now (said ready
+     * and still runs), and its figures.
+     */
+    record Worker(String name, boolean serving, ProcessFigures figures) {
     }
 
     List<Worker> workers();

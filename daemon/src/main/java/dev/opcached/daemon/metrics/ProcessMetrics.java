@@ -44,8 +44,8 @@ final class ProcessMetrics implements MultiCollector {
                 .counter("opcached_compile_batches", "javac batches the pool's compiler ran", compiler.counter("batches"))
                 .counter("opcached_worker_restarts", "Workers replaced, by cause", "cause",
                         new ArrayList<>(restarts.keySet()), new ArrayList<>(restarts.values()))
-                .gauge("opcached_workers_alive", "Worker slots with a worker accepting now",
-                        workers.stream().filter(PoolProcesses.Worker::alive).count())
+                .gauge("opcached_workers_alive", "Worker slots with a worker serving now (it said ready and still runs)",
+                        workers.stream().filter(PoolProcesses.Worker::serving).count())
                 .gauge("opcached_workers", "Worker slots (pm.max_children)", workers.size());
         return new MetricSnapshots(families.families());
     }

@@ -32,8 +32,7 @@ final class CompilerSlot {
     private boolean replacing;
     private boolean watchingHeartbeats;
     private final RestartBackoff backoff = new RestartBackoff();
-    /** What the compilers that have exited had counted: the pool's compile figures go on from there. */
-    private ProcessFigures exitedFigures = ProcessFigures.NONE;
+    private final SlotFigures figures = new SlotFigures();
     private long lastCheckNanos = System.nanoTime();
 
     /** @param heartbeatTimeoutMillis silence after which the compiler is killed and restarted; 0 = never */
@@ -54,8 +53,8 @@ final class CompilerSlot {
     }
 
     /** What the pool's compilers counted, those exited and the running one as it last reported. */
-    synchronized ProcessFigures figures() {
-        return current == null ? exitedFigures : exitedFigures.plus(current.figures());
+    ProcessFigures figures() {
+        return figures.total();
     }
 
     synchronized void start() {
@@ -72,8 +71,9 @@ final class CompilerSlot {
             WorkerProcess compiler = new WorkerProcess(process, System.currentTimeMillis(), System.nanoTime());
             current = compiler;
             LOG.info("compiler started, pid {}", process.pid());
+            figures.started(compiler);
             WorkerReportReader.start("compiler-reports-" + process.pid(), process.getInputStream(),
-                    report -> reported(compiler, report));
+                    report -> reported(compiler, report), () -> figures.pipeClosed(compiler));
             WorkerLogRelay.start(CompilerLauncher.ROLE, process.pid(), process.getErrorStream(), System.err);
             process.onExit().thenAccept(exited -> exited(compiler));
         } catch (IOException e) {
@@ -153,7 +153,6 @@ final class CompilerSlot {
             return;
         }
         current = null;
-        exitedFigures = exitedFigures.plus(compiler.figures());
         notifyAll();
         int code = compiler.process().exitValue();
         long lived = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - compiler.startedNanos());

@@ -2,6 +2,7 @@ package dev.opcached.daemon.supervisor;
 
 import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.RestartReason;
+import dev.opcached.protocol.segment.RestartRecord;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
 import dev.opcached.protocol.segment.SegmentFiles;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +32,8 @@ final class PoolSegment implements Supplier<Segment> {
     private volatile Segment segment;
     /** Read at the creation and at each care of an intact segment: what a replacement starts from. */
     private volatile SegmentStatistics lastStatistics;
+    /** The restart log, read with {@link #lastStatistics}: a replacement's history goes on from it. */
+    private volatile List<RestartRecord> lastRestartLog = List.of();
 
     private PoolSegment(Path directory, String pool, SegmentConfig config, SegmentSpace space, WorkerUser user) {
         this.directory = directory;
@@ -43,16 +47,17 @@ final class PoolSegment implements Supplier<Segment> {
     static PoolSegment create(Path directory, String pool, SegmentConfig config, SegmentSpace space, WorkerUser user)
             throws IOException {
         PoolSegment pooled = new PoolSegment(directory, pool, config, space, user);
-        pooled.createNew(null, RestartReason.NONE);
+        pooled.createNew(null, List.of(), RestartReason.NONE);
         return pooled;
     }
 
-    private void createNew(SegmentStatistics carriedOver, RestartReason reason) throws IOException {
+    private void createNew(SegmentStatistics carriedOver, List<RestartRecord> carriedLog, RestartReason reason)
+            throws IOException {
         space.require(directory, config.memoryConsumption());
         Path path = SegmentFiles.newSegmentPath(directory, pool);
         Segment created;
         try {
-            created = Segment.create(path, config, EpochClock.SYSTEM, carriedOver, reason);
+            created = Segment.create(path, config, EpochClock.SYSTEM, carriedOver, carriedLog, reason);
         } catch (IOException e) {
             SegmentFiles.delete(path);
             if (String.valueOf(e.getMessage()).contains("No space left on device")) {
@@ -64,6 +69,7 @@ final class PoolSegment implements Supplier<Segment> {
         user.handOver(path);
         // Its first figures, should it be lost before its first care: never a replacement from nothing.
         lastStatistics = created.statistics();
+        lastRestartLog = created.reader().restartLog();
         segment = created;
     }
 
@@ -90,6 +96,7 @@ final class PoolSegment implements Supplier<Segment> {
         current.heartbeat();
         current.maintain();
         lastStatistics = current.statistics();
+        lastRestartLog = current.reader().restartLog();
         return true;
     }
 
@@ -105,7 +112,7 @@ final class PoolSegment implements Supplier<Segment> {
                 : !Files.exists(SegmentFiles.activityPath(oldPath), LinkOption.NOFOLLOW_LINKS)
                 ? "lost its activity file" : "was truncated or replaced (or its activity file)";
         LOG.error("segment lost: segment file {} {}", oldPath, lost);
-        createNew(lastStatistics, RestartReason.LOST);
+        createNew(lastStatistics, lastRestartLog, RestartReason.LOST);
         LOG.warn("segment restarted ({}): new segment {}; workers are replaced one by one to attach to it",
                 RestartReason.LOST.label(), segment.path());
         try {

@@ -20,7 +20,7 @@ final class SupervisedProcesses implements PoolProcesses {
 
     @Override
     public List<Worker> workers() {
-        return slots.stream().map(slot -> new Worker(slot.name(), slot.pid() != -1, slot.figures())).toList();
+        return slots.stream().map(slot -> new Worker(slot.name(), slot.serving(), slot.figures())).toList();
     }
 
     @Override

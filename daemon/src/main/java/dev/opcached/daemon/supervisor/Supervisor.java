@@ -4,6 +4,7 @@ import dev.opcached.daemon.accesslog.AccessLog;
 import dev.opcached.daemon.admin.AdminOperations;
 import dev.opcached.daemon.admin.AdminServer;
 import dev.opcached.daemon.admin.AdminToken;
+import dev.opcached.daemon.metrics.PoolMetrics;
 import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.compiler.CompilerClient;
 import dev.opcached.daemon.compiler.CompilerMain;
@@ -231,7 +232,7 @@ public final class Supervisor {
             AdminOperations operations = new AdminOperations(segment, config, policy.blacklist(),
                     () -> poolCompilerClient,
                     () -> slots.stream().flatMap(slot -> slot.status().stream()).toList(),
-                    new SupervisedProcesses(slots, compiler, workerRestarts));
+                    new PoolMetrics(pool, segment, new SupervisedProcesses(slots, compiler, workerRestarts)));
             try (AdminServer admin = startAdmin(token, metricsToken, operations, tls)) {
                 // The compiler first: it is the pool's place to compile (workers reconnect until it is ready).
                 compiler.start();

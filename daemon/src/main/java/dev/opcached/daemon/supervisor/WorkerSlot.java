@@ -44,8 +44,7 @@ final class WorkerSlot {
     private boolean watchingHeartbeats;
     private long lastCheckNanos = System.nanoTime();
     private long restartsOfSlot;
-    /** What the slot's workers that have exited had counted: its figures go on from there. */
-    private ProcessFigures exitedFigures = ProcessFigures.NONE;
+    private final SlotFigures figures = new SlotFigures();
     private final RestartBackoff backoff = new RestartBackoff();
 
     /**
@@ -71,6 +70,18 @@ final class WorkerSlot {
         return current != null && current.process().isAlive() ? current.pid() : -1;
     }
 
+    /**
+     * Whether a worker of the slot serves now: the accepting one has said ready, or one being
+     * replaced (recycled, timed out) still runs while its replacement starts.
+     */
+    synchronized boolean serving() {
+        if (current != null && current.phase() == WorkerProcess.Phase.SERVING && current.process().isAlive()) {
+            return true;
+        }
+        return retiring.stream().anyMatch(worker -> worker.phase() == WorkerProcess.Phase.RETIRING
+                && worker.process().isAlive());
+    }
+
     /** What /status shows of this slot: the accepting worker, then those being replaced. */
     synchronized List<StatusResponse.WorkerStatus> status() {
         List<StatusResponse.WorkerStatus> status = new ArrayList<>();
@@ -89,15 +100,8 @@ final class WorkerSlot {
      * What the slot's workers counted, the exited ones and those alive (as they last reported,
      * about once a second): counters that only grow while the supervisor runs.
      */
-    synchronized ProcessFigures figures() {
-        ProcessFigures figures = exitedFigures;
-        if (current != null) {
-            figures = figures.plus(current.figures());
-        }
-        for (WorkerProcess worker : retiring) {
-            figures = figures.plus(worker.figures());
-        }
-        return figures;
+    ProcessFigures figures() {
+        return figures.total();
     }
 
     synchronized void start() {
@@ -114,8 +118,9 @@ final class WorkerSlot {
             WorkerProcess worker = new WorkerProcess(process, System.currentTimeMillis(), System.nanoTime());
             current = worker;
             LOG.info("{} started, pid {}", name, process.pid());
+            figures.started(worker);
             WorkerReportReader.start(name + "-reports-" + process.pid(), process.getInputStream(),
-                    report -> reported(worker, report));
+                    report -> reported(worker, report), () -> figures.pipeClosed(worker));
             WorkerLogRelay.start(name, process.pid(), process.getErrorStream(), System.err);
             process.onExit().thenAccept(exited -> exited(worker));
         } catch (IOException e) {
@@ -241,9 +246,6 @@ final class WorkerSlot {
 
     private synchronized void exited(WorkerProcess worker) {
         int code = worker.process().exitValue();
-        if (retiring.contains(worker) || worker == current) {
-            exitedFigures = exitedFigures.plus(worker.figures());
-        }
         if (retiring.remove(worker)) {
             LOG.info("{} (pid {}) exited with code {} after being replaced", name, worker.pid(), code);
             return;

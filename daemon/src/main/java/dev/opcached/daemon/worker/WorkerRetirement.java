@@ -136,6 +136,7 @@ final class WorkerRetirement {
             }
         }
         LOG.info("{} after {} requests; {} still in flight", reason, served.count(), inFlight.count());
+        reports.figures(served.figures()); // the last second's, which the metrics would otherwise miss
         exit.accept(exitCode);
     }
 }

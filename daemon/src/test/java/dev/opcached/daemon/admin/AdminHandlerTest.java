@@ -13,6 +13,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.metrics.PoolMetrics;
 import dev.opcached.daemon.metrics.PoolProcesses;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptRuntime;
@@ -256,7 +257,7 @@ class AdminHandlerTest {
         AtomicReference<Segment> current = new AtomicReference<>(lost);
         PoolCompiler compiler = LocalPoolCompiler.forDocroot(lost, docroot, policy, EpochClock.SYSTEM);
         AdminOperations replaceable = new AdminOperations(current::get, config, policy.blacklist(), () -> compiler,
-                List::of, PoolProcesses.NONE);
+                List::of, new PoolMetrics("www", current::get, PoolProcesses.NONE));
         EmbeddedChannel channel = new EmbeddedChannel(
                 new AdminHandler(replaceable, new TokenAuthenticator(TOKEN), json, reads, changes, DASHBOARD));
         try (FileChannel file = FileChannel.open(lostFile, StandardOpenOption.WRITE)) {

@@ -82,6 +82,8 @@ class DashboardBrowserTest {
             // An installation from Debian takes minutes on a fresh machine; a present Chromium, none.
             boolean done = setup.waitFor(15, TimeUnit.MINUTES);
             if (!done) {
+                // apt-get and dpkg below the script too, or they would hold the package lock
+                setup.descendants().forEach(ProcessHandle::destroyForcibly);
                 setup.destroyForcibly().waitFor();
             }
             String output = Files.readString(log).strip();

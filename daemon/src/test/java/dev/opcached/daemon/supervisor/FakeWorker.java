@@ -1,5 +1,6 @@
 package dev.opcached.daemon.supervisor;
 
+import dev.opcached.daemon.control.ProcessFigures;
 import dev.opcached.daemon.control.SupervisorLine;
 import dev.opcached.daemon.control.WorkerReport;
 import java.io.IOException;
@@ -15,9 +16,13 @@ import sun.misc.Signal;
  * then alive every 100 ms), {@code retire-once} (the first such worker says retiring after
  * 300 ms and keeps serving until SIGTERM; the others are healthy), {@code crash-after-ready}
  * (ready, then exit 1), {@code crash-before-ready} (exit 1 at once). It appends
- * {@code PID ready} and {@code PID term} to the file's {@code .log} sibling.
+ * {@code PID ready} and {@code PID term} to the file's {@code .log} sibling. Each sends one
+ * {@code figures requests=7} report after ready.
  */
 public final class FakeWorker {
+    /** The requests each fake worker says it answered, in one figures report after ready. */
+    static final long FIGURES_REQUESTS = 7;
+
     private FakeWorker() {
     }
 
@@ -48,6 +53,8 @@ public final class FakeWorker {
         SupervisorLine supervisor = SupervisorLine.standardOutput();
         append(log, pid + " ready");
         supervisor.send(WorkerReport.of(WorkerReport.Kind.READY));
+        // Its figures, once: each fake worker answered 7 requests, so a slot's sum tells how many it counted.
+        supervisor.send(ProcessFigures.parse("requests=" + FIGURES_REQUESTS).report());
         Path retired = Path.of(script + ".retired");
         boolean retire = behaviour.equals("retire-once") && Files.notExists(retired);
         if (retire) {

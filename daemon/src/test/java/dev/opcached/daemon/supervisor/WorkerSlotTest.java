@@ -112,6 +112,10 @@ class WorkerSlotTest {
         // the slot forgets the retired worker in its exit callback, which may run after the process is gone
         await("the retired worker leaves the slot's status", () -> slot.status().size() == 1);
         assertThat(slot.status()).extracting(StatusResponse.WorkerStatus::pid).containsExactly(second);
+        // Both workers' figures, each once: the retired one's kept after its exit, never counted twice.
+        await("both workers' figures count", () -> slot.figures().counter("requests") == 2 * FakeWorker.FIGURES_REQUESTS);
+        assertThat(slot.status()).extracting(StatusResponse.WorkerStatus::requests).containsExactly(FakeWorker.FIGURES_REQUESTS);
+        assertThat(slot.serving()).isTrue();
     }
 
     @Test
@@ -146,5 +150,14 @@ class WorkerSlotTest {
 
         Files.writeString(script, "crash-before-ready");
         await("crashes before ready back off", () -> logged().stream().anyMatch(line -> line.contains(" restarts in ")));
+        // Every crashed worker's figures count once, though each process ended while the slot read its pipe.
+        await("the slot's figures are each ready worker's, once", () -> {
+            try {
+                long readies = events().stream().filter(line -> line.endsWith(" ready")).count();
+                return slot.figures().counter("requests") == readies * FakeWorker.FIGURES_REQUESTS;
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 }

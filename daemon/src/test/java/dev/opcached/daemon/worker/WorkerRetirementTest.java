@@ -57,10 +57,11 @@ class WorkerRetirementTest {
     }
 
     @Test
-    void sigtermTellsTheSupervisorNothing() throws Exception {
+    void sigtermTellsTheSupervisorNothingButItsLastFigures() throws Exception {
         retirement.stop();
         assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(WorkerExit.NORMAL);
-        assertThat(pipe.size()).isZero();
+        assertThat(pipe.toString(StandardCharsets.US_ASCII)).startsWith("figures requests=0 ").endsWith("\n")
+                .hasLineCount(1);
     }
 
     @Test
@@ -70,7 +71,9 @@ class WorkerRetirementTest {
         EmbeddedChannel connection = new EmbeddedChannel(new ScriptHandler(worker));
         connection.pipeline().fireExceptionCaught(new OutOfMemoryError("Java heap space"));
         assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(WorkerExit.FATAL_ERROR);
-        assertThat(pipe.toString(StandardCharsets.US_ASCII)).isEqualTo("retiring OutOfMemoryError\n");
+        assertThat(pipe.toString(StandardCharsets.US_ASCII).lines()).first().isEqualTo("retiring OutOfMemoryError");
+        assertThat(pipe.toString(StandardCharsets.US_ASCII).lines()).as("then its last figures")
+                .hasSize(2).last().asString().startsWith("figures ");
         assertThat(connection.isOpen()).isFalse();
     }
 }

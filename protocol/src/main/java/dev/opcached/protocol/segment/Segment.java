@@ -67,8 +67,17 @@ public final class Segment implements AutoCloseable {
      */
     public static Segment create(Path path, SegmentConfig config, EpochClock clock, SegmentStatistics carriedOver,
                                  RestartReason reason) throws IOException {
-        return new Segment(SegmentFile.create(path, config, clock, ProcessTable.SYSTEM, carriedOver, reason), clock,
-                ProcessTable.SYSTEM);
+        return create(path, config, clock, carriedOver, List.of(), reason);
+    }
+
+    /**
+     * The same, and the new segment's restart log starts with {@code carriedLog} (the old one's,
+     * oldest first), before its own restart: the pool's restart history goes on too.
+     */
+    public static Segment create(Path path, SegmentConfig config, EpochClock clock, SegmentStatistics carriedOver,
+                                 List<RestartRecord> carriedLog, RestartReason reason) throws IOException {
+        return new Segment(SegmentFile.create(path, config, clock, ProcessTable.SYSTEM, carriedOver, carriedLog, reason),
+                clock, ProcessTable.SYSTEM);
     }
 
     /** Attaches to a pool's segment as a {@link SegmentAccess#WRITER}, after checking it thoroughly. */

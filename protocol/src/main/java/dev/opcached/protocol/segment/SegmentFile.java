@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -104,7 +105,8 @@ final class SegmentFile implements AutoCloseable {
      * whole before the segment's version is written, so that whoever attaches finds both.
      */
     static SegmentFile create(Path path, SegmentConfig config, EpochClock clock, ProcessTable processes,
-                              SegmentStatistics carriedOver, RestartReason reason) throws IOException {
+                              SegmentStatistics carriedOver, List<RestartRecord> carriedLog, RestartReason reason)
+            throws IOException {
         long segmentId = newSegmentId();
         Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         OpenSegmentFiles.Handle file = null;
@@ -116,7 +118,7 @@ final class SegmentFile implements AutoCloseable {
             MappedByteBuffer buffer = file.channel().map(FileChannel.MapMode.READ_WRITE, 0, config.memoryConsumption());
             SegmentFile segment = new SegmentFile(path, file.fileKey(), buffer, file, SegmentAccess.WRITER, activity,
                     segmentId, SegmentGeometry.of(config), ProcessIdentity.current(processes));
-            segment.writeHeader(clock.millis(), carriedOver, reason);
+            segment.writeHeader(clock.millis(), carriedOver, carriedLog, reason);
             LOG.debug("created segment {}: size={}, slots={}, maxKeys={}", path, config.memoryConsumption(),
                     config.slotCount(), config.maxAcceleratedFiles());
             return segment;
@@ -151,7 +153,8 @@ final class SegmentFile implements AutoCloseable {
         }
     }
 
-    private void writeHeader(long now, SegmentStatistics carriedOver, RestartReason reason) {
+    private void writeHeader(long now, SegmentStatistics carriedOver, List<RestartRecord> carriedLog,
+                             RestartReason reason) {
         geometry.writeTo(bytes);
         // MAGIC goes last, just before VERSION: zero it again after the geometry wrote it.
         bytes.writeLong(MAGIC_OFFSET, 0);
@@ -163,6 +166,9 @@ final class SegmentFile implements AutoCloseable {
         bytes.writeLong(SEGMENT_ID_OFFSET, segmentId);
         bytes.writeLong(HEARTBEAT_MILLIS_OFFSET, now);
         if (carriedOver != null) {
+            for (RestartRecord restart : carriedLog) {
+                appendRestartLog(bytes, restart.millis(), restart.generation(), restart.reason());
+            }
             carryOver(carriedOver, reason, now);
         }
         bytes.writeLong(MAGIC_OFFSET, MAGIC_VALUE);

@@ -45,16 +45,22 @@ class RestartLogTest {
     }
 
     @Test
-    void aSegmentThatReplacesALostOneStartsItsLogWithThatRestart() throws Exception {
-        Path lost = dir.resolve("lost.seg");
+    void aSegmentThatReplacesALostOneGoesOnWithItsLogThenThatRestart() throws Exception {
         SegmentStatistics old;
-        try (Segment segment = Segment.create(lost, new SegmentConfig(1 << 20, 64, 5))) {
+        List<RestartRecord> oldLog;
+        try (Segment segment = Segment.create(dir.resolve("lost.seg"), new SegmentConfig(1 << 20, 64, 5))) {
             segment.reset();
             old = segment.statistics();
+            oldLog = segment.reader().restartLog();
         }
         try (Segment renewed = Segment.create(dir.resolve("renewed.seg"), new SegmentConfig(1 << 20, 64, 5),
+                EpochClock.SYSTEM, old, oldLog, RestartReason.LOST)) {
+            assertThat(renewed.reader().restartLog()).extracting(RestartRecord::reason)
+                    .containsExactly(RestartReason.MANUAL, RestartReason.LOST);
+        }
+        try (Segment fresh = Segment.create(dir.resolve("fresh.seg"), new SegmentConfig(1 << 20, 64, 5),
                 EpochClock.SYSTEM, old, RestartReason.LOST)) {
-            assertThat(renewed.reader().restartLog()).extracting(RestartRecord::reason).containsExactly(RestartReason.LOST);
+            assertThat(fresh.reader().restartLog()).extracting(RestartRecord::reason).containsExactly(RestartReason.LOST);
         }
     }
 

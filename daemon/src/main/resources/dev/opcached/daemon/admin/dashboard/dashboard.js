@@ -286,21 +286,38 @@
     });
   }
 
-  /** Adds a sample; requests/s and the hit rate of the interval come from the counters' deltas. */
+  /**
+   * Adds a sample. Requests/s come from the workers' answered requests (each process's count, by
+   * pid: a process new since the last sample served all of its requests within the interval), the
+   * hit rate of the interval from the cache's hits and misses.
+   */
   function record(status) {
     var stats = status.opcache_statistics || {};
     var memory = status.memory_usage || {};
     var now = Date.now() / 1000;
+    var served = {};
+    (status.workers || []).forEach(function (worker) {
+      if (worker.pid > 0 && known(worker.requests)) {
+        served[worker.pid] = worker.requests;
+      }
+    });
     var point = {t: now, used: memory.used_memory, wasted: memory.wasted_memory, free: memory.free_memory,
-      hits: stats.hits, misses: stats.misses, rate: null, rps: null};
+      hits: stats.hits, misses: stats.misses, served: served, rate: null, rps: null};
     var previous = samples.length ? samples[samples.length - 1] : null;
+    var seconds = previous ? point.t - previous.t : 0;
+    if (previous && seconds > 0) {
+      var answered = 0;
+      Object.keys(served).forEach(function (pid) {
+        var before = previous.served[pid];
+        answered += before === undefined ? served[pid] : Math.max(0, served[pid] - before);
+      });
+      point.rps = answered / seconds;
+    }
     if (previous && known(point.hits) && known(point.misses) && known(previous.hits) && known(previous.misses)) {
       var hits = point.hits - previous.hits;
       var misses = point.misses - previous.misses;
-      var seconds = point.t - previous.t;
       // A negative delta is a counter that started again (a new segment): no figure for that interval.
-      if (hits >= 0 && misses >= 0 && seconds > 0) {
-        point.rps = (hits + misses) / seconds;
+      if (hits >= 0 && misses >= 0) {
         point.rate = hits + misses > 0 ? hits * 100 / (hits + misses) : null;
       }
     }
