@@ -73,7 +73,9 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
     String pool;
 
     @Option(names = "--all", scope = CommandLine.ScopeType.INHERIT,
-            description = "Every pool of the configuration file, in parallel; each outcome is reported.")
+            description = "Every pool of the pools file, at most " + MAX_PARALLEL_POOLS + " at once: one table of their"
+                    + " outcomes (status, reset, invalidate, compile, stat-clear; with --json one document); the exit code"
+                    + " is the worst pool's, each pool that failed named on stderr.")
     boolean all;
 
     @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
@@ -138,15 +140,29 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
      * What to print, and the exit code it deserves (a compile with failures is 1 even though the
      * call succeeded).
      *
-     * @param json the server's JSON, for --json; null for commands without it
+     * @param json    the server's JSON, for --json; null for commands without it
+     * @param figures the cells of the pool's row in the command's --all table; empty without one
+     * @param problem why the exit code is not {@link #OK} in spite of the answer, in one line,
+     *                escaped; null with {@link #OK}
      */
-    record Outcome(String text, int exitCode, String json) {
+    record Outcome(String text, int exitCode, String json, List<String> figures, String problem) {
+        Outcome {
+            if ((exitCode == OK) != (problem == null)) {
+                throw new IllegalArgumentException("a problem goes with a failed outcome, and only with it: exit code "
+                        + exitCode + ", problem " + problem);
+            }
+        }
+
         static Outcome ok(String text) {
-            return new Outcome(text, OK, null);
+            return ok(text, null);
         }
 
         static Outcome ok(String text, String json) {
-            return new Outcome(text, OK, json);
+            return ok(text, json, List.of());
+        }
+
+        static Outcome ok(String text, String json, List<String> figures) {
+            return new Outcome(text, OK, json, figures, null);
         }
     }
 
@@ -179,31 +195,77 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
     /**
      * Runs {@code action} against the chosen pool, or every configured pool with --all. With
      * {@code json}, prints the server's JSON; for several pools, one JSON document
-     * {@code {"pools":[{"name","url","ok","exit_code","result"|"error"}]}}.
+     * {@code {"pools":[{"name","url","ok","exit_code","result"|"error"}]}} (each pool that failed
+     * also on stderr); for several pools without it, each pool's text under a line naming the
+     * pool and its outcome.
      */
     int execute(boolean json, Action action) {
+        return execute(json, null, action);
+    }
+
+    /**
+     * {@link #execute(boolean, Action)}, except that several pools without {@code json} make one
+     * {@link FleetTable} with these figure columns (each pool's {@link Outcome#figures()}), each
+     * failure also on stderr, named by its pool.
+     *
+     * @param table the figure columns; null for a command whose answers are no figures (each is
+     *              then printed whole, under its pool's name)
+     */
+    int execute(boolean json, List<String> table, Action action) {
         List<PoolAnswer<Outcome>> results = callEach(action::run);
-        PrintWriter out = spec.commandLine().getOut();
-        boolean several = several();
-        if (json && several) {
-            out.println(poolsDocument(results));
+        if (several() && json) {
+            spec.commandLine().getOut().println(poolsDocument(results));
+            reportFailures(results);
+        } else if (several() && table != null) {
+            printTable(results, table);
         } else {
-            for (PoolAnswer<Outcome> result : results) {
-                if (several) {
-                    out.println("== " + result.target().name() + " (" + result.target().url() + "): "
-                            + (exitCode(result) == OK ? "ok" : "failed, exit " + exitCode(result)) + " ==");
-                }
-                if (result.value() != null) {
-                    out.print(json && result.value().json() != null ? result.value().json() + System.lineSeparator()
-                            : result.value().text());
-                } else {
-                    reportFailure(result);
-                }
-            }
+            printEach(results, json);
         }
-        out.flush();
+        spec.commandLine().getOut().flush();
         spec.commandLine().getErr().flush();
         return results.stream().mapToInt(Opcachectl::exitCode).max().orElse(OK);
+    }
+
+    /** The table on stdout, then a line on stderr for each pool that failed, in the order of the pools file. */
+    private void printTable(List<PoolAnswer<Outcome>> results, List<String> figures) {
+        FleetTable table = new FleetTable(figures);
+        for (PoolAnswer<Outcome> result : results) {
+            Outcome outcome = result.value();
+            if (outcome == null) {
+                table.failed(result.target(), result.exitCode(), result.failureText());
+            } else {
+                table.answered(result.target(), outcome.figures(), outcome.exitCode(), outcome.problem());
+            }
+        }
+        spec.commandLine().getOut().print(table.render());
+        reportFailures(results);
+    }
+
+    /** A line on stderr for each pool that failed, in the order of the pools file: a script sees which without parsing. */
+    private void reportFailures(List<PoolAnswer<Outcome>> results) {
+        for (PoolAnswer<Outcome> result : results) {
+            if (result.value() == null) {
+                reportFailure(result);
+            } else if (result.value().exitCode() != OK) {
+                report(result.target(), result.value().problem());
+            }
+        }
+    }
+
+    private void printEach(List<PoolAnswer<Outcome>> results, boolean json) {
+        PrintWriter out = spec.commandLine().getOut();
+        for (PoolAnswer<Outcome> result : results) {
+            if (several()) {
+                out.println("== " + result.target().name() + " (" + result.target().url() + "): "
+                        + (exitCode(result) == OK ? "ok" : "failed, exit " + exitCode(result)) + " ==");
+            }
+            if (result.value() != null) {
+                out.print(json && result.value().json() != null ? result.value().json() + System.lineSeparator()
+                        : result.value().text());
+            } else {
+                reportFailure(result);
+            }
+        }
     }
 
     /** Whether this invocation addresses several pools (--all), whose outcomes are then each named. */
@@ -213,11 +275,16 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
 
     /** One line on stderr for a pool that failed, named by its pool with --all; its stack trace with --verbose. */
     void reportFailure(PoolAnswer<?> failed) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println((several() ? "[" + failed.target().name() + "] " : "") + "opcachectl: " + failed.failureText());
+        report(failed.target(), failed.failureText());
         if (verbose) {
-            failed.failure().printStackTrace(err);
+            failed.failure().printStackTrace(spec.commandLine().getErr());
         }
+    }
+
+    /** One line on stderr about a pool, named by its pool with --all; {@code message} is escaped already. */
+    private void report(Target target, String message) {
+        spec.commandLine().getErr().println((several() ? "[" + LogText.escape(target.name()) + "] " : "")
+                + "opcachectl: " + message);
     }
 
     private static int exitCode(PoolAnswer<Outcome> answer) {

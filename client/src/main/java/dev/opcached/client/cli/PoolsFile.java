@@ -8,11 +8,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * opcachectl's configuration of named pools, ini style (read by {@link IniFile}):
+ * opcachectl's configuration of named pools, ini style (read by {@link IniFile}); a fleet's file
+ * names the pools of other hosts by their HTTPS endpoints:
  * <pre>
  * [www]
  * url = http://127.0.0.1:9180
  * token_file = /var/lib/opcached/admin.token
+ * [app2]
+ * url = https://app2.example.com:9180
+ * token_file = /etc/opcached/fleet/app2.token
  * </pre>
  */
 final class PoolsFile {
@@ -41,6 +45,11 @@ final class PoolsFile {
                 uri = URI.create(url);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(file + ": pool [" + section + "]: url is not a URL: " + url);
+            }
+            // Caught here rather than at the call: a host name without its scheme parses as a URI.
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new IllegalArgumentException(file + ": pool [" + section + "]: url must be http://HOST:PORT or"
+                        + " https://HOST:PORT, got " + url);
             }
             pools.put(section, new Target(section, uri, Path.of(tokenFile)));
         });

@@ -1,32 +1,29 @@
 package dev.opcached.client.cli;
 
 import dev.opcached.protocol.admin.StatusResponse;
-import dev.opcached.protocol.common.LogText;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code opcachectl --all status}: one row per pool of the pools file, in its order, with the
- * figures {@code status} leads with; a pool that failed keeps its row, with "-" for its figures
- * and the error as its state. In a watch, the rates since the previous refresh too.
+ * {@code opcachectl --all status}: the {@link FleetTable} of the pools with the figures
+ * {@code status} leads with; in a watch, the rates since the previous refresh too.
  */
 final class PoolsTable {
-    private static final String NONE = "-";
+    private static final String NONE = FleetTable.NONE;
 
     private PoolsTable() {
     }
 
     /** The table; with {@code rates}, the requests per second and the hit rate over the interval. */
     static String of(List<PoolStatus> pools, boolean rates) {
-        TextTable table = new TextTable().column("POOL", TextTable.Align.LEFT).column("URL", TextTable.Align.LEFT);
-        for (String figure : figureColumns(rates)) {
-            table.column(figure, TextTable.Align.RIGHT);
-        }
-        table.column("STATE", TextTable.Align.LEFT);
+        FleetTable table = new FleetTable(figureColumns(rates));
         for (PoolStatus pool : pools) {
-            table.row(row(pool, rates));
+            if (pool.status() == null) {
+                table.failed(pool.target(), pool.exitCode(), pool.error());
+            } else {
+                table.answered(pool.target(), figures(pool, rates), Opcachectl.OK, null);
+            }
         }
         return table.render();
     }
@@ -40,16 +37,9 @@ final class PoolsTable {
         return columns;
     }
 
-    private static List<String> row(PoolStatus pool, boolean rates) {
+    private static List<String> figures(PoolStatus pool, boolean rates) {
         List<String> cells = new ArrayList<>();
-        cells.add(LogText.escape(pool.target().name()));
-        cells.add(LogText.escape(pool.target().url().toString()));
         StatusResponse status = pool.status();
-        if (status == null) {
-            cells.addAll(Collections.nCopies(figureColumns(rates).size(), NONE));
-            cells.add("failed (exit " + pool.exitCode() + "): " + pool.error());
-            return cells;
-        }
         StatusResponse.MemoryUsage memory = status.memoryUsage();
         StatusResponse.OpcacheStatistics stats = status.opcacheStatistics();
         cells.add(Formats.size(memory.usedMemory()));
@@ -67,7 +57,6 @@ final class PoolsTable {
         cells.add(workers(status));
         cells.add(Formats.figure(restarts(stats)));
         cells.add(Formats.figure(status.compiles()));
-        cells.add("ok");
         return cells;
     }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,12 @@ class OpcachectlAgainstForeignServerTest {
     private final ExecutorService handlers = Executors.newCachedThreadPool();
     /** Counts the calls to /busy, each of which is answered only once all of --all's pools have called. */
     private final CountDownLatch busy = new CountDownLatch(Opcachectl.MAX_PARALLEL_POOLS);
+    /** The calls to /gate/ not answered yet, the most there were at once, and the calls made. */
+    private final AtomicInteger gateOpen = new AtomicInteger();
+    private final AtomicInteger gateMost = new AtomicInteger();
+    private final AtomicInteger gateCalls = new AtomicInteger();
+    /** Opens once as many calls to /gate/ wait as --all makes at once: the first wave is answered, then the rest. */
+    private final CountDownLatch gateFull = new CountDownLatch(1);
     /** Holds /silent/compile's stream open, sending nothing after its first line, until the test ends. */
     private final CountDownLatch silence = new CountDownLatch(1);
     private String url;
@@ -49,6 +56,22 @@ class OpcachectlAgainstForeignServerTest {
                 Thread.currentThread().interrupt();
             }
             answer(exchange, 500, "{\"error\":\"busy \\u001b[2J\\n2026-12-01 ERROR forged\"}");
+        });
+        server.createContext("/gate/reset", exchange -> {
+            gateCalls.incrementAndGet();
+            int open = gateOpen.incrementAndGet();
+            gateMost.accumulateAndGet(open, Math::max);
+            if (open >= Opcachectl.MAX_PARALLEL_POOLS) {
+                gateFull.countDown();
+            }
+            try {
+                gateFull.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            // Counted out before the answer is sent: the client's thread for this call is busy until it reads it.
+            gateOpen.decrementAndGet();
+            answer(exchange, 200, "{\"generation\":2,\"manual_restarts\":1,\"compiled_first\":0}");
         });
         server.createContext("/slow/compile", exchange -> stream(exchange, () -> {
             for (int i = 0; i < 4; i++) {
@@ -196,6 +219,21 @@ class OpcachectlAgainstForeignServerTest {
     }
 
     @Test
+    void allCallsAtMostSoManyPoolsAtOnceAndTheRestAsTheyFinish() throws Exception {
+        int pools = Opcachectl.MAX_PARALLEL_POOLS + 4;
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < pools; i++) {
+            lines.addAll(List.of("[p" + i + "]", "url = " + url + "/gate/", "token_file = " + token));
+        }
+        Path file = Files.write(dir.resolve("gate.conf"), lines);
+        CliRun run = CliRun.of("--config", file.toString(), "--all", "--timeout", "20", "reset");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(gateCalls.get()).isEqualTo(pools);
+        assertThat(gateMost.get()).as("calls waiting at once").isEqualTo(Opcachectl.MAX_PARALLEL_POOLS);
+        assertThat(run.out().lines().skip(1)).hasSize(pools).allMatch(row -> row.matches("p\\d+ .* +2 +1 +0  ok"));
+    }
+
+    @Test
     void aFailureOfAnotherKindIsReportedForItsPoolAndTheOthersStillAre() throws Exception {
         Path pools = Files.writeString(dir.resolve("ports.conf"), String.join("\n",
                 "[foreign]", "url = " + url, "token_file = " + token,
@@ -220,6 +258,18 @@ class OpcachectlAgainstForeignServerTest {
         CliRun run = CliRun.of("--config", pools.toString(), "--all", "status");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains(pools + ":1: url is outside any pool: put it under a [pool] header");
+    }
+
+    @Test
+    void aPoolsFileUrlWithoutItsSchemeIsAUsageErrorNamingThePool() throws Exception {
+        Path pools = Files.writeString(dir.resolve("scheme.conf"), String.join("\n",
+                "[foreign]", "url = " + url, "token_file = " + token,
+                "[app2]", "url = app2.example.com:9180", "token_file = " + token, ""));
+        CliRun run = CliRun.of("--config", pools.toString(), "--all", "reset");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.out()).as("no pool was called").isEmpty();
+        assertThat(run.err()).contains(pools + ": pool [app2]: url must be http://HOST:PORT or https://HOST:PORT,"
+                + " got app2.example.com:9180");
     }
 
     @Test

@@ -182,7 +182,7 @@ class OpcachectlStatusWatchTest {
         assertThat(lines).hasSize(3);
         String header = lines.get(0);
         assertThat(header).matches("POOL +URL +USED +FREE +WASTED +HIT RATE +SCRIPTS +KEYS +HITS +MISSES +WORKERS"
-                + " +RESTARTS +COMPILES +STATE");
+                + " +RESTARTS +COMPILES +OUTCOME");
         // Cells are two spaces or more apart (a size has one space inside).
         List<String> row = List.of(lines.get(1).split(" {2,}"));
         assertThat(row).hasSize(14);
