@@ -1,6 +1,7 @@
 package dev.opcached.daemon.compile;
 
 import dev.opcached.daemon.filecache.FileCache;
+import dev.opcached.daemon.filecache.UnitStore;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptException;
 import dev.opcached.daemon.runtime.ScriptSource;
@@ -57,7 +58,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
     private final CachePolicy policy;
     private final EpochClock clock;
     private final SourceBatchCompiler javac;
-    /** The sealed file cache, or null when opcache.file_cache is off. */
+    /** The sealed file cache and the fleet's store, or null when both are off. */
     private final FileCacheLevel fileCache;
     private final Semaphore turns;
     private final AtomicInteger running = new AtomicInteger();
@@ -112,11 +113,21 @@ public final class LocalPoolCompiler implements PoolCompiler {
     /** The same with {@code fileCache} (null: none) as the second level. */
     public static LocalPoolCompiler forDocroot(Segment segment, Path docroot, CachePolicy policy, EpochClock clock,
                                                FileCache fileCache) throws IOException {
+        return forDocroot(segment, docroot, policy, clock, fileCache, null);
+    }
+
+    /**
+     * The same with {@code fileCache} and then {@code fleet} (the fleet's store, Redis) as the
+     * second level; either may be null (off).
+     */
+    public static LocalPoolCompiler forDocroot(Segment segment, Path docroot, CachePolicy policy, EpochClock clock,
+                                               FileCache fileCache, UnitStore fleet) throws IOException {
         DocrootContainment containment = new DocrootContainment(docroot);
         DocrootBatchCompiler javac = new DocrootBatchCompiler(containment);
         return new LocalPoolCompiler(segment, new ScriptSource(containment), policy, clock, javac,
-                fileCache == null ? null
-                        : new FileCacheLevel(fileCache, containment, javac.keyOptions(), segment::countFileCache));
+                fileCache == null && fleet == null ? null
+                        : new FileCacheLevel(new LevelledStore(fileCache, fleet), fileCache, containment,
+                                javac.keyOptions(), segment::countFileCache));
     }
 
     /** What this compiler's javac batches did so far. */
