@@ -6,16 +6,23 @@ import dev.opcached.daemon.testing.BackdatedSources;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.RedisServerProcess;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -150,6 +157,55 @@ class FleetPoolTest {
             }
         }
     }
+
+    @Test
+    void aUnitAnotherHostIsCompilingIsWaitedForAndAClaimThatExpiresIsCompiledHere() throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.start()) {
+            RedisClient client = RedisClient.create(redis.url());
+            try (StatefulRedisConnection<byte[], byte[]> look = client.connect(ByteArrayCodec.INSTANCE)) {
+                Path first = Files.createDirectories(dir.resolve("host-a/www"));
+                Path second = Files.createDirectories(dir.resolve("host-b/www"));
+                for (Path docroot : List.of(first, second)) {
+                    sources.write(docroot, "solo.java", "import dev.opcached.script.*;\npublic class solo implements Script {\n"
+                            + "    public void handle(Request q, Response r) {\n        r.write(\"solo\");\n    }\n}\n");
+                }
+                try (PoolProcess a = pool("host-a", first, redis)) {
+                    assertThat(a.get("/solo.java").body()).isEqualTo("solo");
+                    await("the unit and its source record in Redis", () -> look.sync().dbsize(), 2);
+                }
+                List<byte[]> records = look.sync().keys("opcached:v1:source:*");
+                assertThat(records).hasSize(1);
+                byte[] sourceKey = records.get(0);
+                byte[] claimKey = new String(sourceKey, StandardCharsets.US_ASCII).replace(":source:", ":claim:")
+                        .getBytes(StandardCharsets.US_ASCII);
+                byte[] record = look.sync().get(sourceKey);
+                // As if host-a were compiling it now: its claim is live and its entry not yet there.
+                look.sync().del(sourceKey);
+                look.sync().set(claimKey, "host-a".getBytes(StandardCharsets.US_ASCII), SetArgs.Builder.px(60_000));
+                ExecutorService requests = Executors.newSingleThreadExecutor();
+                try (PoolProcess b = pool("host-b", second, redis, "opcache.file_cache=")) {
+                    Future<HttpResponse<String>> answer = requests.submit(() -> b.get("/solo.java"));
+                    await("host-b waits on host-a's claim", () -> metricOrZero(b, "opcached_redis_claim_waits_total"), 1);
+                    look.sync().set(sourceKey, record);
+                    assertThat(answer.get(60, TimeUnit.SECONDS).body()).isEqualTo("solo");
+                    assertThat(b.statistics().compiles()).as("taken from host-a's compile").isZero();
+                    await("a compile saved", () -> metricOrZero(b, "opcached_redis_compiles_saved_total"), 1);
+
+                    // A claimer that died: its claim expires, and the waiting host compiles itself.
+                    look.sync().del(sourceKey);
+                    look.sync().set(claimKey, "host-a".getBytes(StandardCharsets.US_ASCII), SetArgs.Builder.px(1_500));
+                    reset(b);
+                    assertThat(b.get("/solo.java").body()).isEqualTo("solo");
+                    assertThat(b.statistics().compiles()).as("compiled here once the claim expired").isEqualTo(1);
+                } finally {
+                    requests.shutdownNow();
+                }
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
 
     private static void reset(PoolProcess pool) throws Exception {
         String token = Files.readString(pool.tokenFile()).strip();

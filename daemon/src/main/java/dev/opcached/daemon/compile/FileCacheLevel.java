@@ -131,6 +131,15 @@ final class FileCacheLevel {
         }
     }
 
+    /** The source key of {@code path} as it is now, or null when it cannot be read: what the fleet's claims are on. */
+    Sha256 sourceKey(Path path) {
+        try {
+            return UnitKey.sourceKey(jdkVersion, keyOptions, relative(path), read(path).hash);
+        } catch (ScriptException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /** Files a unit compiled now (its paths real ones in the docroot) under its content key and its source key. */
     void store(Path path, CompileUnit unit) {
         try {

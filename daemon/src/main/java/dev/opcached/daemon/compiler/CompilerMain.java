@@ -97,7 +97,7 @@ public final class CompilerMain implements Callable<Integer> {
         }
         CachePolicy policy = CachePolicy.of(config);
         LocalPoolCompiler local = LocalPoolCompiler.forDocroot(segment, docroot, policy, CoarseEpochClock.instance(),
-                fileCache, redis);
+                fileCache, redis, redis);
         BatchWatchdog engine = new BatchWatchdog(local, 4 * policy.compileTimeoutMillis(),
                 () -> Runtime.getRuntime().halt(CompilerExit.FATAL_ERROR));
         CompilerServer server;

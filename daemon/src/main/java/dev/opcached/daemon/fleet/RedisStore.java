@@ -1,5 +1,6 @@
 package dev.opcached.daemon.fleet;
 
+import dev.opcached.daemon.compile.FleetClaims;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.control.ProcessFigures;
 import dev.opcached.daemon.filecache.EntryFormat;
@@ -38,9 +39,10 @@ import org.slf4j.LoggerFactory;
  * {@code opcached.redis_timeout} and is otherwise a miss; a write is sent and not waited for;
  * while Redis is down ({@link RedisLink}) neither asks it anything. An entry that fails its seal
  * is a miss and a counter, logged once until the link changes state, and is overwritten when the
- * unit, compiled again, is stored.
+ * unit, compiled again, is stored. It also holds the fleet's compile claims
+ * ({@code opcached:v1:claim:<source key>}, {@link FleetClaims}).
  */
-public final class RedisStore implements UnitStore, AutoCloseable {
+public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
     /** Every key starts so: another application's keys in the same database are never touched. */
     public static final String KEY_PREFIX = "opcached:v" + EntryFormat.FORMAT_VERSION + ":";
     /** Writes sent and not yet answered, at most: beyond them a slow Redis costs writes, not memory. */
@@ -65,6 +67,10 @@ public final class RedisStore implements UnitStore, AutoCloseable {
     private final LongAdder rejections = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
+    private final LongAdder claimWaits = new LongAdder();
+    private final LongAdder compilesSaved = new LongAdder();
+    /** What a claim holds: who claimed, for an operator who looks (never trusted by a reader). */
+    private final byte[] claimer = (hostName() + " " + ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
 
     RedisStore(RedisConfig config, SealKey fleetKey, char[] password) {
         this.fleetKey = fleetKey;
@@ -96,6 +102,19 @@ public final class RedisStore implements UnitStore, AutoCloseable {
     public static void check(RedisConfig config) throws IOException {
         SealKey.loadOrCreate(config.keyFile(), FLEET_KEY);
         RedisPassword.read(config);
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "unknown-host";
+        }
+    }
+
+    /** The Redis key of the claim on {@code sourceKey}. */
+    public static byte[] claimKey(Sha256 sourceKey) {
+        return (KEY_PREFIX + "claim:" + sourceKey.hex()).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The Redis key of {@code key} in {@code namespace}. */
@@ -207,6 +226,80 @@ public final class RedisStore implements UnitStore, AutoCloseable {
         });
     }
 
+    /** {@code SET opcached:v1:claim:<key> <claimer> NX PX millis}, waited for as a read is. */
+    @Override
+    public Claim claim(Sha256 sourceKey, long millis) {
+        RedisAsyncCommands<byte[], byte[]> commands = link.commands();
+        if (commands == null) {
+            return Claim.UNKNOWN;
+        }
+        String answer;
+        try {
+            answer = commands.set(claimKey(sourceKey), claimer, SetArgs.Builder.nx().px(millis))
+                    .get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            timeouts.increment();
+            link.failed(e);
+            return Claim.UNKNOWN;
+        } catch (ExecutionException e) {
+            errors.increment();
+            if (!(e.getCause() instanceof RedisCommandExecutionException)) {
+                link.failed(e.getCause());
+            }
+            return Claim.UNKNOWN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Claim.UNKNOWN;
+        }
+        link.answered();
+        if ("OK".equals(answer)) {
+            return Claim.OWNED;
+        }
+        claimWaits.increment();
+        return Claim.HELD;
+    }
+
+    @Override
+    public boolean held(Sha256 sourceKey) {
+        RedisAsyncCommands<byte[], byte[]> commands = link.commands();
+        if (commands == null) {
+            return false;
+        }
+        try {
+            Long exists = commands.exists(claimKey(sourceKey)).get(timeoutMillis, TimeUnit.MILLISECONDS);
+            link.answered();
+            return exists != null && exists > 0;
+        } catch (TimeoutException e) {
+            timeouts.increment();
+            link.failed(e);
+            return false;
+        } catch (ExecutionException e) {
+            errors.increment();
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void release(Sha256 sourceKey) {
+        RedisAsyncCommands<byte[], byte[]> commands = link.commands();
+        if (commands != null) {
+            // Not waited for: a claim left behind only expires.
+            commands.del(claimKey(sourceKey)).whenComplete((deleted, failure) -> {
+                if (failure != null) {
+                    errors.increment();
+                }
+            });
+        }
+    }
+
+    @Override
+    public void saved() {
+        compilesSaved.increment();
+    }
+
     /** Whether Redis answers now ({@code opcached_redis_up}). */
     public boolean up() {
         return link.up();
@@ -222,6 +315,8 @@ public final class RedisStore implements UnitStore, AutoCloseable {
         counters.put("redis_errors", errors.sum());
         counters.put("redis_timeouts", timeouts.sum());
         counters.put("redis_state_changes", link.stateChanges());
+        counters.put("redis_claim_waits", claimWaits.sum());
+        counters.put("redis_compiles_saved", compilesSaved.sum());
         counters.put("redis_up", link.up() ? 1L : 0L);
         return new ProcessFigures(counters, Map.of());
     }

@@ -55,6 +55,10 @@ final class ProcessMetrics implements MultiCollector {
                         compiler.counter("redis_timeouts"))
                 .counter("opcached_redis_state_changes", "Times Redis went up or down for the pool's compiler",
                         compiler.counter("redis_state_changes"))
+                .counter("opcached_redis_claim_waits", "Compiles this pool waited for because another host had claimed them",
+                        compiler.counter("redis_claim_waits"))
+                .counter("opcached_redis_compiles_saved", "Units taken from another host's compile after waiting on its claim",
+                        compiler.counter("redis_compiles_saved"))
                 .gauge("opcached_redis_up", "1 while the pool's compiler has Redis answering, else 0 (down, or no Redis level)",
                         processes.runningCompiler().counter("redis_up"))
                 .counter("opcached_worker_restarts", "Workers replaced, by cause", "cause",

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.opcached.daemon.compile.FleetClaims;
 import dev.opcached.daemon.filecache.Namespace;
 import dev.opcached.daemon.filecache.SealKey;
 import dev.opcached.daemon.testing.RedisServerProcess;
@@ -275,7 +276,7 @@ class RedisStoreTest {
     void theAclUserOfOperationsMdWithOnlyTheCommandsUsedIsEnough() throws Exception {
         String password = "acl-" + System.nanoTime();
         // docs/operations.md, "Redis": ACL SETUSER opcached on >PASSWORD <these rules>
-        String rules = "resetkeys ~opcached:* resetchannels -@all +get +set +ping +hello +auth";
+        String rules = "resetkeys ~opcached:* resetchannels -@all +get +set +exists +del +ping +hello +auth";
         RedisClient client = RedisClient.create(RedisURI.create(redis.url()));
         opened.add(client::shutdown);
         try (StatefulRedisConnection<String, String> admin = client.connect()) {
@@ -294,7 +295,33 @@ class RedisStoreTest {
         await("up as the ACL user", store::up);
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
         assertThat(store.read(Namespace.UNIT, key(1))).hasValueSatisfying(b -> assertThat(b).isEqualTo(body(1)));
+        assertThat(store.claim(key(2), 60_000)).isEqualTo(FleetClaims.Claim.OWNED);
+        assertThat(store.held(key(2))).isTrue();
+        store.release(key(2));
+        await("the claim released", () -> !store.held(key(2)));
         assertThat(figure(store, "redis_errors")).isZero();
+    }
+
+    @Test
+    void aClaimIsOneHostsUntilItIsReleasedOrExpiresAndUnknownWhileRedisIsDown() throws Exception {
+        RedisStore one = store(randomKey());
+        RedisStore other = store(randomKey());
+        await("up", () -> one.up() && other.up());
+        assertThat(one.claim(key(1), 60_000)).isEqualTo(FleetClaims.Claim.OWNED);
+        assertThat(other.claim(key(1), 60_000)).as("SET NX: the first claimer's").isEqualTo(FleetClaims.Claim.HELD);
+        assertThat(other.held(key(1))).isTrue();
+        one.release(key(1));
+        await("released", () -> !other.held(key(1)));
+        assertThat(other.claim(key(1), 300)).isEqualTo(FleetClaims.Claim.OWNED);
+        await("a dead claimer's claim expires (PX)", () -> !one.held(key(1)));
+        assertThat(one.claim(key(1), 60_000)).isEqualTo(FleetClaims.Claim.OWNED);
+        assertThat(raw(null).pttl(RedisStore.claimKey(key(1)))).as("PX").isBetween(1L, 60_000L);
+        assertThat(figure(other, "redis_claim_waits")).isEqualTo(1);
+
+        redis.kill();
+        await("down", () -> !one.up());
+        assertThat(one.claim(key(2), 60_000)).as("no answer: compile").isEqualTo(FleetClaims.Claim.UNKNOWN);
+        assertThat(one.held(key(2))).isFalse();
     }
 
     @Test
