@@ -29,7 +29,9 @@ public record RedisConfig(String url, Path passwordFile, Path keyFile, long ttlS
         try {
             parsed = new URI(url);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " is not a URL (" + e.getReason()
+            // The value is echoed only when it cannot hold a password.
+            throw new IllegalArgumentException(Directives.REDIS_URL + (url.contains("@") ? "" : "=" + url)
+                    + " is not a URL (" + e.getReason()
                     + "); write redis://host:6379 or rediss://user@host:6380/0");
         }
         if (!"redis".equals(parsed.getScheme()) && !"rediss".equals(parsed.getScheme())) {

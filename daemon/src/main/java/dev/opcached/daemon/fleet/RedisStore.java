@@ -17,6 +17,8 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -60,7 +62,7 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
     /** The link's state changes when a rejection was last logged: one line per state, not one per read. */
     private long rejectionLoggedAt = -1;
     private final AtomicBoolean writesFailing = new AtomicBoolean();
-    private final AtomicBoolean readsFailing = new AtomicBoolean();
+    private final AtomicBoolean refusing = new AtomicBoolean();
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final LongAdder stores = new LongAdder();
@@ -106,8 +108,8 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
 
     private static String hostName() {
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
             return "unknown-host";
         }
     }
@@ -126,37 +128,10 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
     public Optional<byte[]> read(Namespace namespace, Sha256 key) {
         RedisAsyncCommands<byte[], byte[]> commands = link.commands();
         if (commands == null) {
-            misses.increment();
-            return Optional.empty();
-        }
-        RedisFuture<byte[]> answer = commands.get(redisKey(namespace, key));
-        byte[] entry;
-        try {
-            entry = answer.get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            timeouts.increment();
-            link.failed(e);
-            return miss();
-        } catch (ExecutionException e) {
-            errors.increment();
-            if (e.getCause() instanceof RedisCommandExecutionException refused) {
-                // Redis answered, refusing (an ACL without GET, say): up, but of no use; said once.
-                if (readsFailing.compareAndSet(false, true)) {
-                    LOG.warn("Redis reads fail ({}); every read is a miss until they succeed again",
-                            LogText.escape(String.valueOf(refused.getMessage())));
-                }
-            } else {
-                link.failed(e.getCause());
-            }
-            return miss();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return miss();
         }
-        link.answered();
-        if (readsFailing.compareAndSet(true, false)) {
-            LOG.info("Redis reads succeed again");
-        }
+        Answer<byte[]> answer = await(commands.get(redisKey(namespace, key)));
+        byte[] entry = answer == null ? null : answer.value();
         if (entry == null) {
             return miss();
         }
@@ -172,6 +147,43 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
             rejected(namespace, key, e.getMessage());
             return miss();
         }
+    }
+
+    /** A command's answer, which may be null (nothing under the key, a SET NX that did not set). */
+    private record Answer<T>(T value) {
+    }
+
+    /**
+     * What {@code command} answered within {@code opcached.redis_timeout}, or null when it did not
+     * (a timeout, a lost connection: the link hears of it; a refusal: logged once until commands
+     * succeed again), counted.
+     */
+    private <T> Answer<T> await(RedisFuture<T> command) {
+        try {
+            T value = command.get(timeoutMillis, TimeUnit.MILLISECONDS);
+            link.answered();
+            if (refusing.compareAndSet(true, false)) {
+                LOG.info("Redis answers commands again");
+            }
+            return new Answer<>(value);
+        } catch (TimeoutException e) {
+            timeouts.increment();
+            link.failed(e);
+        } catch (ExecutionException e) {
+            errors.increment();
+            if (e.getCause() instanceof RedisCommandExecutionException refused) {
+                // Redis answered, refusing (an ACL without the command, say): up, but of no use; said once.
+                if (refusing.compareAndSet(false, true)) {
+                    LOG.warn("Redis refuses commands ({}); each is a miss (a compile) until they succeed again",
+                            LogText.escape(String.valueOf(refused.getMessage())));
+                }
+            } else {
+                link.failed(e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
     }
 
     private Optional<byte[]> miss() {
@@ -226,33 +238,18 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
         });
     }
 
-    /** {@code SET opcached:v1:claim:<key> <claimer> NX PX millis}, waited for as a read is. */
+    /** {@code SET opcached:v1:claim:<key> "<host> <pid>" NX PX millis}, waited for as a read is. */
     @Override
     public Claim claim(Sha256 sourceKey, long millis) {
         RedisAsyncCommands<byte[], byte[]> commands = link.commands();
         if (commands == null) {
             return Claim.UNKNOWN;
         }
-        String answer;
-        try {
-            answer = commands.set(claimKey(sourceKey), claimer, SetArgs.Builder.nx().px(millis))
-                    .get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            timeouts.increment();
-            link.failed(e);
-            return Claim.UNKNOWN;
-        } catch (ExecutionException e) {
-            errors.increment();
-            if (!(e.getCause() instanceof RedisCommandExecutionException)) {
-                link.failed(e.getCause());
-            }
-            return Claim.UNKNOWN;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Answer<String> answer = await(commands.set(claimKey(sourceKey), claimer, SetArgs.Builder.nx().px(millis)));
+        if (answer == null) {
             return Claim.UNKNOWN;
         }
-        link.answered();
-        if ("OK".equals(answer)) {
+        if ("OK".equals(answer.value())) {
             return Claim.OWNED;
         }
         claimWaits.increment();
@@ -265,21 +262,8 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
         if (commands == null) {
             return false;
         }
-        try {
-            Long exists = commands.exists(claimKey(sourceKey)).get(timeoutMillis, TimeUnit.MILLISECONDS);
-            link.answered();
-            return exists != null && exists > 0;
-        } catch (TimeoutException e) {
-            timeouts.increment();
-            link.failed(e);
-            return false;
-        } catch (ExecutionException e) {
-            errors.increment();
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        Answer<Long> exists = await(commands.exists(claimKey(sourceKey)));
+        return exists != null && exists.value() != null && exists.value() > 0;
     }
 
     @Override
