@@ -325,6 +325,39 @@ class RedisStoreTest {
     }
 
     @Test
+    void aFullRedisOrOneThatRefusesReadsCostsMissesAndCountersLoggedOnceAndStaysUp() throws Exception {
+        RedisStore store = store(randomKey());
+        await("up", store::up);
+        writeAndAwait(store, Namespace.UNIT, key(1), body(1));
+        RedisCommands<byte[], byte[]> raw = raw(null);
+        // Full: noeviction and a maxmemory below what it uses refuse every write (OOM).
+        raw.configSet("maxmemory-policy", "noeviction");
+        raw.configSet("maxmemory", "1");
+        for (int i = 0; i < 5; i++) {
+            store.write(Namespace.UNIT, key(10 + i), body(i));
+        }
+        await("the writes refused", () -> figure(store, "redis_errors") == 5);
+        assertThat(lines(storeLog, "writes fail")).as("one line, not one per write").hasSize(1);
+        assertThat(lines(storeLog, "writes fail").get(0)).contains("OOM");
+        assertThat(store.up()).as("a full Redis still answers reads").isTrue();
+        assertThat(store.read(Namespace.UNIT, key(1))).isPresent();
+        raw.configSet("maxmemory", "0");
+        writeAndAwait(store, Namespace.UNIT, key(2), body(2));
+        assertThat(lines(storeLog, "writes succeed again")).hasSize(1);
+
+        // Refused: an ACL that takes GET away from the default user.
+        raw.dispatch(CommandType.ACL, new StatusOutput<>(ByteArrayCodec.INSTANCE), new CommandArgs<>(ByteArrayCodec.INSTANCE)
+                .add("SETUSER").add("default").add("-get"));
+        for (int i = 0; i < 5; i++) {
+            assertThat(store.read(Namespace.UNIT, key(1))).as("refused: a miss").isEmpty();
+        }
+        assertThat(lines(storeLog, "refuses commands")).hasSize(1);
+        assertThat(lines(storeLog, "refuses commands").get(0)).contains("NOPERM");
+        assertThat(store.up()).isTrue();
+        assertThat(lines(linkLog, "is down")).isEmpty();
+    }
+
+    @Test
     void aPasswordInTheUrlOrAnotherSchemeIsRefusedNamingTheFix() {
         assertThatThrownBy(() -> config("redis://user:hunter2@127.0.0.1:6379", null))
                 .hasMessageContaining("opcached.redis_password_file").hasMessageNotContaining("hunter2");
