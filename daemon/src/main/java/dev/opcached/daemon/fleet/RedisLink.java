@@ -58,7 +58,7 @@ final class RedisLink implements AutoCloseable {
         this.name = name;
         this.uri = uri;
         uri.setTimeout(commandTimeout);
-        // One I/O thread is plenty for one connection; reconnect attempts at most a second apart.
+        // A couple of threads are plenty for one connection; reconnect attempts at most a second apart.
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(PROBE_MILLIS), 2, TimeUnit.MILLISECONDS))
                 .build();
