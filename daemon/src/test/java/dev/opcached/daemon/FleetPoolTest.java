@@ -66,7 +66,16 @@ class FleetPoolTest {
                 // Generous: the first reads of a fresh compiler JVM on a loaded machine; the bound is tested in RedisStoreTest.
                 "opcached.redis_timeout=2000"));
         directives.addAll(List.of(more));
-        return PoolProcess.start(docroot, dir.resolve(host).resolve("shm"), host, 1, directives.toArray(String[]::new));
+        PoolProcess pool = PoolProcess.start(docroot, dir.resolve(host).resolve("shm"), host, 1,
+                directives.toArray(String[]::new));
+        try {
+            // The compiler connects in the background; until then its level is down and it compiles.
+            await(host + "'s Redis level up", () -> metricOrZero(pool, "opcached_redis_up"), 1);
+            return pool;
+        } catch (Exception | Error e) {
+            pool.close();
+            throw e;
+        }
     }
 
     private static void requestAll(PoolProcess pool, String version, int changed) throws Exception {

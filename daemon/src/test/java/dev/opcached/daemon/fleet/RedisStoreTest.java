@@ -26,6 +26,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -52,7 +54,7 @@ class RedisStoreTest {
     private RedisServerProcess redis;
     private final ListAppender<ILoggingEvent> linkLog = new ListAppender<>();
     private final ListAppender<ILoggingEvent> storeLog = new ListAppender<>();
-    private final List<AutoCloseable> opened = new java.util.ArrayList<>();
+    private final List<AutoCloseable> opened = new ArrayList<>();
 
     @BeforeEach
     void startRedis() throws Exception {
@@ -190,7 +192,7 @@ class RedisStoreTest {
 
         assertThat(store.read(Namespace.UNIT, key(3))).as("sealed under another fleet key").isEmpty();
         byte[] truncated = raw.get(RedisStore.redisKey(Namespace.UNIT, key(2)));
-        raw.set(RedisStore.redisKey(Namespace.UNIT, key(2)), java.util.Arrays.copyOf(truncated, truncated.length - 1));
+        raw.set(RedisStore.redisKey(Namespace.UNIT, key(2)), Arrays.copyOf(truncated, truncated.length - 1));
         assertThat(store.read(Namespace.UNIT, key(2))).as("truncated").isEmpty();
         assertThat(figure(store, "redis_rejections")).isEqualTo(5);
         assertThat(figure(store, "redis_misses")).as("each rejection is a miss").isEqualTo(5);

@@ -3,6 +3,7 @@ package dev.opcached.daemon.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -77,7 +78,7 @@ public final class RedisServerProcess implements AutoCloseable {
         Path redis = executable();
         Path directory = Files.createTempDirectory("redis-test-");
         int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
         RedisServerProcess server = new RedisServerProcess(directory, port, password);
