@@ -396,7 +396,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
         Map<Path, Sha256> fleetOwned = new LinkedHashMap<>();
         Map<Path, Sha256> fleetHeld = new LinkedHashMap<>();
         if (claims != null) {
-            claimInFleet(owned, files, staleAfter, fleetOwned, fleetHeld);
+            claimInFleet(owned, files, fleetClaimMillis(), fleetOwned, fleetHeld);
         }
         boolean compiled = false;
         try {
@@ -415,7 +415,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             }
         }
         for (Map.Entry<Path, Sha256> held : fleetHeld.entrySet()) {
-            FileOutcome fromFleet = awaitFleet(held.getKey(), held.getValue(), Math.min(deadlineMillis, staleAfter));
+            FileOutcome fromFleet = awaitFleet(held.getKey(), held.getValue(), Math.min(deadlineMillis, fleetClaimMillis()));
             if (fromFleet != null) {
                 claims.saved();
                 done(outcomes, progress, fromFleet);
@@ -432,6 +432,16 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 compileOwned(List.of(path), files, replacing, deadlineMillis, outcomes, progress);
             }
         }
+    }
+
+    /**
+     * How long a fleet claim lives, and so how long another host waits on it: a quarter of
+     * opcached.compile_timeout (at least a second). Short, because a host waiting on a claim runs
+     * no other batch meanwhile (the compiler process compiles one batch at a time), and a claimer
+     * that died costs the others this long; a compile that takes longer is done twice.
+     */
+    private long fleetClaimMillis() {
+        return Math.max(1_000, policy.compileTimeoutMillis() / 4);
     }
 
     /**
