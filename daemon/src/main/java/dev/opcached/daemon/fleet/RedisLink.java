@@ -79,6 +79,7 @@ final class RedisLink implements AutoCloseable {
         return state == State.UP && open != null ? open.async() : null;
     }
 
+    /** Whether the last PING or command was answered (not down, and past the first connection). */
     boolean up() {
         return state == State.UP;
     }
