@@ -3,6 +3,7 @@ package dev.opcached.daemon.compile;
 import dev.opcached.daemon.filecache.FileCache;
 import dev.opcached.daemon.filecache.FileCacheStatistics;
 import dev.opcached.daemon.filecache.Namespace;
+import dev.opcached.daemon.filecache.UnitStore;
 import dev.opcached.daemon.runtime.ScriptClassPath;
 import dev.opcached.daemon.runtime.ScriptException;
 import dev.opcached.daemon.runtime.ScriptSource;
@@ -28,7 +29,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * The sealed file cache as the second level of the compile path. A compiled unit is filed twice:
+ * The sealed file cache, and the fleet's store behind it (both through one {@link UnitStore}, the
+ * host first), as the second level of the compile path. A compiled unit is filed twice:
  * under its content key (the unit, its paths relative to the docroot, so that another release
  * directory or another host with the same content can use it) and under a source key (which unit
  * this source's content was last compiled to; known before compiling). A miss then reads the
@@ -37,7 +39,9 @@ import java.util.stream.Stream;
  * never trusted: a sealed but older record is harmless because what it names is checked).
  */
 final class FileCacheLevel {
-    private final FileCache cache;
+    private final UnitStore cache;
+    /** The file cache among the levels (its figures go to the pool's status), or null when it is off. */
+    private final FileCache host;
     private final DocrootContainment docroot;
     private final ScriptSource source;
     private final String jdkVersion;
@@ -53,9 +57,10 @@ final class FileCacheLevel {
     record Found(Path path, SourceStamp stamp, CompileUnit unit) {
     }
 
-    FileCacheLevel(FileCache cache, DocrootContainment docroot, List<String> keyOptions,
+    FileCacheLevel(UnitStore cache, FileCache host, DocrootContainment docroot, List<String> keyOptions,
                    Consumer<FileCacheFigures> figures) {
         this.cache = cache;
+        this.host = host;
         this.figures = figures;
         this.published = new FileCacheStatistics(0, 0, 0, 0, 0, 0, 0, 0);
         this.docroot = docroot;
@@ -126,6 +131,15 @@ final class FileCacheLevel {
         }
     }
 
+    /** The source key of {@code path} as it is now, or null when it cannot be read: what the fleet's claims are on. */
+    Sha256 sourceKey(Path path) {
+        try {
+            return UnitKey.sourceKey(jdkVersion, keyOptions, relative(path), read(path).hash);
+        } catch (ScriptException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /** Files a unit compiled now (its paths real ones in the docroot) under its content key and its source key. */
     void store(Path path, CompileUnit unit) {
         try {
@@ -143,7 +157,10 @@ final class FileCacheLevel {
 
     /** Adds what the cache did since the last call to the pool's figures. */
     private synchronized void publish() {
-        FileCacheStatistics now = cache.statistics();
+        if (host == null) {
+            return;
+        }
+        FileCacheStatistics now = host.statistics();
         FileCacheStatistics before = published;
         published = now;
         figures.accept(new FileCacheFigures(now.hits() - before.hits(), now.misses() - before.misses(),

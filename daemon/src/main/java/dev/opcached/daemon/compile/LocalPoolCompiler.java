@@ -1,6 +1,7 @@
 package dev.opcached.daemon.compile;
 
 import dev.opcached.daemon.filecache.FileCache;
+import dev.opcached.daemon.filecache.UnitStore;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ScriptException;
 import dev.opcached.daemon.runtime.ScriptSource;
@@ -17,6 +18,7 @@ import dev.opcached.protocol.segment.StoreOutcome;
 import dev.opcached.protocol.unit.CompileUnit;
 import dev.opcached.protocol.unit.CompileUnitCodec;
 import dev.opcached.protocol.unit.Dependency;
+import dev.opcached.protocol.unit.Sha256;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,14 +54,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalPoolCompiler implements PoolCompiler {
     private static final Logger LOG = LoggerFactory.getLogger(LocalPoolCompiler.class);
+    /** How often a host waiting on another's claim looks for its entry. */
+    static final long FLEET_POLL_MILLIS = 25;
 
     private final Segment segment;
     private final ScriptSource source;
     private final CachePolicy policy;
     private final EpochClock clock;
     private final SourceBatchCompiler javac;
-    /** The sealed file cache, or null when opcache.file_cache is off. */
+    /** The sealed file cache and the fleet's store, or null when both are off. */
     private final FileCacheLevel fileCache;
+    /** Single flight across the fleet, or null without a fleet level. */
+    private final FleetClaims claims;
     private final Semaphore turns;
     private final AtomicInteger running = new AtomicInteger();
     private final RememberedOutcomes remembered;
@@ -91,7 +98,13 @@ public final class LocalPoolCompiler implements PoolCompiler {
 
     LocalPoolCompiler(Segment segment, ScriptSource source, CachePolicy policy, EpochClock clock,
                       SourceBatchCompiler javac, FileCacheLevel fileCache) {
+        this(segment, source, policy, clock, javac, fileCache, null);
+    }
+
+    LocalPoolCompiler(Segment segment, ScriptSource source, CachePolicy policy, EpochClock clock,
+                      SourceBatchCompiler javac, FileCacheLevel fileCache, FleetClaims claims) {
         this.fileCache = fileCache;
+        this.claims = fileCache == null ? null : claims;
         this.segment = segment;
         this.source = source;
         this.policy = policy;
@@ -112,11 +125,23 @@ public final class LocalPoolCompiler implements PoolCompiler {
     /** The same with {@code fileCache} (null: none) as the second level. */
     public static LocalPoolCompiler forDocroot(Segment segment, Path docroot, CachePolicy policy, EpochClock clock,
                                                FileCache fileCache) throws IOException {
+        return forDocroot(segment, docroot, policy, clock, fileCache, null, null);
+    }
+
+    /**
+     * The same with {@code fileCache} and then {@code fleet} (the fleet's store, Redis) as the
+     * second level, either of them null when off, and the fleet's {@code claims} (or null) for
+     * single flight across hosts.
+     */
+    public static LocalPoolCompiler forDocroot(Segment segment, Path docroot, CachePolicy policy, EpochClock clock,
+                                               FileCache fileCache, UnitStore fleet, FleetClaims claims)
+            throws IOException {
         DocrootContainment containment = new DocrootContainment(docroot);
         DocrootBatchCompiler javac = new DocrootBatchCompiler(containment);
         return new LocalPoolCompiler(segment, new ScriptSource(containment), policy, clock, javac,
-                fileCache == null ? null
-                        : new FileCacheLevel(fileCache, containment, javac.keyOptions(), segment::countFileCache));
+                fileCache == null && fleet == null ? null
+                        : new FileCacheLevel(new LevelledStore(fileCache, fleet), fileCache, containment,
+                                javac.keyOptions(), segment::countFileCache), claims);
     }
 
     /** What this compiler's javac batches did so far. */
@@ -368,8 +393,35 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 default -> throw new IllegalStateException("unknown claim " + claim.kind());
             }
         }
-        if (!owned.isEmpty()) {
-            compileOwned(owned, files, replacing, deadlineMillis, outcomes, progress);
+        Map<Path, Sha256> fleetOwned = new LinkedHashMap<>();
+        Map<Path, Sha256> fleetHeld = new LinkedHashMap<>();
+        if (claims != null) {
+            claimInFleet(owned, files, fleetClaimMillis(), fleetOwned, fleetHeld);
+        }
+        boolean compiled = false;
+        try {
+            if (!owned.isEmpty()) {
+                compileOwned(owned, files, replacing, deadlineMillis, outcomes, progress);
+            }
+            compiled = true;
+        } finally {
+            for (Sha256 claimed : fleetOwned.values()) {
+                claims.release(claimed);
+            }
+            if (!compiled) {
+                // No wait for the fleet after a failure: the files we hold markers for let local waiters go.
+                fleetHeld.keySet().stream().filter(path -> !replacing.contains(path))
+                        .forEach(path -> segment.abandonCompile(SegmentKey.of(path.toString())));
+            }
+        }
+        for (Map.Entry<Path, Sha256> held : fleetHeld.entrySet()) {
+            FileOutcome fromFleet = awaitFleet(held.getKey(), held.getValue(), Math.min(deadlineMillis, fleetClaimMillis()));
+            if (fromFleet != null) {
+                claims.saved();
+                done(outcomes, progress, fromFleet);
+            } else {
+                compileOwned(List.of(held.getKey()), files, replacing, deadlineMillis, outcomes, progress);
+            }
         }
         for (Path path : busy) {
             CompileClaim claim = segment.awaitCompile(SegmentKey.of(path.toString()), staleAfter, deadlineMillis);
@@ -378,6 +430,70 @@ public final class LocalPoolCompiler implements PoolCompiler {
             } else {
                 // The other compiler gave up or died: ours now.
                 compileOwned(List.of(path), files, replacing, deadlineMillis, outcomes, progress);
+            }
+        }
+    }
+
+    /**
+     * How long a fleet claim lives, and so how long another host waits on it: a quarter of
+     * opcached.compile_timeout (at least a second). Short, because a host waiting on a claim runs
+     * no other batch meanwhile (the compiler process compiles one batch at a time), and a claimer
+     * that died costs the others this long; a compile that takes longer is done twice.
+     */
+    private long fleetClaimMillis() {
+        return Math.max(1_000, policy.compileTimeoutMillis() / 4);
+    }
+
+    /**
+     * Claims each of {@code owned} in the fleet: those another host is compiling now move from
+     * {@code owned} to {@code held}; those this host claimed go to {@code claimed}, to be released
+     * once compiled. A file that may not be cached, or whose claim the fleet cannot answer, stays
+     * owned, unclaimed.
+     */
+    private void claimInFleet(List<Path> owned, Map<Path, SourceStamp> stamps, long millis, Map<Path, Sha256> claimed,
+                              Map<Path, Sha256> held) {
+        for (Iterator<Path> paths = owned.iterator(); paths.hasNext(); ) {
+            Path path = paths.next();
+            Sha256 sourceKey = cacheable(path, stamps.get(path)) ? fileCache.sourceKey(path) : null;
+            if (sourceKey == null) {
+                continue;
+            }
+            switch (claims.claim(sourceKey, millis)) {
+                case OWNED -> claimed.put(path, sourceKey);
+                case HELD -> {
+                    paths.remove();
+                    held.put(path, sourceKey);
+                }
+                case UNKNOWN -> { }
+                default -> throw new IllegalStateException("unknown claim");
+            }
+        }
+    }
+
+    /**
+     * The outcome of {@code path} once the host that claimed it has stored its unit, looked for
+     * every {@link #FLEET_POLL_MILLIS}; null (compile it here) when the claim is gone without an
+     * entry (the claimer failed or died), or after {@code waitMillis}.
+     */
+    private FileOutcome awaitFleet(Path path, Sha256 sourceKey, long waitMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        while (true) {
+            FileOutcome found = fromFileCache(path);
+            if (found != null) {
+                return found;
+            }
+            if (!claims.held(sourceKey)) {
+                // Stored just before the claim went, perhaps: one more look.
+                return fromFileCache(path);
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return null;
+            }
+            try {
+                Thread.sleep(FLEET_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
             }
         }
     }

@@ -3,11 +3,14 @@ package dev.opcached.daemon.compiler;
 import dev.opcached.daemon.compile.LocalPoolCompiler;
 import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.control.ProcessFigures;
 import dev.opcached.daemon.control.SupervisorLifeline;
 import dev.opcached.daemon.control.SupervisorLine;
 import dev.opcached.daemon.control.WorkerReport;
 import dev.opcached.daemon.filecache.FileCache;
 import dev.opcached.daemon.filecache.FileCaches;
+import dev.opcached.daemon.fleet.RedisConfig;
+import dev.opcached.daemon.fleet.RedisStore;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ProcessFitness;
 import dev.opcached.protocol.segment.CoarseEpochClock;
@@ -17,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -83,9 +87,17 @@ public final class CompilerMain implements Callable<Integer> {
             log.error("cannot start: {}", e.getMessage());
             return CompilerExit.STARTUP_FAILED;
         }
+        RedisStore redis;
+        try {
+            Optional<RedisConfig> fleet = RedisConfig.from(config);
+            redis = fleet.isEmpty() ? null : RedisStore.open(fleet.get());
+        } catch (IllegalArgumentException | IOException e) {
+            log.error("cannot start: {}", e.getMessage());
+            return CompilerExit.STARTUP_FAILED;
+        }
         CachePolicy policy = CachePolicy.of(config);
         LocalPoolCompiler local = LocalPoolCompiler.forDocroot(segment, docroot, policy, CoarseEpochClock.instance(),
-                fileCache);
+                fileCache, redis, redis);
         BatchWatchdog engine = new BatchWatchdog(local, 4 * policy.compileTimeoutMillis(),
                 () -> Runtime.getRuntime().halt(CompilerExit.FATAL_ERROR));
         CompilerServer server;
@@ -113,8 +125,10 @@ public final class CompilerMain implements Callable<Integer> {
         heartbeat.scheduleAtFixedRate(() -> reports.send(WorkerReport.of(WorkerReport.Kind.ALIVE)),
                 WorkerReport.HEARTBEAT_MILLIS, WorkerReport.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
         heartbeat.scheduleAtFixedRate(engine::check, 1, 1, TimeUnit.SECONDS);
-        heartbeat.scheduleWithFixedDelay(() -> reports.send(local.figures().figures().report()), 0,
-                WorkerReport.FIGURES_MILLIS, TimeUnit.MILLISECONDS);
+        heartbeat.scheduleWithFixedDelay(() -> {
+            ProcessFigures compiled = local.figures().figures();
+            reports.send((redis == null ? compiled : compiled.plus(redis.figures())).report());
+        }, 0, WorkerReport.FIGURES_MILLIS, TimeUnit.MILLISECONDS);
         Thread.sleep(Long.MAX_VALUE);
         return CompilerExit.NORMAL;
     }

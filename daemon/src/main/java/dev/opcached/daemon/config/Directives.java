@@ -71,6 +71,13 @@ public final class Directives {
     public static final String FILE_CACHE_DEFAULT = "file_cache";
     /** The file cache key's name in the state directory when {@link #FILE_CACHE_KEY} is empty. */
     public static final String FILE_CACHE_KEY_NAME = "file_cache.key";
+    public static final String REDIS_URL = "opcached.redis_url";
+    public static final String REDIS_PASSWORD_FILE = "opcached.redis_password_file";
+    public static final String REDIS_KEY_FILE = "opcached.redis_key_file";
+    public static final String REDIS_TTL = "opcached.redis_ttl";
+    public static final String REDIS_TIMEOUT = "opcached.redis_timeout";
+    /** The fleet key's name in the state directory when {@link #REDIS_KEY_FILE} is empty. */
+    public static final String REDIS_KEY_NAME = "fleet.key";
     public static final String COMPILER_JAVA_OPTIONS = "opcached.compiler_java_options";
     public static final String COMPILER_WARMUP = "opcached.compiler_warmup";
 
@@ -104,6 +111,15 @@ public final class Directives {
                         "directory of the sealed file cache; relative = in STATE_DIR; empty = no file cache"),
                 new Directive(FILE_CACHE_READ_ONLY, BOOLEAN, "0", 0, 1,
                         "use the file cache without ever writing, touching or removing anything (immutable images)"),
+                new Directive(REDIS_URL, STRING, "", 0, 0,
+                        "the fleet's Redis, the level behind the file cache: redis://[user@]host[:port][/db] or rediss:// (TLS); empty = none"),
+                new Directive(REDIS_PASSWORD_FILE, STRING, "", 0, 0,
+                        "file of the Redis password (AUTH, or the ACL user's), owner-only; empty = no AUTH"),
+                new Directive(REDIS_KEY_FILE, STRING, "", 0, 0,
+                        "file of the fleet key that seals Redis entries (0600, the same on every host); empty = STATE_DIR/" + REDIS_KEY_NAME),
+                new Directive(REDIS_TTL, INTEGER, "604800", 60, 31_536_000, "seconds a Redis entry lives after it was written"),
+                new Directive(REDIS_TIMEOUT, INTEGER, "5", 1, 60_000,
+                        "milliseconds a compile waits for a Redis read before it counts a miss"),
                 new Directive(REALPATH_CACHE_TTL, INTEGER, "120", 0, 86_400,
                         "seconds a worker keeps the URL-to-file resolution"),
                 new Directive(REALPATH_CACHE_SIZE, SIZE, "4M", 0, Integer.MAX_VALUE,
@@ -297,6 +313,14 @@ public final class Directives {
             return path(FILE_CACHE_KEY);
         }
         return stateDirectory().resolve(FILE_CACHE_KEY_NAME);
+    }
+
+    /** The fleet key file: opcached.redis_key_file, else fleet.key in the state directory. */
+    public Path redisKeyFile() {
+        if (!string(REDIS_KEY_FILE).isEmpty()) {
+            return path(REDIS_KEY_FILE);
+        }
+        return stateDirectory().resolve(REDIS_KEY_NAME);
     }
 
     /**

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * and a log line when writes start or stop failing. Thread-safe; several processes may share one
  * directory (writes are atomic renames), each pruning by its own view of it.
  */
-public final class FileCache {
+public final class FileCache implements UnitStore {
     /** Temporary files older than this at open were left by a writer that died; younger ones may be in use. */
     static final long STALE_TEMPORARY_MILLIS = 3_600_000;
     private static final Logger LOG = LoggerFactory.getLogger(FileCache.class);
@@ -127,6 +127,7 @@ public final class FileCache {
      * (counted in {@code rejections}, logged once per file, and removed unless read-only). Never
      * throws for anything found on disk, and never blocks on a FIFO.
      */
+    @Override
     public Optional<byte[]> read(Namespace namespace, Sha256 key) {
         Path file = directory.file(namespace, key);
         BasicFileAttributes attributes;
@@ -261,6 +262,7 @@ public final class FileCache {
      * nothing in read-only mode, or for a body too large to be an entry. A failure is counted and
      * logged when writes start failing (and when they succeed again), never thrown.
      */
+    @Override
     public void write(Namespace namespace, Sha256 key, byte[] body) {
         if (config.readOnly()) {
             return;

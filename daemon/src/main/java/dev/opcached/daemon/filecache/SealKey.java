@@ -21,11 +21,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HMAC-SHA256 key that seals file-cache entries: 32 random bytes in a file only its owner can
- * read, kept outside the cache directory, made at first start and refused thereafter when anyone
- * else could have read or replaced it. The key itself is never logged or printed.
+ * The HMAC-SHA256 key that seals file-cache entries (and, as the fleet key, Redis entries): 32
+ * random bytes in a file only its owner can read, kept outside the cache, made at first start and
+ * refused thereafter when anyone else could have read or replaced it. The key itself is never
+ * logged or printed.
  */
 public final class SealKey {
+    /** The file cache's key file, as its messages name it. */
+    public static final Role FILE_CACHE = new Role("file cache key", "opcached.file_cache_key", "");
+
+    /**
+     * What a key file is for, as messages name it: {@code name} ("file cache key"), the directive
+     * that points elsewhere, and what the line that reports its creation adds for the operator.
+     */
+    public record Role(String name, String directive, String whenCreated) {
+    }
+
     /** Length of the key and of the file that holds it: the raw bytes, nothing else. */
     public static final int LENGTH = 32;
     static final String ALGORITHM = "HmacSHA256";
@@ -62,12 +73,17 @@ public final class SealKey {
      *     a directory group or others may write, or does not hold exactly 32 bytes
      */
     public static SealKey loadOrCreate(Path file) throws IOException {
+        return loadOrCreate(file, FILE_CACHE);
+    }
+
+    /** {@link #loadOrCreate(Path)} for a key of another {@code role}, named so in its messages. */
+    public static SealKey loadOrCreate(Path file, Role role) throws IOException {
         Path absolute = file.toAbsolutePath().normalize();
         try {
-            return readChecked(absolute);
+            return readChecked(absolute, role);
         } catch (NoSuchFileException absent) {
-            create(absolute);
-            return readChecked(absolute);
+            create(absolute, role);
+            return readChecked(absolute, role);
         }
     }
 
@@ -80,7 +96,7 @@ public final class SealKey {
     public static SealKey load(Path file) throws IOException {
         Path absolute = file.toAbsolutePath().normalize();
         try {
-            return readChecked(absolute);
+            return readChecked(absolute, FILE_CACHE);
         } catch (NoSuchFileException absent) {
             throw new IllegalArgumentException("file cache key " + absolute + " does not exist, and a read-only file cache"
                     + " needs the key that sealed it: ship that key with the cache (0600, outside the cache directory),"
@@ -88,45 +104,45 @@ public final class SealKey {
         }
     }
 
-    private static SealKey readChecked(Path file) throws IOException {
+    private static SealKey readChecked(Path file, Role role) throws IOException {
         PosixFileAttributes attributes = Files.readAttributes(file, PosixFileAttributes.class);
         if (!attributes.isRegularFile()) {
-            throw new IllegalArgumentException("file cache key " + file + " is not a regular file;"
-                    + " remove it to have a new key made at the next start, or point opcached.file_cache_key elsewhere");
+            throw new IllegalArgumentException(role.name() + " " + file + " is not a regular file;"
+                    + " remove it to have a new key made at the next start, or point " + role.directive() + " elsewhere");
         }
         Object owner = Files.getAttribute(file, "unix:uid");
         Object self = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         if (!owner.equals(self)) {
-            throw new IllegalArgumentException("file cache key " + file + " belongs to uid " + owner
+            throw new IllegalArgumentException(role.name() + " " + file + " belongs to uid " + owner
                     + ", not to this process's uid " + self + ": its owner knows the key and could seal entries;"
                     + " remove it to have a new key made at the next start (the cache's entries are then rejected once and rebuilt)");
         }
         Set<PosixFilePermission> mode = attributes.permissions();
         if (mode.stream().anyMatch(p -> !p.name().startsWith("OWNER_"))) {
-            throw new IllegalArgumentException("file cache key " + file + " has mode " + PosixFilePermissions.toString(mode)
+            throw new IllegalArgumentException(role.name() + " " + file + " has mode " + PosixFilePermissions.toString(mode)
                     + ": anyone in its group or others could read it and seal entries; chmod 600 " + file
                     + " and, as it may have been read, remove it instead to have a new key made at the next start");
         }
         Path directory = file.getParent();
         Set<PosixFilePermission> directoryMode = Files.getPosixFilePermissions(directory);
         if (directoryMode.contains(PosixFilePermission.GROUP_WRITE) || directoryMode.contains(PosixFilePermission.OTHERS_WRITE)) {
-            throw new IllegalArgumentException("file cache key " + file + " is in " + directory + " of mode "
+            throw new IllegalArgumentException(role.name() + " " + file + " is in " + directory + " of mode "
                     + PosixFilePermissions.toString(directoryMode) + ": group or others could replace the key;"
-                    + " chmod go-w " + directory + " or point opcached.file_cache_key elsewhere");
+                    + " chmod go-w " + directory + " or point " + role.directive() + " elsewhere");
         }
         if (attributes.size() != LENGTH) {
-            throw new IllegalArgumentException("file cache key " + file + " holds " + attributes.size() + " bytes, not "
+            throw new IllegalArgumentException(role.name() + " " + file + " holds " + attributes.size() + " bytes, not "
                     + LENGTH + "; remove it to have a new key made at the next start");
         }
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length != LENGTH) {
-            throw new IllegalArgumentException("file cache key " + file + " changed while it was read ("
+            throw new IllegalArgumentException(role.name() + " " + file + " changed while it was read ("
                     + bytes.length + " bytes); remove it to have a new key made at the next start");
         }
         return new SealKey(bytes, file.toString());
     }
 
-    private static void create(Path file) throws IOException {
+    private static void create(Path file, Role role) throws IOException {
         Path directory = file.getParent();
         if (!Files.isDirectory(directory)) {
             Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -142,9 +158,9 @@ public final class SealKey {
             }
             // A hard link, unlike a rename, fails when the name exists: a concurrent creator's key is never replaced.
             Files.createLink(file, temporary);
-            LOG.info("created file cache key {} (mode 0600)", file);
+            LOG.info("created {} {} (mode 0600){}", role.name(), file, role.whenCreated());
         } catch (FileAlreadyExistsException raced) {
-            LOG.debug("file cache key {} was created by another process meanwhile", file);
+            LOG.debug("{} {} was created by another process meanwhile", role.name(), file);
         } finally {
             Files.deleteIfExists(temporary);
         }

@@ -23,6 +23,11 @@ public interface PoolProcesses {
         }
 
         @Override
+        public ProcessFigures runningCompiler() {
+            return ProcessFigures.NONE;
+        }
+
+        @Override
         public Map<String, Long> workerRestarts() {
             return Map.of();
         }
@@ -38,6 +43,9 @@ public interface PoolProcesses {
     List<Worker> workers();
 
     ProcessFigures compiler();
+
+    /** The running compiler's own last figures (no exited one's): where a state such as {@code redis_up} is read. */
+    ProcessFigures runningCompiler();
 
     /** Worker replacements by cause (crash, recycle, timeout, ...), every cause listed. */
     Map<String, Long> workerRestarts();

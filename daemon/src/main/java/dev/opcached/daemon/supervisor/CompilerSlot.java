@@ -57,6 +57,11 @@ final class CompilerSlot {
         return figures.total();
     }
 
+    /** What the running compiler last reported, or nothing between two. */
+    synchronized ProcessFigures runningFigures() {
+        return current != null && current.process().isAlive() ? current.figures() : ProcessFigures.NONE;
+    }
+
     synchronized void start() {
         if (stopping || current != null) {
             return;

@@ -29,6 +29,11 @@ final class SupervisedProcesses implements PoolProcesses {
     }
 
     @Override
+    public ProcessFigures runningCompiler() {
+        return compiler.runningFigures();
+    }
+
+    @Override
     public Map<String, Long> workerRestarts() {
         Map<String, Long> byLabel = new LinkedHashMap<>();
         restarts.byCause().forEach((cause, count) -> byLabel.put(cause.label(), count));

@@ -10,6 +10,8 @@ import dev.opcached.daemon.compiler.CompilerClient;
 import dev.opcached.daemon.compiler.CompilerMain;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.filecache.FileCaches;
+import dev.opcached.daemon.fleet.RedisConfig;
+import dev.opcached.daemon.fleet.RedisStore;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.worker.WorkerMain;
 import dev.opcached.protocol.segment.EpochClock;
@@ -191,6 +193,10 @@ public final class Supervisor {
         String metricsToken = metricsTokenFile == null ? null : AdminToken.loadOrCreate(metricsTokenFile, "metrics token");
         // The compiler process opens it; opened here once so that a bad directory or key is a startup error.
         FileCaches.open(config);
+        Optional<RedisConfig> fleet = RedisConfig.from(config);
+        if (fleet.isPresent()) {
+            RedisStore.check(fleet.get());
+        }
         SslContext tls = adminTls();
         CachePolicy policy = CachePolicy.of(config);
         SegmentConfig segmentConfig = segmentConfig(config);

@@ -175,7 +175,7 @@ class LocalPoolCompilerTest {
         DocrootContainment containment = new DocrootContainment(docroot);
         DocrootBatchCompiler javac = new DocrootBatchCompiler(containment);
         return new LocalPoolCompiler(segment, new ScriptSource(containment), CachePolicy.singleRun(), EpochClock.SYSTEM,
-                javac, new FileCacheLevel(cache, containment, javac.keyOptions(), gate));
+                javac, new FileCacheLevel(cache, cache, containment, javac.keyOptions(), gate));
     }
 
     private static FileOutcome look(LocalPoolCompiler compiler, Path script) throws CompilerUnavailableException {

@@ -1,0 +1,51 @@
+package dev.opcached.daemon.compile;
+
+import dev.opcached.daemon.filecache.Namespace;
+import dev.opcached.daemon.filecache.UnitStore;
+import dev.opcached.protocol.unit.Sha256;
+import java.util.Optional;
+
+/**
+ * The second levels of the compile path in order: this host's file cache, then the fleet's store
+ * (Redis). A read asks the host first and the fleet only on a miss; a fleet hit is written back
+ * to the host, so that the next reset or restart of this pool finds it on disk. A write goes to
+ * both. Either level may be absent (its directive is empty).
+ */
+final class LevelledStore implements UnitStore {
+    private final UnitStore host;
+    private final UnitStore fleet;
+
+    /** @param host the file cache, or null; @param fleet the fleet's store, or null */
+    LevelledStore(UnitStore host, UnitStore fleet) {
+        if (host == null && fleet == null) {
+            throw new IllegalArgumentException("a levelled store needs at least one level");
+        }
+        this.host = host;
+        this.fleet = fleet;
+    }
+
+    @Override
+    public Optional<byte[]> read(Namespace namespace, Sha256 key) {
+        if (host != null) {
+            Optional<byte[]> onHost = host.read(namespace, key);
+            if (onHost.isPresent() || fleet == null) {
+                return onHost;
+            }
+        }
+        Optional<byte[]> inFleet = fleet.read(namespace, key);
+        if (inFleet.isPresent() && host != null) {
+            host.write(namespace, key, inFleet.get());
+        }
+        return inFleet;
+    }
+
+    @Override
+    public void write(Namespace namespace, Sha256 key, byte[] body) {
+        if (host != null) {
+            host.write(namespace, key, body);
+        }
+        if (fleet != null) {
+            fleet.write(namespace, key, body);
+        }
+    }
+}

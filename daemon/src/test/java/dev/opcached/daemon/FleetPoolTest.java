@@ -1,0 +1,243 @@
+package dev.opcached.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.opcached.daemon.testing.BackdatedSources;
+import dev.opcached.daemon.testing.PoolProcess;
+import dev.opcached.daemon.testing.RedisServerProcess;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two pools of a fleet, each with its own copy of the same release in a directory of its own, its
+ * own state directory and file cache, sharing one redis-server and one fleet key: what one pool
+ * compiled, the other serves without compiling, and a change deployed to both is compiled once.
+ */
+class FleetPoolTest {
+    private static final int PAGES = 4;
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private final BackdatedSources sources = new BackdatedSources();
+
+    @TempDir
+    Path dir;
+
+    private Path release(String host, String version) throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve(host).resolve("releases/42"));
+        for (int m = 0; m < 2; m++) {
+            sources.write(docroot, "mod/M" + m + ".java", "package mod;\npublic class M" + m
+                    + " {\n    public static String v() { return \"" + version + "\"; }\n}\n");
+        }
+        for (int p = 0; p < PAGES; p++) {
+            page(docroot, p, "");
+        }
+        return docroot;
+    }
+
+    private void page(Path docroot, int p, String suffix) throws Exception {
+        sources.write(docroot, "page" + p + ".java", "import dev.opcached.script.*;\npublic class page" + p
+                + " implements Script {\n    public void handle(Request q, Response r) {\n"
+                + "        r.write(\"page" + p + " \" + mod.M" + (p % 2) + ".v() + \"" + suffix + "\");\n    }\n}\n");
+    }
+
+    private PoolProcess pool(String host, Path docroot, RedisServerProcess redis, String... more) throws Exception {
+        List<String> directives = new ArrayList<>(List.of("opcache.revalidate_freq=0", "opcached.redis_url=" + redis.url(),
+                "opcached.redis_key_file=" + dir.resolve("fleet.key"),
+                // Generous: the first reads of a fresh compiler JVM on a loaded machine; the bound is tested in RedisStoreTest.
+                "opcached.redis_timeout=2000"));
+        directives.addAll(List.of(more));
+        PoolProcess pool = PoolProcess.start(docroot, dir.resolve(host).resolve("shm"), host, 1,
+                directives.toArray(String[]::new));
+        try {
+            // The compiler connects in the background; until then its level is down and it compiles.
+            await(host + "'s Redis level up", () -> metricOrZero(pool, "opcached_redis_up"), 1);
+            return pool;
+        } catch (Exception | Error e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    private static void requestAll(PoolProcess pool, String version, int changed) throws Exception {
+        for (int p = 0; p < PAGES; p++) {
+            HttpResponse<String> response = pool.get("/page" + p + ".java");
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("page" + p + " " + version + (p == changed ? " changed" : ""));
+        }
+    }
+
+    private static String metrics(PoolProcess pool) throws Exception {
+        String token = Files.readString(pool.tokenFile()).strip();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(pool.adminUrl() + "/metrics")).header("Authorization", "Bearer " + token).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    private static long metric(PoolProcess pool, String name) throws Exception {
+        Matcher value = Pattern.compile("(?m)^" + name + "\\{[^}]*} (\\S+)$").matcher(metrics(pool));
+        return value.find() ? (long) Double.parseDouble(value.group(1)) : -1;
+    }
+
+    private static long metricOrZero(PoolProcess pool, String name) {
+        try {
+            return Math.max(0, metric(pool, name));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void await(String what, LongSupplier value, long atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (value.getAsLong() < atLeast) {
+            assertThat(System.nanoTime() - deadline).as("within %s: %s reaches %d (is %d)", DEADLINE, what, atLeast,
+                    value.getAsLong()).isNegative();
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void whatOnePoolCompiledTheOtherServesWithoutCompilingAndAChangeIsCompiledOnceInTheFleet() throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.start()) {
+            RedisClient client = RedisClient.create(redis.url());
+            try (StatefulRedisConnection<String, String> look = client.connect()) {
+                Path first = release("host-a", "v1");
+                Path second = release("host-b", "v1");
+                try (PoolProcess a = pool("host-a", first, redis); PoolProcess b = pool("host-b", second, redis)) {
+                    requestAll(a, "v1", -1);
+                    assertThat(a.statistics().compiles()).as("four pages and two modules").isEqualTo(PAGES + 2);
+                    // A unit and a source record per file, written without the compile waiting for them.
+                    await("entries in Redis", () -> look.sync().dbsize(), 2L * (PAGES + 2));
+
+                    requestAll(b, "v1", -1);
+                    assertThat(b.statistics().compiles()).as("every unit from Redis, none compiled").isZero();
+                    // Each page's source record and unit, and each module's unit once: the second page
+                    // using a module finds it in the file cache, which the first one's Redis hit filled.
+                    // (The compiler's figures reach the supervisor about once a second.)
+                    await("Redis hits in the metrics", () -> metricOrZero(b, "opcached_redis_hits_total"), 2L * PAGES + 2);
+                    assertThat(metric(b, "opcached_redis_up")).isEqualTo(1);
+                    assertThat(metric(b, "opcached_redis_rejections_total")).isZero();
+                    // Without a file cache, Redis is the second level alone.
+                    try (PoolProcess c = pool("host-c", release("host-c", "v1"), redis, "opcache.file_cache=")) {
+                        requestAll(c, "v1", -1);
+                        assertThat(c.statistics().compiles()).as("no file cache: every unit from Redis").isZero();
+                    }
+
+                    // The next release changes page0 on both hosts: one compile in the whole fleet.
+                    page(first, 0, " changed");
+                    page(second, 0, " changed");
+                    requestAll(a, "v1", 0);
+                    assertThat(a.statistics().compiles()).isEqualTo(PAGES + 2 + 1);
+                    await("the changed unit in Redis", () -> look.sync().dbsize(), 2L * (PAGES + 2) + 2);
+                    requestAll(b, "v1", 0);
+                    assertThat(b.statistics().compiles()).as("the change came from Redis too").isZero();
+
+                    // Poisoned straight in Redis (one flipped byte in every entry): a host without a
+                    // file cache rejects each, counts it, compiles, answers right and stores sound ones.
+                    try (StatefulRedisConnection<byte[], byte[]> poison = client.connect(ByteArrayCodec.INSTANCE)) {
+                        for (byte[] key : poison.sync().keys("opcached:v1:*")) {
+                            byte[] entry = poison.sync().get(key);
+                            entry[entry.length / 2] ^= 0x40;
+                            poison.sync().set(key, entry);
+                        }
+                    }
+                    Path fourth = release("host-d", "v1");
+                    page(fourth, 0, " changed");
+                    try (PoolProcess d = pool("host-d", fourth, redis, "opcache.file_cache=")) {
+                        requestAll(d, "v1", 0);
+                        assertThat(d.statistics().compiles()).as("nothing trusted: all compiled").isEqualTo(PAGES + 2);
+                        await("rejections in the metrics", () -> metricOrZero(d, "opcached_redis_rejections_total"), 1);
+                    }
+
+                    // The second host's file cache was backfilled: after a Redis loss it still compiles nothing.
+                    redis.kill();
+                    await("down for the second pool", () -> metricOrZero(b, "opcached_redis_up") == 0 ? 1 : 0, 1);
+                    reset(b);
+                    requestAll(b, "v1", 0);
+                    assertThat(b.statistics().compiles()).as("from its own file cache, Redis being down").isZero();
+                    assertThat(b.supervisor().output()).as("one line for the change").containsOnlyOnce("is down");
+                }
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
+    @Test
+    void aUnitAnotherHostIsCompilingIsWaitedForAndAClaimThatExpiresIsCompiledHere() throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.start()) {
+            RedisClient client = RedisClient.create(redis.url());
+            try (StatefulRedisConnection<byte[], byte[]> look = client.connect(ByteArrayCodec.INSTANCE)) {
+                Path first = Files.createDirectories(dir.resolve("host-a/www"));
+                Path second = Files.createDirectories(dir.resolve("host-b/www"));
+                for (Path docroot : List.of(first, second)) {
+                    sources.write(docroot, "solo.java", "import dev.opcached.script.*;\npublic class solo implements Script {\n"
+                            + "    public void handle(Request q, Response r) {\n        r.write(\"solo\");\n    }\n}\n");
+                }
+                try (PoolProcess a = pool("host-a", first, redis)) {
+                    assertThat(a.get("/solo.java").body()).isEqualTo("solo");
+                    await("the unit and its source record in Redis", () -> look.sync().dbsize(), 2);
+                }
+                List<byte[]> records = look.sync().keys("opcached:v1:source:*");
+                assertThat(records).hasSize(1);
+                byte[] sourceKey = records.get(0);
+                byte[] claimKey = new String(sourceKey, StandardCharsets.US_ASCII).replace(":source:", ":claim:")
+                        .getBytes(StandardCharsets.US_ASCII);
+                byte[] record = look.sync().get(sourceKey);
+                // As if host-a were compiling it now: its claim is live and its entry not yet there.
+                look.sync().del(sourceKey);
+                look.sync().set(claimKey, "host-a".getBytes(StandardCharsets.US_ASCII), SetArgs.Builder.px(60_000));
+                ExecutorService requests = Executors.newSingleThreadExecutor();
+                try (PoolProcess b = pool("host-b", second, redis, "opcache.file_cache=")) {
+                    Future<HttpResponse<String>> answer = requests.submit(() -> b.get("/solo.java"));
+                    await("host-b waits on host-a's claim", () -> metricOrZero(b, "opcached_redis_claim_waits_total"), 1);
+                    look.sync().set(sourceKey, record);
+                    assertThat(answer.get(60, TimeUnit.SECONDS).body()).isEqualTo("solo");
+                    assertThat(b.statistics().compiles()).as("taken from host-a's compile").isZero();
+                    await("a compile saved", () -> metricOrZero(b, "opcached_redis_compiles_saved_total"), 1);
+
+                    // A claimer that died: its claim expires, and the waiting host compiles itself.
+                    look.sync().del(sourceKey);
+                    look.sync().set(claimKey, "host-a".getBytes(StandardCharsets.US_ASCII), SetArgs.Builder.px(1_500));
+                    reset(b);
+                    assertThat(b.get("/solo.java").body()).isEqualTo("solo");
+                    assertThat(b.statistics().compiles()).as("compiled here once the claim expired").isEqualTo(1);
+                } finally {
+                    requests.shutdownNow();
+                }
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
+
+    private static void reset(PoolProcess pool) throws Exception {
+        String token = Files.readString(pool.tokenFile()).strip();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(pool.adminUrl() + "/reset")).header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    }
+}
