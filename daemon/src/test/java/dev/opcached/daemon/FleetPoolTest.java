@@ -199,7 +199,7 @@ class FleetPoolTest {
                     assertThat(a.get("/solo.java").body()).isEqualTo("solo");
                     await("the unit and its source record in Redis", () -> look.sync().dbsize(), 2);
                 }
-                List<byte[]> records = look.sync().keys("opcached:v1:source:*");
+                List<byte[]> records = look.sync().keys("opcached:v1:*:source:*");
                 assertThat(records).hasSize(1);
                 byte[] sourceKey = records.get(0);
                 byte[] claimKey = new String(sourceKey, StandardCharsets.US_ASCII).replace(":source:", ":claim:")

@@ -397,6 +397,18 @@ public final class LocalPoolCompiler implements PoolCompiler {
         Map<Path, Sha256> fleetHeld = new LinkedHashMap<>();
         if (claims != null) {
             claimInFleet(owned, files, fleetClaimMillis(), fleetOwned, fleetHeld);
+            // A file this host missed earlier may have been stored by another host since (its
+            // claim released just before ours): one more look before javac.
+            for (Iterator<Map.Entry<Path, Sha256>> claimed = fleetOwned.entrySet().iterator(); claimed.hasNext(); ) {
+                Map.Entry<Path, Sha256> entry = claimed.next();
+                FileOutcome stored = fromFileCache(entry.getKey());
+                if (stored != null) {
+                    owned.remove(entry.getKey());
+                    claims.release(entry.getValue());
+                    claimed.remove();
+                    done(outcomes, progress, stored);
+                }
+            }
         }
         boolean compiled = false;
         try {
@@ -414,14 +426,22 @@ public final class LocalPoolCompiler implements PoolCompiler {
                         .forEach(path -> segment.abandonCompile(SegmentKey.of(path.toString())));
             }
         }
-        for (Map.Entry<Path, Sha256> held : fleetHeld.entrySet()) {
-            FileOutcome fromFleet = awaitFleet(held.getKey(), held.getValue(), Math.min(deadlineMillis, fleetClaimMillis()));
-            if (fromFleet != null) {
-                claims.saved();
-                done(outcomes, progress, fromFleet);
-            } else {
-                compileOwned(List.of(held.getKey()), files, replacing, deadlineMillis, outcomes, progress);
+        List<Path> waiting = new ArrayList<>(fleetHeld.keySet());
+        try {
+            for (Map.Entry<Path, Sha256> held : fleetHeld.entrySet()) {
+                FileOutcome fromFleet = awaitFleet(held.getKey(), held.getValue(), Math.min(deadlineMillis, fleetClaimMillis()));
+                if (fromFleet != null) {
+                    claims.saved();
+                    done(outcomes, progress, fromFleet);
+                } else {
+                    compileOwned(List.of(held.getKey()), files, replacing, deadlineMillis, outcomes, progress);
+                }
+                waiting.remove(held.getKey());
             }
+        } finally {
+            // A failure before every held file had its turn: their markers let local waiters go.
+            waiting.stream().filter(path -> !replacing.contains(path) && !outcomes.containsKey(path))
+                    .forEach(path -> segment.abandonCompile(SegmentKey.of(path.toString())));
         }
         for (Path path : busy) {
             CompileClaim claim = segment.awaitCompile(SegmentKey.of(path.toString()), staleAfter, deadlineMillis);

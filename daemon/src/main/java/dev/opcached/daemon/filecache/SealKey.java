@@ -180,6 +180,15 @@ public final class SealKey {
         }
     }
 
+    /**
+     * A public name of this key: the first 8 bytes of its HMAC of a fixed text, in hex. It tells
+     * keys apart (which entries a key sealed) and says nothing of the key itself.
+     */
+    public String id() {
+        byte[] mac = newMac().doFinal("opcached key id".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return java.util.HexFormat.of().formatHex(mac, 0, 8);
+    }
+
     /** Where the key came from; never the key. */
     @Override
     public String toString() {

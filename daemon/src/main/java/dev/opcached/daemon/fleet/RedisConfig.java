@@ -34,18 +34,18 @@ public record RedisConfig(String url, Path passwordFile, Path keyFile, long ttlS
                     + " is not a URL (" + e.getReason()
                     + "); write redis://host:6379 or rediss://user@host:6380/0");
         }
+        if (parsed.getRawUserInfo() != null && parsed.getRawUserInfo().contains(":")) {
+            // Not echoed: the value holds the password.
+            throw new IllegalArgumentException(Directives.REDIS_URL + " holds a password (user:password@): every pool"
+                    + " process would show it on its command line; keep only the user in the URL (redis://user@host)"
+                    + " and put the password in a file of mode 0600 named by " + Directives.REDIS_PASSWORD_FILE);
+        }
         if (!"redis".equals(parsed.getScheme()) && !"rediss".equals(parsed.getScheme())) {
             throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " has scheme " + parsed.getScheme()
                     + "; only redis:// and rediss:// (TLS) are supported");
         }
         if (parsed.getHost() == null) {
             throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " names no host; write redis://host:6379");
-        }
-        if (parsed.getRawUserInfo() != null && parsed.getRawUserInfo().contains(":")) {
-            // Not echoed: the value holds the password.
-            throw new IllegalArgumentException(Directives.REDIS_URL + " holds a password (user:password@): every pool"
-                    + " process would show it on its command line; keep only the user in the URL (redis://user@host)"
-                    + " and put the password in a file of mode 0600 named by " + Directives.REDIS_PASSWORD_FILE);
         }
         if (parsed.getRawUserInfo() != null && passwordFile == null) {
             throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " names an ACL user but "

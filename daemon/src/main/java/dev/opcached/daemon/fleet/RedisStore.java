@@ -45,7 +45,11 @@ import org.slf4j.LoggerFactory;
  * ({@code opcached:v1:claim:<source key>}, {@link FleetClaims}).
  */
 public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
-    /** Every key starts so: another application's keys in the same database are never touched. */
+    /**
+     * Every key starts so (then the fleet key's {@link SealKey#id()}): another application's keys
+     * in the same database are never touched, and hosts with different fleet keys (a host that made
+     * its own, a key being rotated) never read, overwrite or wait on each other's entries.
+     */
     public static final String KEY_PREFIX = "opcached:v" + EntryFormat.FORMAT_VERSION + ":";
     /** Writes sent and not yet answered, at most: beyond them a slow Redis costs writes, not memory. */
     static final int MAX_PENDING_WRITES = 256;
@@ -114,14 +118,23 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
         }
     }
 
-    /** The Redis key of the claim on {@code sourceKey}. */
-    public static byte[] claimKey(Sha256 sourceKey) {
-        return (KEY_PREFIX + "claim:" + sourceKey.hex()).getBytes(StandardCharsets.US_ASCII);
+    /** The Redis key of the claim on {@code sourceKey} under {@code fleetKey}. */
+    public static byte[] claimKey(SealKey fleetKey, Sha256 sourceKey) {
+        return (KEY_PREFIX + fleetKey.id() + ":claim:" + sourceKey.hex()).getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** The Redis key of {@code key} in {@code namespace}. */
-    public static byte[] redisKey(Namespace namespace, Sha256 key) {
-        return (KEY_PREFIX + namespace.directoryName() + ":" + key.hex()).getBytes(StandardCharsets.US_ASCII);
+    /** The Redis key of {@code key} in {@code namespace} under {@code fleetKey}. */
+    public static byte[] redisKey(SealKey fleetKey, Namespace namespace, Sha256 key) {
+        return (KEY_PREFIX + fleetKey.id() + ":" + namespace.directoryName() + ":" + key.hex())
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    byte[] claimKey(Sha256 sourceKey) {
+        return claimKey(fleetKey, sourceKey);
+    }
+
+    byte[] redisKey(Namespace namespace, Sha256 key) {
+        return redisKey(fleetKey, namespace, key);
     }
 
     @Override

@@ -145,7 +145,8 @@ class RedisStoreTest {
 
     @Test
     void anEntryComesBackAsItWasWrittenSealedUnderItsVersionedKeyWithATtl() throws Exception {
-        RedisStore store = store(randomKey());
+        SealKey fleet = randomKey();
+        RedisStore store = store(fleet);
         await("up", store::up);
         assertThat(store.read(Namespace.UNIT, key(1))).as("nothing there yet").isEmpty();
 
@@ -156,8 +157,9 @@ class RedisStoreTest {
         assertThat(store.read(Namespace.SOURCE, key(1))).as("the namespaces are apart")
                 .hasValueSatisfying(b -> assertThat(b).isEqualTo(body(2)));
         RedisCommands<byte[], byte[]> raw = raw(null);
-        byte[] redisKey = ("opcached:v1:unit:" + key(1).hex()).getBytes(StandardCharsets.US_ASCII);
-        assertThat(RedisStore.redisKey(Namespace.UNIT, key(1))).isEqualTo(redisKey);
+        byte[] redisKey = ("opcached:v1:" + fleet.id() + ":unit:" + key(1).hex()).getBytes(StandardCharsets.US_ASCII);
+        assertThat(fleet.id()).as("the key's public name").matches("[0-9a-f]{16}").isNotEqualTo(randomKey().id());
+        assertThat(store.redisKey(Namespace.UNIT, key(1))).isEqualTo(redisKey);
         assertThat(raw.ttl(redisKey)).as("opcached.redis_ttl").isBetween(1L, 3_600L);
         assertThat(new String(raw.get(redisKey), StandardCharsets.ISO_8859_1)).as("sealed, not the bare body")
                 .startsWith("OPFC").doesNotEndWith(new String(body(1), StandardCharsets.ISO_8859_1));
@@ -178,26 +180,29 @@ class RedisStoreTest {
         writeAndAwait(store, Namespace.UNIT, key(2), body(2));
         writeAndAwait(otherFleet, Namespace.UNIT, key(3), body(3));
 
-        byte[] flipped = raw.get(RedisStore.redisKey(Namespace.UNIT, key(1)));
+        byte[] flipped = raw.get(store.redisKey(Namespace.UNIT, key(1)));
         flipped[flipped.length / 2] ^= 0x40;
-        raw.set(RedisStore.redisKey(Namespace.UNIT, key(1)), flipped);
+        raw.set(store.redisKey(Namespace.UNIT, key(1)), flipped);
         assertThat(store.read(Namespace.UNIT, key(1))).as("a flipped byte").isEmpty();
         assertThat(figure(store, "redis_rejections")).isEqualTo(1);
 
-        raw.set(RedisStore.redisKey(Namespace.UNIT, key(4)), raw.get(RedisStore.redisKey(Namespace.UNIT, key(2))));
+        raw.set(store.redisKey(Namespace.UNIT, key(4)), raw.get(store.redisKey(Namespace.UNIT, key(2))));
         assertThat(store.read(Namespace.UNIT, key(4))).as("another key's entry, copied").isEmpty();
-        raw.set(RedisStore.redisKey(Namespace.SOURCE, key(2)), raw.get(RedisStore.redisKey(Namespace.UNIT, key(2))));
+        raw.set(store.redisKey(Namespace.SOURCE, key(2)), raw.get(store.redisKey(Namespace.UNIT, key(2))));
         assertThat(store.read(Namespace.SOURCE, key(2))).as("another namespace's entry, copied").isEmpty();
         assertThat(figure(store, "redis_rejections")).isEqualTo(3);
 
-        assertThat(store.read(Namespace.UNIT, key(3))).as("sealed under another fleet key").isEmpty();
-        byte[] truncated = raw.get(RedisStore.redisKey(Namespace.UNIT, key(2)));
-        raw.set(RedisStore.redisKey(Namespace.UNIT, key(2)), Arrays.copyOf(truncated, truncated.length - 1));
+        assertThat(store.read(Namespace.UNIT, key(3))).as("another fleet key's entries are under other keys").isEmpty();
+        assertThat(figure(store, "redis_rejections")).isEqualTo(3);
+        raw.set(store.redisKey(Namespace.UNIT, key(3)), raw.get(otherFleet.redisKey(Namespace.UNIT, key(3))));
+        assertThat(store.read(Namespace.UNIT, key(3))).as("sealed under another fleet key, copied under ours").isEmpty();
+        byte[] truncated = raw.get(store.redisKey(Namespace.UNIT, key(2)));
+        raw.set(store.redisKey(Namespace.UNIT, key(2)), Arrays.copyOf(truncated, truncated.length - 1));
         assertThat(store.read(Namespace.UNIT, key(2))).as("truncated").isEmpty();
         assertThat(figure(store, "redis_rejections")).isEqualTo(5);
-        assertThat(figure(store, "redis_misses")).as("each rejection is a miss").isEqualTo(5);
+        assertThat(figure(store, "redis_misses")).as("each rejection is a miss, and the plain miss").isEqualTo(6);
         assertThat(lines(storeLog, "rejected")).as("logged once, not once per read").hasSize(1);
-        assertThat(lines(storeLog, "rejected").get(0)).contains("opcached:v1:unit:" + key(1).hex()).contains("bad seal");
+        assertThat(lines(storeLog, "rejected").get(0)).contains(":unit:" + key(1).hex()).contains("bad seal");
 
         // Compiled again, stored again: the sound entry replaces the poisoned one.
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
@@ -261,7 +266,7 @@ class RedisStoreTest {
         await("up with AUTH", store::up);
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
         assertThat(store.read(Namespace.UNIT, key(1))).isPresent();
-        assertThat(raw(password).exists(RedisStore.redisKey(Namespace.UNIT, key(1)))).isEqualTo(1);
+        assertThat(raw(password).exists(store.redisKey(Namespace.UNIT, key(1)))).isEqualTo(1);
 
         RedisStore without = store(randomKey());
         await("refused without AUTH", () -> lines(linkLog, "is down").size() == 1);
@@ -306,18 +311,23 @@ class RedisStoreTest {
 
     @Test
     void aClaimIsOneHostsUntilItIsReleasedOrExpiresAndUnknownWhileRedisIsDown() throws Exception {
-        RedisStore one = store(randomKey());
-        RedisStore other = store(randomKey());
+        SealKey fleet = randomKey();
+        RedisStore one = store(fleet);
+        RedisStore other = store(fleet);
+        RedisStore stranger = store(randomKey());
         await("up", () -> one.up() && other.up());
         assertThat(one.claim(key(1), 60_000)).isEqualTo(FleetClaims.Claim.OWNED);
         assertThat(other.claim(key(1), 60_000)).as("SET NX: the first claimer's").isEqualTo(FleetClaims.Claim.HELD);
         assertThat(other.held(key(1))).isTrue();
+        await("up", stranger::up);
+        assertThat(stranger.claim(key(1), 60_000)).as("another fleet key: other keys, no wait on the fleet's")
+                .isEqualTo(FleetClaims.Claim.OWNED);
         one.release(key(1));
         await("released", () -> !other.held(key(1)));
         assertThat(other.claim(key(1), 300)).isEqualTo(FleetClaims.Claim.OWNED);
         await("a dead claimer's claim expires (PX)", () -> !one.held(key(1)));
         assertThat(one.claim(key(1), 60_000)).isEqualTo(FleetClaims.Claim.OWNED);
-        assertThat(raw(null).pttl(RedisStore.claimKey(key(1)))).as("PX").isBetween(1L, 60_000L);
+        assertThat(raw(null).pttl(one.claimKey(key(1)))).as("PX").isBetween(1L, 60_000L);
         assertThat(figure(other, "redis_claim_waits")).isEqualTo(1);
 
         redis.kill();
