@@ -491,31 +491,23 @@ public final class LocalPoolCompiler implements PoolCompiler {
     }
 
     /**
-     * The outcome of {@code path} once the host that claimed it has stored its unit, looked for
-     * every {@link #FLEET_POLL_MILLIS}; null (compile it here) when the claim is gone without an
-     * entry (the claimer failed or died), or after {@code waitMillis}.
+     * The outcome of {@code path} once the host that claimed it has stored its unit (it stores,
+     * then releases the claim), or null (compile it here) when the claim is gone without an entry
+     * (the claimer failed or died) or after {@code waitMillis}. Only the claim is asked for every
+     * {@link #FLEET_POLL_MILLIS} (an EXISTS, no read of an entry): the levels are looked in once,
+     * when the wait ends, so that a wait counts one lookup, not one per poll.
      */
     private FileOutcome awaitFleet(Path path, Sha256 sourceKey, long waitMillis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
-        while (true) {
-            FileOutcome found = fromFileCache(path);
-            if (found != null) {
-                return found;
-            }
-            if (!claims.held(sourceKey)) {
-                // Stored just before the claim went, perhaps: one more look.
-                return fromFileCache(path);
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                return null;
-            }
+        while (claims.held(sourceKey) && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(FLEET_POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return null;
+                break;
             }
         }
+        return fromFileCache(path);
     }
 
     private void compileOwned(List<Path> roots, Map<Path, SourceStamp> stamps, Set<Path> replacing, long deadlineMillis,

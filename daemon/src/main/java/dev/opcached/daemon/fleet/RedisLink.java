@@ -48,13 +48,19 @@ final class RedisLink implements AutoCloseable {
     private volatile State state = State.STARTING;
     private int timeoutsInARow;
 
+    /** How fast a PING must be answered for a link that is down to come up. */
+    private final long upWithinMillis;
+
     /**
      * Starts probing {@code uri} at once, on a thread of its own: nothing here waits for Redis.
      *
      * @param commandTimeout the longest any command may stay pending (reads are waited for far
      *     less; this bounds what a slow Redis can pile up)
+     * @param upWithinMillis how fast a PING must be answered for a link that is down to come up
+     *     (opcached.redis_timeout, what a read waits)
      */
-    RedisLink(String name, RedisURI uri, Duration commandTimeout) {
+    RedisLink(String name, RedisURI uri, Duration commandTimeout, long upWithinMillis) {
+        this.upWithinMillis = upWithinMillis;
         this.name = name;
         this.uri = uri;
         uri.setTimeout(commandTimeout);
@@ -111,9 +117,15 @@ final class RedisLink implements AutoCloseable {
                 open = client.connect(ByteArrayCodec.INSTANCE, uri);
                 connection = open;
             }
+            long asked = System.nanoTime();
             String pong = open.async().ping().get(PROBE_MILLIS, TimeUnit.MILLISECONDS);
+            long answeredMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
             if ("PONG".equals(pong)) {
-                wentUp();
+                // Down, it comes up only when it answers as fast as a read may wait: a Redis that
+                // is slower than that would time the reads out again, and the link would flap.
+                if (up() || answeredMillis <= upWithinMillis) {
+                    wentUp();
+                }
             } else {
                 wentDown(new IllegalStateException("PING answered " + pong));
             }

@@ -88,7 +88,8 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
         } else if (password != null) {
             uri.setAuthentication(password);
         }
-        this.link = new RedisLink(config.url(), uri, Duration.ofMillis(Math.max(1_000, config.timeoutMillis())));
+        this.link = new RedisLink(config.url(), uri, Duration.ofMillis(Math.max(1_000, config.timeoutMillis())),
+                config.timeoutMillis());
     }
 
     /**
@@ -143,10 +144,12 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
         if (commands == null) {
             return miss();
         }
-        Answer<byte[]> answer = await(commands.get(redisKey(namespace, key)));
+        // GETRANGE, not GET: a value larger than any entry (planted by whoever may write to Redis)
+        // is never read whole; one byte past the largest entry says it is too large.
+        Answer<byte[]> answer = await(commands.getrange(redisKey(namespace, key), 0, FileCacheConfig.MAX_ENTRY_LENGTH));
         byte[] entry = answer == null ? null : answer.value();
-        if (entry == null) {
-            return miss();
+        if (entry == null || entry.length == 0) {
+            return miss(); // nothing under the key (GETRANGE answers an empty string then)
         }
         try {
             if (entry.length > FileCacheConfig.MAX_ENTRY_LENGTH) {

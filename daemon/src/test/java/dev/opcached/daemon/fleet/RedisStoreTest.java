@@ -283,7 +283,7 @@ class RedisStoreTest {
     void theAclUserOfOperationsMdWithOnlyTheCommandsUsedIsEnough() throws Exception {
         String password = "acl-" + System.nanoTime();
         // docs/operations.md, "Redis": ACL SETUSER opcached on >PASSWORD <these rules>
-        String rules = "resetkeys ~opcached:* resetchannels -@all +get +set +exists +del +ping +hello +auth";
+        String rules = "resetkeys ~opcached:* resetchannels -@all +getrange +set +exists +del +ping +hello +auth";
         RedisClient client = RedisClient.create(RedisURI.create(redis.url()));
         opened.add(client::shutdown);
         try (StatefulRedisConnection<String, String> admin = client.connect()) {
@@ -357,9 +357,9 @@ class RedisStoreTest {
         writeAndAwait(store, Namespace.UNIT, key(2), body(2));
         assertThat(lines(storeLog, "writes succeed again")).hasSize(1);
 
-        // Refused: an ACL that takes GET away from the default user.
+        // Refused: an ACL that takes GETRANGE (the read) away from the default user.
         raw.dispatch(CommandType.ACL, new StatusOutput<>(ByteArrayCodec.INSTANCE), new CommandArgs<>(ByteArrayCodec.INSTANCE)
-                .add("SETUSER").add("default").add("-get"));
+                .add("SETUSER").add("default").add("-getrange"));
         for (int i = 0; i < 5; i++) {
             assertThat(store.read(Namespace.UNIT, key(1))).as("refused: a miss").isEmpty();
         }

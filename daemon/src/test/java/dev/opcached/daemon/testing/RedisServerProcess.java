@@ -41,11 +41,16 @@ public final class RedisServerProcess implements AutoCloseable {
         this.password = password;
     }
 
+    /** Why setup-redis could not provide redis-server, once it has failed; null before. */
+    private static String unavailable;
+
     /** The redis-server scripts/setup-redis provides (installing it when it can), or the test is skipped. */
     public static synchronized Path executable() throws Exception {
         if (executable != null) {
             return executable;
         }
+        // Asked once per test JVM: a setup that failed is not tried again by every test that follows.
+        Assumptions.assumeTrue(unavailable == null, () -> unavailable);
         Path log = Files.createTempFile("setup-redis-", ".log");
         try {
             Process setup = new ProcessBuilder(Path.of("..", "scripts", "setup-redis").toString())
@@ -58,9 +63,11 @@ public final class RedisServerProcess implements AutoCloseable {
             String output = Files.readString(log).strip();
             String[] lines = output.split("\n");
             Path found = Path.of(lines[lines.length - 1]);
-            Assumptions.assumeTrue(done && setup.exitValue() == 0 && Files.isExecutable(found),
-                    () -> "this test needs redis-server, and scripts/setup-redis could not provide it"
-                            + (done ? "" : " within 10 minutes") + ": " + output);
+            if (!(done && setup.exitValue() == 0 && Files.isExecutable(found))) {
+                unavailable = "this test needs redis-server, and scripts/setup-redis could not provide it"
+                        + (done ? "" : " within 10 minutes") + ": " + output;
+                Assumptions.abort(unavailable);
+            }
             executable = found;
             return found;
         } finally {
