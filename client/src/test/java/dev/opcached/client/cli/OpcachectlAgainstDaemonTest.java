@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OpcachectlAgainstDaemonTest {
     private Path dir;
     private Path docroot;
+    private TwoPools running;
     private PoolProcess www;
     private PoolProcess api;
 
@@ -31,17 +32,15 @@ class OpcachectlAgainstDaemonTest {
         docroot = Files.createDirectories(dir.resolve("www"));
         Scripts.text(docroot, "hello", "hello");
         Scripts.text(docroot, "other", "other");
-        www = PoolProcess.start(docroot, dir.resolve("shm"), "www", 1, "opcache.file_update_protection=0");
-        api = PoolProcess.start(docroot, dir.resolve("shm"), "api", 1, "opcache.file_update_protection=0");
+        running = TwoPools.start(dir, docroot);
+        www = running.www;
+        api = running.api;
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (www != null) {
-            www.close();
-        }
-        if (api != null) {
-            api.close();
+        if (running != null) {
+            running.close();
         }
     }
 
@@ -117,9 +116,7 @@ class OpcachectlAgainstDaemonTest {
     @Test
     void allSendsOneCommandToEveryPoolAndReportsEachOutcome() throws Exception {
         Path wrong = Files.writeString(dir.resolve("bad.token"), "0".repeat(64));
-        Path pools = Files.writeString(dir.resolve("pools.conf"), String.join("\n",
-                "[www]", "url = " + www.adminUrl(), "token_file = " + www.tokenFile(),
-                "[api]", "url = " + api.adminUrl(), "token_file = " + api.tokenFile(), ""));
+        Path pools = running.poolsFile(dir.resolve("pools.conf"));
         long wwwRestarts = www.statistics().manualRestarts();
         long apiRestarts = api.statistics().manualRestarts();
         CliRun all = CliRun.of("--config", pools.toString(), "--all", "reset");

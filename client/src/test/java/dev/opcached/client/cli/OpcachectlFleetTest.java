@@ -30,6 +30,7 @@ class OpcachectlFleetTest {
 
     private Path dir;
     private Path docroot;
+    private TwoPools pools;
     private PoolProcess www;
     private PoolProcess api;
     private String goneUrl;
@@ -46,22 +47,17 @@ class OpcachectlFleetTest {
                 + "public class page implements Script {\n"
                 + "    public void handle(Request request, Response response) throws Exception {\n"
                 + "        response.write(Page.title());\n    }\n}\n");
-        www = PoolProcess.start(docroot, dir.resolve("shm"), "www", 1, "opcache.file_update_protection=0");
-        api = PoolProcess.start(docroot, dir.resolve("shm"), "api", 1, "opcache.file_update_protection=0");
+        pools = TwoPools.start(dir, docroot);
+        www = pools.www;
+        api = pools.api;
         goneUrl = "http://127.0.0.1:" + closedPort();
-        fleet = Files.writeString(dir.resolve("fleet.conf"), String.join("\n",
-                "[www]", "url = " + www.adminUrl(), "token_file = " + www.tokenFile(),
-                "[api]", "url = " + api.adminUrl(), "token_file = " + api.tokenFile(),
-                "[gone]", "url = " + goneUrl, "token_file = " + www.tokenFile(), ""));
+        fleet = pools.poolsFile(dir.resolve("fleet.conf"), "[gone]", "url = " + goneUrl, "token_file = " + www.tokenFile());
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (www != null) {
-            www.close();
-        }
-        if (api != null) {
-            api.close();
+        if (pools != null) {
+            pools.close();
         }
     }
 

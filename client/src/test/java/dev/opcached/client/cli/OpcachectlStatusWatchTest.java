@@ -38,6 +38,7 @@ class OpcachectlStatusWatchTest {
 
     private Path dir;
     private Path docroot;
+    private TwoPools running;
     private PoolProcess www;
     private PoolProcess api;
     private Path pools;
@@ -47,20 +48,16 @@ class OpcachectlStatusWatchTest {
         this.dir = dir;
         docroot = Files.createDirectories(dir.resolve("www"));
         Scripts.text(docroot, "hello", "hello");
-        www = PoolProcess.start(docroot, dir.resolve("shm"), "www", 1, "opcache.file_update_protection=0");
-        api = PoolProcess.start(docroot, dir.resolve("shm"), "api", 1, "opcache.file_update_protection=0");
-        pools = Files.writeString(dir.resolve("pools.conf"), String.join("\n",
-                "[www]", "url = " + www.adminUrl(), "token_file = " + www.tokenFile(),
-                "[api]", "url = " + api.adminUrl(), "token_file = " + api.tokenFile(), ""));
+        running = TwoPools.start(dir, docroot);
+        www = running.www;
+        api = running.api;
+        pools = running.poolsFile(dir.resolve("pools.conf"));
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (www != null) {
-            www.close();
-        }
-        if (api != null) {
-            api.close();
+        if (running != null) {
+            running.close();
         }
     }
 
