@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,9 +25,9 @@ class HeartbeatTest {
     @AfterEach
     void stop() {
         unwedge.countDown();
-        acceptor.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         for (DefaultEventLoop loop : loops) {
-            loop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 
@@ -43,6 +44,12 @@ class HeartbeatTest {
         }
     }
 
+    /** Returns once the beat now scheduled on the accepting loop (due within a period) has run. */
+    private void afterNextBeat() throws InterruptedException {
+        assertThat(acceptor.schedule(() -> { }, WorkerReport.HEARTBEAT_MILLIS + 1, TimeUnit.MILLISECONDS)
+                .await(30, TimeUnit.SECONDS)).as("the accepting loop ran a period on").isTrue();
+    }
+
     @Test
     void aWedgedLoopStopsTheHeartbeatAndOneInsideAScriptDoesNot() throws Exception {
         LoopLoads loads = new LoopLoads();
@@ -51,17 +58,24 @@ class HeartbeatTest {
         new Heartbeat(acceptor, loads, new ReportPipe(new SupervisorLine(pipe))).start();
         awaitBeats(2);
 
+        CountDownLatch wedgedNow = new CountDownLatch(1);
         loops[0].execute(() -> {
+            wedgedNow.countDown();
             try {
                 unwedge.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
-        // At most one beat may have been under way; then none for three periods.
-        Thread.sleep(WorkerReport.HEARTBEAT_MILLIS);
+        assertThat(wedgedNow.await(30, TimeUnit.SECONDS)).as("the loop took the wedge").isTrue();
+        // A probe queued before the wedge may still make the next beat say alive; after that beat
+        // has run, no beat may. Beats are scheduled on the accepting loop, which runs scheduled
+        // tasks in deadline order: a task due one period later runs after the beat due before it.
+        afterNextBeat();
         int wedged = beats();
-        Thread.sleep(3 * WorkerReport.HEARTBEAT_MILLIS);
+        for (int beat = 0; beat < 3; beat++) {
+            afterNextBeat();
+        }
         assertThat(beats()).as("no alive while a loop is wedged outside a script").isEqualTo(wedged);
 
         // The same loop, now counted as inside a script for its one connection: busy, not wedged.
