@@ -60,8 +60,11 @@ public final class AdminOperations {
 
     private final Supplier<PoolCompiler> compiler;
     private final long compileTimeoutMillis;
-    /** Whether the pool's compiler files what it compiles in a file cache (opcache.file_cache, not read-only). */
-    private final boolean fileCacheWritable;
+    /**
+     * Whether the pool's compiler files what it compiles in a second level that a reset leaves
+     * alone: a file cache (opcache.file_cache, not read-only) or the fleet's Redis.
+     */
+    private final boolean secondLevelWritable;
     /** Where a reset's scripts are loaded back from the file cache, one reset's list after another. */
     private final Executor reload = Executors.newSingleThreadExecutor(new DefaultThreadFactory("reset-reload", true));
     private final Supplier<List<StatusResponse.WorkerStatus>> workers;
@@ -86,8 +89,8 @@ public final class AdminOperations {
         this.blacklist = blacklist;
         this.compiler = compiler;
         this.compileTimeoutMillis = config.number(Directives.COMPILE_TIMEOUT) * 1000;
-        this.fileCacheWritable = !config.string(Directives.FILE_CACHE).isEmpty()
-                && !config.flag(Directives.FILE_CACHE_READ_ONLY);
+        this.secondLevelWritable = !config.string(Directives.FILE_CACHE).isEmpty()
+                && !config.flag(Directives.FILE_CACHE_READ_ONLY) || !config.string(Directives.REDIS_URL).isEmpty();
         this.workers = workers;
         this.docroot = new DocrootContainment(config.docroot());
         this.metrics = metrics;
@@ -117,23 +120,24 @@ public final class AdminOperations {
     }
 
     /**
-     * opcache_reset(): done when this returns. With {@code compileFirst} and a writable file cache,
-     * every cached script whose file or inputs changed is compiled again before the cache is emptied
-     * (the old versions serve meanwhile), and once it is emptied the scripts it held are loaded back
-     * from the file cache in small batches, off the request path: a deploy's reset stalls no request
-     * for longer than a file-cache load.
+     * opcache_reset(): done when this returns. With {@code compileFirst} and a writable second
+     * level (the file cache, or the fleet's Redis), every cached script whose file or inputs
+     * changed is compiled again before the cache is emptied (the old versions serve meanwhile),
+     * and once it is emptied the scripts it held are loaded back from that level in small batches,
+     * off the request path: a deploy's reset stalls no request for longer than a load.
      */
     public AdminMessages.ResetResponse reset(boolean compileFirst) {
         Segment current = segment.get();
         Integer compiled = null;
-        // Without a file cache to take them, what the reset compiles first would be compiled again.
-        boolean withFileCache = compileFirst && fileCacheWritable;
-        List<Path> cached = withFileCache ? cachedScripts(current) : List.of();
-        if (withFileCache) {
+        // Without a second level to take them, what the reset compiles first would be compiled again.
+        // (With Redis alone, a Redis that is down at the reset makes it so: each is compiled twice.)
+        boolean withSecondLevel = compileFirst && secondLevelWritable;
+        List<Path> cached = withSecondLevel ? cachedScripts(current) : List.of();
+        if (withSecondLevel) {
             compiled = compileChanged(cached);
         }
         long generation = current.reset();
-        if (withFileCache) {
+        if (withSecondLevel) {
             reload.execute(() -> loadBack(cached));
         }
         return new AdminMessages.ResetResponse(generation, current.statistics().manualRestarts(), compiled);

@@ -21,6 +21,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -95,6 +96,7 @@ final class FileCacheLevel {
             }
             List<Found> inputs = new ArrayList<>();
             List<Dependency> rebased = new ArrayList<>();
+            List<Read> sourcesNow = new ArrayList<>(); // per input, in order: null for a jar
             for (Dependency input : unit.dependencies()) {
                 Path file = docroot.root().resolve(input.path());
                 if (input.kind() == Dependency.Kind.JAR) {
@@ -104,16 +106,31 @@ final class FileCacheLevel {
                     }
                     rebased.add(new Dependency(input.kind(), file.toString(), stamp.mtimeMillis(), stamp.size(),
                             input.contentHash(), input.unitKey()));
+                    sourcesNow.add(null);
                     continue;
                 }
                 Read now = read(file);
-                CompileUnit inputUnit = now.hash.equals(input.contentHash()) ? unit(input.unitKey()) : null;
+                if (!now.hash.equals(input.contentHash())) {
+                    return null;
+                }
+                sourcesNow.add(now);
+                rebased.add(new Dependency(input.kind(), file.toString(), now.stamp.mtimeMillis(), now.stamp.size(),
+                        input.contentHash(), input.unitKey()));
+            }
+            // The closure's units asked for at once: one wait on the fleet, not one per input.
+            Map<Sha256, byte[]> bodies = cache.readAll(Namespace.UNIT, unit.dependencies().stream()
+                    .filter(input -> input.kind() != Dependency.Kind.JAR).map(Dependency::unitKey).distinct().toList());
+            for (int i = 0; i < unit.dependencies().size(); i++) {
+                Dependency input = unit.dependencies().get(i);
+                Read now = sourcesNow.get(i);
+                if (now == null) {
+                    continue;
+                }
+                CompileUnit inputUnit = decode(input.unitKey(), bodies.get(input.unitKey()));
                 if (inputUnit == null || !inputUnit.sourceHash().equals(now.hash)) {
                     return null;
                 }
-                rebased.add(new Dependency(input.kind(), file.toString(), now.stamp.mtimeMillis(), now.stamp.size(),
-                        input.contentHash(), input.unitKey()));
-                inputs.add(new Found(file, now.stamp, inputUnit));
+                inputs.add(new Found(docroot.root().resolve(input.path()), now.stamp, inputUnit));
             }
             // Each unit's own inputs are in this closure (the root too, in a cycle): the same paths and stamps.
             List<Dependency> closure = new ArrayList<>(rebased);
@@ -180,11 +197,15 @@ final class FileCacheLevel {
     }
 
     private CompileUnit unit(Sha256 unitKey) {
-        Optional<byte[]> body = cache.read(Namespace.UNIT, unitKey);
-        if (body.isEmpty()) {
+        return decode(unitKey, cache.read(Namespace.UNIT, unitKey).orElse(null));
+    }
+
+    /** The unit in {@code body} if it is the one filed under {@code unitKey}, else null (absent too). */
+    private static CompileUnit decode(Sha256 unitKey, byte[] body) {
+        if (body == null) {
             return null;
         }
-        CompileUnit unit = CompileUnitCodec.decode(body.get());
+        CompileUnit unit = CompileUnitCodec.decode(body);
         return unit.unitKey().equals(unitKey) ? unit : null;
     }
 

@@ -3,6 +3,11 @@ package dev.opcached.daemon.compile;
 import dev.opcached.daemon.filecache.Namespace;
 import dev.opcached.daemon.filecache.UnitStore;
 import dev.opcached.protocol.unit.Sha256;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,6 +42,25 @@ final class LevelledStore implements UnitStore {
             host.write(namespace, key, inFleet.get());
         }
         return inFleet;
+    }
+
+    /** The host's for each key it holds, then the rest asked of the fleet at once, and written back. */
+    @Override
+    public Map<Sha256, byte[]> readAll(Namespace namespace, Collection<Sha256> keys) {
+        if (host == null) {
+            return fleet.readAll(namespace, keys);
+        }
+        Map<Sha256, byte[]> found = new LinkedHashMap<>(host.readAll(namespace, keys));
+        if (fleet == null || found.size() == keys.size()) {
+            return found;
+        }
+        List<Sha256> missing = new ArrayList<>(keys);
+        missing.removeAll(found.keySet());
+        fleet.readAll(namespace, missing).forEach((key, body) -> {
+            host.write(namespace, key, body);
+            found.put(key, body);
+        });
+        return found;
     }
 
     @Override

@@ -426,22 +426,8 @@ public final class LocalPoolCompiler implements PoolCompiler {
                         .forEach(path -> segment.abandonCompile(SegmentKey.of(path.toString())));
             }
         }
-        List<Path> waiting = new ArrayList<>(fleetHeld.keySet());
-        try {
-            for (Map.Entry<Path, Sha256> held : fleetHeld.entrySet()) {
-                FileOutcome fromFleet = awaitFleet(held.getKey(), held.getValue(), Math.min(deadlineMillis, fleetClaimMillis()));
-                if (fromFleet != null) {
-                    claims.saved();
-                    done(outcomes, progress, fromFleet);
-                } else {
-                    compileOwned(List.of(held.getKey()), files, replacing, deadlineMillis, outcomes, progress);
-                }
-                waiting.remove(held.getKey());
-            }
-        } finally {
-            // A failure before every held file had its turn: their markers let local waiters go.
-            waiting.stream().filter(path -> !replacing.contains(path) && !outcomes.containsKey(path))
-                    .forEach(path -> segment.abandonCompile(SegmentKey.of(path.toString())));
+        if (!fleetHeld.isEmpty()) {
+            awaitFleet(fleetHeld, files, replacing, deadlineMillis, outcomes, progress);
         }
         for (Path path : busy) {
             CompileClaim claim = segment.awaitCompile(SegmentKey.of(path.toString()), staleAfter, deadlineMillis);
@@ -472,42 +458,76 @@ public final class LocalPoolCompiler implements PoolCompiler {
      */
     private void claimInFleet(List<Path> owned, Map<Path, SourceStamp> stamps, long millis, Map<Path, Sha256> claimed,
                               Map<Path, Sha256> held) {
-        for (Iterator<Path> paths = owned.iterator(); paths.hasNext(); ) {
-            Path path = paths.next();
+        Map<Path, Sha256> sourceKeys = new LinkedHashMap<>();
+        for (Path path : owned) {
             Sha256 sourceKey = cacheable(path, stamps.get(path)) ? fileCache.sourceKey(path) : null;
-            if (sourceKey == null) {
-                continue;
+            if (sourceKey != null) {
+                sourceKeys.put(path, sourceKey);
             }
-            switch (claims.claim(sourceKey, millis)) {
+        }
+        if (sourceKeys.isEmpty()) {
+            return;
+        }
+        Map<Sha256, FleetClaims.Claim> answers = claims.claim(sourceKeys.values(), millis);
+        sourceKeys.forEach((path, sourceKey) -> {
+            switch (answers.get(sourceKey)) {
                 case OWNED -> claimed.put(path, sourceKey);
                 case HELD -> {
-                    paths.remove();
+                    owned.remove(path);
                     held.put(path, sourceKey);
                 }
                 case UNKNOWN -> { }
                 default -> throw new IllegalStateException("unknown claim");
             }
-        }
+        });
     }
 
     /**
-     * The outcome of {@code path} once the host that claimed it has stored its unit (it stores,
-     * then releases the claim), or null (compile it here) when the claim is gone without an entry
-     * (the claimer failed or died) or after {@code waitMillis}. Only the claim is asked for every
-     * {@link #FLEET_POLL_MILLIS} (an EXISTS, no read of an entry): the levels are looked in once,
-     * when the wait ends, so that a wait counts one lookup, not one per poll.
+     * Waits for the hosts that claimed {@code held} to store their units (a claimer stores, then
+     * releases), then takes each from the levels, compiling here in one batch those whose claim
+     * went without an entry (the claimer failed or died) or still held after a claim's life. Only
+     * the claims are asked for, all at once, every {@link #FLEET_POLL_MILLIS} (EXISTS, no read of
+     * an entry): the levels are looked in once per file, when its wait ends, so that a wait counts
+     * one lookup, not one per poll. Whatever goes wrong before every file had its outcome, the
+     * markers of those left let local waiters go.
      */
-    private FileOutcome awaitFleet(Path path, Sha256 sourceKey, long waitMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
-        while (claims.held(sourceKey) && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(FLEET_POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+    private void awaitFleet(Map<Path, Sha256> held, Map<Path, SourceStamp> stamps, Set<Path> replacing,
+                            long deadlineMillis, Map<Path, FileOutcome> outcomes, Progress progress)
+            throws CompilerUnavailableException {
+        Map<Path, Sha256> waiting = new LinkedHashMap<>(held);
+        List<Path> toCompile = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(deadlineMillis, fleetClaimMillis()));
+        try {
+            while (!waiting.isEmpty()) {
+                boolean over = System.nanoTime() - deadline >= 0;
+                Set<Sha256> stillHeld = over ? Set.of() : claims.held(waiting.values());
+                for (Iterator<Map.Entry<Path, Sha256>> files = waiting.entrySet().iterator(); files.hasNext(); ) {
+                    Map.Entry<Path, Sha256> file = files.next();
+                    if (stillHeld.contains(file.getValue())) {
+                        continue;
+                    }
+                    files.remove();
+                    FileOutcome fromFleet = fromFileCache(file.getKey());
+                    if (fromFleet == null) {
+                        toCompile.add(file.getKey());
+                    } else {
+                        claims.saved();
+                        done(outcomes, progress, fromFleet);
+                    }
+                }
+                if (!waiting.isEmpty()) {
+                    Thread.sleep(FLEET_POLL_MILLIS);
+                }
             }
+            if (!toCompile.isEmpty()) {
+                compileOwned(toCompile, stamps, replacing, deadlineMillis, outcomes, progress);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            held.keySet().stream().filter(path -> !replacing.contains(path) && !outcomes.containsKey(path))
+                    .forEach(path -> segment.abandonCompile(SegmentKey.of(path.toString())));
         }
-        return fromFileCache(path);
     }
 
     private void compileOwned(List<Path> roots, Map<Path, SourceStamp> stamps, Set<Path> replacing, long deadlineMillis,

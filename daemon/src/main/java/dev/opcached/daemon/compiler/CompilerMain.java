@@ -10,7 +10,7 @@ import dev.opcached.daemon.control.WorkerReport;
 import dev.opcached.daemon.filecache.FileCache;
 import dev.opcached.daemon.filecache.FileCaches;
 import dev.opcached.daemon.fleet.RedisConfig;
-import dev.opcached.daemon.fleet.RedisStore;
+import dev.opcached.daemon.fleet.RedisFleet;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.runtime.ProcessFitness;
 import dev.opcached.protocol.segment.CoarseEpochClock;
@@ -87,17 +87,17 @@ public final class CompilerMain implements Callable<Integer> {
             log.error("cannot start: {}", e.getMessage());
             return CompilerExit.STARTUP_FAILED;
         }
-        RedisStore redis;
+        RedisFleet redis;
         try {
             Optional<RedisConfig> fleet = RedisConfig.from(config);
-            redis = fleet.isEmpty() ? null : RedisStore.open(fleet.get());
+            redis = fleet.isEmpty() ? null : RedisFleet.open(fleet.get());
         } catch (IllegalArgumentException | IOException e) {
             log.error("cannot start: {}", e.getMessage());
             return CompilerExit.STARTUP_FAILED;
         }
         CachePolicy policy = CachePolicy.of(config);
         LocalPoolCompiler local = LocalPoolCompiler.forDocroot(segment, docroot, policy, CoarseEpochClock.instance(),
-                fileCache, redis, redis);
+                fileCache, redis == null ? null : redis.store(), redis == null ? null : redis.claims());
         BatchWatchdog engine = new BatchWatchdog(local, 4 * policy.compileTimeoutMillis(),
                 () -> Runtime.getRuntime().halt(CompilerExit.FATAL_ERROR));
         CompilerServer server;

@@ -11,7 +11,7 @@ import dev.opcached.daemon.compiler.CompilerMain;
 import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.filecache.FileCaches;
 import dev.opcached.daemon.fleet.RedisConfig;
-import dev.opcached.daemon.fleet.RedisStore;
+import dev.opcached.daemon.fleet.RedisFleet;
 import dev.opcached.daemon.runtime.CachePolicy;
 import dev.opcached.daemon.worker.WorkerMain;
 import dev.opcached.protocol.segment.EpochClock;
@@ -195,7 +195,7 @@ public final class Supervisor {
         FileCaches.open(config);
         Optional<RedisConfig> fleet = RedisConfig.from(config);
         if (fleet.isPresent()) {
-            RedisStore.check(fleet.get());
+            RedisFleet.check(fleet.get());
         }
         SslContext tls = adminTls();
         CachePolicy policy = CachePolicy.of(config);

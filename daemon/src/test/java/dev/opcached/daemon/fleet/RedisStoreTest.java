@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -63,12 +64,14 @@ class RedisStoreTest {
         ((Logger) LoggerFactory.getLogger(RedisLink.class)).addAppender(linkLog);
         storeLog.start();
         ((Logger) LoggerFactory.getLogger(RedisStore.class)).addAppender(storeLog);
+        ((Logger) LoggerFactory.getLogger(RedisCalls.class)).addAppender(storeLog);
     }
 
     @AfterEach
     void stop() throws Exception {
         ((Logger) LoggerFactory.getLogger(RedisLink.class)).detachAppender(linkLog);
         ((Logger) LoggerFactory.getLogger(RedisStore.class)).detachAppender(storeLog);
+        ((Logger) LoggerFactory.getLogger(RedisCalls.class)).detachAppender(storeLog);
         for (AutoCloseable closeable : opened) {
             closeable.close();
         }
@@ -95,12 +98,12 @@ class RedisStoreTest {
         return new RedisConfig(url, passwordFile, dir.resolve("fleet.key"), 3_600, TIMEOUT_MILLIS);
     }
 
-    private RedisStore store(SealKey key) {
+    private RedisFleet store(SealKey key) {
         return store(key, config(redis.url(), null));
     }
 
-    private RedisStore store(SealKey key, RedisConfig config) {
-        RedisStore store = new RedisStore(config, key, null);
+    private RedisFleet store(SealKey key, RedisConfig config) {
+        RedisFleet store = new RedisFleet(config, key, null);
         opened.add(store);
         return store;
     }
@@ -126,14 +129,22 @@ class RedisStoreTest {
         }
     }
 
-    private static long figure(RedisStore store, String name) {
+    private static FleetClaims.Claim claim(RedisFleet fleet, Sha256 key, long millis) {
+        return fleet.claims().claim(List.of(key), millis).get(key);
+    }
+
+    private static boolean held(RedisFleet fleet, Sha256 key) {
+        return fleet.claims().held(List.of(key)).contains(key);
+    }
+
+    private static long figure(RedisFleet store, String name) {
         return store.figures().counter(name);
     }
 
-    private static void writeAndAwait(RedisStore store, Namespace namespace, Sha256 key, byte[] body)
+    private static void writeAndAwait(RedisFleet store, Namespace namespace, Sha256 key, byte[] body)
             throws InterruptedException {
         long before = figure(store, "redis_stores");
-        store.write(namespace, key, body);
+        store.store().write(namespace, key, body);
         await("Redis confirmed the write", () -> figure(store, "redis_stores") > before);
     }
 
@@ -146,25 +157,27 @@ class RedisStoreTest {
     @Test
     void anEntryComesBackAsItWasWrittenSealedUnderItsVersionedKeyWithATtl() throws Exception {
         SealKey fleet = randomKey();
-        RedisStore store = store(fleet);
+        RedisFleet store = store(fleet);
         await("up", store::up);
-        assertThat(store.read(Namespace.UNIT, key(1))).as("nothing there yet").isEmpty();
+        assertThat(store.store().read(Namespace.UNIT, key(1))).as("nothing there yet").isEmpty();
 
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
         writeAndAwait(store, Namespace.SOURCE, key(1), body(2));
 
-        assertThat(store.read(Namespace.UNIT, key(1))).hasValueSatisfying(b -> assertThat(b).isEqualTo(body(1)));
-        assertThat(store.read(Namespace.SOURCE, key(1))).as("the namespaces are apart")
+        assertThat(store.store().read(Namespace.UNIT, key(1))).hasValueSatisfying(b -> assertThat(b).isEqualTo(body(1)));
+        assertThat(store.store().read(Namespace.SOURCE, key(1))).as("the namespaces are apart")
                 .hasValueSatisfying(b -> assertThat(b).isEqualTo(body(2)));
+        assertThat(store.store().readAll(Namespace.UNIT, List.of(key(9), key(1)))).as("asked together, one of two there")
+                .containsOnlyKeys(key(1));
         RedisCommands<byte[], byte[]> raw = raw(null);
         byte[] redisKey = ("opcached:v1:" + fleet.id() + ":unit:" + key(1).hex()).getBytes(StandardCharsets.US_ASCII);
         assertThat(fleet.id()).as("the key's public name").matches("[0-9a-f]{16}").isNotEqualTo(randomKey().id());
-        assertThat(store.redisKey(Namespace.UNIT, key(1))).isEqualTo(redisKey);
+        assertThat(store.keys().entry(Namespace.UNIT, key(1))).isEqualTo(redisKey);
         assertThat(raw.ttl(redisKey)).as("opcached.redis_ttl").isBetween(1L, 3_600L);
         assertThat(new String(raw.get(redisKey), StandardCharsets.ISO_8859_1)).as("sealed, not the bare body")
                 .startsWith("OPFC").doesNotEndWith(new String(body(1), StandardCharsets.ISO_8859_1));
-        assertThat(figure(store, "redis_hits")).isEqualTo(2);
-        assertThat(figure(store, "redis_misses")).isEqualTo(1);
+        assertThat(figure(store, "redis_hits")).isEqualTo(3);
+        assertThat(figure(store, "redis_misses")).isEqualTo(2);
         assertThat(figure(store, "redis_up")).isEqualTo(1);
         assertThat(figure(store, "redis_rejections")).isZero();
     }
@@ -172,33 +185,33 @@ class RedisStoreTest {
     @Test
     void aFlippedByteAnotherKeysEntryAndAnotherFleetKeysEntryAreEachRejectedAndCounted() throws Exception {
         SealKey fleet = randomKey();
-        RedisStore store = store(fleet);
-        RedisStore otherFleet = store(randomKey());
+        RedisFleet store = store(fleet);
+        RedisFleet otherFleet = store(randomKey());
         await("up", () -> store.up() && otherFleet.up());
         RedisCommands<byte[], byte[]> raw = raw(null);
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
         writeAndAwait(store, Namespace.UNIT, key(2), body(2));
         writeAndAwait(otherFleet, Namespace.UNIT, key(3), body(3));
 
-        byte[] flipped = raw.get(store.redisKey(Namespace.UNIT, key(1)));
+        byte[] flipped = raw.get(store.keys().entry(Namespace.UNIT, key(1)));
         flipped[flipped.length / 2] ^= 0x40;
-        raw.set(store.redisKey(Namespace.UNIT, key(1)), flipped);
-        assertThat(store.read(Namespace.UNIT, key(1))).as("a flipped byte").isEmpty();
+        raw.set(store.keys().entry(Namespace.UNIT, key(1)), flipped);
+        assertThat(store.store().read(Namespace.UNIT, key(1))).as("a flipped byte").isEmpty();
         assertThat(figure(store, "redis_rejections")).isEqualTo(1);
 
-        raw.set(store.redisKey(Namespace.UNIT, key(4)), raw.get(store.redisKey(Namespace.UNIT, key(2))));
-        assertThat(store.read(Namespace.UNIT, key(4))).as("another key's entry, copied").isEmpty();
-        raw.set(store.redisKey(Namespace.SOURCE, key(2)), raw.get(store.redisKey(Namespace.UNIT, key(2))));
-        assertThat(store.read(Namespace.SOURCE, key(2))).as("another namespace's entry, copied").isEmpty();
+        raw.set(store.keys().entry(Namespace.UNIT, key(4)), raw.get(store.keys().entry(Namespace.UNIT, key(2))));
+        assertThat(store.store().read(Namespace.UNIT, key(4))).as("another key's entry, copied").isEmpty();
+        raw.set(store.keys().entry(Namespace.SOURCE, key(2)), raw.get(store.keys().entry(Namespace.UNIT, key(2))));
+        assertThat(store.store().read(Namespace.SOURCE, key(2))).as("another namespace's entry, copied").isEmpty();
         assertThat(figure(store, "redis_rejections")).isEqualTo(3);
 
-        assertThat(store.read(Namespace.UNIT, key(3))).as("another fleet key's entries are under other keys").isEmpty();
+        assertThat(store.store().read(Namespace.UNIT, key(3))).as("another fleet key's entries are under other keys").isEmpty();
         assertThat(figure(store, "redis_rejections")).isEqualTo(3);
-        raw.set(store.redisKey(Namespace.UNIT, key(3)), raw.get(otherFleet.redisKey(Namespace.UNIT, key(3))));
-        assertThat(store.read(Namespace.UNIT, key(3))).as("sealed under another fleet key, copied under ours").isEmpty();
-        byte[] truncated = raw.get(store.redisKey(Namespace.UNIT, key(2)));
-        raw.set(store.redisKey(Namespace.UNIT, key(2)), Arrays.copyOf(truncated, truncated.length - 1));
-        assertThat(store.read(Namespace.UNIT, key(2))).as("truncated").isEmpty();
+        raw.set(store.keys().entry(Namespace.UNIT, key(3)), raw.get(otherFleet.keys().entry(Namespace.UNIT, key(3))));
+        assertThat(store.store().read(Namespace.UNIT, key(3))).as("sealed under another fleet key, copied under ours").isEmpty();
+        byte[] truncated = raw.get(store.keys().entry(Namespace.UNIT, key(2)));
+        raw.set(store.keys().entry(Namespace.UNIT, key(2)), Arrays.copyOf(truncated, truncated.length - 1));
+        assertThat(store.store().read(Namespace.UNIT, key(2))).as("truncated").isEmpty();
         assertThat(figure(store, "redis_rejections")).isEqualTo(5);
         assertThat(figure(store, "redis_misses")).as("each rejection is a miss, and the plain miss").isEqualTo(6);
         assertThat(lines(storeLog, "rejected")).as("logged once, not once per read").hasSize(1);
@@ -206,21 +219,21 @@ class RedisStoreTest {
 
         // Compiled again, stored again: the sound entry replaces the poisoned one.
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
-        assertThat(store.read(Namespace.UNIT, key(1))).hasValueSatisfying(b -> assertThat(b).isEqualTo(body(1)));
+        assertThat(store.store().read(Namespace.UNIT, key(1))).hasValueSatisfying(b -> assertThat(b).isEqualTo(body(1)));
     }
 
     @Test
     void aKilledRedisCostsReadsOnlyMissesIsLoggedOnceAndIsFoundAgainWhenItIsBack() throws Exception {
-        RedisStore store = store(randomKey());
+        RedisFleet store = store(randomKey());
         await("up", store::up);
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
-        assertThat(store.read(Namespace.UNIT, key(1))).isPresent();
+        assertThat(store.store().read(Namespace.UNIT, key(1))).isPresent();
 
         redis.kill();
         for (int i = 0; i < 50; i++) {
-            Optional<byte[]> read = store.read(Namespace.UNIT, key(1));
+            Optional<byte[]> read = store.store().read(Namespace.UNIT, key(1));
             assertThat(read).as("Redis is gone: a miss, never an exception").isEmpty();
-            store.write(Namespace.UNIT, key(i + 10), body(i));
+            store.store().write(Namespace.UNIT, key(i + 10), body(i));
         }
         await("down", () -> !store.up());
         assertThat(figure(store, "redis_up")).isZero();
@@ -233,22 +246,22 @@ class RedisStoreTest {
         assertThat(lines(linkLog, "is up")).as("the first connection, and the way back").hasSize(2);
         assertThat(figure(store, "redis_state_changes")).isEqualTo(3);
         // The restarted server is empty (no persistence): a miss, then a write and a hit.
-        assertThat(store.read(Namespace.UNIT, key(1))).isEmpty();
+        assertThat(store.store().read(Namespace.UNIT, key(1))).isEmpty();
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
-        assertThat(store.read(Namespace.UNIT, key(1))).hasValueSatisfying(b -> assertThat(b).isEqualTo(body(1)));
+        assertThat(store.store().read(Namespace.UNIT, key(1))).hasValueSatisfying(b -> assertThat(b).isEqualTo(body(1)));
         assertThat(figure(store, "redis_misses")).isEqualTo(missesWhileDown + 1);
     }
 
     @Test
     void aRedisThatIsDownAtStartOnlyStartsTheStoreDown() throws Exception {
         redis.kill();
-        RedisStore store = store(randomKey());
+        RedisFleet store = store(randomKey());
         await("down", () -> lines(linkLog, "is down").size() == 1);
-        assertThat(store.read(Namespace.UNIT, key(1))).isEmpty();
+        assertThat(store.store().read(Namespace.UNIT, key(1))).isEmpty();
         redis.restart();
         await("up once Redis answers", store::up);
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
-        assertThat(store.read(Namespace.UNIT, key(1))).isPresent();
+        assertThat(store.store().read(Namespace.UNIT, key(1))).isPresent();
     }
 
     @Test
@@ -261,21 +274,21 @@ class RedisStoreTest {
         Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
         RedisConfig withPassword = config(redis.url(), passwordFile);
 
-        RedisStore store = RedisStore.open(withPassword);
+        RedisFleet store = RedisFleet.open(withPassword);
         opened.add(store);
         await("up with AUTH", store::up);
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
-        assertThat(store.read(Namespace.UNIT, key(1))).isPresent();
-        assertThat(raw(password).exists(store.redisKey(Namespace.UNIT, key(1)))).isEqualTo(1);
+        assertThat(store.store().read(Namespace.UNIT, key(1))).isPresent();
+        assertThat(raw(password).exists(store.keys().entry(Namespace.UNIT, key(1)))).isEqualTo(1);
 
-        RedisStore without = store(randomKey());
+        RedisFleet without = store(randomKey());
         await("refused without AUTH", () -> lines(linkLog, "is down").size() == 1);
         assertThat(without.up()).isFalse();
-        assertThat(without.read(Namespace.UNIT, key(1))).isEmpty();
+        assertThat(without.store().read(Namespace.UNIT, key(1))).isEmpty();
         assertThat(lines(linkLog, "")).as("the password is never logged").noneMatch(line -> line.contains(password));
 
         Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-r-----"));
-        assertThatThrownBy(() -> RedisStore.check(withPassword)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> RedisFleet.check(withPassword)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("chmod 600").hasMessageNotContaining(password);
     }
 
@@ -283,7 +296,7 @@ class RedisStoreTest {
     void theAclUserOfOperationsMdWithOnlyTheCommandsUsedIsEnough() throws Exception {
         String password = "acl-" + System.nanoTime();
         // docs/operations.md, "Redis": ACL SETUSER opcached on >PASSWORD <these rules>
-        String rules = "resetkeys ~opcached:* resetchannels -@all +getrange +set +exists +del +ping +hello +auth";
+        String rules = "resetkeys ~opcached:* resetchannels -@all +getrange +set +exists +eval +get +del +ping +hello +auth";
         RedisClient client = RedisClient.create(RedisURI.create(redis.url()));
         opened.add(client::shutdown);
         try (StatefulRedisConnection<String, String> admin = client.connect()) {
@@ -297,48 +310,62 @@ class RedisStoreTest {
         Path passwordFile = dir.resolve("acl.password");
         Files.writeString(passwordFile, password + "\n");
         Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
-        RedisStore store = RedisStore.open(config("redis://opcached@127.0.0.1:" + redis.port(), passwordFile));
+        RedisFleet store = RedisFleet.open(config("redis://opcached@127.0.0.1:" + redis.port(), passwordFile));
         opened.add(store);
         await("up as the ACL user", store::up);
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
-        assertThat(store.read(Namespace.UNIT, key(1))).hasValueSatisfying(b -> assertThat(b).isEqualTo(body(1)));
-        assertThat(store.claim(key(2), 60_000)).isEqualTo(FleetClaims.Claim.OWNED);
-        assertThat(store.held(key(2))).isTrue();
-        store.release(key(2));
-        await("the claim released", () -> !store.held(key(2)));
+        assertThat(store.store().read(Namespace.UNIT, key(1))).hasValueSatisfying(b -> assertThat(b).isEqualTo(body(1)));
+        assertThat(claim(store, key(2), 60_000)).isEqualTo(FleetClaims.Claim.OWNED);
+        assertThat(held(store, key(2))).isTrue();
+        store.claims().release(key(2));
+        await("the claim released", () -> !held(store, key(2)));
         assertThat(figure(store, "redis_errors")).isZero();
     }
 
     @Test
     void aClaimIsOneHostsUntilItIsReleasedOrExpiresAndUnknownWhileRedisIsDown() throws Exception {
         SealKey fleet = randomKey();
-        RedisStore one = store(fleet);
-        RedisStore other = store(fleet);
-        RedisStore stranger = store(randomKey());
+        RedisFleet one = store(fleet);
+        RedisFleet other = store(fleet);
+        RedisFleet stranger = store(randomKey());
         await("up", () -> one.up() && other.up());
-        assertThat(one.claim(key(1), 60_000)).isEqualTo(FleetClaims.Claim.OWNED);
-        assertThat(other.claim(key(1), 60_000)).as("SET NX: the first claimer's").isEqualTo(FleetClaims.Claim.HELD);
-        assertThat(other.held(key(1))).isTrue();
+        assertThat(claim(one, key(1), 60_000)).isEqualTo(FleetClaims.Claim.OWNED);
+        assertThat(claim(other, key(1), 60_000)).as("SET NX: the first claimer's").isEqualTo(FleetClaims.Claim.HELD);
+        assertThat(held(other, key(1))).isTrue();
         await("up", stranger::up);
-        assertThat(stranger.claim(key(1), 60_000)).as("another fleet key: other keys, no wait on the fleet's")
+        assertThat(claim(stranger, key(1), 60_000)).as("another fleet key: other keys, no wait on the fleet's")
                 .isEqualTo(FleetClaims.Claim.OWNED);
-        one.release(key(1));
-        await("released", () -> !other.held(key(1)));
-        assertThat(other.claim(key(1), 300)).isEqualTo(FleetClaims.Claim.OWNED);
-        await("a dead claimer's claim expires (PX)", () -> !one.held(key(1)));
-        assertThat(one.claim(key(1), 60_000)).isEqualTo(FleetClaims.Claim.OWNED);
-        assertThat(raw(null).pttl(one.claimKey(key(1)))).as("PX").isBetween(1L, 60_000L);
-        assertThat(figure(other, "redis_claim_waits")).isEqualTo(1);
+        assertThat(claim(one, key(1), 60_000)).as("its own claim, whose release has not landed: still its own")
+                .isEqualTo(FleetClaims.Claim.OWNED);
+        other.claims().release(key(1));
+        assertThat(claim(other, key(1), 60_000)).as("a release never deletes another's claim")
+                .isEqualTo(FleetClaims.Claim.HELD);
+        one.claims().release(key(1));
+        await("released", () -> !held(other, key(1)));
+        assertThat(claim(other, key(1), 300)).isEqualTo(FleetClaims.Claim.OWNED);
+        await("a dead claimer's claim expires (PX)", () -> !held(one, key(1)));
+        assertThat(claim(one, key(1), 60_000)).isEqualTo(FleetClaims.Claim.OWNED);
+        assertThat(raw(null).pttl(one.keys().claim(key(1)))).as("PX").isBetween(1L, 60_000L);
+        other.claims().release(key(1));
+        assertThat(claim(other, key(1), 60_000)).as("the expired claimer's release leaves the new claim")
+                .isEqualTo(FleetClaims.Claim.HELD);
+        assertThat(figure(other, "redis_claim_waits")).isEqualTo(3);
+
+        // A batch's claims in one round trip, each answered.
+        Map<Sha256, FleetClaims.Claim> batch = other.claims().claim(List.of(key(1), key(5), key(6)), 60_000);
+        assertThat(batch).containsExactly(Map.entry(key(1), FleetClaims.Claim.HELD),
+                Map.entry(key(5), FleetClaims.Claim.OWNED), Map.entry(key(6), FleetClaims.Claim.OWNED));
+        assertThat(one.claims().held(List.of(key(1), key(5), key(6), key(7)))).containsExactly(key(1), key(5), key(6));
 
         redis.kill();
         await("down", () -> !one.up());
-        assertThat(one.claim(key(2), 60_000)).as("no answer: compile").isEqualTo(FleetClaims.Claim.UNKNOWN);
-        assertThat(one.held(key(2))).isFalse();
+        assertThat(claim(one, key(2), 60_000)).as("no answer: compile").isEqualTo(FleetClaims.Claim.UNKNOWN);
+        assertThat(held(one, key(2))).isFalse();
     }
 
     @Test
     void aFullRedisOrOneThatRefusesReadsCostsMissesAndCountersLoggedOnceAndStaysUp() throws Exception {
-        RedisStore store = store(randomKey());
+        RedisFleet store = store(randomKey());
         await("up", store::up);
         writeAndAwait(store, Namespace.UNIT, key(1), body(1));
         RedisCommands<byte[], byte[]> raw = raw(null);
@@ -346,13 +373,13 @@ class RedisStoreTest {
         raw.configSet("maxmemory-policy", "noeviction");
         raw.configSet("maxmemory", "1");
         for (int i = 0; i < 5; i++) {
-            store.write(Namespace.UNIT, key(10 + i), body(i));
+            store.store().write(Namespace.UNIT, key(10 + i), body(i));
         }
         await("the writes refused", () -> figure(store, "redis_errors") == 5);
         assertThat(lines(storeLog, "writes fail")).as("one line, not one per write").hasSize(1);
         assertThat(lines(storeLog, "writes fail").get(0)).contains("OOM");
         assertThat(store.up()).as("a full Redis still answers reads").isTrue();
-        assertThat(store.read(Namespace.UNIT, key(1))).isPresent();
+        assertThat(store.store().read(Namespace.UNIT, key(1))).isPresent();
         raw.configSet("maxmemory", "0");
         writeAndAwait(store, Namespace.UNIT, key(2), body(2));
         assertThat(lines(storeLog, "writes succeed again")).hasSize(1);
@@ -361,7 +388,7 @@ class RedisStoreTest {
         raw.dispatch(CommandType.ACL, new StatusOutput<>(ByteArrayCodec.INSTANCE), new CommandArgs<>(ByteArrayCodec.INSTANCE)
                 .add("SETUSER").add("default").add("-getrange"));
         for (int i = 0; i < 5; i++) {
-            assertThat(store.read(Namespace.UNIT, key(1))).as("refused: a miss").isEmpty();
+            assertThat(store.store().read(Namespace.UNIT, key(1))).as("refused: a miss").isEmpty();
         }
         assertThat(lines(storeLog, "refuses commands")).hasSize(1);
         assertThat(lines(storeLog, "refuses commands").get(0)).contains("NOPERM");
@@ -388,13 +415,13 @@ class RedisStoreTest {
         sealKeyLogger.addAppender(keyLog);
         try {
             RedisConfig config = config(redis.url(), null);
-            RedisStore.check(config);
+            RedisFleet.check(config);
             assertThat(Files.getPosixFilePermissions(config.keyFile())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
             assertThat(lines(keyLog, "every host")).hasSize(1);
-            RedisStore.check(config);
+            RedisFleet.check(config);
             assertThat(lines(keyLog, "created")).as("made once").hasSize(1);
             Files.setPosixFilePermissions(config.keyFile(), PosixFilePermissions.fromString("rw-r--r--"));
-            assertThatThrownBy(() -> RedisStore.check(config)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> RedisFleet.check(config)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("fleet key").hasMessageContaining("chmod 600");
         } finally {
             sealKeyLogger.detachAppender(keyLog);

@@ -1,0 +1,148 @@
+package dev.opcached.daemon.fleet;
+
+import dev.opcached.protocol.common.LogText;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commands sent to the fleet's Redis and their answers waited for within
+ * {@code opcached.redis_timeout}: the one place where the compile path waits on Redis. Commands
+ * sent together (a closure's units, a batch's claims) are pipelined on the one connection and
+ * waited for under one deadline, so that a lookup waits one bound, not one per command. What
+ * does not answer in time is no answer (the caller counts a miss, or compiles); a timeout or a
+ * lost connection is the link's to hear about, a refusal (an ACL without the command) is logged
+ * once until commands succeed again.
+ */
+final class RedisCalls {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisCalls.class);
+
+    private final RedisLink link;
+    private final long timeoutMillis;
+    private final AtomicBoolean refusing = new AtomicBoolean();
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+
+    RedisCalls(RedisLink link, long timeoutMillis) {
+        this.link = link;
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    /** A command's answer, which may be null (nothing under the key, a SET NX that did not set). */
+    record Answer<T>(T value) {
+    }
+
+    /** The commands to send now, or null while the link is down: the caller counts a miss. */
+    RedisAsyncCommands<byte[], byte[]> commands() {
+        return link.commands();
+    }
+
+    /** What {@code command} answered within the bound, or null when it did not. */
+    <T> Answer<T> await(RedisFuture<T> command) {
+        return awaitAll(List.of(command)).get(0);
+    }
+
+    /**
+     * What each of {@code commands} (sent together) answered within one bound from now, in their
+     * order; null for each that did not. A batch that times out is one timeout, as one command's.
+     */
+    <T> List<Answer<T>> awaitAll(List<RedisFuture<T>> commands) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        List<Answer<T>> answers = new ArrayList<>(commands.size());
+        boolean timedOut = false;
+        boolean answered = false;
+        for (RedisFuture<T> command : commands) {
+            try {
+                long left = Math.max(0, deadline - System.nanoTime());
+                answers.add(new Answer<>(command.get(left, TimeUnit.NANOSECONDS)));
+                answered = true;
+            } catch (TimeoutException e) {
+                answers.add(null);
+                if (!timedOut) {
+                    timedOut = true;
+                    timeouts.increment();
+                    link.failed(e);
+                }
+            } catch (ExecutionException e) {
+                answers.add(null);
+                failed(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                while (answers.size() < commands.size()) {
+                    answers.add(null);
+                }
+                return answers;
+            }
+        }
+        if (answered && !timedOut) {
+            link.answered();
+            if (refusing.compareAndSet(true, false)) {
+                LOG.info("Redis answers commands again");
+            }
+        }
+        return answers;
+    }
+
+    /**
+     * For a command not waited for (a write, a release): when it completes, counts a failure and
+     * tells the link of a lost connection (a refusal, such as a full Redis's OOM, leaves it up),
+     * then tells {@code succeeded} or {@code failed}.
+     */
+    void whenDone(RedisFuture<?> command, Runnable succeeded, Consumer<Throwable> failed) {
+        command.whenComplete((value, failure) -> {
+            if (failure == null) {
+                link.answered();
+                succeeded.run();
+                return;
+            }
+            errors.increment();
+            if (!(failure instanceof RedisCommandExecutionException)) {
+                link.failed(failure);
+            }
+            failed.accept(failure);
+        });
+    }
+
+    private void failed(Throwable cause) {
+        errors.increment();
+        if (cause instanceof RedisCommandExecutionException refused) {
+            // Redis answered, refusing (an ACL without the command, say): up, but of no use; said once.
+            if (refusing.compareAndSet(false, true)) {
+                LOG.warn("Redis refuses commands ({}); each is a miss (a compile) until they succeed again",
+                        LogText.escape(String.valueOf(refused.getMessage())));
+            }
+        } else {
+            link.failed(cause);
+        }
+    }
+
+    /** Commands that failed (refused, connection lost) or could not be sent (too many pending). */
+    long errors() {
+        return errors.sum();
+    }
+
+    /** Waits that ran out of time (a batch counts once). */
+    long timeouts() {
+        return timeouts.sum();
+    }
+
+    /** Counts a command that was not sent (too many writes pending). */
+    void notSent() {
+        errors.increment();
+    }
+
+    /** The link's state changes so far (a rejection is logged once per state). */
+    long stateChanges() {
+        return link.stateChanges();
+    }
+}
