@@ -139,9 +139,15 @@ class FleetPoolTest {
                     assertThat(metric(b, "opcached_redis_up")).isEqualTo(1);
                     assertThat(metric(b, "opcached_redis_rejections_total")).isZero();
                     // Without a file cache, Redis is the second level alone.
-                    try (PoolProcess c = pool("host-c", release("host-c", "v1"), redis, "opcache.file_cache=")) {
+                    Path third = release("host-c", "v1");
+                    try (PoolProcess c = pool("host-c", third, redis, "opcache.file_cache=")) {
                         requestAll(c, "v1", -1);
                         assertThat(c.statistics().compiles()).as("no file cache: every unit from Redis").isZero();
+                        // Its reset compiles the changed file first, into Redis, and loads the rest back from there.
+                        page(third, 1, " changed");
+                        assertThat(reset(c)).contains("\"compiled_first\":1");
+                        requestAll(c, "v1", 1);
+                        assertThat(c.statistics().compiles()).as("the changed page alone").isEqualTo(1);
                     }
 
                     // The next release changes page0 on both hosts: one compile in the whole fleet.
@@ -233,11 +239,13 @@ class FleetPoolTest {
     }
 
 
-    private static void reset(PoolProcess pool) throws Exception {
+    /** POST /reset, answered 200; its answer. */
+    private static String reset(PoolProcess pool) throws Exception {
         String token = Files.readString(pool.tokenFile()).strip();
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create(pool.adminUrl() + "/reset")).header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response.body();
     }
 }
