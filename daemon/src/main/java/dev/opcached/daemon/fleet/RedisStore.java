@@ -13,7 +13,6 @@ import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.unit.Sha256;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.io.IOException;
@@ -82,14 +81,8 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
         this.fleetKey = fleetKey;
         this.timeoutMillis = config.timeoutMillis();
         this.ttl = SetArgs.Builder.ex(config.ttlSeconds());
-        RedisURI uri = RedisURI.create(config.serverUrl());
-        if (password != null && config.username() != null) {
-            uri.setAuthentication(config.username(), password);
-        } else if (password != null) {
-            uri.setAuthentication(password);
-        }
-        this.link = new RedisLink(config.url(), uri, Duration.ofMillis(Math.max(1_000, config.timeoutMillis())),
-                config.timeoutMillis());
+        this.link = new RedisLink(config.url(), config.uri(password), config.tls().sslOptions(),
+                Duration.ofMillis(Math.max(1_000, config.timeoutMillis())), config.timeoutMillis());
     }
 
     /**
@@ -103,12 +96,14 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
     }
 
     /**
-     * Checks what {@link #open} would refuse (a bad key or password file) without connecting: the
+     * Checks what {@link #open} would refuse (a bad key or password file), and the TLS files a
+     * connection will read, without connecting: the
      * supervisor's start does this, so that a bad value stops the start instead of the compiler.
      */
     public static void check(RedisConfig config) throws IOException {
         SealKey.loadOrCreate(config.keyFile(), FLEET_KEY);
         RedisPassword.read(config);
+        config.tls().check();
     }
 
     private static String hostName() {
