@@ -7,11 +7,13 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.filecache.Namespace;
 import dev.opcached.daemon.filecache.SealKey;
 import dev.opcached.daemon.testing.RedisServerProcess;
 import dev.opcached.daemon.testing.TestCertificates;
 import dev.opcached.protocol.unit.Sha256;
+import io.lettuce.core.SslVerifyMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +22,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -128,11 +131,19 @@ class RedisTlsTest {
     }
 
     @Test
-    void anEntryRoundTripsOverRedissWithTheCaOfTheCaFile() throws Exception {
+    void anEntryRoundTripsOverRedissWithTheCaOfTheCaFileAndAgainAfterARestart() throws Exception {
         RedisServerProcess redis = server(certificates.serverCert(), certificates.serverKey(), "no");
         assertThat(redis.url()).startsWith("rediss://");
-        roundTrip(store(config(redis.url(), new RedisTls(certificates.ca(), null, null))));
+        RedisStore store = store(config(redis.url(), new RedisTls(certificates.ca(), null, null)));
+        roundTrip(store);
         assertThat(downLines()).isEmpty();
+        redis.kill();
+        await("the link saw Redis go", () -> !store.up());
+        redis.restart();
+        await("up again, Lettuce's reconnection made a handshake anew", store::up);
+        assertThat(store.figures().counter("redis_state_changes")).as("up, down, up").isEqualTo(3);
+        assertThat(store.read(Namespace.UNIT, KEY)).as("the restarted Redis is empty").isEmpty();
+        roundTrip(store);
     }
 
     @Test
@@ -181,12 +192,22 @@ class RedisTlsTest {
     }
 
     @Test
+    void theDirectivesNameTheFilesAndNoneMeansTheJvmsTrustStore() {
+        Directives base = Directives.defaults().with(Map.of(Directives.REDIS_URL, "rediss://127.0.0.1:6380"));
+        assertThat(RedisConfig.from(base).orElseThrow().tls()).isEqualTo(RedisTls.DEFAULT);
+        RedisConfig configured = RedisConfig.from(base.with(Map.of(Directives.REDIS_TLS_CA_FILE, certificates.ca().toString(),
+                Directives.REDIS_TLS_CERT_FILE, certificates.clientCert().toString(),
+                Directives.REDIS_TLS_KEY_FILE, certificates.clientKey().toString()))).orElseThrow();
+        assertThat(configured.tls()).isEqualTo(new RedisTls(certificates.ca(), certificates.clientCert(), certificates.clientKey()));
+    }
+
+    @Test
     void tlsFilesForAPlainUrlAndAWeakenedCheckAreRefused() {
         assertThatThrownBy(() -> config("redis://127.0.0.1:6379", new RedisTls(certificates.ca(), null, null)))
                 .hasMessageContaining("rediss://");
         assertThatThrownBy(() -> config("rediss://127.0.0.1:6380?verifyPeer=NONE", RedisTls.DEFAULT))
                 .hasMessageContaining("always checked").hasMessageContaining("opcached.redis_tls_ca_file");
         assertThat(config("rediss://127.0.0.1:6380", RedisTls.DEFAULT).uri(null).getVerifyMode())
-                .isEqualTo(io.lettuce.core.SslVerifyMode.FULL);
+                .isEqualTo(SslVerifyMode.FULL);
     }
 }
