@@ -12,9 +12,10 @@ import java.util.Optional;
 /**
  * The fleet's Redis level as the directives describe it: {@code opcached.redis_url},
  * {@code opcached.redis_password_file}, {@code opcached.redis_key_file}, {@code opcached.redis_ttl},
- * {@code opcached.redis_timeout} and the {@code opcached.redis_tls_*} files, checked. A password never sits in the URL: every pool
- * process gets the directives on its command line, which any local user may read, and the
- * configuration endpoint shows them; it lives in an owner-only file instead.
+ * {@code opcached.redis_timeout} and the {@code opcached.redis_tls_*} files, checked. A password
+ * never sits in the URL: every pool process gets the directives on its command line, which any
+ * local user may read, and the configuration endpoint shows them; it lives in an owner-only file
+ * instead.
  *
  * @param url {@code redis://} or {@code rediss://}, without a password
  * @param passwordFile the file of the password, or null for no AUTH

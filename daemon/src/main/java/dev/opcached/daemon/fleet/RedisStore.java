@@ -97,8 +97,8 @@ public final class RedisStore implements UnitStore, FleetClaims, AutoCloseable {
 
     /**
      * Checks what {@link #open} would refuse (a bad key or password file), and the TLS files a
-     * connection will read, without connecting: the
-     * supervisor's start does this, so that a bad value stops the start instead of the compiler.
+     * connection will read, without connecting: the supervisor's start does this, so that a bad
+     * value stops the start instead of the compiler.
      */
     public static void check(RedisConfig config) throws IOException {
         SealKey.loadOrCreate(config.keyFile(), FLEET_KEY);
