@@ -35,4 +35,20 @@ class StartupErrorsTest {
             }
         }
     }
+
+    @Test
+    void aMissingRedisCaFileNamesTheDirectiveAndExitsTwo() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        Path missing = dir.resolve("redis-ca.crt");
+        try (ChildJvm supervisor = ChildJvm.start(Opcached.class, "--pool", "tls", "--segment-dir",
+                dir.resolve("shm").toString(), "--docroot", docroot.toString(), "--workers", "1",
+                "--listen", "127.0.0.1:0", "--state-dir", dir.resolve("state").toString(), "-d", "opcache.memory_consumption=8",
+                "-d", "opcached.redis_url=rediss://127.0.0.1:6380", "-d", "opcached.redis_tls_ca_file=" + missing)) {
+            assertThat(supervisor.awaitExit(Duration.ofSeconds(60))).as(supervisor.output()).isEqualTo(2);
+            assertThat(supervisor.output())
+                    .contains("opcached: opcached.redis_tls_ca_file=" + missing + " does not exist")
+                    .doesNotContain("\tat ")
+                    .doesNotContain("worker-1 started");
+        }
+    }
 }

@@ -76,6 +76,9 @@ public final class Directives {
     public static final String REDIS_KEY_FILE = "opcached.redis_key_file";
     public static final String REDIS_TTL = "opcached.redis_ttl";
     public static final String REDIS_TIMEOUT = "opcached.redis_timeout";
+    public static final String REDIS_TLS_CA_FILE = "opcached.redis_tls_ca_file";
+    public static final String REDIS_TLS_CERT_FILE = "opcached.redis_tls_cert_file";
+    public static final String REDIS_TLS_KEY_FILE = "opcached.redis_tls_key_file";
     /** The fleet key's name in the state directory when {@link #REDIS_KEY_FILE} is empty. */
     public static final String REDIS_KEY_NAME = "fleet.key";
     public static final String COMPILER_JAVA_OPTIONS = "opcached.compiler_java_options";
@@ -120,6 +123,12 @@ public final class Directives {
                 new Directive(REDIS_TTL, INTEGER, "604800", 60, 31_536_000, "seconds a Redis entry lives after it was written"),
                 new Directive(REDIS_TIMEOUT, INTEGER, "5", 1, 60_000,
                         "milliseconds a compile waits for a Redis read before it counts a miss"),
+                new Directive(REDIS_TLS_CA_FILE, STRING, "", 0, 0,
+                        "PEM file of the CA certificates a rediss:// server's certificate must chain to; empty = the JVM's trust store"),
+                new Directive(REDIS_TLS_CERT_FILE, STRING, "", 0, 0,
+                        "PEM file of the client certificate (chain) for a Redis with tls-auth-clients; empty = none"),
+                new Directive(REDIS_TLS_KEY_FILE, STRING, "", 0, 0,
+                        "PEM file (PKCS#8, unencrypted, owner-only) of the client certificate's private key; empty = none"),
                 new Directive(REALPATH_CACHE_TTL, INTEGER, "120", 0, 86_400,
                         "seconds a worker keeps the URL-to-file resolution"),
                 new Directive(REALPATH_CACHE_SIZE, SIZE, "4M", 0, Integer.MAX_VALUE,

@@ -1,30 +1,41 @@
 package dev.opcached.daemon.fleet;
 
 import dev.opcached.daemon.config.Directives;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslVerifyMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
  * The fleet's Redis level as the directives describe it: {@code opcached.redis_url},
- * {@code opcached.redis_password_file}, {@code opcached.redis_key_file}, {@code opcached.redis_ttl}
- * and {@code opcached.redis_timeout}, checked. A password never sits in the URL: every pool
- * process gets the directives on its command line, which any local user may read, and the
- * configuration endpoint shows them; it lives in an owner-only file instead.
+ * {@code opcached.redis_password_file}, {@code opcached.redis_key_file}, {@code opcached.redis_ttl},
+ * {@code opcached.redis_timeout} and the {@code opcached.redis_tls_*} files, checked. A password
+ * never sits in the URL: every pool process gets the directives on its command line, which any
+ * local user may read, and the configuration endpoint shows them; it lives in an owner-only file
+ * instead.
  *
  * @param url {@code redis://} or {@code rediss://}, without a password
  * @param passwordFile the file of the password, or null for no AUTH
  * @param keyFile the fleet key that seals the entries
  * @param ttlSeconds how long an entry lives in Redis
  * @param timeoutMillis how long a read may keep a compile waiting
+ * @param tls whom a {@code rediss://} connection trusts and the client certificate, if any
  */
-public record RedisConfig(String url, Path passwordFile, Path keyFile, long ttlSeconds, long timeoutMillis) {
+public record RedisConfig(String url, Path passwordFile, Path keyFile, long ttlSeconds, long timeoutMillis, RedisTls tls) {
+    /** A Redis level with the JVM's trust store for {@code rediss://} and no client certificate. */
+    public RedisConfig(String url, Path passwordFile, Path keyFile, long ttlSeconds, long timeoutMillis) {
+        this(url, passwordFile, keyFile, ttlSeconds, timeoutMillis, RedisTls.DEFAULT);
+    }
+
     /**
      * @throws IllegalArgumentException naming the value and the fix: another scheme, no host, a
-     *     password in the URL
+     *     password in the URL, a URL that weakens the server's check, TLS files for {@code redis://}
      */
     public RedisConfig {
+        tls = tls == null ? RedisTls.DEFAULT : tls;
         URI parsed;
         try {
             parsed = new URI(url);
@@ -51,6 +62,34 @@ public record RedisConfig(String url, Path passwordFile, Path keyFile, long ttlS
             throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " names an ACL user but "
                     + Directives.REDIS_PASSWORD_FILE + " is empty: put the user's password in a file of mode 0600 and name it there");
         }
+        if (parsed.getRawQuery() != null && parsed.getRawQuery().toLowerCase(Locale.ROOT)
+                .contains(RedisURI.PARAMETER_NAME_VERIFY_PEER.toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " sets " + RedisURI.PARAMETER_NAME_VERIFY_PEER
+                    + ": the server's certificate and name are always checked; trust a private CA with "
+                    + Directives.REDIS_TLS_CA_FILE + ", and give the server a certificate for the name in the URL");
+        }
+        if (tls.configured() && !"rediss".equals(parsed.getScheme())) {
+            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " is plain redis://, but the "
+                    + "opcached.redis_tls_* directives are set: write rediss:// for TLS, or empty them");
+        }
+    }
+
+    /**
+     * What Lettuce connects to: the URL without its user, the password if any, TLS with the
+     * server's certificate and name checked ({@link SslVerifyMode#FULL}, Lettuce's default for
+     * {@code rediss://}, set here so that nothing weakens it unseen).
+     */
+    RedisURI uri(char[] password) {
+        RedisURI uri = RedisURI.create(serverUrl());
+        if (password != null && username() != null) {
+            uri.setAuthentication(username(), password);
+        } else if (password != null) {
+            uri.setAuthentication(password);
+        }
+        if (uri.isSsl()) {
+            uri.setVerifyPeer(SslVerifyMode.FULL);
+        }
+        return uri;
     }
 
     /**
@@ -81,6 +120,7 @@ public record RedisConfig(String url, Path passwordFile, Path keyFile, long ttlS
         }
         String passwordFile = directives.string(Directives.REDIS_PASSWORD_FILE);
         return Optional.of(new RedisConfig(url, passwordFile.isEmpty() ? null : directives.path(Directives.REDIS_PASSWORD_FILE),
-                directives.redisKeyFile(), directives.number(Directives.REDIS_TTL), directives.number(Directives.REDIS_TIMEOUT)));
+                directives.redisKeyFile(), directives.number(Directives.REDIS_TTL), directives.number(Directives.REDIS_TIMEOUT),
+                RedisTls.from(directives)));
     }
 }

@@ -5,7 +5,6 @@ import dev.opcached.daemon.config.Directives;
 import dev.opcached.daemon.control.ProcessFigures;
 import dev.opcached.daemon.filecache.SealKey;
 import dev.opcached.daemon.filecache.UnitStore;
-import io.lettuce.core.RedisURI;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -28,14 +27,8 @@ public final class RedisFleet implements AutoCloseable {
     private final RedisClaims claims;
 
     RedisFleet(RedisConfig config, SealKey fleetKey, char[] password) {
-        RedisURI uri = RedisURI.create(config.serverUrl());
-        if (password != null && config.username() != null) {
-            uri.setAuthentication(config.username(), password);
-        } else if (password != null) {
-            uri.setAuthentication(password);
-        }
-        this.link = new RedisLink(config.url(), uri, Duration.ofMillis(Math.max(1_000, config.timeoutMillis())),
-                config.timeoutMillis());
+        this.link = new RedisLink(config.url(), config.uri(password), config.tls().sslOptions(),
+                Duration.ofMillis(Math.max(1_000, config.timeoutMillis())), config.timeoutMillis());
         this.calls = new RedisCalls(link, config.timeoutMillis());
         this.keys = new RedisKeys(fleetKey);
         this.store = new RedisStore(fleetKey, keys, calls, config.ttlSeconds());
@@ -53,12 +46,14 @@ public final class RedisFleet implements AutoCloseable {
     }
 
     /**
-     * Checks what {@link #open} would refuse (a bad key or password file) without connecting: the
-     * supervisor's start does this, so that a bad value stops the start instead of the compiler.
+     * Checks what {@link #open} would refuse (a bad key or password file), and the TLS files a
+     * connection will read, without connecting: the supervisor's start does this, so that a bad
+     * value stops the start instead of the compiler.
      */
     public static void check(RedisConfig config) throws IOException {
         SealKey.loadOrCreate(config.keyFile(), FLEET_KEY);
         RedisPassword.read(config);
+        config.tls().check();
     }
 
     /** The units filed in the fleet: the compile path's last level. */

@@ -5,6 +5,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -19,6 +20,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,12 +57,13 @@ final class RedisLink implements AutoCloseable {
     /**
      * Starts probing {@code uri} at once, on a thread of its own: nothing here waits for Redis.
      *
+     * @param tls the TLS trust and client certificate, for a {@code rediss://} {@code uri}
      * @param commandTimeout the longest any command may stay pending (reads are waited for far
      *     less; this bounds what a slow Redis can pile up)
      * @param upWithinMillis how fast a PING must be answered for a link that is down to come up
      *     (opcached.redis_timeout, what a read waits)
      */
-    RedisLink(String name, RedisURI uri, Duration commandTimeout, long upWithinMillis) {
+    RedisLink(String name, RedisURI uri, SslOptions tls, Duration commandTimeout, long upWithinMillis) {
         this.upWithinMillis = upWithinMillis;
         this.name = name;
         this.uri = uri;
@@ -73,6 +77,7 @@ final class RedisLink implements AutoCloseable {
                 // A command for a Redis that is away fails at once instead of waiting in a queue.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                .sslOptions(tls)
                 .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofMillis(PROBE_MILLIS)).keepAlive(true).build())
                 .build());
         this.probe = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("redis-probe", true));
@@ -154,13 +159,24 @@ final class RedisLink implements AutoCloseable {
         }
     }
 
+    /**
+     * The innermost cause, which says what went wrong; for TLS, said to be TLS (its innermost
+     * cause, a certificate path or a subject alternative name, may not say so).
+     */
     private static String reason(Throwable cause) {
         Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
+        String tls = "";
+        while (true) {
+            if (tls.isEmpty() && root instanceof SSLException) {
+                tls = root instanceof SSLHandshakeException ? "TLS handshake failed: " : "TLS: ";
+            }
+            if (root.getCause() == null || root.getCause() == root) {
+                break;
+            }
             root = root.getCause();
         }
         String message = root.getMessage();
-        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        return tls + root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
     @Override

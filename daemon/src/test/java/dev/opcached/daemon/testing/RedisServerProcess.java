@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real {@code redis-server} started by a test: a free loopback port, a temporary directory, no
- * persistence; optionally a password. It can be killed with SIGKILL and started again on the same
+ * persistence; optionally a password, or TLS only ({@link #startTls}, certificates from
+ * {@link TestCertificates}). It can be killed with SIGKILL and started again on the same
  * port; {@link #close} always ends it and deletes its directory. {@link #executable()} comes from
  * scripts/setup-redis, which installs Debian's package when it can; when it cannot, the test is
  * skipped with what the script said.
@@ -33,12 +34,23 @@ public final class RedisServerProcess implements AutoCloseable {
     private final Path directory;
     private final int port;
     private final String password;
+    private final Tls tls;
     private Process process;
 
-    private RedisServerProcess(Path directory, int port, String password) {
+    /**
+     * A server that speaks TLS only ({@code --port 0}), with these files.
+     *
+     * @param authClients Redis's {@code tls-auth-clients}: {@code no}, {@code optional} or
+     *     {@code yes} (a client without a certificate signed by {@code ca} is refused)
+     */
+    public record Tls(Path cert, Path key, Path ca, String authClients) {
+    }
+
+    private RedisServerProcess(Path directory, int port, String password, Tls tls) {
         this.directory = directory;
         this.port = port;
         this.password = password;
+        this.tls = tls;
     }
 
     /** Why setup-redis could not provide redis-server, once it has failed; null before. */
@@ -82,13 +94,22 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** Starts a server; with {@code password} (not null), every client must AUTH with it. */
     public static RedisServerProcess start(String password) throws Exception {
+        return start(password, null);
+    }
+
+    /** Starts a server that speaks TLS only, with {@code tls}'s certificate, key and CA; no password. */
+    public static RedisServerProcess startTls(Tls tls) throws Exception {
+        return start(null, tls);
+    }
+
+    private static RedisServerProcess start(String password, Tls tls) throws Exception {
         Path redis = executable();
         Path directory = Files.createTempDirectory("redis-test-");
         int port;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
-        RedisServerProcess server = new RedisServerProcess(directory, port, password);
+        RedisServerProcess server = new RedisServerProcess(directory, port, password, tls);
         try {
             server.launch(redis);
             return server;
@@ -99,15 +120,44 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     private void launch(Path redis) throws Exception {
-        List<String> command = new ArrayList<>(List.of(redis.toString(), "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--dir", directory.toString(), "--save", "", "--appendonly", "no",
+        List<String> command = new ArrayList<>(List.of(redis.toString(), "--bind", "127.0.0.1", "--dir", directory.toString(), "--save", "", "--appendonly", "no",
                 "--daemonize", "no", "--logfile", ""));
         if (password != null) {
             command.addAll(List.of("--requirepass", password));
         }
+        if (tls == null) {
+            command.addAll(List.of("--port", Integer.toString(port)));
+        } else {
+            command.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port), "--tls-cert-file", tls.cert().toString(),
+                    "--tls-key-file", tls.key().toString(), "--tls-ca-cert-file", tls.ca().toString(),
+                    "--tls-auth-clients", tls.authClients()));
+        }
+        long readyBefore = readyLines();
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("redis.log").toFile())).start();
-        awaitAnswer(START_TIMEOUT);
+        if (tls == null) {
+            awaitAnswer(START_TIMEOUT);
+        } else {
+            awaitReady(readyBefore, START_TIMEOUT);
+        }
+    }
+
+    /**
+     * Waits until a TLS server has logged that it accepts connections once more than the
+     * {@code before} times of earlier starts (it listens before that line): a PING would need a
+     * handshake, and with {@code tls-auth-clients yes} a certificate.
+     */
+    private void awaitReady(long before, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (readyLines() <= before) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server exited with " + process.exitValue() + ":\n" + log());
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new TimeoutException("redis-server (TLS) on port " + port + " was not ready within " + timeout + ":\n" + log());
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** Waits until the server answers a PING (+PONG, or -NOAUTH with a password), with a deadline. */
@@ -138,9 +188,9 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
-    /** {@code redis://127.0.0.1:PORT}, without the password. */
+    /** {@code redis://127.0.0.1:PORT} ({@code rediss://} with TLS), without the password. */
     public String url() {
-        return "redis://127.0.0.1:" + port;
+        return (tls == null ? "redis" : "rediss") + "://127.0.0.1:" + port;
     }
 
     public int port() {
@@ -155,10 +205,19 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
-    /** Starts it again, on the same port and with the same password, empty. */
+    /** Starts it again, on the same port and with the same password or TLS files, empty. */
     public void restart() throws Exception {
         kill();
         launch(executable());
+    }
+
+    private long readyLines() {
+        return log().lines().filter(line -> line.contains("Ready to accept connections")).count();
+    }
+
+    /** How many TLS handshakes the server has refused or seen fail so far (it logs each). */
+    public long failedHandshakes() {
+        return log().lines().filter(line -> line.contains("Error accepting a client connection")).count();
     }
 
     /** What the server logged. */
