@@ -25,11 +25,6 @@ import java.util.Optional;
  * @param tls whom a {@code rediss://} connection trusts and the client certificate, if any
  */
 public record RedisConfig(String url, Path passwordFile, Path keyFile, long ttlSeconds, long timeoutMillis, RedisTls tls) {
-    /** A Redis level with the JVM's trust store for {@code rediss://} and no client certificate. */
-    public RedisConfig(String url, Path passwordFile, Path keyFile, long ttlSeconds, long timeoutMillis) {
-        this(url, passwordFile, keyFile, ttlSeconds, timeoutMillis, RedisTls.DEFAULT);
-    }
-
     /**
      * @throws IllegalArgumentException naming the value and the fix: another scheme, no host, a
      *     password in the URL, a URL that weakens the server's check, TLS files for {@code redis://}

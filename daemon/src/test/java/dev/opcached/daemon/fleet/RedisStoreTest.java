@@ -95,7 +95,7 @@ class RedisStoreTest {
     }
 
     private RedisConfig config(String url, Path passwordFile) {
-        return new RedisConfig(url, passwordFile, dir.resolve("fleet.key"), 3_600, TIMEOUT_MILLIS);
+        return new RedisConfig(url, passwordFile, dir.resolve("fleet.key"), 3_600, TIMEOUT_MILLIS, RedisTls.DEFAULT);
     }
 
     private RedisFleet store(SealKey key) {
