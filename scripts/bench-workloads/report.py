@@ -312,6 +312,142 @@ plot %s
        "set logscale y" if logscale else "", "*" if logscale else "0", plots))
 
 
+FLEET_PHASES = (("cold", "first release, cold, every host at once"),
+                ("deploy", "next release, `reset` on every host at once"),
+                ("rolling", "next release, `reset` host after host"))
+
+
+def fleet_mode_name(mode, setup):
+    if mode == "local":
+        return "without Redis"
+    if mode == "redis":
+        return "Redis, `opcached.redis_timeout` 5 ms (default)"
+    return "Redis, `opcached.redis_timeout` %s ms" % mode.split("-t", 1)[1]
+
+
+def fleet_section(rows, machine, manifest_files, n_changed, n_trans):
+    """Section 8 (scripts/bench --only fleet, fleet.py): (markdown lines, targets)."""
+    recs = [r for r in rows if r.get("kind") == "fleet"]
+    setup = next((r for r in rows if r.get("kind") == "fleet_setup"), {})
+    if not recs:
+        return [], []
+    modes = [m for m in ("local", "redis") if any(r["mode"] == m for r in recs)]
+    modes += sorted({r["mode"] for r in recs} - set(modes))
+    hosts = recs[0].get("hosts", 3)
+    files = recs[0].get("files", manifest_files)
+
+    def total(r, phase, key):
+        return sum(f[key] or 0 for f in r[phase]["figures"])
+
+    def per_run(mode, phase, fn):
+        return [fn(r) for r in recs if r["mode"] == mode]
+
+    med = {}
+    table = ["| release | fleet | compilations in the fleet, median (per run: host + host + host) | **/ without Redis** | "
+             "time until every host serves every page right, s, median (per run) | **/ without Redis** | "
+             "Redis hits, the fleet's (per run) | claim waits | compiles saved (counter) | Redis timeouts | "
+             "level went down or up | wrong answers on the way |",
+             "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for phase, label in FLEET_PHASES:
+        for mode in modes:
+            rs = [r for r in recs if r["mode"] == mode and phase in r]
+            if not rs:
+                continue
+            comp = [total(r, phase, "compiles") for r in rs]
+            wall = [r[phase]["wall_s"] for r in rs]
+            med[(phase, mode)] = {"compiles": median(comp), "wall": median(wall), "runs": comp,
+                                  "saved": sum(total(r, phase, "opcached_redis_compiles_saved_total") for r in rs),
+                                  "waits": sum(total(r, phase, "opcached_redis_claim_waits_total") for r in rs),
+                                  "hits": sum(total(r, phase, "opcached_redis_hits_total") for r in rs)}
+            base = med.get((phase, "local"), {})
+
+            def runs_of(key):
+                return "; ".join(" + ".join(str(f[key] or 0) for f in r[phase]["figures"]) for r in rs)
+
+            def sums_of(key):
+                return ", ".join(str(total(r, phase, key)) for r in rs)
+            table.append("| %s | %s | %s (%s) | **%s** | %s (%s) | **%s** | %s | %s | %s | %s | %s | %d |" % (
+                label, fleet_mode_name(mode, setup), fmt(median(comp)), runs_of("compiles"),
+                fmt(ratio(median(comp), base.get("compiles")), 2) if mode != "local" else "1",
+                fmt(median(wall), 1), ", ".join(fmt(w, 1) for w in wall),
+                fmt(ratio(median(wall), base.get("wall")), 2) if mode != "local" else "1",
+                sums_of("opcached_redis_hits_total"), sums_of("opcached_redis_claim_waits_total"),
+                sums_of("opcached_redis_compiles_saved_total"), sums_of("opcached_redis_timeouts_total"),
+                sums_of("opcached_redis_state_changes_total"), sum(len(r[phase]["wrong"]) for r in rs)))
+    resets = ["| fleet | `POST /reset` answered, s after the resets were sent, per host (per run) | `compiled_first` per host |",
+              "| --- | --- | --- |"]
+    for mode in modes:
+        rs = [r for r in recs if r["mode"] == mode and "deploy" in r]
+        resets.append("| %s | %s | %s |" % (fleet_mode_name(mode, setup),
+                                           "; ".join(", ".join(fmt(x, 1) for x in r["deploy"]["reset_s"]) for r in rs),
+                                           "; ".join(", ".join(str(x) for x in r["deploy"]["compiled_first"]) for r in rs)))
+    load = next((str(r["load"]).split()[0] for r in rows if r.get("kind") == "load" and r.get("phase") == "fleet"), "?")
+    lines = [
+        "Run of %s (`scripts/bench`, the part `fleet`; 1-minute load average %s when it started)." % (
+            machine.get("date"), load),
+        "",
+        "%d pools on this machine as %d hosts of a fleet (`fleet.py`, %s run(s) of each fleet, the fleets alternating, "
+        "each run with fresh pools): each pool has its own copy of the deploy application of section 6 (%d files: 20 "
+        "pages over 180 modules; its own directory, so the hosts' paths differ), its own state directory (file cache "
+        "on, empty at the start), its own segment, one worker; the Redis fleets share one `redis-server` (%s, on a "
+        "free loopback port, no persistence, `maxmemory-policy allkeys-lru`, emptied before each fleet) and one fleet "
+        "key (`opcached.redis_key_file`, the same 0600 file). *First release*: every page of every host requested at "
+        "once (one connection per page and host, a page asked again until it answers right), timed until every host "
+        "has answered every page right. *Next release*: the %d modules of section 6 get a new version in every host's "
+        "copy, then `POST /reset` is sent to every host at once, as `opcachectl --all reset` does in the fleet deploy "
+        "runbook (docs/operations.md), and each host's pages are requested at once as soon as its reset has answered; "
+        "timed from the resets being sent until every host answers every page with the new versions. *Host after "
+        "host*: the release after that, the next host's reset sent once the one before serves every page right. "
+        "Compilations: `compiles` from each pool's `GET /status`; the Redis figures from `GET /metrics` "
+        "(`opcached_redis_hits_total`, `_claim_waits_total`, `_compiles_saved_total`, `_timeouts_total`, "
+        "`_state_changes_total`), each read once two reads 1.5 s apart agree. Everything (%d supervisors, workers and "
+        "compilers, Redis and the client) shares the machine's cores, so a compile on one host slows the others: the "
+        "times are not what %d machines would show, the compilations are." % (
+            hosts, hosts, len({r["run"] for r in recs}), files,
+            next((r.get("version", "").split(" sha=")[0] for r in rows if r.get("kind") == "fleet_redis"), "redis-server"),
+            n_changed, hosts, hosts),
+        "",
+        "\n".join(table),
+        "",
+        "\n".join(resets),
+        "",
+    ]
+    saved_lines = []
+    for phase, label in FLEET_PHASES:
+        for mode in modes[1:]:
+            m, base = med.get((phase, mode)), med.get((phase, "local"))
+            if m and base:
+                saved_lines.append("%s, %s: single flight saved %d compiles of %d claim waits (counter, all runs); "
+                                   "the fleet compiled %s against %s without Redis (median)" % (
+                                       label, fleet_mode_name(mode, setup), m["saved"], m["waits"],
+                                       fmt(m["compiles"]), fmt(base["compiles"])))
+    if saved_lines:
+        lines += ["- " + x for x in saved_lines] + [""]
+    targets = []
+    redis_modes = modes[1:]
+    if redis_modes:
+        def measured(phase):
+            return "; ".join("%s %s" % (fleet_mode_name(m, setup), ", ".join(str(x) for x in med[(phase, m)]["runs"]))
+                             for m in modes if (phase, m) in med)
+        d = med.get(("cold", "redis"))
+        ok = d is not None and all(x <= files for x in d["runs"])
+        targets.append(("fleet: first release cold on %d hosts at once: compilations in the fleet = the files (%d), not "
+                        "%d × files (%d)" % (hosts, files, hosts, hosts * files), measured("cold"), ok,
+                        "" if ok else "modules compiled along with the claimed pages are not claimed; the 5-ms bound took the level down; see [the fleet](#8-a-fleet-of-three-hosts-through-redis), points 1–2"))
+        d = med.get(("deploy", "redis"))
+        ok = d is not None and all(x <= n_trans + n_changed for x in d["runs"])
+        targets.append(("fleet: next release (%d changed files) reset on every host at once: compilations in the fleet = "
+                        "the changed files + what was compiled against them (%d), not %d × that" % (
+                            n_changed, n_trans + n_changed, hosts), measured("deploy"), ok,
+                        "" if ok else "each host compiles the changed modules along with the files it claimed; see [the fleet](#8-a-fleet-of-three-hosts-through-redis), point 3"))
+        d = med.get(("rolling", "redis"))
+        if d is not None:
+            ok = all(x <= n_trans + n_changed for x in d["runs"])
+            targets.append(("fleet: the same, reset host after host: compilations in the fleet = %d" % (n_trans + n_changed),
+                            measured("rolling"), ok, "" if ok else "the previous release's records of the files compiled against the changed ones, in each host's file cache, answer before Redis is asked; see [the fleet](#8-a-fleet-of-three-hosts-through-redis), point 4"))
+    return lines, targets
+
+
 def main():
     run_dir, out_md, chart_dir = sys.argv[1:4]
     os.makedirs(chart_dir, exist_ok=True)
@@ -854,6 +990,14 @@ plot %s
                         "" if not far else "the script's own first run is cold code the warm-up may not run; see "
                         "[replacement workers](#replacement-workers)"))
 
+    # ---------------- the fleet (scripts/bench --only fleet)
+    fleet_setup = next((r for r in rows if r.get("kind") == "fleet_setup"), {})
+    fleet_manifest = (load_json(fleet_setup["manifest"]) if fleet_setup.get("manifest") else None) or manifest or {}
+    fleet_lines, fleet_targets = fleet_section(
+        rows, machine, fleet_manifest.get("files", 200), len(fleet_manifest.get("changed", [])) or 5,
+        len(fleet_manifest.get("transitive_dependents", [])) or 23)
+    targets.extend(fleet_targets)
+
     # ---------------- the stat question's answer
     stat_answer = ""
     if files and freqs:
@@ -930,9 +1074,9 @@ plot %s
       "There is no separate client machine, so every figure includes the client's share of the CPU.")
     W("")
     W("```sh")
-    W("scripts/bench                 # everything below, about 25 minutes; writes this file and docs/benchmarks/*.png")
+    W("scripts/bench                 # everything below, about 32 minutes; writes this file and docs/benchmarks/*.png")
     W("scripts/bench --quick         # 1 run of 2 s each and the quick JMH matrix: a smoke test, not a result")
-    W("scripts/bench --only deploy   # only some parts (q1,q2,q3,q4,q5,deploy,compile); written to target/bench/run-*/, not here")
+    W("scripts/bench --only deploy   # only some parts (q1,q2,q3,q4,q5,scrape,deploy,compile,replace,fleet); written to target/bench/run-*/, not here")
     W("scripts/bench --compile-corpus ~/src/TheAlgorithms-Java/src/main/java   # section 7 on that tree instead of a generated one")
     W("scripts/bench --jmh [ARGS]    # only the segment's JMH benchmarks (scripts/bench-jmh ARGS, the former scripts/bench)")
     W("scripts/bench --no-build --offline --runs 5 --duration 10 --skip-jmh --no-doc   # other options")
@@ -1116,6 +1260,17 @@ plot %s
     else:
         W("Not run.")
     W("")
+    W("## 8. A fleet of three hosts through Redis")
+    W("")
+    if fleet_lines:
+        W("\n".join(fleet_lines))
+        fleet_notes = os.path.join(HERE, "fleet.md")
+        if os.path.exists(fleet_notes):
+            W(open(fleet_notes).read().rstrip("\n"))
+            W("")
+    else:
+        W("Not run.")
+        W("")
     notes = os.path.join(HERE, "notes.md")
     if os.path.exists(notes):
         W(open(notes).read().rstrip("\n"))
