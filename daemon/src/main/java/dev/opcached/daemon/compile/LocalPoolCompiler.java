@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -195,8 +196,9 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 progress.done(known);
             }
         }
-        if (!toCompile.isEmpty()) {
-            compileClaimed(toCompile, replacing, deadlineMillis, outcomes, progress);
+        for (Map<Path, SourceStamp> wave : waves(toCompile)) {
+            long spentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            compileClaimed(wave, replacing, Math.max(1, deadlineMillis - spentMillis), outcomes, progress);
         }
         List<FileOutcome> inOrder = new ArrayList<>(realPaths.size());
         for (Path path : realPaths) {
@@ -342,9 +344,21 @@ public final class LocalPoolCompiler implements PoolCompiler {
 
     /**
      * The unit the segment holds for the docroot source at {@code path} as it is now, every input
-     * unchanged on disk, or null: what a batch may read as class files instead of compiling it.
+     * unchanged on disk, or, with a fleet, the one the levels hold (loaded into the segment), or
+     * null: what a batch may read as class files instead of compiling it.
      */
     private CurrentUnits.Current currentUnit(Path path) {
+        CurrentUnits.Current inSegment = currentInSegment(path);
+        if (inSegment != null || fileCache == null || claims == null) {
+            return inSegment;
+        }
+        // With a fleet, another host may have stored the input since: its unit, loaded into the
+        // segment, stands in for its source, rather than every host compiling it along with its own.
+        return fromFileCache(path) == null ? null : currentInSegment(path);
+    }
+
+    /** The current unit the segment holds for the docroot source at {@code path}, or null. */
+    private CurrentUnits.Current currentInSegment(Path path) {
         CachedEntry entry = segment.peek(SegmentKey.of(path.toString()));
         if (entry == null) {
             return null;
@@ -371,6 +385,49 @@ public final class LocalPoolCompiler implements PoolCompiler {
     /** Whether the segment may hold this version of the file (OPcache's rules), counting nothing. */
     private boolean cacheable(Path path, SourceStamp stamp) {
         return !policy.blacklist().matches(path.toString()) && policy.notCacheable(stamp, clock.millis()) == null;
+    }
+
+    /**
+     * The files to compile in waves, with a fleet: first those whose cached units (the versions
+     * being replaced) were compiled against none of the others, then those compiled against the
+     * first wave only, and so on (what cannot be ordered, a cycle, goes together); without a fleet,
+     * or without such units, one wave. Hosts that compile the same change at once (a fleet's
+     * resets) then claim and share each wave before the next is compiled against it, instead of
+     * each host compiling the changed inputs along with the files it claimed.
+     */
+    private List<Map<Path, SourceStamp>> waves(Map<Path, SourceStamp> files) {
+        if (claims == null || files.size() < 2) {
+            return files.isEmpty() ? List.of() : List.of(files);
+        }
+        Map<Path, Set<Path>> inputs = new HashMap<>();
+        for (Path path : files.keySet()) {
+            CachedEntry entry = segment.peek(SegmentKey.of(path.toString()));
+            CompileUnit unit = entry == null ? null : unitOf(entry);
+            Set<Path> within = new HashSet<>();
+            for (Dependency input : unit == null ? List.<Dependency>of() : unit.dependencies()) {
+                Path inputPath = Path.of(input.path());
+                if (input.kind() == Dependency.Kind.SOURCE && !inputPath.equals(path) && files.containsKey(inputPath)) {
+                    within.add(inputPath);
+                }
+            }
+            inputs.put(path, within);
+        }
+        List<Map<Path, SourceStamp>> waves = new ArrayList<>();
+        Map<Path, SourceStamp> left = new LinkedHashMap<>(files);
+        while (!left.isEmpty()) {
+            Map<Path, SourceStamp> wave = new LinkedHashMap<>();
+            left.forEach((path, stamp) -> {
+                if (Collections.disjoint(inputs.get(path), left.keySet())) {
+                    wave.put(path, stamp);
+                }
+            });
+            if (wave.isEmpty()) {
+                wave.putAll(left);
+            }
+            left.keySet().removeAll(wave.keySet());
+            waves.add(wave);
+        }
+        return waves;
     }
 
     /** Claims each file's compile marker, compiles those this process owns, waits for the others. */
@@ -496,6 +553,14 @@ public final class LocalPoolCompiler implements PoolCompiler {
             throws CompilerUnavailableException {
         Map<Path, Sha256> waiting = new LinkedHashMap<>(held);
         List<Path> toCompile = new ArrayList<>();
+        // A file javac compiled here along with this host's own (an input of theirs) is no wait, and no compile saved.
+        for (Iterator<Path> files = waiting.keySet().iterator(); files.hasNext(); ) {
+            Path file = files.next();
+            if (currentInSegment(file) != null) {
+                files.remove();
+                done(outcomes, progress, current(file));
+            }
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(deadlineMillis, fleetClaimMillis()));
         try {
             while (!waiting.isEmpty()) {
