@@ -1,31 +1,26 @@
 package dev.opcached.daemon;
 
+import static dev.opcached.daemon.testing.Conditions.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.opcached.daemon.testing.BackdatedSources;
+import dev.opcached.daemon.testing.Fleet;
+import dev.opcached.daemon.testing.PoolMetrics;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.RedisServerProcess;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FleetPoolTest {
     private static final int PAGES = 4;
-    private static final Duration DEADLINE = Duration.ofSeconds(60);
     private final BackdatedSources sources = new BackdatedSources();
 
     @TempDir
@@ -60,24 +54,6 @@ class FleetPoolTest {
                 + "        r.write(\"page" + p + " \" + mod.M" + (p % 2) + ".v() + \"" + suffix + "\");\n    }\n}\n");
     }
 
-    private PoolProcess pool(String host, Path docroot, RedisServerProcess redis, String... more) throws Exception {
-        List<String> directives = new ArrayList<>(List.of("opcache.revalidate_freq=0", "opcached.redis_url=" + redis.url(),
-                "opcached.redis_key_file=" + dir.resolve("fleet.key"),
-                // Generous: the first reads of a fresh compiler JVM on a loaded machine; the bound is tested in RedisStoreTest.
-                "opcached.redis_timeout=2000"));
-        directives.addAll(List.of(more));
-        PoolProcess pool = PoolProcess.start(docroot, dir.resolve(host).resolve("shm"), host, 1,
-                directives.toArray(String[]::new));
-        try {
-            // The compiler connects in the background; until then its level is down and it compiles.
-            await(host + "'s Redis level up", () -> metricOrZero(pool, "opcached_redis_up"), 1);
-            return pool;
-        } catch (Exception | Error e) {
-            pool.close();
-            throw e;
-        }
-    }
-
     private static void requestAll(PoolProcess pool, String version, int changed) throws Exception {
         for (int p = 0; p < PAGES; p++) {
             HttpResponse<String> response = pool.get("/page" + p + ".java");
@@ -86,45 +62,15 @@ class FleetPoolTest {
         }
     }
 
-    private static String metrics(PoolProcess pool) throws Exception {
-        String token = Files.readString(pool.tokenFile()).strip();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(pool.adminUrl() + "/metrics")).header("Authorization", "Bearer " + token).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
-        return response.body();
-    }
-
-    private static long metric(PoolProcess pool, String name) throws Exception {
-        Matcher value = Pattern.compile("(?m)^" + name + "\\{[^}]*} (\\S+)$").matcher(metrics(pool));
-        return value.find() ? (long) Double.parseDouble(value.group(1)) : -1;
-    }
-
-    private static long metricOrZero(PoolProcess pool, String name) {
-        try {
-            return Math.max(0, metric(pool, name));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void await(String what, LongSupplier value, long atLeast) throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (value.getAsLong() < atLeast) {
-            assertThat(System.nanoTime() - deadline).as("within %s: %s reaches %d (is %d)", DEADLINE, what, atLeast,
-                    value.getAsLong()).isNegative();
-            Thread.sleep(20);
-        }
-    }
-
     @Test
     void whatOnePoolCompiledTheOtherServesWithoutCompilingAndAChangeIsCompiledOnceInTheFleet() throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.start()) {
+            Fleet fleet = new Fleet(dir, redis);
             RedisClient client = RedisClient.create(redis.url());
             try (StatefulRedisConnection<String, String> look = client.connect()) {
                 Path first = release("host-a", "v1");
                 Path second = release("host-b", "v1");
-                try (PoolProcess a = pool("host-a", first, redis); PoolProcess b = pool("host-b", second, redis)) {
+                try (PoolProcess a = fleet.pool("host-a", first); PoolProcess b = fleet.pool("host-b", second)) {
                     requestAll(a, "v1", -1);
                     assertThat(a.statistics().compiles()).as("four pages and two modules").isEqualTo(PAGES + 2);
                     // A unit and a source record per file, written without the compile waiting for them.
@@ -135,17 +81,18 @@ class FleetPoolTest {
                     // Each page's source record and unit, and each module's unit once: the second page
                     // using a module finds it in the file cache, which the first one's Redis hit filled.
                     // (The compiler's figures reach the supervisor about once a second.)
-                    await("Redis hits in the metrics", () -> metricOrZero(b, "opcached_redis_hits_total"), 2L * PAGES + 2);
-                    assertThat(metric(b, "opcached_redis_up")).isEqualTo(1);
-                    assertThat(metric(b, "opcached_redis_rejections_total")).isZero();
+                    await("Redis hits in the metrics", () -> PoolMetrics.orZero(b, "opcached_redis_hits_total"),
+                            2L * PAGES + 2);
+                    assertThat(PoolMetrics.value(b, "opcached_redis_up")).isEqualTo(1);
+                    assertThat(PoolMetrics.value(b, "opcached_redis_rejections_total")).isZero();
                     // Without a file cache, Redis is the second level alone.
                     Path third = release("host-c", "v1");
-                    try (PoolProcess c = pool("host-c", third, redis, "opcache.file_cache=")) {
+                    try (PoolProcess c = fleet.pool("host-c", third, "opcache.file_cache=")) {
                         requestAll(c, "v1", -1);
                         assertThat(c.statistics().compiles()).as("no file cache: every unit from Redis").isZero();
                         // Its reset compiles the changed file first, into Redis, and loads the rest back from there.
                         page(third, 1, " changed");
-                        assertThat(reset(c)).contains("\"compiled_first\":1");
+                        assertThat(Fleet.reset(c)).contains("\"compiled_first\":1");
                         requestAll(c, "v1", 1);
                         assertThat(c.statistics().compiles()).as("the changed page alone").isEqualTo(1);
                     }
@@ -170,16 +117,17 @@ class FleetPoolTest {
                     }
                     Path fourth = release("host-d", "v1");
                     page(fourth, 0, " changed");
-                    try (PoolProcess d = pool("host-d", fourth, redis, "opcache.file_cache=")) {
+                    try (PoolProcess d = fleet.pool("host-d", fourth, "opcache.file_cache=")) {
                         requestAll(d, "v1", 0);
                         assertThat(d.statistics().compiles()).as("nothing trusted: all compiled").isEqualTo(PAGES + 2);
-                        await("rejections in the metrics", () -> metricOrZero(d, "opcached_redis_rejections_total"), 1);
+                        await("rejections in the metrics", () -> PoolMetrics.orZero(d, "opcached_redis_rejections_total"),
+                                1);
                     }
 
                     // The second host's file cache was backfilled: after a Redis loss it still compiles nothing.
                     redis.kill();
-                    await("down for the second pool", () -> metricOrZero(b, "opcached_redis_up") == 0 ? 1 : 0, 1);
-                    reset(b);
+                    await("down for the second pool", () -> PoolMetrics.orZero(b, "opcached_redis_up") == 0 ? 1 : 0, 1);
+                    Fleet.reset(b);
                     requestAll(b, "v1", 0);
                     assertThat(b.statistics().compiles()).as("from its own file cache, Redis being down").isZero();
                     assertThat(b.supervisor().output()).as("one line for the change").containsOnlyOnce("is down");
@@ -193,6 +141,7 @@ class FleetPoolTest {
     @Test
     void aUnitAnotherHostIsCompilingIsWaitedForAndAClaimThatExpiresIsCompiledHere() throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.start()) {
+            Fleet fleet = new Fleet(dir, redis);
             RedisClient client = RedisClient.create(redis.url());
             try (StatefulRedisConnection<byte[], byte[]> look = client.connect(ByteArrayCodec.INSTANCE)) {
                 Path first = Files.createDirectories(dir.resolve("host-a/www"));
@@ -201,7 +150,7 @@ class FleetPoolTest {
                     sources.write(docroot, "solo.java", "import dev.opcached.script.*;\npublic class solo implements Script {\n"
                             + "    public void handle(Request q, Response r) {\n        r.write(\"solo\");\n    }\n}\n");
                 }
-                try (PoolProcess a = pool("host-a", first, redis)) {
+                try (PoolProcess a = fleet.pool("host-a", first)) {
                     assertThat(a.get("/solo.java").body()).isEqualTo("solo");
                     await("the unit and its source record in Redis", () -> look.sync().dbsize(), 2);
                 }
@@ -215,18 +164,19 @@ class FleetPoolTest {
                 look.sync().del(sourceKey);
                 look.sync().set(claimKey, "host-a".getBytes(StandardCharsets.US_ASCII), SetArgs.Builder.px(60_000));
                 ExecutorService requests = Executors.newSingleThreadExecutor();
-                try (PoolProcess b = pool("host-b", second, redis, "opcache.file_cache=")) {
+                try (PoolProcess b = fleet.pool("host-b", second, "opcache.file_cache=")) {
                     Future<HttpResponse<String>> answer = requests.submit(() -> b.get("/solo.java"));
-                    await("host-b waits on host-a's claim", () -> metricOrZero(b, "opcached_redis_claim_waits_total"), 1);
+                    await("host-b waits on host-a's claim",
+                            () -> PoolMetrics.orZero(b, "opcached_redis_claim_waits_total"), 1);
                     look.sync().set(sourceKey, record);
                     assertThat(answer.get(60, TimeUnit.SECONDS).body()).isEqualTo("solo");
                     assertThat(b.statistics().compiles()).as("taken from host-a's compile").isZero();
-                    await("a compile saved", () -> metricOrZero(b, "opcached_redis_compiles_saved_total"), 1);
+                    await("a compile saved", () -> PoolMetrics.orZero(b, "opcached_redis_compiles_saved_total"), 1);
 
                     // A claimer that died: its claim expires, and the waiting host compiles itself.
                     look.sync().del(sourceKey);
                     look.sync().set(claimKey, "host-a".getBytes(StandardCharsets.US_ASCII), SetArgs.Builder.px(1_500));
-                    reset(b);
+                    Fleet.reset(b);
                     assertThat(b.get("/solo.java").body()).isEqualTo("solo");
                     assertThat(b.statistics().compiles()).as("compiled here once the claim expired").isEqualTo(1);
                 } finally {
@@ -238,14 +188,4 @@ class FleetPoolTest {
         }
     }
 
-
-    /** POST /reset, answered 200; its answer. */
-    private static String reset(PoolProcess pool) throws Exception {
-        String token = Files.readString(pool.tokenFile()).strip();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(pool.adminUrl() + "/reset")).header("Authorization", "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return response.body();
-    }
 }

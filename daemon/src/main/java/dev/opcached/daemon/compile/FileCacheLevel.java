@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +41,7 @@ import java.util.stream.Stream;
  * never trusted: a sealed but older record is harmless because what it names is checked).
  */
 final class FileCacheLevel {
-    private final UnitStore cache;
+    private final LevelledStore cache;
     /** The file cache among the levels (its figures go to the pool's status), or null when it is off. */
     private final FileCache host;
     private final DocrootContainment docroot;
@@ -58,7 +59,7 @@ final class FileCacheLevel {
     record Found(Path path, SourceStamp stamp, CompileUnit unit) {
     }
 
-    FileCacheLevel(UnitStore cache, FileCache host, DocrootContainment docroot, List<String> keyOptions,
+    FileCacheLevel(LevelledStore cache, FileCache host, DocrootContainment docroot, List<String> keyOptions,
                    Consumer<FileCacheFigures> figures) {
         this.cache = cache;
         this.host = host;
@@ -85,67 +86,86 @@ final class FileCacheLevel {
     private List<Found> find(Path path) {
         try {
             Read root = read(path);
-            Optional<byte[]> hint = cache.read(Namespace.SOURCE,
-                    UnitKey.sourceKey(jdkVersion, keyOptions, relative(path), root.hash));
-            if (hint.isEmpty() || hint.get().length != Sha256.LENGTH) {
+            Sha256 sourceKey = UnitKey.sourceKey(jdkVersion, keyOptions, relative(path), root.hash);
+            Optional<byte[]> onHost = cache.readHost(Namespace.SOURCE, sourceKey);
+            List<Found> found = onHost.isEmpty() ? null : found(path, root, onHost.get());
+            if (found != null) {
+                return found;
+            }
+            // The host's record names the unit this source was last compiled to here: when an input
+            // changed since (the source is the same, its unit is not), another host may have compiled
+            // it against the inputs as they are now, and filed that in the fleet under the same key.
+            Optional<byte[]> inFleet = cache.readFleet(Namespace.SOURCE, sourceKey);
+            if (inFleet.isEmpty() || onHost.isPresent() && Arrays.equals(onHost.get(), inFleet.get())) {
                 return null;
             }
-            CompileUnit unit = unit(Sha256.wrap(hint.get()));
-            if (unit == null || !unit.sourceHash().equals(root.hash) || !jarsAreNow(unit)) {
-                return null;
-            }
-            List<Found> inputs = new ArrayList<>();
-            List<Dependency> rebased = new ArrayList<>();
-            List<Read> sourcesNow = new ArrayList<>(); // per input, in order: null for a jar
-            for (Dependency input : unit.dependencies()) {
-                Path file = docroot.root().resolve(input.path());
-                if (input.kind() == Dependency.Kind.JAR) {
-                    SourceStamp stamp = SourceStamp.of(file);
-                    if (stamp == null || !jars.digest(file, stamp).equals(input.contentHash())) {
-                        return null;
-                    }
-                    rebased.add(new Dependency(input.kind(), file.toString(), stamp.mtimeMillis(), stamp.size(),
-                            input.contentHash(), input.unitKey()));
-                    sourcesNow.add(null);
-                    continue;
-                }
-                Read now = read(file);
-                if (!now.hash.equals(input.contentHash())) {
-                    return null;
-                }
-                sourcesNow.add(now);
-                rebased.add(new Dependency(input.kind(), file.toString(), now.stamp.mtimeMillis(), now.stamp.size(),
-                        input.contentHash(), input.unitKey()));
-            }
-            // The closure's units asked for at once: one wait on the fleet, not one per input.
-            Map<Sha256, byte[]> bodies = cache.readAll(Namespace.UNIT, unit.dependencies().stream()
-                    .filter(input -> input.kind() != Dependency.Kind.JAR).map(Dependency::unitKey).distinct().toList());
-            for (int i = 0; i < unit.dependencies().size(); i++) {
-                Dependency input = unit.dependencies().get(i);
-                Read now = sourcesNow.get(i);
-                if (now == null) {
-                    continue;
-                }
-                CompileUnit inputUnit = decode(input.unitKey(), bodies.get(input.unitKey()));
-                if (inputUnit == null || !inputUnit.sourceHash().equals(now.hash)) {
-                    return null;
-                }
-                inputs.add(new Found(docroot.root().resolve(input.path()), now.stamp, inputUnit));
-            }
-            // Each unit's own inputs are in this closure (the root too, in a cycle): the same paths and stamps.
-            List<Dependency> closure = new ArrayList<>(rebased);
-            closure.add(new Dependency(Dependency.Kind.SOURCE, path.toString(), root.stamp.mtimeMillis(),
-                    root.stamp.size(), root.hash, unit.unitKey()));
-            List<Found> found = new ArrayList<>();
-            found.add(new Found(path, root.stamp, new CompileUnit(unit.sourceHash(), unit.unitKey(), rebased,
-                    unit.classes())));
-            for (Found input : inputs) {
-                found.add(new Found(input.path(), input.stamp(), rebase(input.unit(), closure)));
-            }
-            return found;
+            return found(path, root, inFleet.get());
         } catch (ScriptException | IOException | IllegalArgumentException doubt) {
             return null;
         }
+    }
+
+    /**
+     * The units {@code hint} (a source record of {@code path} as it is now, {@code root}) leads to,
+     * rebased, or null when any is missing, rejected, or was compiled from other content.
+     */
+    private List<Found> found(Path path, Read root, byte[] hint) throws ScriptException, IOException {
+        if (hint.length != Sha256.LENGTH) {
+            return null;
+        }
+        CompileUnit unit = unit(Sha256.wrap(hint));
+        if (unit == null || !unit.sourceHash().equals(root.hash) || !jarsAreNow(unit)) {
+            return null;
+        }
+        List<Found> inputs = new ArrayList<>();
+        List<Dependency> rebased = new ArrayList<>();
+        List<Read> sourcesNow = new ArrayList<>(); // per input, in order: null for a jar
+        for (Dependency input : unit.dependencies()) {
+            Path file = docroot.root().resolve(input.path());
+            if (input.kind() == Dependency.Kind.JAR) {
+                SourceStamp stamp = SourceStamp.of(file);
+                if (stamp == null || !jars.digest(file, stamp).equals(input.contentHash())) {
+                    return null;
+                }
+                rebased.add(new Dependency(input.kind(), file.toString(), stamp.mtimeMillis(), stamp.size(),
+                        input.contentHash(), input.unitKey()));
+                sourcesNow.add(null);
+                continue;
+            }
+            Read now = read(file);
+            if (!now.hash.equals(input.contentHash())) {
+                return null;
+            }
+            sourcesNow.add(now);
+            rebased.add(new Dependency(input.kind(), file.toString(), now.stamp.mtimeMillis(), now.stamp.size(),
+                    input.contentHash(), input.unitKey()));
+        }
+        // The closure's units asked for at once: one wait on the fleet, not one per input.
+        Map<Sha256, byte[]> bodies = cache.readAll(Namespace.UNIT, unit.dependencies().stream()
+                .filter(input -> input.kind() != Dependency.Kind.JAR).map(Dependency::unitKey).distinct().toList());
+        for (int i = 0; i < unit.dependencies().size(); i++) {
+            Dependency input = unit.dependencies().get(i);
+            Read now = sourcesNow.get(i);
+            if (now == null) {
+                continue;
+            }
+            CompileUnit inputUnit = decode(input.unitKey(), bodies.get(input.unitKey()));
+            if (inputUnit == null || !inputUnit.sourceHash().equals(now.hash)) {
+                return null;
+            }
+            inputs.add(new Found(docroot.root().resolve(input.path()), now.stamp, inputUnit));
+        }
+        // Each unit's own inputs are in this closure (the root too, in a cycle): the same paths and stamps.
+        List<Dependency> closure = new ArrayList<>(rebased);
+        closure.add(new Dependency(Dependency.Kind.SOURCE, path.toString(), root.stamp.mtimeMillis(),
+                root.stamp.size(), root.hash, unit.unitKey()));
+        List<Found> found = new ArrayList<>();
+        found.add(new Found(path, root.stamp, new CompileUnit(unit.sourceHash(), unit.unitKey(), rebased,
+                unit.classes())));
+        for (Found input : inputs) {
+            found.add(new Found(input.path(), input.stamp(), rebase(input.unit(), closure)));
+        }
+        return found;
     }
 
     /** The source key of {@code path} as it is now, or null when it cannot be read: what the fleet's claims are on. */

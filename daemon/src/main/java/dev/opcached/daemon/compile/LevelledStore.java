@@ -14,7 +14,7 @@ import java.util.Optional;
  * The second levels of the compile path in order: this host's file cache, then the fleet's store
  * (Redis). A read asks the host first and the fleet only on a miss; a fleet hit is written back
  * to the host, so that the next reset or restart of this pool finds it on disk. A write goes to
- * both. Either level may be absent (its directive is empty).
+ * both. Each level can also be asked alone, for an entry of the host that turned out stale. Either level may be absent (its directive is empty).
  */
 final class LevelledStore implements UnitStore {
     private final UnitStore host;
@@ -31,11 +31,23 @@ final class LevelledStore implements UnitStore {
 
     @Override
     public Optional<byte[]> read(Namespace namespace, Sha256 key) {
-        if (host != null) {
-            Optional<byte[]> onHost = host.read(namespace, key);
-            if (onHost.isPresent() || fleet == null) {
-                return onHost;
-            }
+        Optional<byte[]> onHost = readHost(namespace, key);
+        return onHost.isPresent() ? onHost : readFleet(namespace, key);
+    }
+
+    /** The host's entry alone: empty without a file cache, or when it holds none. */
+    Optional<byte[]> readHost(Namespace namespace, Sha256 key) {
+        return host == null ? Optional.empty() : host.read(namespace, key);
+    }
+
+    /**
+     * The fleet's entry alone, written back to the host: empty without a fleet level, or when it
+     * holds none. Asked after {@link #readHost} found nothing, or found an entry that turned out
+     * to be of no use (a source record is only a hint, and goes stale: {@link FileCacheLevel}).
+     */
+    Optional<byte[]> readFleet(Namespace namespace, Sha256 key) {
+        if (fleet == null) {
+            return Optional.empty();
         }
         Optional<byte[]> inFleet = fleet.read(namespace, key);
         if (inFleet.isPresent() && host != null) {

@@ -175,7 +175,7 @@ class LocalPoolCompilerTest {
         DocrootContainment containment = new DocrootContainment(docroot);
         DocrootBatchCompiler javac = new DocrootBatchCompiler(containment);
         return new LocalPoolCompiler(segment, new ScriptSource(containment), CachePolicy.singleRun(), EpochClock.SYSTEM,
-                javac, new FileCacheLevel(cache, cache, containment, javac.keyOptions(), gate));
+                javac, new FileCacheLevel(new LevelledStore(cache, null), cache, containment, javac.keyOptions(), gate));
     }
 
     private static FileOutcome look(LocalPoolCompiler compiler, Path script) throws CompilerUnavailableException {
@@ -455,5 +455,46 @@ class LocalPoolCompilerTest {
         assertThat(outcome.status()).isEqualTo(FileOutcome.Status.FAILED);
         assertThat(String.join("\n", outcome.diagnostics())).contains("usesout.java")
                 .doesNotContain("OUTSIDE_SECRET_1234", "FAR_SECRET_5678", outside.toString());
+    }
+
+    /**
+     * Another host's file cache standing for the fleet's store: this host's source record of a
+     * script names the unit the script was compiled to against its helper's last version; once
+     * the helper changed (the script's source did not), the record is stale, and the fleet's, which
+     * another host filed when it compiled the script against the new helper, is used instead.
+     */
+    @Test
+    void aSourceRecordThatAChangedInputMadeStaleIsLookedUpInTheFleet() throws Exception {
+        Path otherDocroot = Files.createDirectories(dir.resolve("other/www")).toRealPath();
+        Path otherScript = scriptUsingHelper(otherDocroot, "hi");
+        Path script = scriptUsingHelper(docroot, "hi");
+        FileCache fleet = FileCache.open(new FileCacheConfig(dir.resolve("fleet"), dir.resolve("fleet.key"), false,
+                64 << 20), EpochClock.SYSTEM);
+        try (Segment otherSegment = Segment.create(dir.resolve("other.seg"), new SegmentConfig(8 << 20, 64, 5))) {
+            LocalPoolCompiler other = LocalPoolCompiler.forDocroot(otherSegment, otherDocroot, CachePolicy.singleRun(),
+                    EpochClock.SYSTEM, FileCache.open(new FileCacheConfig(dir.resolve("other/file_cache"),
+                            dir.resolve("other/file_cache.key"), false, 64 << 20), EpochClock.SYSTEM), fleet, null);
+            LocalPoolCompiler here = LocalPoolCompiler.forDocroot(segment, docroot, CachePolicy.singleRun(),
+                    EpochClock.SYSTEM, fileCache(), fleet, null);
+            other.compile(List.of(otherScript), 30_000, PoolCompiler.Progress.NONE);
+            assertThat(look(here, script)).as("from the fleet, into this host's file cache too").isNotNull()
+                    .extracting(FileOutcome::status).isEqualTo(FileOutcome.Status.FILE_CACHE);
+
+            scriptUsingHelper(otherDocroot, "hello");
+            scriptUsingHelper(docroot, "hello");
+            assertThat(other.compile(List.of(otherScript), 30_000, PoolCompiler.Progress.NONE).get(0).status())
+                    .isEqualTo(FileOutcome.Status.COMPILED);
+            assertThat(look(here, script)).as("the other host's compile against the new helper").isNotNull()
+                    .extracting(FileOutcome::status).isEqualTo(FileOutcome.Status.FILE_CACHE);
+            assertThat(segment.statistics().compiles()).isZero();
+        }
+    }
+
+    /** {@code uses.java} in {@code root}, using lib/Helper.java, which answers {@code greeting}; both aged. */
+    private static Path scriptUsingHelper(Path root, String greeting) throws IOException {
+        Files.createDirectories(root.resolve("lib"));
+        aged(Files.writeString(root.resolve("lib/Helper.java"), "package lib;\npublic final class Helper {\n"
+                + "    public static String greeting() { return \"" + greeting + "\"; }\n}\n"));
+        return aged(Scripts.write(root, "uses", "response.write(lib.Helper.greeting());"));
     }
 }
