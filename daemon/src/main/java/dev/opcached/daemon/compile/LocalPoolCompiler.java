@@ -344,20 +344,10 @@ public final class LocalPoolCompiler implements PoolCompiler {
 
     /**
      * The unit the segment holds for the docroot source at {@code path} as it is now, every input
-     * unchanged on disk, or, with a fleet, the one the levels hold (loaded into the segment), or
-     * null: what a batch may read as class files instead of compiling it.
+     * unchanged on disk, or null: what a batch may read as class files instead of compiling it.
+     * (The segment only: javac lists whole packages, and asking the file cache or the fleet for
+     * every file listed would cost far more lookups than the compiles it could save.)
      */
-    private CurrentUnits.Current currentUnit(Path path) {
-        CurrentUnits.Current inSegment = currentInSegment(path);
-        if (inSegment != null || fileCache == null || claims == null) {
-            return inSegment;
-        }
-        // With a fleet, another host may have stored the input since: its unit, loaded into the
-        // segment, stands in for its source, rather than every host compiling it along with its own.
-        return fromFileCache(path) == null ? null : currentInSegment(path);
-    }
-
-    /** The current unit the segment holds for the docroot source at {@code path}, or null. */
     private CurrentUnits.Current currentInSegment(Path path) {
         CachedEntry entry = segment.peek(SegmentKey.of(path.toString()));
         if (entry == null) {
@@ -606,7 +596,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             SourceBatchCompiler.Batch batch;
             int alongside = running.incrementAndGet();
             try {
-                batch = javac.compile(roots, this::currentUnit);
+                batch = javac.compile(roots, this::currentInSegment);
             } finally {
                 running.decrementAndGet();
                 turns.release();

@@ -52,9 +52,21 @@ public final class Fleet {
 
     /** {@code POST /reset} of {@code pool}, as {@code opcachectl reset} sends it; its answer, once it answered 200. */
     public static String reset(PoolProcess pool) throws Exception {
+        return reset(pool, "/reset");
+    }
+
+    /**
+     * {@code POST /reset?compile=0} of {@code pool}: a bare restart, which leaves the segment empty
+     * (no compile first, nothing loaded back from the second level); its answer.
+     */
+    public static String bareReset(PoolProcess pool) throws Exception {
+        return reset(pool, "/reset?compile=0");
+    }
+
+    private static String reset(PoolProcess pool, String route) throws Exception {
         String token = Files.readString(pool.tokenFile()).strip();
         HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-                HttpRequest.newBuilder(URI.create(pool.adminUrl() + "/reset")).timeout(Duration.ofMinutes(2))
+                HttpRequest.newBuilder(URI.create(pool.adminUrl() + route)).timeout(Duration.ofMinutes(2))
                         .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
