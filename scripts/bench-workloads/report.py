@@ -321,7 +321,7 @@ def fleet_mode_name(mode, setup):
     if mode == "local":
         return "without Redis"
     if mode == "redis":
-        return "Redis, `opcached.redis_timeout` 5 ms (default)"
+        return "Redis, `opcached.redis_timeout` 50 ms (default)"
     return "Redis, `opcached.redis_timeout` %s ms" % mode.split("-t", 1)[1]
 
 
@@ -433,18 +433,18 @@ def fleet_section(rows, machine, manifest_files, n_changed, n_trans):
         ok = d is not None and all(x <= files for x in d["runs"])
         targets.append(("fleet: first release cold on %d hosts at once: compilations in the fleet = the files (%d), not "
                         "%d × files (%d)" % (hosts, files, hosts, hosts * files), measured("cold"), ok,
-                        "" if ok else "modules compiled along with the claimed pages are not claimed; the 5-ms bound took the level down; see [the fleet](#8-a-fleet-of-three-hosts-through-redis), points 1–2"))
+                        "" if ok else "a first release has no cached units to order it: hosts compiling pages that share a module at once each compile the module; see [the fleet](#8-a-fleet-of-three-hosts-through-redis)"))
         d = med.get(("deploy", "redis"))
         ok = d is not None and all(x <= n_trans + n_changed for x in d["runs"])
         targets.append(("fleet: next release (%d changed files) reset on every host at once: compilations in the fleet = "
                         "the changed files + what was compiled against them (%d), not %d × that" % (
                             n_changed, n_trans + n_changed, hosts), measured("deploy"), ok,
-                        "" if ok else "each host compiles the changed modules along with the files it claimed; see [the fleet](#8-a-fleet-of-three-hosts-through-redis), point 3"))
+                        "" if ok else "see [the fleet](#8-a-fleet-of-three-hosts-through-redis)"))
         d = med.get(("rolling", "redis"))
         if d is not None:
             ok = all(x <= n_trans + n_changed for x in d["runs"])
             targets.append(("fleet: the same, reset host after host: compilations in the fleet = %d" % (n_trans + n_changed),
-                            measured("rolling"), ok, "" if ok else "the previous release's records of the files compiled against the changed ones, in each host's file cache, answer before Redis is asked; see [the fleet](#8-a-fleet-of-three-hosts-through-redis), point 4"))
+                            measured("rolling"), ok, "" if ok else "see [the fleet](#8-a-fleet-of-three-hosts-through-redis)"))
     return lines, targets
 
 

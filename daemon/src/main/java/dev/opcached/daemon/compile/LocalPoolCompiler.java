@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -196,7 +195,16 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 progress.done(known);
             }
         }
-        for (Map<Path, SourceStamp> wave : waves(toCompile)) {
+        // With a fleet, hosts compiling the same change share each wave before compiling the next against it.
+        List<Map<Path, SourceStamp>> waves = claims == null ? List.of(toCompile)
+                : CompileWaves.of(toCompile, path -> {
+                    CachedEntry entry = segment.peek(SegmentKey.of(path.toString()));
+                    return entry == null ? null : unitOf(entry);
+                });
+        for (Map<Path, SourceStamp> wave : waves) {
+            if (wave.isEmpty()) {
+                continue;
+            }
             long spentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             compileClaimed(wave, replacing, Math.max(1, deadlineMillis - spentMillis), outcomes, progress);
         }
@@ -375,49 +383,6 @@ public final class LocalPoolCompiler implements PoolCompiler {
     /** Whether the segment may hold this version of the file (OPcache's rules), counting nothing. */
     private boolean cacheable(Path path, SourceStamp stamp) {
         return !policy.blacklist().matches(path.toString()) && policy.notCacheable(stamp, clock.millis()) == null;
-    }
-
-    /**
-     * The files to compile in waves, with a fleet: first those whose cached units (the versions
-     * being replaced) were compiled against none of the others, then those compiled against the
-     * first wave only, and so on (what cannot be ordered, a cycle, goes together); without a fleet,
-     * or without such units, one wave. Hosts that compile the same change at once (a fleet's
-     * resets) then claim and share each wave before the next is compiled against it, instead of
-     * each host compiling the changed inputs along with the files it claimed.
-     */
-    private List<Map<Path, SourceStamp>> waves(Map<Path, SourceStamp> files) {
-        if (claims == null || files.size() < 2) {
-            return files.isEmpty() ? List.of() : List.of(files);
-        }
-        Map<Path, Set<Path>> inputs = new HashMap<>();
-        for (Path path : files.keySet()) {
-            CachedEntry entry = segment.peek(SegmentKey.of(path.toString()));
-            CompileUnit unit = entry == null ? null : unitOf(entry);
-            Set<Path> within = new HashSet<>();
-            for (Dependency input : unit == null ? List.<Dependency>of() : unit.dependencies()) {
-                Path inputPath = Path.of(input.path());
-                if (input.kind() == Dependency.Kind.SOURCE && !inputPath.equals(path) && files.containsKey(inputPath)) {
-                    within.add(inputPath);
-                }
-            }
-            inputs.put(path, within);
-        }
-        List<Map<Path, SourceStamp>> waves = new ArrayList<>();
-        Map<Path, SourceStamp> left = new LinkedHashMap<>(files);
-        while (!left.isEmpty()) {
-            Map<Path, SourceStamp> wave = new LinkedHashMap<>();
-            left.forEach((path, stamp) -> {
-                if (Collections.disjoint(inputs.get(path), left.keySet())) {
-                    wave.put(path, stamp);
-                }
-            });
-            if (wave.isEmpty()) {
-                wave.putAll(left);
-            }
-            left.keySet().removeAll(wave.keySet());
-            waves.add(wave);
-        }
-        return waves;
     }
 
     /** Claims each file's compile marker, compiles those this process owns, waits for the others. */
