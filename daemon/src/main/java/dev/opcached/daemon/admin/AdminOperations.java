@@ -1,7 +1,9 @@
 package dev.opcached.daemon.admin;
 
+import dev.opcached.daemon.compile.CompileWaves;
 import dev.opcached.daemon.compile.CompilerUnavailableException;
 import dev.opcached.daemon.compile.FileOutcome;
+import dev.opcached.daemon.compile.LocalPoolCompiler;
 import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.config.Directive;
 import dev.opcached.daemon.config.Directives;
@@ -13,6 +15,7 @@ import dev.opcached.protocol.admin.StatusReport;
 import dev.opcached.protocol.admin.StatusResponse;
 import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.config.Defaults;
+import dev.opcached.protocol.segment.CachedEntry;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.ScriptStatistics;
 import dev.opcached.protocol.segment.SegmentKey;
@@ -60,11 +63,10 @@ public final class AdminOperations {
 
     private final Supplier<PoolCompiler> compiler;
     private final long compileTimeoutMillis;
-    /**
-     * Whether the pool's compiler files what it compiles in a second level that a reset leaves
-     * alone: a file cache (opcache.file_cache, not read-only) or the fleet's Redis.
-     */
-    private final boolean secondLevelWritable;
+    /** Whether the pool's compiler files what it compiles in a file cache (opcache.file_cache, not read-only). */
+    private final boolean fileCacheWritable;
+    /** Whether the pool has a fleet level (opcached.redis_url): a second level while Redis answers. */
+    private final boolean fleetLevel;
     /** Where a reset's scripts are loaded back from the file cache, one reset's list after another. */
     private final Executor reload = Executors.newSingleThreadExecutor(new DefaultThreadFactory("reset-reload", true));
     private final Supplier<List<StatusResponse.WorkerStatus>> workers;
@@ -89,8 +91,9 @@ public final class AdminOperations {
         this.blacklist = blacklist;
         this.compiler = compiler;
         this.compileTimeoutMillis = config.number(Directives.COMPILE_TIMEOUT) * 1000;
-        this.secondLevelWritable = !config.string(Directives.FILE_CACHE).isEmpty()
-                && !config.flag(Directives.FILE_CACHE_READ_ONLY) || !config.string(Directives.REDIS_URL).isEmpty();
+        this.fileCacheWritable = !config.string(Directives.FILE_CACHE).isEmpty()
+                && !config.flag(Directives.FILE_CACHE_READ_ONLY);
+        this.fleetLevel = !config.string(Directives.REDIS_URL).isEmpty();
         this.workers = workers;
         this.docroot = new DocrootContainment(config.docroot());
         this.metrics = metrics;
@@ -129,12 +132,13 @@ public final class AdminOperations {
     public AdminMessages.ResetResponse reset(boolean compileFirst) {
         Segment current = segment.get();
         Integer compiled = null;
-        // Without a second level to take them, what the reset compiles first would be compiled again.
-        // (With Redis alone, a Redis that is down at the reset makes it so: each is compiled twice.)
-        boolean withSecondLevel = compileFirst && secondLevelWritable;
+        // Without a second level to take them, what the reset compiles first would be compiled
+        // again, and loading the rest back would compile every one of them: Redis alone is one
+        // only while it answers.
+        boolean withSecondLevel = compileFirst && (fileCacheWritable || fleetLevel && metrics.redisUp());
         List<Path> cached = withSecondLevel ? cachedScripts(current) : List.of();
         if (withSecondLevel) {
-            compiled = compileChanged(cached);
+            compiled = compileChanged(current, cached);
         }
         long generation = current.reset();
         if (withSecondLevel) {
@@ -168,7 +172,15 @@ public final class AdminOperations {
     }
 
     /** Compiles the cached scripts that changed, in batches; how many were compiled (a failure is no reason not to reset). */
-    private int compileChanged(List<Path> cached) {
+    private int compileChanged(Segment current, List<Path> cached) {
+        if (fleetLevel) {
+            // Hosts compiling the same change share it in waves (inputs first) within a call; in
+            // this order, across calls too.
+            cached = CompileWaves.inOrder(cached, path -> {
+                CachedEntry entry = current.peek(SegmentKey.of(path.toString()));
+                return entry == null ? null : LocalPoolCompiler.unitOf(entry);
+            });
+        }
         int compiled = 0;
         for (int from = 0; from < cached.size(); from += BATCH_FILES) {
             List<Path> batch = cached.subList(from, Math.min(cached.size(), from + BATCH_FILES));

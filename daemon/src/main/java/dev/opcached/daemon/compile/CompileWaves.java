@@ -17,13 +17,29 @@ import java.util.function.Function;
 /**
  * A batch's files in waves by what their cached units (the versions being replaced) were compiled
  * against: first the files compiled against none of the batch's others, then those compiled
- * against the first wave only, and so on; what cannot be ordered (a cycle) goes together, and a
- * file with no cached unit goes first. Hosts of a fleet that compile the same change at once
+ * against the first wave only, and so on; what cannot be ordered (a cycle) goes together. A file
+ * with no cached unit (new, or not cached) goes first when a cached unit of the batch was compiled
+ * against it, and last otherwise (a new page is compiled against the changed inputs once they
+ * are shared). Hosts of a fleet that compile the same change at once
  * claim and share each wave before the next is compiled against it, instead of each compiling
  * the changed inputs along with the files it claimed.
  */
-final class CompileWaves {
+public final class CompileWaves {
     private CompileWaves() {
+    }
+
+    /**
+     * {@code files} in the order of their waves: what is given to the compiler in several calls
+     * (a reset's scripts, a few hundred at a time) keeps each input before what was compiled
+     * against it, across the calls.
+     */
+    public static List<Path> inOrder(List<Path> files, Function<Path, CompileUnit> cachedUnit) {
+        Map<Path, SourceStamp> asMap = new LinkedHashMap<>();
+        SourceStamp unknown = new SourceStamp(0, 0);
+        files.forEach(path -> asMap.put(path, unknown));
+        List<Path> ordered = new ArrayList<>(files.size());
+        of(asMap, cachedUnit).forEach(wave -> ordered.addAll(wave.keySet()));
+        return ordered;
     }
 
     /**
@@ -36,8 +52,12 @@ final class CompileWaves {
             return List.of(files);
         }
         Map<Path, Set<Path>> inputs = new HashMap<>();
+        Set<Path> uncached = new HashSet<>();
         for (Path path : files.keySet()) {
             CompileUnit unit = cachedUnit.apply(path);
+            if (unit == null) {
+                uncached.add(path);
+            }
             Set<Path> within = new HashSet<>();
             for (Dependency input : unit == null ? List.<Dependency>of() : unit.dependencies()) {
                 Path inputPath = Path.of(input.path());
@@ -47,8 +67,18 @@ final class CompileWaves {
             }
             inputs.put(path, within);
         }
+        Set<Path> usedByCached = new HashSet<>();
+        inputs.values().forEach(usedByCached::addAll);
+        Map<Path, SourceStamp> last = new LinkedHashMap<>();
         List<Map<Path, SourceStamp>> waves = new ArrayList<>();
-        Map<Path, SourceStamp> left = new LinkedHashMap<>(files);
+        Map<Path, SourceStamp> left = new LinkedHashMap<>();
+        files.forEach((path, stamp) -> {
+            if (uncached.contains(path) && !usedByCached.contains(path)) {
+                last.put(path, stamp);
+            } else {
+                left.put(path, stamp);
+            }
+        });
         while (!left.isEmpty()) {
             Map<Path, SourceStamp> wave = new LinkedHashMap<>();
             left.forEach((path, stamp) -> {
@@ -61,6 +91,9 @@ final class CompileWaves {
             }
             left.keySet().removeAll(wave.keySet());
             waves.add(wave);
+        }
+        if (!last.isEmpty()) {
+            waves.add(last);
         }
         return waves;
     }

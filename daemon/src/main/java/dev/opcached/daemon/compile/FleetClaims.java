@@ -23,6 +23,9 @@ public interface FleetClaims {
         UNKNOWN
     }
 
+    /** Whether claims can be taken now (the fleet's store is up): waiting on each other is of use only then. */
+    boolean up();
+
     /** Tries to claim each of {@code sourceKeys} for {@code millis}; every key has an answer. */
     Map<Sha256, Claim> claim(Collection<Sha256> sourceKeys, long millis);
 

@@ -196,7 +196,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             }
         }
         // With a fleet, hosts compiling the same change share each wave before compiling the next against it.
-        List<Map<Path, SourceStamp>> waves = claims == null ? List.of(toCompile)
+        List<Map<Path, SourceStamp>> waves = claims == null || !claims.up() ? List.of(toCompile)
                 : CompileWaves.of(toCompile, path -> {
                     CachedEntry entry = segment.peek(SegmentKey.of(path.toString()));
                     return entry == null ? null : unitOf(entry);
@@ -407,23 +407,25 @@ public final class LocalPoolCompiler implements PoolCompiler {
         }
         Map<Path, Sha256> fleetOwned = new LinkedHashMap<>();
         Map<Path, Sha256> fleetHeld = new LinkedHashMap<>();
-        if (claims != null) {
-            claimInFleet(owned, files, fleetClaimMillis(), fleetOwned, fleetHeld);
-            // A file this host missed earlier may have been stored by another host since (its
-            // claim released just before ours): one more look before javac.
-            for (Iterator<Map.Entry<Path, Sha256>> claimed = fleetOwned.entrySet().iterator(); claimed.hasNext(); ) {
-                Map.Entry<Path, Sha256> entry = claimed.next();
-                FileOutcome stored = fromFileCache(entry.getKey());
-                if (stored != null) {
-                    owned.remove(entry.getKey());
-                    claims.release(entry.getValue());
-                    claimed.remove();
-                    done(outcomes, progress, stored);
-                }
-            }
-        }
+        boolean handedToJavac = false;
         boolean compiled = false;
         try {
+            if (claims != null) {
+                claimInFleet(owned, files, fleetClaimMillis(), fleetOwned, fleetHeld);
+                // A file this host missed earlier may have been stored by another host since (its
+                // claim released just before ours): one more look before javac.
+                for (Iterator<Map.Entry<Path, Sha256>> claimed = fleetOwned.entrySet().iterator(); claimed.hasNext(); ) {
+                    Map.Entry<Path, Sha256> entry = claimed.next();
+                    FileOutcome stored = fromFileCache(entry.getKey());
+                    if (stored != null) {
+                        owned.remove(entry.getKey());
+                        claims.release(entry.getValue());
+                        claimed.remove();
+                        done(outcomes, progress, stored);
+                    }
+                }
+            }
+            handedToJavac = true;
             if (!owned.isEmpty()) {
                 compileOwned(owned, files, replacing, deadlineMillis, outcomes, progress);
             }
@@ -433,8 +435,13 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 claims.release(claimed);
             }
             if (!compiled) {
-                // No wait for the fleet after a failure: the files we hold markers for let local waiters go.
-                fleetHeld.keySet().stream().filter(path -> !replacing.contains(path))
+                // No wait for the fleet after a failure: the files we hold markers for let local
+                // waiters go (those handed to javac, compileOwned lets go of itself).
+                List<Path> markers = new ArrayList<>(fleetHeld.keySet());
+                if (!handedToJavac) {
+                    markers.addAll(owned);
+                }
+                markers.stream().filter(path -> !replacing.contains(path) && !outcomes.containsKey(path))
                         .forEach(path -> segment.abandonCompile(SegmentKey.of(path.toString())));
             }
         }
@@ -464,9 +471,9 @@ public final class LocalPoolCompiler implements PoolCompiler {
 
     /**
      * Claims each of {@code owned} in the fleet: those another host is compiling now move from
-     * {@code owned} to {@code held}; those this host claimed go to {@code claimed}, to be released
-     * once compiled. A file that may not be cached, or whose claim the fleet cannot answer, stays
-     * owned, unclaimed.
+     * {@code owned} to {@code held}; those this host claimed, or whose claim the fleet did not
+     * answer in time (it may have landed), go to {@code claimed}, to be released once compiled. A
+     * file that may not be cached stays owned, unclaimed.
      */
     private void claimInFleet(List<Path> owned, Map<Path, SourceStamp> stamps, long millis, Map<Path, Sha256> claimed,
                               Map<Path, Sha256> held) {
@@ -488,7 +495,9 @@ public final class LocalPoolCompiler implements PoolCompiler {
                     owned.remove(path);
                     held.put(path, sourceKey);
                 }
-                case UNKNOWN -> { }
+                // No answer in time, but the claim may have landed: released as ours would be
+                // (a compare-and-delete, which leaves another's alone), or others wait out its life.
+                case UNKNOWN -> claimed.put(path, sourceKey);
                 default -> throw new IllegalStateException("unknown claim");
             }
         });
@@ -544,6 +553,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            throw new CompilerUnavailableException("interrupted while waiting on another host's compile", e);
         } finally {
             held.keySet().stream().filter(path -> !replacing.contains(path) && !outcomes.containsKey(path))
                     .forEach(path -> segment.abandonCompile(SegmentKey.of(path.toString())));
@@ -684,7 +694,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
     }
 
     /** The entry's unit, or null when its payload is gone (a restart), damaged, or not a compile unit. */
-    static CompileUnit unitOf(CachedEntry entry) {
+    public static CompileUnit unitOf(CachedEntry entry) {
         byte[] payload = entry.copyPayload();
         if (payload == null) {
             return null;

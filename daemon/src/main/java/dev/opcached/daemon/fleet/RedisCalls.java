@@ -6,6 +6,8 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,7 +31,8 @@ final class RedisCalls {
 
     private final RedisLink link;
     private final long timeoutMillis;
-    private final AtomicBoolean refusing = new AtomicBoolean();
+    /** Per kind of command (reads, claims, ...): refused since it last succeeded, said once. */
+    private final Map<String, AtomicBoolean> refusing = new ConcurrentHashMap<>();
     private final LongAdder errors = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
 
@@ -47,25 +50,23 @@ final class RedisCalls {
         return link.commands();
     }
 
-    /** What {@code command} answered within the bound, or null when it did not. */
-    <T> Answer<T> await(RedisFuture<T> command) {
-        return awaitAll(List.of(command)).get(0);
-    }
 
     /**
      * What each of {@code commands} (sent together) answered within one bound from now, in their
      * order; null for each that did not. A batch that times out is one timeout, as one command's.
+     * {@code what} names the kind of command in the log line of a refusal (a full Redis refuses
+     * claims, which write, and answers reads), said once until a whole batch of it succeeds.
      */
-    <T> List<Answer<T>> awaitAll(List<RedisFuture<T>> commands) {
+    <T> List<Answer<T>> awaitAll(List<RedisFuture<T>> commands, String what) {
+        AtomicBoolean refused = refusing.computeIfAbsent(what, kind -> new AtomicBoolean());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         List<Answer<T>> answers = new ArrayList<>(commands.size());
         boolean timedOut = false;
-        boolean answered = false;
+        boolean failed = false;
         for (RedisFuture<T> command : commands) {
             try {
                 long left = Math.max(0, deadline - System.nanoTime());
                 answers.add(new Answer<>(command.get(left, TimeUnit.NANOSECONDS)));
-                answered = true;
             } catch (TimeoutException e) {
                 answers.add(null);
                 if (!timedOut) {
@@ -75,7 +76,8 @@ final class RedisCalls {
                 }
             } catch (ExecutionException e) {
                 answers.add(null);
-                failed(e.getCause());
+                failed = true;
+                failed(e.getCause(), what, refused);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 while (answers.size() < commands.size()) {
@@ -84,10 +86,10 @@ final class RedisCalls {
                 return answers;
             }
         }
-        if (answered && !timedOut) {
+        if (!commands.isEmpty() && !timedOut && !failed) {
             link.answered();
-            if (refusing.compareAndSet(true, false)) {
-                LOG.info("Redis answers commands again");
+            if (refused.compareAndSet(true, false)) {
+                LOG.info("Redis answers {} again", what);
             }
         }
         return answers;
@@ -101,8 +103,7 @@ final class RedisCalls {
     void whenDone(RedisFuture<?> command, Runnable succeeded, Consumer<Throwable> failed) {
         command.whenComplete((value, failure) -> {
             if (failure == null) {
-                link.answered();
-                succeeded.run();
+                succeeded.run(); // not a sign the link is fine: nobody waited, and it may have come late
                 return;
             }
             errors.increment();
@@ -113,13 +114,13 @@ final class RedisCalls {
         });
     }
 
-    private void failed(Throwable cause) {
+    private void failed(Throwable cause, String what, AtomicBoolean refused) {
         errors.increment();
-        if (cause instanceof RedisCommandExecutionException refused) {
-            // Redis answered, refusing (an ACL without the command, say): up, but of no use; said once.
-            if (refusing.compareAndSet(false, true)) {
-                LOG.warn("Redis refuses commands ({}); each is a miss (a compile) until they succeed again",
-                        LogText.escape(String.valueOf(refused.getMessage())));
+        if (cause instanceof RedisCommandExecutionException refusal) {
+            // Redis answered, refusing (an ACL without the command, OOM of a full Redis): up, but of no use; said once.
+            if (refused.compareAndSet(false, true)) {
+                LOG.warn("Redis refuses {} ({}); each is a miss (a compile) until they succeed again", what,
+                        LogText.escape(String.valueOf(refusal.getMessage())));
             }
         } else {
             link.failed(cause);

@@ -60,6 +60,11 @@ final class RedisClaims implements FleetClaims {
     }
 
     @Override
+    public boolean up() {
+        return calls.commands() != null;
+    }
+
+    @Override
     public Map<Sha256, Claim> claim(Collection<Sha256> sourceKeys, long millis) {
         Map<Sha256, Claim> claims = new LinkedHashMap<>();
         RedisAsyncCommands<byte[], byte[]> commands = calls.commands();
@@ -73,7 +78,7 @@ final class RedisClaims implements FleetClaims {
         for (Sha256 key : asked) {
             sent.add(commands.setGet(keys.claim(key), token, claiming));
         }
-        List<RedisCalls.Answer<byte[]>> answers = calls.awaitAll(sent);
+        List<RedisCalls.Answer<byte[]>> answers = calls.awaitAll(sent, "claims");
         for (int i = 0; i < asked.size(); i++) {
             RedisCalls.Answer<byte[]> answer = answers.get(i);
             Claim claim;
@@ -102,7 +107,7 @@ final class RedisClaims implements FleetClaims {
         for (Sha256 key : asked) {
             sent.add(commands.exists(keys.claim(key)));
         }
-        List<RedisCalls.Answer<Long>> answers = calls.awaitAll(sent);
+        List<RedisCalls.Answer<Long>> answers = calls.awaitAll(sent, "claim checks");
         for (int i = 0; i < asked.size(); i++) {
             RedisCalls.Answer<Long> answer = answers.get(i);
             if (answer != null && answer.value() != null && answer.value() > 0) {

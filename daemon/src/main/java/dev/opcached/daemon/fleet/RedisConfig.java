@@ -40,6 +40,9 @@ public record RedisConfig(String url, Path passwordFile, Path keyFile, long ttlS
                     + " is not a URL (" + e.getReason()
                     + "); write redis://host:6379 or rediss://user@host:6380/0");
         }
+        // In messages, the URL without its user part: whatever stands before the @ is never echoed
+        // (Lettuce's own form redis://PASSWORD@host puts a password there).
+        String shown = withoutUser(parsed);
         if (parsed.getRawUserInfo() != null && parsed.getRawUserInfo().contains(":")) {
             // Not echoed: the value holds the password.
             throw new IllegalArgumentException(Directives.REDIS_URL + " holds a password (user:password@): every pool"
@@ -47,24 +50,24 @@ public record RedisConfig(String url, Path passwordFile, Path keyFile, long ttlS
                     + " and put the password in a file of mode 0600 named by " + Directives.REDIS_PASSWORD_FILE);
         }
         if (!"redis".equals(parsed.getScheme()) && !"rediss".equals(parsed.getScheme())) {
-            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " has scheme " + parsed.getScheme()
+            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + shown + " has scheme " + parsed.getScheme()
                     + "; only redis:// and rediss:// (TLS) are supported");
         }
         if (parsed.getHost() == null) {
-            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " names no host; write redis://host:6379");
+            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + shown + " names no host; write redis://host:6379");
         }
         if (parsed.getRawUserInfo() != null && passwordFile == null) {
-            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " names an ACL user but "
+            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + shown + " names an ACL user but "
                     + Directives.REDIS_PASSWORD_FILE + " is empty: put the user's password in a file of mode 0600 and name it there");
         }
         if (parsed.getRawQuery() != null && parsed.getRawQuery().toLowerCase(Locale.ROOT)
                 .contains(RedisURI.PARAMETER_NAME_VERIFY_PEER.toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " sets " + RedisURI.PARAMETER_NAME_VERIFY_PEER
+            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + shown + " sets " + RedisURI.PARAMETER_NAME_VERIFY_PEER
                     + ": the server's certificate and name are always checked; trust a private CA with "
                     + Directives.REDIS_TLS_CA_FILE + ", and give the server a certificate for the name in the URL");
         }
         if (tls.configured() && !"rediss".equals(parsed.getScheme())) {
-            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + url + " is plain redis://, but the "
+            throw new IllegalArgumentException(Directives.REDIS_URL + "=" + shown + " is plain redis://, but the "
                     + "opcached.redis_tls_* directives are set: write rediss:// for TLS, or empty them");
         }
     }
@@ -92,7 +95,10 @@ public record RedisConfig(String url, Path passwordFile, Path keyFile, long ttlS
      * user goes with the password ({@link #username()}) instead.
      */
     public String serverUrl() {
-        URI parsed = URI.create(url);
+        return withoutUser(URI.create(url));
+    }
+
+    private static String withoutUser(URI parsed) {
         try {
             return new URI(parsed.getScheme(), null, parsed.getHost(), parsed.getPort(), parsed.getPath(), parsed.getQuery(),
                     null).toString();

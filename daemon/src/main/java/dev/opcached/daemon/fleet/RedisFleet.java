@@ -27,7 +27,7 @@ public final class RedisFleet implements AutoCloseable {
     private final RedisClaims claims;
 
     RedisFleet(RedisConfig config, SealKey fleetKey, char[] password) {
-        this.link = new RedisLink(config.url(), config.uri(password), config.tls().sslOptions(),
+        this.link = new RedisLink(config.serverUrl(), config.uri(password), config.tls().sslOptions(),
                 Duration.ofMillis(Math.max(1_000, config.timeoutMillis())), config.timeoutMillis());
         this.calls = new RedisCalls(link, config.timeoutMillis());
         this.keys = new RedisKeys(fleetKey);

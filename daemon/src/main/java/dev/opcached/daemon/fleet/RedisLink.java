@@ -3,6 +3,7 @@ package dev.opcached.daemon.fleet;
 import dev.opcached.protocol.common.LogText;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
@@ -100,7 +101,7 @@ final class RedisLink implements AutoCloseable {
         return stateChanges.sum();
     }
 
-    /** A command was answered. */
+    /** A command waited for was answered within the bound (a late answer, or an unwaited one, is no sign). */
     synchronized void answered() {
         timeoutsInARow = 0;
     }
@@ -108,7 +109,8 @@ final class RedisLink implements AutoCloseable {
     /** A command failed: a connection that is gone, or too many timeouts in a row, bring the link down. */
     synchronized void failed(Throwable cause) {
         StatefulRedisConnection<byte[], byte[]> open = connection;
-        if (cause instanceof TimeoutException && open != null && open.isOpen() && ++timeoutsInARow < TIMEOUTS_TO_DOWN) {
+        boolean timeout = cause instanceof TimeoutException || cause instanceof RedisCommandTimeoutException;
+        if (timeout && open != null && open.isOpen() && ++timeoutsInARow < TIMEOUTS_TO_DOWN) {
             return;
         }
         wentDown(cause);
@@ -128,8 +130,11 @@ final class RedisLink implements AutoCloseable {
             if ("PONG".equals(pong)) {
                 // Down, it comes up only when it answers as fast as a read may wait: a Redis that
                 // is slower than that would time the reads out again, and the link would flap.
-                if (up() || answeredMillis <= upWithinMillis) {
+                // Up, a PING slower than that counts as a timed-out read does.
+                if (answeredMillis <= upWithinMillis) {
                     wentUp();
+                } else if (up()) {
+                    failed(new TimeoutException("PING answered after " + answeredMillis + " ms"));
                 }
             } else {
                 wentDown(new IllegalStateException("PING answered " + pong));

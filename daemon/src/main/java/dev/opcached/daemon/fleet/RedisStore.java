@@ -78,7 +78,7 @@ public final class RedisStore implements UnitStore {
             // is never read whole; one byte past the largest entry says it is too large.
             sent.add(commands.getrange(this.keys.entry(namespace, key), 0, FileCacheConfig.MAX_ENTRY_LENGTH));
         }
-        List<RedisCalls.Answer<byte[]>> answers = calls.awaitAll(sent);
+        List<RedisCalls.Answer<byte[]>> answers = calls.awaitAll(sent, "reads");
         for (int i = 0; i < asked.size(); i++) {
             byte[] body = open(namespace, asked.get(i), answers.get(i));
             if (body == null) {

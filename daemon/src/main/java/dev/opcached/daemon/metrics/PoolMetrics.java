@@ -28,9 +28,11 @@ public final class PoolMetrics {
     private final Counter adminRequests;
     private final Counter authenticationFailures;
     private final String pool;
+    private final PoolProcesses processes;
 
     public PoolMetrics(String pool, Supplier<Segment> segment, PoolProcesses processes) {
         this.pool = pool;
+        this.processes = processes;
         registry.register(new SegmentMetrics(pool, segment, System::currentTimeMillis));
         registry.register(new ProcessMetrics(pool, processes));
         Labels poolLabel = Labels.of("pool", pool);
@@ -52,6 +54,11 @@ public final class PoolMetrics {
 
     public void authenticationFailed() {
         authenticationFailures.inc();
+    }
+
+    /** Whether the running compiler last reported Redis answering ({@code opcached_redis_up} 1). */
+    public boolean redisUp() {
+        return processes.runningCompiler().counter("redis_up") == 1;
     }
 
     public String pool() {

@@ -47,13 +47,15 @@ class CompileWavesTest {
     }
 
     @Test
-    void inputsComeBeforeWhatWasCompiledAgainstThemAndOutsideInputsOrderNothing() {
+    void inputsComeBeforeWhatWasCompiledAgainstThemNewFilesLastAndOutsideInputsOrderNothing() {
         compiledAgainst("Base");
         compiledAgainst("Lib", "Base", "Unchanged");
         compiledAgainst("Page", "Lib", "Base");
         compiledAgainst("Other", "Unchanged");
-        assertThat(waves("Page", "Other", "Lib", "Base", "New"))
-                .containsExactly(List.of("Other", "Base", "New"), List.of("Lib"), List.of("Page"));
+        compiledAgainst("User", "Gone");
+        assertThat(waves("Page", "Other", "Lib", "Base", "New", "User", "Gone"))
+                .as("a new file goes last, one a cached unit was compiled against first")
+                .containsExactly(List.of("Other", "Base", "Gone"), List.of("Lib", "User"), List.of("Page"), List.of("New"));
     }
 
     @Test

@@ -390,8 +390,8 @@ class RedisStoreTest {
         for (int i = 0; i < 5; i++) {
             assertThat(store.store().read(Namespace.UNIT, key(1))).as("refused: a miss").isEmpty();
         }
-        assertThat(lines(storeLog, "refuses commands")).hasSize(1);
-        assertThat(lines(storeLog, "refuses commands").get(0)).contains("NOPERM");
+        assertThat(lines(storeLog, "refuses reads")).hasSize(1);
+        assertThat(lines(storeLog, "refuses reads").get(0)).contains("NOPERM");
         assertThat(store.up()).isTrue();
         assertThat(lines(linkLog, "is down")).isEmpty();
     }
