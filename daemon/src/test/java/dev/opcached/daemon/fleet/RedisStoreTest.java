@@ -364,6 +364,30 @@ class RedisStoreTest {
     }
 
     @Test
+    void aRedisTooSlowForTheBoundCostsEachReadTheBoundAtMostThenGoesDownOnceAndComesBackWhenFast() throws Exception {
+        long bound = 50;
+        RedisFleet store = store(randomKey(), new RedisConfig(redis.url(), null, dir.resolve("fleet.key"), 3_600, bound,
+                RedisTls.DEFAULT));
+        await("up", store::up);
+        writeAndAwait(store, Namespace.UNIT, key(1), body(1));
+        // Every client's commands wait while Redis is paused: as slow as a Redis can be, and still connected.
+        raw(null).clientPause(3_000);
+        for (int i = 0; i < RedisLink.TIMEOUTS_TO_DOWN; i++) {
+            long asked = System.nanoTime();
+            assertThat(store.store().read(Namespace.UNIT, key(1))).as("a read past the bound: a miss").isEmpty();
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).as("waited about the bound, not the pause")
+                    .isLessThan(Duration.ofMillis(1_000));
+        }
+        assertThat(store.up()).as("three timeouts in a row").isFalse();
+        assertThat(figure(store, "redis_timeouts")).isEqualTo(RedisLink.TIMEOUTS_TO_DOWN);
+        assertThat(store.store().read(Namespace.UNIT, key(1))).as("down: a miss at once, nothing asked").isEmpty();
+        assertThat(figure(store, "redis_timeouts")).isEqualTo(RedisLink.TIMEOUTS_TO_DOWN);
+        await("up again once a PING is answered within the bound", store::up);
+        assertThat(store.store().read(Namespace.UNIT, key(1))).hasValueSatisfying(b -> assertThat(b).isEqualTo(body(1)));
+        assertThat(lines(linkLog, "is down")).as("one line for the change").hasSize(1);
+    }
+
+    @Test
     void aFullRedisOrOneThatRefusesReadsCostsMissesAndCountersLoggedOnceAndStaysUp() throws Exception {
         RedisFleet store = store(randomKey());
         await("up", store::up);
