@@ -1,5 +1,6 @@
 package dev.opcached.daemon.fleet;
 
+import static dev.opcached.daemon.testing.Conditions.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,7 +32,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +45,6 @@ import org.slf4j.LoggerFactory;
  * itself once it is back; AUTH with a password from a file.
  */
 class RedisStoreTest {
-    private static final Duration DEADLINE = Duration.ofSeconds(30);
     /** Generous: the machine runs other tests; the bound is what is checked, not how fast Redis is. */
     private static final long TIMEOUT_MILLIS = 2_000;
 
@@ -119,14 +118,6 @@ class RedisStoreTest {
         opened.add(client::shutdown);
         opened.add(0, connection);
         return connection.sync();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("within %s: %s", DEADLINE, what).isNegative();
-            Thread.sleep(10);
-        }
     }
 
     private static FleetClaims.Claim claim(RedisFleet fleet, Sha256 key, long millis) {

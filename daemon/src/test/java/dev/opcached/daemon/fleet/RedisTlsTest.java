@@ -1,5 +1,6 @@
 package dev.opcached.daemon.fleet;
 
+import static dev.opcached.daemon.testing.Conditions.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,6 @@ import org.slf4j.LoggerFactory;
  * and costs a read a miss. The files are checked at start, naming the directive.
  */
 class RedisTlsTest {
-    private static final Duration DEADLINE = Duration.ofSeconds(30);
     private static final long TIMEOUT_MILLIS = 2_000;
 
     @TempDir
@@ -82,14 +81,6 @@ class RedisTlsTest {
         RedisFleet store = new RedisFleet(config, SealKey.of(bytes), null);
         opened.add(store);
         return store;
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("within %s: %s", DEADLINE, what).isNegative();
-            Thread.sleep(10);
-        }
     }
 
     private List<String> downLines() {

@@ -3,6 +3,7 @@ package dev.opcached.daemon.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /** Waits on a condition a test can observe, with a deadline, instead of sleeping and hoping. */
@@ -20,6 +21,15 @@ public final class Conditions {
             assertThat(System.nanoTime() - deadline).as("within %s: %s reaches %d (is %d)", DEADLINE, what, atLeast,
                     value.getAsLong()).isNegative();
             Thread.sleep(20);
+        }
+    }
+
+    /** Waits until {@code condition} holds; fails at {@link #DEADLINE} saying what it waited for. */
+    public static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - deadline).as("within %s: %s", DEADLINE, what).isNegative();
+            Thread.sleep(10);
         }
     }
 }
