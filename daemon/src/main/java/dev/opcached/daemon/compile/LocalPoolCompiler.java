@@ -54,8 +54,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalPoolCompiler implements PoolCompiler {
     private static final Logger LOG = LoggerFactory.getLogger(LocalPoolCompiler.class);
-    /** How often a host waiting on another's claim looks for its entry. */
-    static final long FLEET_POLL_MILLIS = 25;
 
     private final Segment segment;
     private final ScriptSource source;
@@ -65,7 +63,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
     /** The sealed file cache and the fleet's store, or null when both are off. */
     private final FileCacheLevel fileCache;
     /** Single flight across the fleet, or null without a fleet level. */
-    private final FleetClaims claims;
+    private final FleetFlight fleet;
     private final Semaphore turns;
     private final AtomicInteger running = new AtomicInteger();
     private final RememberedOutcomes remembered;
@@ -104,7 +102,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
     LocalPoolCompiler(Segment segment, ScriptSource source, CachePolicy policy, EpochClock clock,
                       SourceBatchCompiler javac, FileCacheLevel fileCache, FleetClaims claims) {
         this.fileCache = fileCache;
-        this.claims = fileCache == null ? null : claims;
+        this.fleet = fileCache == null || claims == null ? null : new FleetFlight(claims, fleetClaimMillis(policy));
         this.segment = segment;
         this.source = source;
         this.policy = policy;
@@ -196,7 +194,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             }
         }
         // With a fleet, hosts compiling the same change share each wave before compiling the next against it.
-        List<Map<Path, SourceStamp>> waves = claims == null || !claims.up() ? List.of(toCompile)
+        List<Map<Path, SourceStamp>> waves = fleet == null || !fleet.up() ? List.of(toCompile)
                 : CompileWaves.of(toCompile, path -> {
                     CachedEntry entry = segment.peek(SegmentKey.of(path.toString()));
                     return entry == null ? null : unitOf(entry);
@@ -410,8 +408,8 @@ public final class LocalPoolCompiler implements PoolCompiler {
         boolean handedToJavac = false;
         boolean compiled = false;
         try {
-            if (claims != null) {
-                claimInFleet(owned, files, fleetClaimMillis(), fleetOwned, fleetHeld);
+            if (fleet != null) {
+                claimInFleet(owned, files, fleetOwned, fleetHeld);
                 // A file this host missed earlier may have been stored by another host since (its
                 // claim released just before ours): one more look before javac.
                 for (Iterator<Map.Entry<Path, Sha256>> claimed = fleetOwned.entrySet().iterator(); claimed.hasNext(); ) {
@@ -419,7 +417,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
                     FileOutcome stored = fromFileCache(entry.getKey());
                     if (stored != null) {
                         owned.remove(entry.getKey());
-                        claims.release(entry.getValue());
+                        fleet.release(entry.getValue());
                         claimed.remove();
                         done(outcomes, progress, stored);
                     }
@@ -432,7 +430,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             compiled = true;
         } finally {
             for (Sha256 claimed : fleetOwned.values()) {
-                claims.release(claimed);
+                fleet.release(claimed);
             }
             if (!compiled) {
                 // No wait for the fleet after a failure: the files we hold markers for let local
@@ -465,17 +463,16 @@ public final class LocalPoolCompiler implements PoolCompiler {
      * no other batch meanwhile (the compiler process compiles one batch at a time), and a claimer
      * that died costs the others this long; a compile that takes longer is done twice.
      */
-    private long fleetClaimMillis() {
+    private static long fleetClaimMillis(CachePolicy policy) {
         return Math.max(1_000, policy.compileTimeoutMillis() / 4);
     }
 
     /**
      * Claims each of {@code owned} in the fleet: those another host is compiling now move from
-     * {@code owned} to {@code held}; those this host claimed, or whose claim the fleet did not
-     * answer in time (it may have landed), go to {@code claimed}, to be released once compiled. A
-     * file that may not be cached stays owned, unclaimed.
+     * {@code owned} to {@code held}; the others go to {@code claimed}, to be released once
+     * compiled ({@link FleetFlight#claim}). A file that may not be cached stays owned, unclaimed.
      */
-    private void claimInFleet(List<Path> owned, Map<Path, SourceStamp> stamps, long millis, Map<Path, Sha256> claimed,
+    private void claimInFleet(List<Path> owned, Map<Path, SourceStamp> stamps, Map<Path, Sha256> claimed,
                               Map<Path, Sha256> held) {
         Map<Path, Sha256> sourceKeys = new LinkedHashMap<>();
         for (Path path : owned) {
@@ -484,40 +481,23 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 sourceKeys.put(path, sourceKey);
             }
         }
-        if (sourceKeys.isEmpty()) {
-            return;
-        }
-        Map<Sha256, FleetClaims.Claim> answers = claims.claim(sourceKeys.values(), millis);
-        sourceKeys.forEach((path, sourceKey) -> {
-            switch (answers.get(sourceKey)) {
-                case OWNED -> claimed.put(path, sourceKey);
-                case HELD -> {
-                    owned.remove(path);
-                    held.put(path, sourceKey);
-                }
-                // No answer in time, but the claim may have landed: released as ours would be
-                // (a compare-and-delete, which leaves another's alone), or others wait out its life.
-                case UNKNOWN -> claimed.put(path, sourceKey);
-                default -> throw new IllegalStateException("unknown claim");
-            }
-        });
+        FleetFlight.Claimed claims = fleet.claim(sourceKeys);
+        claimed.putAll(claims.ours());
+        held.putAll(claims.others());
+        owned.removeAll(claims.others().keySet());
     }
 
     /**
-     * Waits for the hosts that claimed {@code held} to store their units (a claimer stores, then
-     * releases), then takes each from the levels, compiling here in one batch those whose claim
-     * went without an entry (the claimer failed or died) or still held after a claim's life. Only
-     * the claims are asked for, all at once, every {@link #FLEET_POLL_MILLIS} (EXISTS, no read of
-     * an entry): the levels are looked in once per file, when its wait ends, so that a wait counts
-     * one lookup, not one per poll. Whatever goes wrong before every file had its outcome, the
-     * markers of those left let local waiters go.
+     * Waits for the hosts that claimed {@code held} to store their units, then takes each from the
+     * levels, compiling here in one batch those whose claim went without an entry (the claimer
+     * failed or died) or still held after a claim's life. A file javac compiled here along with
+     * this host's own (an input of theirs) is no wait, and no compile saved. Whatever goes wrong
+     * before every file had its outcome, the markers of those left let local waiters go.
      */
     private void awaitFleet(Map<Path, Sha256> held, Map<Path, SourceStamp> stamps, Set<Path> replacing,
                             long deadlineMillis, Map<Path, FileOutcome> outcomes, Progress progress)
             throws CompilerUnavailableException {
         Map<Path, Sha256> waiting = new LinkedHashMap<>(held);
-        List<Path> toCompile = new ArrayList<>();
-        // A file javac compiled here along with this host's own (an input of theirs) is no wait, and no compile saved.
         for (Iterator<Path> files = waiting.keySet().iterator(); files.hasNext(); ) {
             Path file = files.next();
             if (currentInSegment(file) != null) {
@@ -525,29 +505,17 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 done(outcomes, progress, current(file));
             }
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(deadlineMillis, fleetClaimMillis()));
+        List<Path> toCompile = new ArrayList<>();
         try {
-            while (!waiting.isEmpty()) {
-                boolean over = System.nanoTime() - deadline >= 0;
-                Set<Sha256> stillHeld = over ? Set.of() : claims.held(waiting.values());
-                for (Iterator<Map.Entry<Path, Sha256>> files = waiting.entrySet().iterator(); files.hasNext(); ) {
-                    Map.Entry<Path, Sha256> file = files.next();
-                    if (stillHeld.contains(file.getValue())) {
-                        continue;
-                    }
-                    files.remove();
-                    FileOutcome fromFleet = fromFileCache(file.getKey());
-                    if (fromFleet == null) {
-                        toCompile.add(file.getKey());
-                    } else {
-                        claims.saved();
-                        done(outcomes, progress, fromFleet);
-                    }
+            fleet.awaitReleases(waiting, deadlineMillis, file -> {
+                FileOutcome fromFleet = fromFileCache(file);
+                if (fromFleet == null) {
+                    toCompile.add(file);
+                } else {
+                    fleet.saved();
+                    done(outcomes, progress, fromFleet);
                 }
-                if (!waiting.isEmpty()) {
-                    Thread.sleep(FLEET_POLL_MILLIS);
-                }
-            }
+            });
             if (!toCompile.isEmpty()) {
                 compileOwned(toCompile, stamps, replacing, deadlineMillis, outcomes, progress);
             }
