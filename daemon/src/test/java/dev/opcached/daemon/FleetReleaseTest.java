@@ -62,7 +62,7 @@ class FleetReleaseTest {
     private static final Logger LOG = LoggerFactory.getLogger(FleetReleaseTest.class);
     private static final int MODULES = 20;
     private static final int FILES = 200;
-    private static final int CLIENTS_PER_POOL = 3;
+    private static final int CLIENTS_PER_POOL = 2;
     private static final List<String> HOSTS = List.of("host-a", "host-b", "host-c");
     /** The next release: a module another module uses, one of the upper half, and three pages. */
     private static final List<String> CHANGED = List.of("lib/M03.java", "lib/M17.java", "pages/P000.java",
