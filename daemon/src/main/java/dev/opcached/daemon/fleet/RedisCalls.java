@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * sent together (a closure's units, a batch's claims) are pipelined on the one connection and
  * waited for under one deadline, so that a lookup waits one bound, not one per command. What
  * does not answer in time is no answer (the caller counts a miss, or compiles); a timeout or a
- * lost connection is the link's to hear about, a refusal (an ACL without the command) is logged
- * once until commands succeed again.
+ * lost connection is the link's to hear about, a refusal (an ACL without the command, OOM of a
+ * full Redis) is logged once per kind of command until that kind succeeds again.
  */
 final class RedisCalls {
     private static final Logger LOG = LoggerFactory.getLogger(RedisCalls.class);
@@ -49,7 +49,6 @@ final class RedisCalls {
     RedisAsyncCommands<byte[], byte[]> commands() {
         return link.commands();
     }
-
 
     /**
      * What each of {@code commands} (sent together) answered within one bound from now, in their
