@@ -31,8 +31,13 @@ final class FleetFlight {
         this.claimMillis = claimMillis;
     }
 
-    /** The files of a batch, by their claims: this host's to compile and release, and others' to wait for. */
-    record Claimed(Map<Path, Sha256> ours, Map<Path, Sha256> others) {
+    /**
+     * The files of a batch, by their claims: this host's to compile and release, others' to wait
+     * for, and those whose claim was not answered in time: compiled here and released too, since
+     * the claim may have landed (a compare-and-delete leaves another's alone), or others would wait
+     * out its life.
+     */
+    record Claimed(Map<Path, Sha256> ours, Map<Path, Sha256> others, Map<Path, Sha256> unanswered) {
     }
 
     /** Whether the fleet answers now: claims, and waiting on each other, are of use only then. */
@@ -40,26 +45,24 @@ final class FleetFlight {
         return claims.up();
     }
 
-    /**
-     * Claims every file of {@code sourceKeys} in one round trip. A file whose claim was not answered
-     * in time counts as ours: its claim may have landed, and is released as ours (a
-     * compare-and-delete, which leaves another's alone), or others would wait out its life.
-     */
+    /** Claims every file of {@code sourceKeys} in one round trip. */
     Claimed claim(Map<Path, Sha256> sourceKeys) {
         Map<Path, Sha256> ours = new LinkedHashMap<>();
         Map<Path, Sha256> others = new LinkedHashMap<>();
+        Map<Path, Sha256> unanswered = new LinkedHashMap<>();
         if (sourceKeys.isEmpty()) {
-            return new Claimed(ours, others);
+            return new Claimed(ours, others, unanswered);
         }
         Map<Sha256, FleetClaims.Claim> answers = claims.claim(sourceKeys.values(), claimMillis);
         sourceKeys.forEach((path, sourceKey) -> {
             switch (answers.get(sourceKey)) {
-                case OWNED, UNKNOWN -> ours.put(path, sourceKey);
+                case OWNED -> ours.put(path, sourceKey);
                 case HELD -> others.put(path, sourceKey);
+                case UNKNOWN -> unanswered.put(path, sourceKey);
                 default -> throw new IllegalStateException("unknown claim");
             }
         });
-        return new Claimed(ours, others);
+        return new Claimed(ours, others, unanswered);
     }
 
     /** Lets go of this host's claim on {@code sourceKey}. */

@@ -403,23 +403,27 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 default -> throw new IllegalStateException("unknown claim " + claim.kind());
             }
         }
+        // Claims to release once compiled (ours, and those not answered in time), and others' to wait for.
         Map<Path, Sha256> fleetOwned = new LinkedHashMap<>();
         Map<Path, Sha256> fleetHeld = new LinkedHashMap<>();
         boolean handedToJavac = false;
         boolean compiled = false;
         try {
-            if (fleet != null) {
-                claimInFleet(owned, files, fleetOwned, fleetHeld);
+            // While the fleet does not answer, no claim can be taken: nothing is asked.
+            if (fleet != null && fleet.up()) {
+                FleetFlight.Claimed claims = claimInFleet(owned, files);
+                fleetHeld.putAll(claims.others());
+                fleetOwned.putAll(claims.unanswered());
                 // A file this host missed earlier may have been stored by another host since (its
                 // claim released just before ours): one more look before javac.
-                for (Iterator<Map.Entry<Path, Sha256>> claimed = fleetOwned.entrySet().iterator(); claimed.hasNext(); ) {
-                    Map.Entry<Path, Sha256> entry = claimed.next();
+                for (Map.Entry<Path, Sha256> entry : claims.ours().entrySet()) {
                     FileOutcome stored = fromFileCache(entry.getKey());
                     if (stored != null) {
                         owned.remove(entry.getKey());
                         fleet.release(entry.getValue());
-                        claimed.remove();
                         done(outcomes, progress, stored);
+                    } else {
+                        fleetOwned.put(entry.getKey(), entry.getValue());
                     }
                 }
             }
@@ -468,12 +472,10 @@ public final class LocalPoolCompiler implements PoolCompiler {
     }
 
     /**
-     * Claims each of {@code owned} in the fleet: those another host is compiling now move from
-     * {@code owned} to {@code held}; the others go to {@code claimed}, to be released once
-     * compiled ({@link FleetFlight#claim}). A file that may not be cached stays owned, unclaimed.
+     * Claims each of {@code owned} in the fleet ({@link FleetFlight#claim}); those another host is
+     * compiling now leave {@code owned}. A file that may not be cached stays owned, unclaimed.
      */
-    private void claimInFleet(List<Path> owned, Map<Path, SourceStamp> stamps, Map<Path, Sha256> claimed,
-                              Map<Path, Sha256> held) {
+    private FleetFlight.Claimed claimInFleet(List<Path> owned, Map<Path, SourceStamp> stamps) {
         Map<Path, Sha256> sourceKeys = new LinkedHashMap<>();
         for (Path path : owned) {
             Sha256 sourceKey = cacheable(path, stamps.get(path)) ? fileCache.sourceKey(path) : null;
@@ -482,9 +484,8 @@ public final class LocalPoolCompiler implements PoolCompiler {
             }
         }
         FleetFlight.Claimed claims = fleet.claim(sourceKeys);
-        claimed.putAll(claims.ours());
-        held.putAll(claims.others());
         owned.removeAll(claims.others().keySet());
+        return claims;
     }
 
     /**
