@@ -1130,7 +1130,8 @@ plot %s
     W("### What a Prometheus scrape costs")
     W("")
     W("The same hello-world load on opcached, once alone and once with `GET /metrics` on the admin endpoint every 100 ms "
-      "(curl, a new connection each, the admin token), the two alternating in each run. A scrape reads the segment's "
+      "(one curl process on one kept-alive connection, `--rate 10/s`, the admin token, as a Prometheus server scrapes), "
+      "the two alternating in each run. A scrape reads the segment's "
       "header and the figures the supervisor last heard from each process; it reads no `/proc` file and sends nothing to a worker.")
     W("")
     if scrape_table:
