@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * PHP-FPM's {@code user}: a supervisor started as root runs its workers as that user, whose
- * scripts cannot read the admin token nor write the cache's entries. Needs root; the class path is copied where that user can
- * read it (a build's own is often under root's home).
+ * scripts can read neither the admin token nor the key files the pool makes, nor write the
+ * cache's entries. Needs root; the class path is copied where that user can read it (a build's
+ * own is often under root's home).
  */
 class WorkerUserTest {
     private static final String USER = "nobody";
@@ -72,13 +73,17 @@ class WorkerUserTest {
         return String.join(java.io.File.pathSeparator, entries);
     }
 
-    private int start(String... extra) throws Exception {
-        int port;
+    /** A port nothing listens on now. */
+    private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
+            return socket.getLocalPort();
         }
+    }
+
+    private int start(List<String> directives, String... prefix) throws Exception {
+        int port = freePort();
         Path docroot = Files.createDirectories(dir.resolve("www"));
-        List<String> command = new ArrayList<>(List.of(extra));
+        List<String> command = new ArrayList<>(List.of(prefix));
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("@" + System.getProperty("opcached.jvmOptions"));
         command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classPath,
@@ -88,6 +93,7 @@ class WorkerUserTest {
                 "-d", "opcache.memory_consumption=8", "-d", "opcache.max_accelerated_files=200",
                 "-d", "display_errors=1", "-d", "user=" + USER,
                 "-d", "opcached.worker_java_options=-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
+        directives.forEach(directive -> command.addAll(List.of("-d", directive)));
         output = dir.resolve("supervisor.log");
         supervisor = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(output.toFile()).start();
@@ -111,8 +117,9 @@ class WorkerUserTest {
     }
 
     @Test
-    void workersRunAsTheUserAndTheirScriptsCannotReadTheToken() throws Exception {
-        int port = start();
+    void workersRunAsTheUserAndTheirScriptsCannotReadTheTokenNorTheKeys() throws Exception {
+        // A fleet whose Redis is down: the level starts down, but its key is made at the start.
+        int port = start(List.of("opcached.redis_url=redis://127.0.0.1:" + freePort()));
         try {
             long worker = Long.parseLong(awaitLine("worker-1 started, pid (\\d+)").group(1));
             awaitLine("worker-1 \\(pid " + worker + "\\) ready");
@@ -134,6 +141,22 @@ class WorkerUserTest {
                     + "/steal.java")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(steal.statusCode()).isEqualTo(500);
             assertThat(steal.body()).contains("AccessDeniedException").doesNotContain(Files.readString(token).strip());
+
+            // The key files the pool made (the file cache is on by default): root's, owner-only.
+            List<Path> keys = List.of(dir.resolve("state").resolve("file_cache.key"), dir.resolve("state").resolve("fleet.key"));
+            StringBuilder reads = new StringBuilder("String outcome = \"\";\n");
+            for (Path key : keys) {
+                assertThat(Files.getOwner(key).getName()).as(key.toString()).isEqualTo("root");
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).as(key.toString())
+                        .isEqualTo("rw-------");
+                reads.append("try { outcome += java.nio.file.Files.readAllBytes(java.nio.file.Path.of(\"").append(key)
+                        .append("\")).length + \" bytes read \"; }\n")
+                        .append("catch (Exception e) { outcome += e.getClass().getSimpleName() + \" \"; }\n");
+            }
+            Scripts.write(docroot, "keys", reads + "response.write(outcome.strip());");
+            HttpResponse<String> stealKeys = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/keys.java")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(stealKeys.body()).as("file_cache.key, then fleet.key").isEqualTo("AccessDeniedException AccessDeniedException");
 
             // The cache: both files stay root's; the segment file is readable by the workers' group
             // only, the activity file (counters, claims) readable and writable by it.
@@ -175,7 +198,7 @@ class WorkerUserTest {
 
     @Test
     void userIsRefusedWhenTheSupervisorIsNotRoot() throws Exception {
-        start("setpriv", "--reuid=" + USER, "--regid=nogroup", "--clear-groups", "--");
+        start(List.of(), "setpriv", "--reuid=" + USER, "--regid=nogroup", "--clear-groups", "--");
         assertThat(supervisor.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(supervisor.exitValue()).as(Files.readString(output)).isEqualTo(2);
         assertThat(Files.readString(output)).contains("opcached: user=" + USER + " needs the supervisor to run as root"

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opcached.client.OpcachedClient;
 import dev.opcached.client.OpcachedClientException;
+import dev.opcached.protocol.common.DaemonThreadFactory;
 import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.config.Defaults;
 import java.io.IOException;
@@ -315,12 +316,9 @@ public final class Opcachectl implements java.util.concurrent.Callable<Integer> 
      * as interrupted.
      */
     private <T> List<PoolAnswer<T>> callAll(List<Target> targets, Call<T> call, Duration timeout) {
-        // Daemon threads (the client has no Netty for its thread factory): a call past its timeout never holds the exit.
-        ExecutorService calls = Executors.newFixedThreadPool(Math.min(targets.size(), MAX_PARALLEL_POOLS), task -> {
-            Thread thread = new Thread(task, "opcachectl-pool");
-            thread.setDaemon(true);
-            return thread;
-        });
+        // Daemon threads: a call past its timeout never holds the exit.
+        ExecutorService calls = Executors.newFixedThreadPool(Math.min(targets.size(), MAX_PARALLEL_POOLS),
+                new DaemonThreadFactory("opcachectl-pool"));
         try {
             List<CompletableFuture<PoolAnswer<T>>> answers = targets.stream()
                     .map(target -> CompletableFuture.supplyAsync(() -> call(target, call, timeout), calls)).toList();

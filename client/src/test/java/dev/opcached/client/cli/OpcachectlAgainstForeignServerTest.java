@@ -2,6 +2,7 @@ package dev.opcached.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
@@ -190,7 +191,8 @@ class OpcachectlAgainstForeignServerTest {
                 "[down]", "url = " + closed, "token_file = " + token, ""));
         CliRun run = CliRun.of("--config", pools.toString(), "--all", "status", "--json");
         assertThat(run.exitCode()).isEqualTo(4);
-        JsonNode document = new ObjectMapper().readTree(run.out());
+        // Strict: a second document (or anything) after the first is an error, not ignored.
+        JsonNode document = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(run.out());
         assertThat(document.get("pools")).hasSize(2);
         assertThat(document.at("/pools/0/name").asText()).isEqualTo("foreign");
         assertThat(document.at("/pools/0/url").asText()).isEqualTo(url);

@@ -12,6 +12,7 @@ import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.segment.EpochClock;
 import dev.opcached.protocol.segment.Segment;
 import dev.opcached.protocol.segment.SegmentConfig;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,10 +44,8 @@ final class JavacWarmup {
 
     /** Runs the warm-up on a daemon thread of its own. */
     static void start() {
-        Thread thread = new Thread(() -> run(Path.of(System.getProperty("java.io.tmpdir"))), "javac-warmup");
-        thread.setDaemon(true);
-        thread.setPriority(Thread.MIN_PRIORITY);
-        thread.start();
+        new DefaultThreadFactory("javac-warmup", true, Thread.MIN_PRIORITY)
+                .newThread(() -> run(Path.of(System.getProperty("java.io.tmpdir")))).start();
     }
 
     /** The warm-up, in a temporary directory under {@code temporaryRoot} that it deletes. */

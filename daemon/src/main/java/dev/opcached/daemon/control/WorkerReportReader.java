@@ -1,5 +1,6 @@
 package dev.opcached.daemon.control;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,14 +29,13 @@ public final class WorkerReportReader {
 
     /** The same, running {@code atEnd} once the pipe has closed and its last report was handed on. */
     public static Thread start(String name, InputStream in, Consumer<WorkerReport> listener, Runnable atEnd) {
-        Thread thread = new Thread(() -> {
+        Thread thread = new DefaultThreadFactory(name, true).newThread(() -> {
             try {
                 read(in, listener);
             } finally {
                 atEnd.run();
             }
-        }, name);
-        thread.setDaemon(true);
+        });
         thread.start();
         return thread;
     }

@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The user and group workers run as (PHP-FPM's {@code user} and {@code group}): when the
  * supervisor runs as root with {@code user} set, workers are started through util-linux's
- * {@code setpriv} as that user, so that a script can read neither the admin token nor the TLS key
- * (which stay root's, 0600); the segment file is handed to that user. Empty: workers run as the
- * supervisor's user.
+ * {@code setpriv} as that user, so that a script can read neither the admin token nor the key
+ * files the pool makes (root's, 0600); the segment file stays root's, readable by the workers'
+ * group. Empty: workers run as the supervisor's user.
  */
 final class WorkerUser {
     private static final WorkerUser SAME = new WorkerUser("", "", null);

@@ -1,5 +1,6 @@
 package dev.opcached.protocol.segment;
 
+import dev.opcached.protocol.common.DaemonThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -19,14 +20,12 @@ public final class CoarseEpochClock implements EpochClock {
     private volatile long now = System.currentTimeMillis();
 
     private CoarseEpochClock() {
-        Thread ticker = new Thread(() -> {
+        new DaemonThreadFactory("opcached-coarse-clock").newThread(() -> {
             while (true) {
                 now = System.currentTimeMillis();
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS));
             }
-        }, "opcached-coarse-clock");
-        ticker.setDaemon(true);
-        ticker.start();
+        }).start();
     }
 
     /** The process's one coarse clock (its thread starts on first use). */
