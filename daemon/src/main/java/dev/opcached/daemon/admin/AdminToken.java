@@ -1,15 +1,14 @@
 package dev.opcached.daemon.admin;
 
+import dev.opcached.daemon.config.OwnerOnlyFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,10 +36,10 @@ public final class AdminToken {
     /** The same for a token named {@code what} in messages ("metrics token"). */
     public static String loadOrCreate(Path file, String what) throws IOException {
         try {
-            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
-            if (mode.stream().anyMatch(p -> !p.name().startsWith("OWNER_"))) {
-                throw new IllegalArgumentException(what + " file " + file + " has mode "
-                        + PosixFilePermissions.toString(mode) + ": anyone in its group or others could read it;"
+            String mode = OwnerOnlyFile.looseMode(file);
+            if (mode != null) {
+                throw new IllegalArgumentException(what + " file " + file + " has mode " + mode
+                        + ": anyone in its group or others could read it;"
                         + " chmod 600 " + file + " (and rotate the token if it may have been read)");
             }
             String token = Files.readString(file, StandardCharsets.US_ASCII).strip();

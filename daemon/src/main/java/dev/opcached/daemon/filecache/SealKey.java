@@ -1,5 +1,6 @@
 package dev.opcached.daemon.filecache;
 
+import dev.opcached.daemon.config.OwnerOnlyFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -117,9 +118,9 @@ public final class SealKey {
                     + ", not to this process's uid " + self + ": its owner knows the key and could seal entries;"
                     + " remove it to have a new key made at the next start (the cache's entries are then rejected once and rebuilt)");
         }
-        Set<PosixFilePermission> mode = attributes.permissions();
-        if (mode.stream().anyMatch(p -> !p.name().startsWith("OWNER_"))) {
-            throw new IllegalArgumentException(role.name() + " " + file + " has mode " + PosixFilePermissions.toString(mode)
+        String mode = OwnerOnlyFile.looseMode(file);
+        if (mode != null) {
+            throw new IllegalArgumentException(role.name() + " " + file + " has mode " + mode
                     + ": anyone in its group or others could read it and seal entries; chmod 600 " + file
                     + " and, as it may have been read, remove it instead to have a new key made at the next start");
         }

@@ -1,13 +1,11 @@
 package dev.opcached.daemon.fleet;
 
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.config.OwnerOnlyFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
 /** The Redis password from {@code opcached.redis_password_file}: read once, never logged, refused when others may read it. */
 final class RedisPassword {
@@ -29,12 +27,7 @@ final class RedisPassword {
             throw new IllegalArgumentException(Directives.REDIS_PASSWORD_FILE + "=" + file
                     + " is not a regular file; write the password there (mode 0600), or empty the directive for no AUTH");
         }
-        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
-        if (mode.stream().anyMatch(p -> !p.name().startsWith("OWNER_"))) {
-            throw new IllegalArgumentException(Directives.REDIS_PASSWORD_FILE + "=" + file + " has mode "
-                    + PosixFilePermissions.toString(mode) + ": group or others could read the Redis password; chmod 600 "
-                    + file + " (and, as it may have been read, change the password)");
-        }
+        OwnerOnlyFile.require(Directives.REDIS_PASSWORD_FILE, file, "the Redis password", "change the password");
         String password = Files.readString(file, StandardCharsets.UTF_8).strip();
         if (password.isEmpty()) {
             throw new IllegalArgumentException(Directives.REDIS_PASSWORD_FILE + "=" + file

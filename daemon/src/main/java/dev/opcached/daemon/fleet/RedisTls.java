@@ -1,14 +1,12 @@
 package dev.opcached.daemon.fleet;
 
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.config.OwnerOnlyFile;
 import io.lettuce.core.SslOptions;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
 /**
  * Whom a {@code rediss://} connection trusts and who it is: {@code opcached.redis_tls_ca_file}
@@ -95,12 +93,7 @@ public record RedisTls(Path caFile, Path certFile, Path keyFile) {
         if (certFile != null) {
             requireFile(Directives.REDIS_TLS_CERT_FILE, certFile, "the PEM client certificate");
             requireFile(Directives.REDIS_TLS_KEY_FILE, keyFile, "the client certificate's PEM private key");
-            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(keyFile);
-            if (mode.stream().anyMatch(p -> !p.name().startsWith("OWNER_"))) {
-                throw new IllegalArgumentException(Directives.REDIS_TLS_KEY_FILE + "=" + keyFile + " has mode "
-                        + PosixFilePermissions.toString(mode) + ": group or others could read the private key; chmod 600 "
-                        + keyFile + " (and, as it may have been read, issue a new certificate)");
-            }
+            OwnerOnlyFile.require(Directives.REDIS_TLS_KEY_FILE, keyFile, "the private key", "issue a new certificate");
             try {
                 SslContextBuilder.forClient().keyManager(certFile.toFile(), keyFile.toFile());
             } catch (IllegalArgumentException e) {

@@ -9,6 +9,7 @@ import dev.opcached.daemon.compile.PoolCompiler;
 import dev.opcached.daemon.compiler.CompilerClient;
 import dev.opcached.daemon.compiler.CompilerMain;
 import dev.opcached.daemon.config.Directives;
+import dev.opcached.daemon.config.OwnerOnlyFile;
 import dev.opcached.daemon.filecache.FileCaches;
 import dev.opcached.daemon.fleet.RedisConfig;
 import dev.opcached.daemon.fleet.RedisFleet;
@@ -108,6 +109,12 @@ public final class Supervisor {
                         config.string(Directives.ADMIN_LISTEN));
             }
             return null;
+        }
+        try {
+            OwnerOnlyFile.require(Directives.ADMIN_TLS_KEY, Path.of(key), "the admin endpoint's private key",
+                    "issue a new certificate");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(Directives.ADMIN_TLS_KEY + "=" + key + " cannot be read: " + e, e);
         }
         try {
             return SslContextBuilder.forServer(new java.io.File(certificate), new java.io.File(key)).build();

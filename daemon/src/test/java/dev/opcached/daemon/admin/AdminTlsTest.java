@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.time.Duration;
@@ -51,6 +52,7 @@ class AdminTlsTest {
         Files.writeString(keyPem, "-----BEGIN PRIVATE KEY-----\n"
                 + pem.encodeToString(store.getKey("admin", "changeit".toCharArray()).getEncoded())
                 + "\n-----END PRIVATE KEY-----\n");
+        Files.setPosixFilePermissions(keyPem, PosixFilePermissions.fromString("rw-------"));
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("admin", cert);
@@ -94,6 +96,25 @@ class AdminTlsTest {
             assertThat(supervisor.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
             assertThat(supervisor.output()).contains("opcached.admin_listen=0.0.0.0:0 is not a loopback address")
                     .contains("opcached.admin_tls_certificate");
+            assertThat(dir.resolve("shm")).as("nothing was created").satisfiesAnyOf(
+                    p -> assertThat(p).doesNotExist(), p -> assertThat(Files.list(p)).isEmpty());
+        }
+    }
+
+    @Test
+    void aKeyThatGroupOrOthersCouldReadStopsTheStart() throws Exception {
+        Path certificatePem = dir.resolve("admin.crt");
+        Path keyPem = dir.resolve("admin.key");
+        certificate(certificatePem, keyPem);
+        Files.setPosixFilePermissions(keyPem, PosixFilePermissions.fromString("rw-r--r--"));
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        try (ChildJvm supervisor = ChildJvm.start(Opcached.class, "--docroot", docroot.toString(),
+                "--segment-dir", dir.resolve("shm").toString(), "--state-dir", dir.resolve("state").toString(),
+                "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+                "-d", "opcached.admin_tls_certificate=" + certificatePem, "-d", "opcached.admin_tls_key=" + keyPem)) {
+            assertThat(supervisor.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
+            assertThat(supervisor.output()).contains("opcached.admin_tls_key=" + keyPem + " has mode rw-r--r--")
+                    .contains("chmod 600 " + keyPem).doesNotContain("\tat ").doesNotContain("PRIVATE KEY");
             assertThat(dir.resolve("shm")).as("nothing was created").satisfiesAnyOf(
                     p -> assertThat(p).doesNotExist(), p -> assertThat(Files.list(p)).isEmpty());
         }

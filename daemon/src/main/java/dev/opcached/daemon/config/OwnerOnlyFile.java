@@ -1,0 +1,39 @@
+package dev.opcached.daemon.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * The one rule for files that hold a secret (tokens, keys, passwords): group and others have no
+ * permission on them at all. A secret that anyone else could have read is refused at the start,
+ * never used: the workers' user, or any local user, might know it.
+ */
+public final class OwnerOnlyFile {
+    private OwnerOnlyFile() {
+    }
+
+    /** The file's mode as {@code rw-r--r--} when group or others have any permission on it, else null. */
+    public static String looseMode(Path file) throws IOException {
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+        return mode.stream().allMatch(p -> p.name().startsWith("OWNER_")) ? null : PosixFilePermissions.toString(mode);
+    }
+
+    /**
+     * Refuses {@code file}, set by {@code directive}, when group or others have a permission on it.
+     *
+     * @param secret what the file holds, for the message ("the Redis password")
+     * @param remedy what to do besides the chmod, as the secret may have been read ("change the password")
+     * @throws IllegalArgumentException naming the directive, the file, its mode and the fix
+     */
+    public static void require(String directive, Path file, String secret, String remedy) throws IOException {
+        String mode = looseMode(file);
+        if (mode != null) {
+            throw new IllegalArgumentException(directive + "=" + file + " has mode " + mode + ": group or others could read "
+                    + secret + "; chmod 600 " + file + " (and, as it may have been read, " + remedy + ")");
+        }
+    }
+}
