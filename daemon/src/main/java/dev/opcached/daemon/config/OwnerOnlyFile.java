@@ -18,7 +18,11 @@ public final class OwnerOnlyFile {
 
     /** The file's mode as {@code rw-r--r--} when group or others have any permission on it, else null. */
     public static String looseMode(Path file) throws IOException {
-        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+        return looseMode(Files.getPosixFilePermissions(file));
+    }
+
+    /** The same for a mode already read (from attributes read without following a link). */
+    public static String looseMode(Set<PosixFilePermission> mode) {
         return mode.stream().allMatch(p -> p.name().startsWith("OWNER_")) ? null : PosixFilePermissions.toString(mode);
     }
 

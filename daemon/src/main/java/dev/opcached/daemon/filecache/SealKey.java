@@ -118,7 +118,7 @@ public final class SealKey {
                     + ", not to this process's uid " + self + ": its owner knows the key and could seal entries;"
                     + " remove it to have a new key made at the next start (the cache's entries are then rejected once and rebuilt)");
         }
-        String mode = OwnerOnlyFile.looseMode(file);
+        String mode = OwnerOnlyFile.looseMode(attributes.permissions());
         if (mode != null) {
             throw new IllegalArgumentException(role.name() + " " + file + " has mode " + mode
                     + ": anyone in its group or others could read it and seal entries; chmod 600 " + file
