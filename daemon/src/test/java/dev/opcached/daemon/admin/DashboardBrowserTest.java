@@ -488,6 +488,10 @@ class DashboardBrowserTest {
                 + " && document.getElementById('updated').textContent.startsWith('updated')", DEADLINE);
     }
 
+    /**
+     * The picture of the README's tour, docs/dashboard.png, is this file copied by hand: copy it
+     * again after any change of the page (its files under the admin package's dashboard resources).
+     */
     @Test
     void aScreenshotOfTheDashboardUnderLoadIsWrittenToTarget() throws Exception {
         signIn();
