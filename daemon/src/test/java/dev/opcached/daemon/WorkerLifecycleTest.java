@@ -2,6 +2,8 @@ package dev.opcached.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.daemon.testing.Conditions;
+import dev.opcached.daemon.testing.PoolMetrics;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.Scripts;
 import java.net.http.HttpResponse;
@@ -40,6 +42,10 @@ class WorkerLifecycleTest {
             assertThat(pool.supervisor().output()).contains("served 3 requests (pm.max_requests); recycling")
                     .contains("(pid " + first + ") is being replaced: pid " + first + " is retiring (recycle)")
                     .doesNotContain("died with exit code");
+            String restarts = "opcached_worker_restarts_total";
+            Conditions.await("the recycle counted", () -> PoolMetrics.orZero(pool, restarts, "cause=\"recycle\""), 1);
+            assertThat(PoolMetrics.value(pool, restarts, "cause=\"recycle\"")).as("one recycle").isEqualTo(1);
+            assertThat(PoolMetrics.value(pool, restarts, "cause=\"crash\"")).as("not a crash").isZero();
         }
     }
 

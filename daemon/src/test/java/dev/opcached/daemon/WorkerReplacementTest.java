@@ -2,6 +2,7 @@ package dev.opcached.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opcached.daemon.testing.PoolMetrics;
 import dev.opcached.daemon.testing.PoolProcess;
 import dev.opcached.daemon.testing.Scripts;
 import java.net.http.HttpResponse;
@@ -32,6 +33,12 @@ class WorkerReplacementTest {
                     + " is retiring \\(request_terminate_timeout\\)", Duration.ofSeconds(30));
             pool.awaitResponse("/hello.java", r -> r.statusCode() == 200, Duration.ofSeconds(60));
             pool.supervisor().awaitLine("(?s)retiring \\(request_terminate_timeout\\).*worker-\\d started", Duration.ofSeconds(30));
+            pool.supervisor().awaitLine("\\(pid " + replaced + "\\) exited with code \\d+ after being replaced",
+                    Duration.ofSeconds(30));
+            // Counted when it said retiring, and not again when it exited.
+            String restarts = "opcached_worker_restarts_total";
+            assertThat(PoolMetrics.value(pool, restarts, "cause=\"timeout\"")).as("one timeout").isEqualTo(1);
+            assertThat(PoolMetrics.value(pool, restarts, "cause=\"crash\"")).as("not a crash").isZero();
         }
     }
 

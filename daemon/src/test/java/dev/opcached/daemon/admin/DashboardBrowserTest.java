@@ -1,6 +1,7 @@
 package dev.opcached.daemon.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,11 +15,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -32,9 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The dashboard in a real headless Chromium against a real pool: it loads with no console error,
  * exception or CSP violation, refuses a wrong token without changing anything, shows the pool's
- * real figures, invalidates and resets through the JSON API, and leaves a screenshot in
- * {@code target/dashboard.png}. Skipped, with the reason, only where Chromium cannot be installed.
- * Every test opens a new tab (fresh session storage); they share one pool and one browser.
+ * real figures (scripts in each sort order, workers, memory), invalidates and resets through the
+ * JSON API, answers the read-only metrics token's 403 with a message that stays, and leaves a
+ * screenshot in {@code target/dashboard.png}. Skipped, with the reason, only where Chromium cannot
+ * be installed. Every test opens a new tab (fresh session storage); they share one pool and one
+ * browser.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DashboardBrowserTest {
@@ -42,6 +49,10 @@ class DashboardBrowserTest {
     /** The docroot's scripts: {path, how many requests each gets before the tests}. */
     private static final Map<String, Integer> SCRIPTS = Map.of("index", 9, "hello", 5, "api/users", 7,
             "api/orders", 3, "shop/cart", 6, "shop/checkout", 2, "shop/product", 12, "admin/report", 1);
+    /** A size as the page writes it: {@code 512 B}, {@code 1,234.5 KiB}. */
+    private static final Pattern BYTES = Pattern.compile("([0-9][0-9,]*(?:\\.[0-9])?) (B|KiB|MiB|GiB|TiB)");
+    /** A duration as the page writes it: {@code 42 s}, {@code 3 min 5 s}, {@code 2 h 10 min}, {@code 1 d 4 h}. */
+    private static final String AGE = "\\d+ s|\\d+ min \\d+ s|\\d+ h \\d+ min|\\d+ d \\d+ h";
 
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -52,6 +63,7 @@ class DashboardBrowserTest {
     private Path docroot;
     private PoolProcess pool;
     private String token;
+    private String metricsToken;
     private HeadlessChromium browser;
 
     @BeforeAll
@@ -63,13 +75,13 @@ class DashboardBrowserTest {
             Files.createDirectories(file.getParent());
             Scripts.text(file.getParent(), file.getFileName().toString().replace(".java", ""), "page " + script);
         }
-        pool = PoolProcess.start(docroot, dir.resolve("shm"), "www", 2, "opcache.file_update_protection=0");
+        metricsToken = "cd".repeat(32);
+        Path metricsTokenFile = Files.writeString(dir.resolve("metrics.token"), metricsToken + "\n");
+        Files.setPosixFilePermissions(metricsTokenFile, PosixFilePermissions.fromString("rw-------"));
+        pool = PoolProcess.start(docroot, dir.resolve("shm"), "www", 2, "opcache.file_update_protection=0",
+                "opcached.metrics_token_file=" + metricsTokenFile);
         token = Files.readString(pool.tokenFile()).strip();
-        for (Map.Entry<String, Integer> script : SCRIPTS.entrySet()) {
-            for (int i = 0; i < script.getValue(); i++) {
-                request(script.getKey());
-            }
-        }
+        requestEachScript();
         browser = HeadlessChromium.start(chromium, DEADLINE);
     }
 
@@ -107,7 +119,8 @@ class DashboardBrowserTest {
         } finally {
             if (pool != null) {
                 pool.close();
-                assertThat(pool.supervisor().output()).as("the token is never logged").doesNotContain(token);
+                assertThat(pool.supervisor().output()).as("the tokens are never logged").doesNotContain(token)
+                        .doesNotContain(metricsToken);
             }
         }
     }
@@ -157,8 +170,12 @@ class DashboardBrowserTest {
 
     /** Opens the page, signs in with the pool's token and waits for the first sample to be drawn. */
     private void signIn() throws Exception {
+        signIn(token);
+    }
+
+    private void signIn(String with) throws Exception {
         open();
-        typeToken(token);
+        typeToken(with);
         browser.await("!document.getElementById('dashboard').hidden"
                 + " && document.getElementById('tile-scripts').textContent !== '–'", DEADLINE);
     }
@@ -175,6 +192,65 @@ class DashboardBrowserTest {
     private void awaitNextSample() throws Exception {
         int seen = browser.evaluate("Number(document.getElementById('dashboard').dataset.samples)").asInt();
         browser.await("Number(document.getElementById('dashboard').dataset.samples) > " + seen, DEADLINE);
+    }
+
+    /** Requests each script as often as {@link #SCRIPTS} says: cached again, with hits that differ. */
+    private void requestEachScript() throws Exception {
+        for (Map.Entry<String, Integer> script : SCRIPTS.entrySet()) {
+            for (int i = 0; i < script.getValue(); i++) {
+                request(script.getKey());
+            }
+        }
+    }
+
+    /** The Invalidate button of {@code path}'s row, as a JavaScript expression (undefined without the row). */
+    private String invalidateButton(String path) throws Exception {
+        return "Array.from(document.querySelectorAll('#scripts button[data-path]')).find(b => b.dataset.path === "
+                + js(path) + ")";
+    }
+
+    /** The script rows' paths in the order the page lists them. */
+    private List<String> listedPaths() throws Exception {
+        List<String> listed = new ArrayList<>();
+        browser.evaluate("Array.from(document.querySelectorAll('#scripts button[data-path]'), b => b.dataset.path)")
+                .forEach(path -> listed.add(path.asText()));
+        return listed;
+    }
+
+    /** The cells' text of each row of the table body {@code id}. */
+    private List<List<String>> rows(String id) throws Exception {
+        List<List<String>> rows = new ArrayList<>();
+        browser.evaluate("Array.from(document.querySelectorAll('#" + id + " tr'), tr => Array.from(tr.cells, td => td.textContent))")
+                .forEach(row -> {
+                    List<String> cells = new ArrayList<>();
+                    row.forEach(cell -> cells.add(cell.asText()));
+                    rows.add(cells);
+                });
+        return rows;
+    }
+
+    /** The bytes a size the page wrote stands for, and the rounding it allows (half its last digit). */
+    private static double[] shownBytes(String shown) {
+        Matcher size = BYTES.matcher(shown);
+        assertThat(size.find()).as("a size: %s", shown).isTrue();
+        double unit = Math.pow(1024, List.of("B", "KiB", "MiB", "GiB", "TiB").indexOf(size.group(2)));
+        return new double[] {Double.parseDouble(size.group(1).replace(",", "")) * unit, unit == 1 ? 0 : unit * 0.05};
+    }
+
+    /**
+     * /status's scripts in the page's order for {@code figure} (a key of a script, null: by path
+     * alone): the highest first, an unknown figure last, the path between equals.
+     */
+    private static List<String> sortedBy(JsonNode scripts, String figure) {
+        Comparator<Map.Entry<String, JsonNode>> order = Comparator.comparing(Map.Entry::getKey);
+        if (figure != null) {
+            Comparator<Map.Entry<String, JsonNode>> byFigure = Comparator.comparingDouble(script ->
+                    script.getValue().path(figure).isNumber() ? script.getValue().get(figure).asDouble() : -1);
+            order = byFigure.reversed().thenComparing(order);
+        }
+        List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
+        scripts.fields().forEachRemaining(entries::add);
+        return entries.stream().sorted(order).map(Map.Entry::getKey).toList();
     }
 
     /** The calls of GET /status the page has made so far (from the browser's resource timing). */
@@ -223,9 +299,7 @@ class DashboardBrowserTest {
         assertThat(count).as("every script of the docroot is cached").isEqualTo(SCRIPTS.size());
         signIn();
         browser.await("document.getElementById('tile-scripts').textContent === '" + count + "'", DEADLINE);
-        List<String> listed = new ArrayList<>();
-        browser.evaluate("Array.from(document.querySelectorAll('#scripts button[data-path]'), b => b.dataset.path)")
-                .forEach(path -> listed.add(path.asText()));
+        List<String> listed = listedPaths();
         List<String> cached = new ArrayList<>();
         status.get("scripts").fieldNames().forEachRemaining(cached::add);
         assertThat(listed).containsExactlyInAnyOrderElementsOf(cached);
@@ -242,13 +316,116 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void theScriptListSortsByEachOptionInTheOrderOfStatusFigures() throws Exception {
+        requestEachScript();
+        signIn();
+        awaitNextSample(); // taken after the requests; nothing runs until the end of the test
+        JsonNode scripts = status().get("scripts");
+        assertThat(sortedBy(scripts, "hits")).as("the hits differ from the paths' order").isNotEqualTo(sortedBy(scripts, null));
+        Map<String, String> options = Map.of("hits", "hits", "memory", "memory_consumption",
+                "last_used", "last_used_timestamp");
+        for (String option : List.of("hits", "memory", "last_used", "path")) {
+            browser.evaluate("document.getElementById('script-sort').value = " + js(option) + ";"
+                    + " document.getElementById('script-sort').dispatchEvent(new Event('change')); true");
+            assertThat(browser.evaluate("document.getElementById('script-sort').value").asText()).isEqualTo(option);
+            assertThat(listedPaths()).as("sorted by %s", option).containsExactlyElementsOf(sortedBy(scripts, options.get(option)));
+        }
+        // The hits column shows the figure it is sorted by.
+        browser.evaluate("document.getElementById('script-sort').value = 'hits';"
+                + " document.getElementById('script-sort').dispatchEvent(new Event('change')); true");
+        List<Long> hits = rows("scripts").stream().map(row -> Long.parseLong(row.get(1).replace(",", ""))).toList();
+        assertThat(hits).containsExactlyElementsOf(sortedBy(scripts, "hits").stream()
+                .map(path -> scripts.get(path).get("hits").asLong()).toList());
+    }
+
+    @Test
+    void theWorkersAndTheMemoryFiguresAreThoseOfStatus() throws Exception {
+        signIn();
+        // The workers report their requests about once a second: a sample may be one report behind /status.
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        List<List<String>> shown;
+        JsonNode status;
+        List<String> expected;
+        do {
+            awaitNextSample();
+            shown = rows("workers");
+            status = status();
+            expected = new ArrayList<>();
+            for (JsonNode worker : status.get("workers")) {
+                expected.add(worker.get("name").asText() + " pid " + worker.get("pid").asLong() + " requests "
+                        + (worker.get("requests").isNumber() ? worker.get("requests").asLong() : "–"));
+            }
+        } while (!expected.equals(described(shown)) && System.nanoTime() - deadline < 0);
+        assertThat(described(shown)).as("name, pid and requests of each worker").containsExactlyElementsOf(expected);
+        assertThat(expected).hasSize(2);
+        for (int i = 0; i < shown.size(); i++) {
+            List<String> row = shown.get(i);
+            JsonNode worker = status.get("workers").get(i);
+            assertThat(row).as("name, pid, state, age, requests, RSS, PSS, restarts").hasSize(8);
+            assertThat(row.get(2)).isEqualTo(worker.get("state").asText());
+            assertThat(row.get(3)).as("age").matches(AGE);
+            assertThat(row.get(5)).as("RSS").matches(worker.get("rss").isNumber() ? BYTES.pattern() : "–");
+            assertThat(row.get(6)).as("PSS").matches(worker.get("pss").isNumber() ? BYTES.pattern() : "–");
+            assertThat(row.get(7)).as("restarts").isEqualTo(worker.get("restarts").asText());
+        }
+
+        JsonNode memory = status.get("memory_usage");
+        for (Map.Entry<String, String> figure : Map.of("memory-used", "used_memory", "memory-free", "free_memory",
+                "memory-wasted", "wasted_memory").entrySet()) {
+            double[] shownBytes = shownBytes(text(figure.getKey()));
+            assertThat(shownBytes[0]).as("%s: %s", figure.getKey(), text(figure.getKey()))
+                    .isCloseTo(memory.get(figure.getValue()).asDouble(), within(shownBytes[1]));
+        }
+        assertThat(shownBytes(text("memory-size"))[0]).isCloseTo(status.at("/segment/size").asDouble(),
+                within(shownBytes(text("memory-size"))[1]));
+        assertThat(text("tile-memory")).isEqualTo(text("memory-used"));
+    }
+
+    /** A worker row as name, pid and requests (without the digits' grouping), to compare with /status. */
+    private static List<String> described(List<List<String>> rows) {
+        return rows.stream().map(row -> row.get(0) + " pid " + row.get(1) + " requests " + row.get(4).replace(",", "")).toList();
+    }
+
+    @Test
+    void withTheReadOnlyTokenThePageShowsTheFiguresAndItsInvalidateAndResetAreRefused() throws Exception {
+        request("shop/cart");
+        String cart = docroot.resolve("shop/cart.java").toString();
+        JsonNode before = status();
+        assertThat(before.get("scripts").has(cart)).isTrue();
+        signIn(metricsToken);
+        String button = invalidateButton(cart);
+        browser.await(button, DEADLINE);
+        browser.evaluate(button + ".click(); true");
+        String banner = browser.await("!document.getElementById('banner').hidden && document.getElementById('banner').textContent",
+                DEADLINE).asText();
+        assertThat(banner).isEqualTo("Invalidating " + cart + " failed: 403 this token may only read (the metrics token):"
+                + " /invalidate changes the cache");
+        awaitNextSample();
+        assertThat(browser.evaluate("!document.getElementById('banner').hidden && document.getElementById('banner').textContent")
+                .asText()).as("the refusal stays on the page after the next sample").isEqualTo(banner);
+        assertThat(browser.evaluate(button + ".textContent + ' ' + " + button + ".disabled").asText())
+                .as("the button, ready again").isEqualTo("Invalidate false");
+        assertThat(status().get("scripts").has(cart)).as("still cached").isTrue();
+
+        click("reset");
+        browser.await("!document.getElementById('reset-confirm').hidden", DEADLINE);
+        click("reset-yes");
+        browser.await("document.getElementById('banner').textContent.startsWith('Resetting the cache failed: 403 ')", DEADLINE);
+        JsonNode after = status();
+        assertThat(after.at("/segment/generation")).isEqualTo(before.at("/segment/generation"));
+        assertThat(after.at("/opcache_statistics/manual_restarts")).isEqualTo(before.at("/opcache_statistics/manual_restarts"));
+        assertThat(browser.problems()).as("the browser's own note of the refused calls, nothing else")
+                .isNotEmpty().allMatch(problem -> problem.contains("403"));
+        browser.clearProblems();
+    }
+
+    @Test
     void invalidatingAScriptFromThePageRemovesItFromStatus() throws Exception {
         request("shop/cart");
         String cart = docroot.resolve("shop/cart.java").toString();
         assertThat(status().get("scripts").has(cart)).isTrue();
         signIn();
-        String button = "Array.from(document.querySelectorAll('#scripts button[data-path]')).find(b => b.dataset.path === "
-                + js(cart) + ")";
+        String button = invalidateButton(cart);
         browser.await(button, DEADLINE);
         browser.evaluate(button + ".click(); true");
         String notice = browser.await("!document.getElementById('notice').hidden && document.getElementById('notice').textContent",
@@ -311,6 +488,10 @@ class DashboardBrowserTest {
                 + " && document.getElementById('updated').textContent.startsWith('updated')", DEADLINE);
     }
 
+    /**
+     * The picture of the README's tour, docs/dashboard.png, is this file copied by hand: copy it
+     * again after any change of the page (its files under the admin package's dashboard resources).
+     */
     @Test
     void aScreenshotOfTheDashboardUnderLoadIsWrittenToTarget() throws Exception {
         signIn();

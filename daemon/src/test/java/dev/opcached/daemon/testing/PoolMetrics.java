@@ -39,10 +39,26 @@ public final class PoolMetrics {
         return value.find() ? (long) Double.parseDouble(value.group(1)) : -1;
     }
 
+    /** The value of the figure {@code name} whose labels include {@code label} ({@code cause="crash"}), or -1. */
+    public static long value(PoolProcess pool, String name, String label) throws Exception {
+        Matcher value = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)} (\\S+)$").matcher(scrape(pool));
+        while (value.find()) {
+            if (value.group(1).contains(label)) {
+                return (long) Double.parseDouble(value.group(2));
+            }
+        }
+        return -1;
+    }
+
     /** The same, 0 when absent (a counter not exported before its first event), for waits. */
     public static long orZero(PoolProcess pool, String name) {
+        return orZero(pool, name, "");
+    }
+
+    /** {@link #value(PoolProcess, String, String)}, 0 when absent, for waits. */
+    public static long orZero(PoolProcess pool, String name, String label) {
         try {
-            return Math.max(0, value(pool, name));
+            return Math.max(0, value(pool, name, label));
         } catch (Exception e) {
             throw new IllegalStateException("the metrics of " + pool.adminUrl() + " could not be read", e);
         }

@@ -184,6 +184,25 @@
     node.hidden = !text;
   }
 
+  /** Whether #banner shows a failed status read (the next sample in clears it) rather than a refused action. */
+  var bannerFromSampling = false;
+
+  /**
+   * The error banner. A refused action's message stays until another action succeeds: a sample
+   * coming in a second later must not take away the only word of why Invalidate or Reset did nothing.
+   */
+  function banner(text, fromSampling) {
+    show("banner", text);
+    bannerFromSampling = Boolean(text) && fromSampling;
+  }
+
+  /** After an action succeeded: a refusal of an earlier one no longer holds. */
+  function clearActionBanner() {
+    if (!bannerFromSampling) {
+      banner("", false);
+    }
+  }
+
   var noticeTimer = null;
 
   function notice(text) {
@@ -243,6 +262,7 @@
     $("signin").hidden = false;
     $("pool").textContent = "";
     $("updated").textContent = "";
+    banner("", false);
     show("signin-error", message || "");
     $("token").focus();
   }
@@ -271,14 +291,16 @@
     }
     sampling = true;
     return call("GET", "/status?scripts=1", null, token).then(function (status) {
-      show("banner", "");
+      if (bannerFromSampling) {
+        banner("", true);
+      }
       record(status);
       render(status);
     }, function (failure) {
       if (failure instanceof CallError && failure.status === 401) {
         signOut("The admin endpoint no longer accepts the token (401 Unauthorized). Paste the current one.");
       } else {
-        show("banner", describe(failure, "Reading the status") + "; trying again");
+        banner(describe(failure, "Reading the status") + "; trying again", true);
       }
     }).then(function () {
       sampling = false;
@@ -588,12 +610,13 @@
     button.textContent = "Invalidating…";
     call("POST", "/invalidate", {paths: [path], force: true}, token).then(function (answer) {
       var dependents = answer && answer.dependents ? answer.dependents.length : 0;
+      clearActionBanner();
       notice("Invalidated " + path + (dependents ? " and " + dependents + " script(s) compiled against it" : ""));
       return sample();
     }, function (failure) {
       button.disabled = false;
       button.textContent = "Invalidate";
-      show("banner", describe(failure, "Invalidating " + path));
+      banner(describe(failure, "Invalidating " + path), false);
     });
   }
 
@@ -618,12 +641,13 @@
     $("reset-yes").textContent = "Resetting…";
     call("POST", "/reset", null, token).then(function (answer) {
       closeReset();
+      clearActionBanner();
       notice("The cache was reset: generation " + count(answer && answer.generation)
           + ", manual restarts " + count(answer && answer.manual_restarts) + ".");
       return sample();
     }, function (failure) {
       closeReset();
-      show("banner", describe(failure, "Resetting the cache"));
+      banner(describe(failure, "Resetting the cache"), false);
     });
   }
 
