@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * roots and the docroot sources compiled with them) is stored unless the segment holds it
  * already, so that what a root links against is there. A unit that may not be cached (OPcache's
  * rules), or that links against one that is not, is handed back with those units instead. A
- * failure is remembered for its version and served again without javac for a while.
+ * failure is remembered for its version and served again without javac while it still holds
+ * ({@link RememberedOutcomes}).
  */
 public final class LocalPoolCompiler implements PoolCompiler {
     private static final Logger LOG = LoggerFactory.getLogger(LocalPoolCompiler.class);
@@ -73,8 +74,12 @@ public final class LocalPoolCompiler implements PoolCompiler {
      * Files that {@link #withoutCompiling} sent on to javac after the file cache missed them: their
      * compile does not ask the file cache again (one miss, counted once) while the file's stamp is
      * the same and nothing was filed since (a batch may have filed what the file needs meanwhile).
+     * A file whose compile never came (it was gone by then, say) stays, so that past
+     * {@link #MAX_MISSES_NOTED} files all are forgotten: each costs one more look at the file cache.
      */
     private final Map<Path, FileCacheMiss> fileCacheMissed = new ConcurrentHashMap<>();
+    /** Files {@link #fileCacheMissed} notes at most: as many as a batch of /compile, four times over. */
+    static final int MAX_MISSES_NOTED = 1024;
 
     /** A file the file cache missed, with its stamp then and how many units had been filed by then. */
     private record FileCacheMiss(SourceStamp stamp, long filed) {
@@ -267,6 +272,9 @@ public final class LocalPoolCompiler implements PoolCompiler {
         FileOutcome known = withoutJavac(realPath, toCompile, new HashSet<>());
         SourceStamp stamp = toCompile.get(realPath);
         if (known == null && fileCache != null && stamp != null && cacheable(realPath, stamp)) {
+            if (fileCacheMissed.size() >= MAX_MISSES_NOTED) {
+                fileCacheMissed.clear();
+            }
             fileCacheMissed.put(realPath, new FileCacheMiss(stamp, filed));
         }
         return known;
@@ -616,7 +624,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
                     ? List.of(root + ": declares no class") : compiled.diagnostics();
             LOG.warn("compile of {} failed in {} ms ({} running):{}", LogText.escape(root), millis, alongside,
                     LogText.lines(diagnostics));
-            return remembered.remember(root, stamp, List.of(),
+            return remembered.rememberFailure(root, stamp, compiled == null ? null : compiled.failedPass(),
                     new FileOutcome(root.toString(), FileOutcome.Status.FAILED, diagnostics, null, batch.micros()));
         }
         CompileUnit unit = compiled.unit();
