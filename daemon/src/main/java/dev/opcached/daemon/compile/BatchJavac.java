@@ -65,6 +65,11 @@ public final class BatchJavac {
      */
     private static final List<String> OPTIONS = List.of("-proc:none", "-implicit:class", "-g", "-encoding", "UTF-8",
             "-Xlint:none", "-nowarn", "-Xmaxerrs", String.valueOf(Integer.MAX_VALUE));
+    /**
+     * javac's code of "duplicate class": two roots of one pass that declare the same class (a
+     * secondary class of the same name in two scripts) clash only when compiled together.
+     */
+    private static final String DUPLICATE_CLASS = "compiler.err.duplicate.class";
     /** The lines kept of one file's errors; the rest are counted. */
     static final int MAX_LINES_PER_FILE = 50;
 
@@ -256,6 +261,9 @@ public final class BatchJavac {
             if (diagnostic.getKind() != Diagnostic.Kind.ERROR) {
                 continue;
             }
+            if (roots.size() > 1 && DUPLICATE_CLASS.equals(diagnostic.getCode())) {
+                pass.rootsClash = true;
+            }
             Path file = diagnostic.getSource() == null ? null : sources.realPath(diagnostic.getSource());
             String message = diagnostic.getMessage(Locale.ROOT);
             if (file == null) {
@@ -298,6 +306,8 @@ public final class BatchJavac {
         final Map<Path, Integer> errorCounts = new HashMap<>();
         final List<String> general = new ArrayList<>();
         boolean crashed;
+        /** Whether two of the roots declared one class: an error of this batch, not of either file alone. */
+        boolean rootsClash;
         /** What this pass depended on, made once for all the files it fails; null until asked. */
         private PassInputs inputs;
         private boolean inputsKnown;
@@ -315,12 +325,13 @@ public final class BatchJavac {
          * What the pass depended on, and so what its failures hold for: the sources it read, every
          * source served to the batch so far as a unit's class files (a superset of those this pass
          * read), the directories it listed and the jars; null when a source could not be read (an
-         * I/O error need not happen again).
+         * I/O error need not happen again) or when roots clashed (each alone may compile: the
+         * failure holds for this batch, not for the file).
          */
         PassInputs inputs() {
             if (!inputsKnown) {
                 inputsKnown = true;
-                if (!looked.unreadable()) {
+                if (!looked.unreadable() && !rootsClash) {
                     Map<Path, SourceStamp> sources = new HashMap<>();
                     for (Path path : looked.read()) {
                         sources.put(path, context.reads().get(path).stamp());

@@ -16,7 +16,8 @@ public interface SourceBatchCompiler {
      *
      * @param failedPass when it failed, what the failure holds for ({@link PassInputs}); null when
      *                   it compiled, or when that is not known (a file refused before javac, a
-     *                   compiler that could not start, a source that could not be read)
+     *                   compiler that could not start, a source that could not be read, roots
+     *                   that declared the same class)
      */
     record CompiledSource(Path path, SourceStamp stamp, CompileUnit unit, List<String> diagnostics,
                           PassInputs failedPass) {

@@ -24,7 +24,8 @@ import java.util.Objects;
  * @param failed       whether it did not compile (then it has no classes)
  * @param failedPass   when it failed, what the javac pass that failed it depended on (so what the
  *                     failure holds for), or null when that is not known (a source of the pass
- *                     could not be read); null when it compiled
+ *                     could not be read, or two of its roots declared the same class: an error
+ *                     of that batch, which either alone may not have); null when it compiled
  */
 public record SourceResult(Path path, SourceStamp stamp, byte[] bytes, Sha256 hash, List<ClassFile> classes,
                            List<Path> dependencies, List<String> diagnostics, boolean failed,
