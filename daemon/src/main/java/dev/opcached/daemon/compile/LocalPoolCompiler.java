@@ -303,13 +303,9 @@ public final class LocalPoolCompiler implements PoolCompiler {
             // meanwhile (a deploy's compiles stall no request); a failure drops it (compileOwned).
             replacing.add(path);
         }
-        if (fileCache != null && cacheable(path, stamp)
-                && !new FileCacheMiss(stamp, fileCache.filed()).equals(fileCacheMissed.remove(path))) {
-            FileOutcome fromDisk = fromFileCache(path);
-            if (fromDisk != null) {
-                return fromDisk;
-            }
-        }
+        // A remembered outcome before the file cache: it costs stats, where a look there reads and
+        // hashes the source (and may ask the fleet); and while a failure holds, javac would fail
+        // again on these very inputs, which no unit filed from them can say otherwise about.
         FileOutcome last = remembered.recall(path, stamp);
         if (last != null) {
             if (last.status() == FileOutcome.Status.NOT_CACHED && policy.blacklist().matches(path.toString())) {
@@ -317,6 +313,13 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 segment.countBlacklistMiss();
             }
             return last;
+        }
+        if (fileCache != null && cacheable(path, stamp)
+                && !new FileCacheMiss(stamp, fileCache.filed()).equals(fileCacheMissed.remove(path))) {
+            FileOutcome fromDisk = fromFileCache(path);
+            if (fromDisk != null) {
+                return fromDisk;
+            }
         }
         toCompile.put(path, stamp);
         return null;

@@ -271,6 +271,22 @@ class LocalPoolCompilerTest {
     }
 
     @Test
+    void aRememberedFailureIsServedWithoutLookingInTheFileCache() throws Exception {
+        FileCache cache = fileCache();
+        LocalPoolCompiler withFileCache = compilerWith(cache);
+        Path script = aged(Scripts.write(docroot, "broken", "response.write(missing);"));
+        assertThat(withFileCache.compile(List.of(script), 30_000, PoolCompiler.Progress.NONE).get(0).status())
+                .isEqualTo(FileOutcome.Status.FAILED);
+        long misses = cache.statistics().misses();
+        for (int i = 0; i < 3; i++) {
+            assertThat(look(withFileCache, script)).isNotNull().extracting(FileOutcome::status)
+                    .isEqualTo(FileOutcome.Status.FAILED);
+        }
+        assertThat(cache.statistics().misses()).as("file cache misses while the failure holds").isEqualTo(misses);
+        assertThat(segment.statistics().compiles()).isEqualTo(1);
+    }
+
+    @Test
     void whatTheFileCacheMissedOnTheWayInIsNotAskedAgainUnlessAUnitWasFiledSince() throws Exception {
         FileCache cache = fileCache();
         LocalPoolCompiler withFileCache = compilerWith(cache);
