@@ -74,12 +74,13 @@ public final class LocalPoolCompiler implements PoolCompiler {
      * Files that {@link #withoutCompiling} sent on to javac after the file cache missed them: their
      * compile does not ask the file cache again (one miss, counted once) while the file's stamp is
      * the same and nothing was filed since (a batch may have filed what the file needs meanwhile).
-     * A file whose compile never came (it was gone by then, say) stays, so that past
-     * {@link #MAX_MISSES_NOTED} files all are forgotten: each costs one more look at the file cache.
+     * A file whose compile never came (it was gone by then, say) stays noted, so past
+     * {@link #MAX_MISSES_NOTED} files every note is dropped at once: each of those files then
+     * costs one more look at the file cache, and the map stays bounded without an order to keep.
      */
     private final Map<Path, FileCacheMiss> fileCacheMissed = new ConcurrentHashMap<>();
-    /** Files {@link #fileCacheMissed} notes at most: as many as a batch of /compile, four times over. */
-    static final int MAX_MISSES_NOTED = 1024;
+    /** Files {@link #fileCacheMissed} notes at most: as many as outcomes are remembered. */
+    static final int MAX_MISSES_NOTED = RememberedOutcomes.MAX_PATHS;
 
     /** A file the file cache missed, with its stamp then and how many units had been filed by then. */
     private record FileCacheMiss(SourceStamp stamp, long filed) {
