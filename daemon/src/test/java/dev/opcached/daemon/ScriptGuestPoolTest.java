@@ -25,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A misbehaving script costs its own request only: it cannot exit the worker, a storm of broken
- * files compiles at the bound and once per version and uses up no index keys, and a link swapped in for a served file is
- * not followed. One pool of one worker (so that its pid is the worker's), shared: none of these
+ * files compiles at the bound and once per version and uses up no index keys, a broken file
+ * compiles again only once it or what its compile looked at changed, and a link swapped in for a
+ * served file is not followed. One pool of one worker (so that its pid is the worker's), shared: none of these
  * tests stops or changes it for the others.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -139,6 +140,33 @@ class ScriptGuestPoolTest {
 
         Scripts.text(docroot, "broken", "mended now");
         assertThat(pool.get("/broken.java").body()).as("a new size is a new version").isEqualTo("mended now");
+    }
+
+    @Test
+    void aBrokenFileAskedForLongerThanAnyPeriodIsCompiledOnceAndServesAsSoonAsTheClassItNeedsAppears()
+            throws Exception {
+        Scripts.write(docroot, "needy", "response.write(Needed.greeting());");
+        long before = pool.statistics().compiles();
+        // Longer than the 2 s a failure used to be remembered for, at a request's pace.
+        long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        int requests = 0;
+        while (System.nanoTime() - end < 0 || requests < 2) {
+            HttpResponse<String> response = pool.get("/needy.java");
+            assertThat(response.statusCode()).isEqualTo(500);
+            assertThat(response.body()).as("the same diagnostics each time")
+                    .contains("needy.java:4: error: cannot find symbol");
+            requests++;
+            Thread.sleep(200);
+        }
+        assertThat(pool.statistics().compiles() - before).as("compiles of the broken file in %d requests", requests)
+                .isEqualTo(1);
+
+        // The class it names, as a file of its own beside it: the script itself is as it was.
+        Files.writeString(docroot.resolve("Needed.java"),
+                "public final class Needed {\n    public static String greeting() { return \"found\"; }\n}\n");
+        HttpResponse<String> fixed = pool.get("/needy.java");
+        assertThat(fixed.statusCode()).as("the next request, with no period to wait: %s", fixed.body()).isEqualTo(200);
+        assertThat(fixed.body()).isEqualTo("found");
     }
 
     @Test

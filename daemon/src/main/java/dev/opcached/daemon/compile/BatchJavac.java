@@ -65,6 +65,11 @@ public final class BatchJavac {
      */
     private static final List<String> OPTIONS = List.of("-proc:none", "-implicit:class", "-g", "-encoding", "UTF-8",
             "-Xlint:none", "-nowarn", "-Xmaxerrs", String.valueOf(Integer.MAX_VALUE));
+    /**
+     * javac's code of "duplicate class": two roots of one pass that declare the same class (a
+     * secondary class of the same name in two scripts) clash only when compiled together.
+     */
+    private static final String DUPLICATE_CLASS = "compiler.err.duplicate.class";
     /** The lines kept of one file's errors; the rest are counted. */
     static final int MAX_LINES_PER_FILE = 50;
 
@@ -167,7 +172,7 @@ public final class BatchJavac {
                     continue;
                 }
                 passes++;
-                Pass pass = run(standard, sources, served, pending);
+                Pass pass = run(standard, sources, served, pending, new PassContext(reads, served, jars));
                 if (pass.crashed) {
                     // javac itself failed on some file it read: halve the roots until that file (or
                     // the roots that use it) are alone, so that the crash costs only them.
@@ -224,7 +229,8 @@ public final class BatchJavac {
     }
 
     private Pass run(StandardJavaFileManager standard, DocrootSourceFileManager sources, ServedDependencies served,
-                     Set<Path> roots) {
+                     Set<Path> roots, PassContext context) {
+        DocrootSourceFileManager.Looked looked = sources.beginPass();
         List<JavaFileObject> files = new ArrayList<>();
         for (Path root : roots) {
             JavaFileObject file = rootObject(standard, sources, root);
@@ -240,7 +246,7 @@ public final class BatchJavac {
         JavacTask task = (JavacTask) javac.getTask(printed, output, diagnostics, options, null, files);
         DependencyRecorder recorder = new DependencyRecorder(task, sources, served);
         task.addTaskListener(recorder);
-        Pass pass = new Pass(roots, recorder, output);
+        Pass pass = new Pass(roots, recorder, output, looked, context);
         try {
             if (!task.call() && diagnostics.getDiagnostics().stream().noneMatch(d -> d.getKind() == Diagnostic.Kind.ERROR)) {
                 // javac catches its own crashes (a StackOverflowError on an expression nested deep
@@ -254,6 +260,9 @@ public final class BatchJavac {
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
             if (diagnostic.getKind() != Diagnostic.Kind.ERROR) {
                 continue;
+            }
+            if (roots.size() > 1 && DUPLICATE_CLASS.equals(diagnostic.getCode())) {
+                pass.rootsClash = true;
             }
             Path file = diagnostic.getSource() == null ? null : sources.realPath(diagnostic.getSource());
             String message = diagnostic.getMessage(Locale.ROOT);
@@ -282,20 +291,56 @@ public final class BatchJavac {
                 .findFirst().orElse("javac failed without an error diagnostic");
     }
 
-    /** One javac task over some roots: what it entered, reported and wrote. */
+    /** What a pass's inputs are made of besides what it looked at: the batch's reads, served units and jars. */
+    private record PassContext(SourceReads reads, ServedDependencies served, Map<Path, SourceStamp> jars) {
+    }
+
+    /** One javac task over some roots: what it entered, looked at, reported and wrote. */
     private static final class Pass {
         final Set<Path> roots;
         final DependencyRecorder recorder;
         final ClassOutput output;
+        final DocrootSourceFileManager.Looked looked;
+        final PassContext context;
         final Map<Path, List<String>> errors = new TreeMap<>();
         final Map<Path, Integer> errorCounts = new HashMap<>();
         final List<String> general = new ArrayList<>();
         boolean crashed;
+        /** Whether two of the roots declared one class: an error of this batch, not of either file alone. */
+        boolean rootsClash;
+        /** What this pass depended on, made once for all the files it fails; null until asked. */
+        private PassInputs inputs;
+        private boolean inputsKnown;
 
-        Pass(Set<Path> roots, DependencyRecorder recorder, ClassOutput output) {
+        Pass(Set<Path> roots, DependencyRecorder recorder, ClassOutput output, DocrootSourceFileManager.Looked looked,
+             PassContext context) {
             this.roots = roots;
             this.recorder = recorder;
             this.output = output;
+            this.looked = looked;
+            this.context = context;
+        }
+
+        /**
+         * What the pass depended on, and so what its failures hold for: the sources it read, every
+         * source served to the batch so far as a unit's class files (a superset of those this pass
+         * read), the directories it listed and the jars; null when a source could not be read (an
+         * I/O error need not happen again) or when roots clashed (each alone may compile: the
+         * failure holds for this batch, not for the file).
+         */
+        PassInputs inputs() {
+            if (!inputsKnown) {
+                inputsKnown = true;
+                if (!looked.unreadable() && !rootsClash) {
+                    Map<Path, SourceStamp> sources = new HashMap<>();
+                    for (Path path : looked.read()) {
+                        sources.put(path, context.reads().get(path).stamp());
+                    }
+                    context.served().all().forEach((path, unit) -> sources.putIfAbsent(path, unit.stamp()));
+                    inputs = new PassInputs(sources, context.jars(), looked.listed());
+                }
+            }
+            return inputs;
         }
 
         void crash(String what) {
@@ -326,7 +371,7 @@ public final class BatchJavac {
                 SourceRead source = reads.get(file);
                 if (source != null && !results.containsKey(file)) {
                     results.put(file, failed(source, List.copyOf(recorder.usesOf(file).keySet()),
-                            diagnostics(file, failing)));
+                            diagnostics(file, failing), inputs()));
                 }
             }
             Set<Path> next = new TreeSet<>();
@@ -342,9 +387,9 @@ public final class BatchJavac {
                     List<ClassFile> classes = output.classesOf(file.toUri());
                     List<Path> dependencies = List.copyOf(recorder.usesOf(file).keySet());
                     results.put(file, classes.isEmpty()
-                            ? failed(source, dependencies, List.of(file + ":1: error: declares no class"))
+                            ? failed(source, dependencies, List.of(file + ":1: error: declares no class"), inputs())
                             : new SourceResult(file, source.stamp(), source.bytes(), source.hash(), classes,
-                                    dependencies, List.of(), false));
+                                    dependencies, List.of(), false, null));
                 }
             }
             return next;
@@ -362,7 +407,7 @@ public final class BatchJavac {
                         lines.add(file + ":1: error: not compiled: the batch failed on "
                                 + String.join(", ", errors.keySet().stream().map(Path::toString).toList()));
                     }
-                    results.put(file, failed(source, List.copyOf(recorder.usesOf(file).keySet()), lines));
+                    results.put(file, failed(source, List.copyOf(recorder.usesOf(file).keySet()), lines, inputs()));
                 }
             }
         }
@@ -413,9 +458,10 @@ public final class BatchJavac {
             return lines;
         }
 
-        private static SourceResult failed(SourceRead source, List<Path> dependencies, List<String> diagnostics) {
+        private static SourceResult failed(SourceRead source, List<Path> dependencies, List<String> diagnostics,
+                                           PassInputs inputs) {
             return new SourceResult(source.path(), source.stamp(), source.bytes(), source.hash(), List.of(),
-                    dependencies, diagnostics, true);
+                    dependencies, diagnostics, true, inputs);
         }
     }
 

@@ -48,22 +48,28 @@ public final class DocrootBatchCompiler implements SourceBatchCompiler {
         long started = System.nanoTime();
         Map<Path, CompiledSource> sources = new HashMap<>();
         try {
+            // Stamped before the jars are listed: a jar added since (one that may hold a class a
+            // failed file looked for) changes it.
+            Path vendor = ScriptClassPath.vendorDirectoryOf(docroot.root());
+            PassInputs.DirectoryStamp vendorStamp = PassInputs.DirectoryStamp.of(vendor);
             BatchResult result = javac().compile(roots, current);
             Map<Path, CompileUnit> units = assembler.assemble(result);
             for (SourceResult source : result.sources()) {
+                PassInputs failedPass = source.failedPass() == null ? null
+                        : source.failedPass().withDirectory(vendor, vendorStamp);
                 sources.put(source.path(), new CompiledSource(source.path(), source.stamp(), units.get(source.path()),
-                        source.diagnostics()));
+                        source.diagnostics(), failedPass));
             }
             for (Map.Entry<Path, String> rejected : result.rejected().entrySet()) {
                 sources.put(rejected.getKey(), new CompiledSource(rejected.getKey(), SourceStamp.of(rejected.getKey()),
-                        null, List.of(rejected.getKey() + ": " + rejected.getValue())));
+                        null, List.of(rejected.getKey() + ": " + rejected.getValue()), null));
             }
             return new Batch(sources, result.micros());
         } catch (IOException e) {
             // Not a verdict on any file's text: every root fails with the reason, and is tried again next time.
             for (Path root : roots) {
                 sources.put(root, new CompiledSource(root, SourceStamp.of(root), null,
-                        List.of(root + ": the compiler failed: " + e.getMessage())));
+                        List.of(root + ": the compiler failed: " + e.getMessage()), null));
             }
             return new Batch(sources, (System.nanoTime() - started) / 1_000);
         }

@@ -31,16 +31,29 @@ import javax.tools.StandardLocation;
  * (and show what it read in the diagnostics) or open a FIFO and block the compile for good; here
  * such a file is not there at all, so a script that names its class gets "cannot find symbol".
  * Every source it lets through is named by its real path and read once, through {@link SourceReads}.
+ *
+ * <p>It also notes what each javac pass looked at ({@link #beginPass}): the sources whose text it
+ * read and the package directories it listed (each stamped before its first listing in the batch,
+ * so that a file added while javac listed it shows as a change), the inputs of {@link PassInputs}.
  */
 final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileManager> {
     private final DocrootContainment docroot;
     private final SourceReads reads;
     private final Map<URI, Path> letThrough = new ConcurrentHashMap<>();
+    /** Each directory listed in this batch, with its stamp from before its first listing. */
+    private final Map<Path, PassInputs.DirectoryStamp> directoriesSeen = new ConcurrentHashMap<>();
+    private volatile Looked pass = new Looked();
 
     DocrootSourceFileManager(JavaFileManager delegate, DocrootContainment docroot, SourceReads reads) {
         super(delegate);
         this.docroot = docroot;
         this.reads = reads;
+    }
+
+    /** Starts noting what the next javac pass reads and lists; returns where it is noted. */
+    Looked beginPass() {
+        pass = new Looked();
+        return pass;
     }
 
     /**
@@ -64,6 +77,10 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
     @Override
     public Iterable<JavaFileObject> list(Location location, String packageName, Set<JavaFileObject.Kind> kinds,
                                          boolean recurse) throws IOException {
+        if (location == StandardLocation.SOURCE_PATH) {
+            // javac lists a package's directory one level deep (recurse is for tools that walk a tree).
+            looking(packageName);
+        }
         Iterable<JavaFileObject> listed = super.list(location, packageName, kinds, recurse);
         if (location != StandardLocation.SOURCE_PATH) {
             return listed;
@@ -81,6 +98,10 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
     @Override
     public JavaFileObject getJavaFileForInput(Location location, String className, JavaFileObject.Kind kind)
             throws IOException {
+        if (location == StandardLocation.SOURCE_PATH) {
+            int dot = className.lastIndexOf('.');
+            looking(dot < 0 ? "" : className.substring(0, dot));
+        }
         JavaFileObject file = super.getJavaFileForInput(location, className, kind);
         return location == StandardLocation.SOURCE_PATH && file != null ? contained(file) : file;
     }
@@ -104,6 +125,25 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
     @Override
     public boolean contains(Location location, FileObject file) throws IOException {
         return super.contains(location, unwrap(file));
+    }
+
+    /** Notes that the pass looks into {@code packageName}'s directory on the source path, stamped before it does. */
+    private void looking(String packageName) {
+        Path directory = packageName.isEmpty() ? docroot.root() : docroot.root().resolve(packageName.replace('.', '/'));
+        pass.listed.putIfAbsent(directory, directoriesSeen.computeIfAbsent(directory, PassInputs.DirectoryStamp::of));
+    }
+
+    /** The text of a source let through, read once per batch; noted as read by the pass that asks. */
+    private SourceRead read(Path realPath) throws IOException {
+        Looked looked = pass;
+        try {
+            SourceRead read = reads.read(realPath);
+            looked.read.add(realPath);
+            return read;
+        } catch (IOException e) {
+            looked.unreadable = true;
+            throw e;
+        }
     }
 
     private static <T extends FileObject> T unwrap(T file) {
@@ -130,7 +170,7 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
                 return null;
             }
             letThrough.put(real.toUri(), real);
-            return new ContainedSource(file, real, reads);
+            return new ContainedSource(file, real);
         } catch (IOException e) {
             return null;
         }
@@ -140,14 +180,12 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
      * A docroot source under its real path (in diagnostics and as the sibling of its class files),
      * whose content is read once and without following a link (the file was checked, not opened).
      */
-    private static final class ContainedSource extends ForwardingJavaFileObject<JavaFileObject> {
+    private final class ContainedSource extends ForwardingJavaFileObject<JavaFileObject> {
         private final Path path;
-        private final SourceReads reads;
 
-        ContainedSource(JavaFileObject inner, Path path, SourceReads reads) {
+        ContainedSource(JavaFileObject inner, Path path) {
             super(inner);
             this.path = path;
-            this.reads = reads;
         }
 
         JavaFileObject inner() {
@@ -166,7 +204,7 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
 
         @Override
         public InputStream openInputStream() throws IOException {
-            return new ByteArrayInputStream(reads.read(path).bytes());
+            return new ByteArrayInputStream(read(path).bytes());
         }
 
         @Override
@@ -176,7 +214,29 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
 
         @Override
         public CharSequence getCharContent(boolean ignoreEncodingErrors) throws IOException {
-            return new String(reads.read(path).bytes(), StandardCharsets.UTF_8);
+            return new String(read(path).bytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** What one javac pass looked at in the docroot. */
+    static final class Looked {
+        private final Set<Path> read = ConcurrentHashMap.newKeySet();
+        private final Map<Path, PassInputs.DirectoryStamp> listed = new ConcurrentHashMap<>();
+        private volatile boolean unreadable;
+
+        /** The sources whose text the pass read. */
+        Set<Path> read() {
+            return Set.copyOf(read);
+        }
+
+        /** The directories it listed, each with its stamp from before its first listing in the batch. */
+        Map<Path, PassInputs.DirectoryStamp> listed() {
+            return Map.copyOf(listed);
+        }
+
+        /** Whether a source it asked for could not be read (an I/O error: what it depended on is not known). */
+        boolean unreadable() {
+            return unreadable;
         }
     }
 }

@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * roots and the docroot sources compiled with them) is stored unless the segment holds it
  * already, so that what a root links against is there. A unit that may not be cached (OPcache's
  * rules), or that links against one that is not, is handed back with those units instead. A
- * failure is remembered for its version and served again without javac for a while.
+ * failure is remembered for its version and served again without javac while it still holds
+ * ({@link RememberedOutcomes}).
  */
 public final class LocalPoolCompiler implements PoolCompiler {
     private static final Logger LOG = LoggerFactory.getLogger(LocalPoolCompiler.class);
@@ -73,8 +74,13 @@ public final class LocalPoolCompiler implements PoolCompiler {
      * Files that {@link #withoutCompiling} sent on to javac after the file cache missed them: their
      * compile does not ask the file cache again (one miss, counted once) while the file's stamp is
      * the same and nothing was filed since (a batch may have filed what the file needs meanwhile).
+     * A file whose compile never came (it was gone by then, say) stays noted, so past
+     * {@link #MAX_MISSES_NOTED} files every note is dropped at once: each of those files then
+     * costs one more look at the file cache, and the map stays bounded without an order to keep.
      */
     private final Map<Path, FileCacheMiss> fileCacheMissed = new ConcurrentHashMap<>();
+    /** Files {@link #fileCacheMissed} notes at most: as many as outcomes are remembered. */
+    static final int MAX_MISSES_NOTED = RememberedOutcomes.MAX_PATHS;
 
     /** A file the file cache missed, with its stamp then and how many units had been filed by then. */
     private record FileCacheMiss(SourceStamp stamp, long filed) {
@@ -267,6 +273,9 @@ public final class LocalPoolCompiler implements PoolCompiler {
         FileOutcome known = withoutJavac(realPath, toCompile, new HashSet<>());
         SourceStamp stamp = toCompile.get(realPath);
         if (known == null && fileCache != null && stamp != null && cacheable(realPath, stamp)) {
+            if (fileCacheMissed.size() >= MAX_MISSES_NOTED) {
+                fileCacheMissed.clear();
+            }
             fileCacheMissed.put(realPath, new FileCacheMiss(stamp, filed));
         }
         return known;
@@ -295,13 +304,9 @@ public final class LocalPoolCompiler implements PoolCompiler {
             // meanwhile (a deploy's compiles stall no request); a failure drops it (compileOwned).
             replacing.add(path);
         }
-        if (fileCache != null && cacheable(path, stamp)
-                && !new FileCacheMiss(stamp, fileCache.filed()).equals(fileCacheMissed.remove(path))) {
-            FileOutcome fromDisk = fromFileCache(path);
-            if (fromDisk != null) {
-                return fromDisk;
-            }
-        }
+        // A remembered outcome before the file cache: it costs stats, where a look there reads and
+        // hashes the source (and may ask the fleet); and while a failure holds, javac would fail
+        // again on these very inputs, which no unit filed from them can say otherwise about.
         FileOutcome last = remembered.recall(path, stamp);
         if (last != null) {
             if (last.status() == FileOutcome.Status.NOT_CACHED && policy.blacklist().matches(path.toString())) {
@@ -309,6 +314,13 @@ public final class LocalPoolCompiler implements PoolCompiler {
                 segment.countBlacklistMiss();
             }
             return last;
+        }
+        if (fileCache != null && cacheable(path, stamp)
+                && !new FileCacheMiss(stamp, fileCache.filed()).equals(fileCacheMissed.remove(path))) {
+            FileOutcome fromDisk = fromFileCache(path);
+            if (fromDisk != null) {
+                return fromDisk;
+            }
         }
         toCompile.put(path, stamp);
         return null;
@@ -616,7 +628,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
                     ? List.of(root + ": declares no class") : compiled.diagnostics();
             LOG.warn("compile of {} failed in {} ms ({} running):{}", LogText.escape(root), millis, alongside,
                     LogText.lines(diagnostics));
-            return remembered.remember(root, stamp, List.of(),
+            return remembered.rememberFailure(root, stamp, compiled == null ? null : compiled.failedPass(),
                     new FileOutcome(root.toString(), FileOutcome.Status.FAILED, diagnostics, null, batch.micros()));
         }
         CompileUnit unit = compiled.unit();

@@ -9,26 +9,47 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The last outcome of each file version (real path, mtime, size) that javac failed on or that the
- * segment may not hold, served again without javac: a failure for max(2 s, revalidate_freq), since
- * it may be another file's fault, fixed since; a unit the segment may not hold while the file and
- * its inputs keep their stamps and it still may not be cached (or for that long at least). Past
- * 1,024 paths the least recently used go.
+ * segment may not hold, served again without javac.
+ *
+ * <p>A failure is served for as long as it can still be true: while the file keeps its stamp and
+ * so does everything the javac pass that failed it depended on ({@link PassInputs}: the sources it
+ * read, the directories it looked classes up in, the jars), since the error may be in another file
+ * the script uses, or a class it names may have been missing, and either may have been fixed
+ * since. No time limits it, and it is checked on every use whatever opcache.validate_timestamps
+ * and revalidate_freq say: a failure is no cache entry (OPcache keeps no failed script, so a fix
+ * shows on the next request), and the memo must not make it one. A failure whose pass is not
+ * known (a file refused before javac, a compiler that could not start, a source that could not be
+ * read: what need not happen again) is served for max(2 s, revalidate_freq) only.
+ *
+ * <p>A unit the segment may not hold is served while the file and its inputs keep their stamps
+ * and it still may not be cached (or for that period at least: a full cache may have room by
+ * then). Past 1,024 paths the least recently used go.
  */
 final class RememberedOutcomes {
-    /** How long a failure is served again at least (a storm for a broken file costs one compile per period). */
-    static final long MIN_FAILURE_MEMORY_MILLIS = 2_000;
+    /**
+     * How long an outcome whose holding cannot be checked is served again at least (a storm for
+     * such a file costs one compile per period).
+     */
+    static final long MIN_MEMORY_MILLIS = 2_000;
     /** Paths remembered: enough for every broken or uncacheable file of a large docroot. */
     static final int MAX_PATHS = 1024;
 
-    private record Remembered(SourceStamp stamp, FileOutcome outcome, long atNanos, List<Dependency> inputs) {
+    /**
+     * One remembered outcome: a failure with what its pass depended on (null: not known), or a
+     * unit that may not be cached with the inputs it was compiled against.
+     */
+    private record Remembered(SourceStamp stamp, FileOutcome outcome, long atNanos, List<Dependency> inputs,
+                              PassInputs failedPass) {
     }
 
     private final CachePolicy policy;
     private final EpochClock clock;
-    private final long failureMemoryNanos;
+    private final LongSupplier nanoClock;
+    private final long periodNanos;
     private final Map<String, Remembered> byPath = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Remembered> eldest) {
@@ -37,30 +58,56 @@ final class RememberedOutcomes {
     };
 
     RememberedOutcomes(CachePolicy policy, EpochClock clock) {
-        this.policy = policy;
-        this.clock = clock;
-        this.failureMemoryNanos = Math.max(MIN_FAILURE_MEMORY_MILLIS, policy.revalidateFreqMillis()) * 1_000_000;
+        this(policy, clock, System::nanoTime);
     }
 
-    /** Remembers {@code outcome} of this version of the file, compiled against {@code inputs}; returns it. */
+    /** @param nanoClock {@link System#nanoTime()}'s clock, or a test's */
+    RememberedOutcomes(CachePolicy policy, EpochClock clock, LongSupplier nanoClock) {
+        this.policy = policy;
+        this.clock = clock;
+        this.nanoClock = nanoClock;
+        this.periodNanos = Math.max(MIN_MEMORY_MILLIS, policy.revalidateFreqMillis()) * 1_000_000;
+    }
+
+    /** Remembers the unit {@code outcome} (not cached) of this version of the file, compiled against {@code inputs}; returns it. */
     synchronized FileOutcome remember(Path path, SourceStamp stamp, List<Dependency> inputs, FileOutcome outcome) {
-        byPath.put(path.toString(), new Remembered(stamp, outcome, System.nanoTime(), inputs));
+        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), inputs, null));
         return outcome;
     }
 
-    /** The remembered outcome of this version of the file while it may be served again, else null. */
-    synchronized FileOutcome recall(Path path, SourceStamp stamp) {
+    /**
+     * Remembers the failure {@code outcome} of this version of the file, failed by a pass that
+     * depended on {@code failedPass} (null: not known); returns it.
+     */
+    synchronized FileOutcome rememberFailure(Path path, SourceStamp stamp, PassInputs failedPass, FileOutcome outcome) {
+        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), List.of(), failedPass));
+        return outcome;
+    }
+
+    /**
+     * The remembered outcome of this version of the file while it may be served again, else null.
+     * The stats are taken outside the lock, so that requests for different files do not queue
+     * behind each other's.
+     */
+    FileOutcome recall(Path path, SourceStamp stamp) {
         String key = path.toString();
-        Remembered last = byPath.get(key);
+        Remembered last;
+        synchronized (this) {
+            last = byPath.get(key);
+        }
         if (last == null) {
             return null;
         }
-        boolean recent = System.nanoTime() - last.atNanos < failureMemoryNanos;
-        boolean usable = last.stamp.equals(stamp) && (last.outcome.status() == FileOutcome.Status.FAILED ? recent
+        boolean recent = nanoClock.getAsLong() - last.atNanos < periodNanos;
+        boolean usable = last.stamp.equals(stamp) && (last.outcome.status() == FileOutcome.Status.FAILED
+                ? last.failedPass == null ? recent : last.failedPass.unchanged()
                 : ScriptSource.unchanged(last.inputs) && (recent || policy.blacklist().matches(key)
                         || policy.notCacheable(stamp, clock.millis()) != null));
         if (!usable) {
-            byPath.remove(key);
+            synchronized (this) {
+                // Unless another compile remembered a newer outcome meanwhile.
+                byPath.remove(key, last);
+            }
             return null;
         }
         return last.outcome;

@@ -11,8 +11,16 @@ import java.util.Map;
  * javac compiled for them, each compiled into a {@link CompileUnit} or failed.
  */
 public interface SourceBatchCompiler {
-    /** What came of one source file of a batch. */
-    record CompiledSource(Path path, SourceStamp stamp, CompileUnit unit, List<String> diagnostics) {
+    /**
+     * What came of one source file of a batch.
+     *
+     * @param failedPass when it failed, what the failure holds for ({@link PassInputs}); null when
+     *                   it compiled, or when that is not known (a file refused before javac, a
+     *                   compiler that could not start, a source that could not be read, roots
+     *                   that declared the same class)
+     */
+    record CompiledSource(Path path, SourceStamp stamp, CompileUnit unit, List<String> diagnostics,
+                          PassInputs failedPass) {
         public CompiledSource {
             diagnostics = List.copyOf(diagnostics);
         }

@@ -22,9 +22,14 @@ import java.util.Objects;
  * @param diagnostics  when it failed, why ({@code file:line: error: message}: its own errors, then
  *                     for a file that uses a broken one, that use and the broken file's errors)
  * @param failed       whether it did not compile (then it has no classes)
+ * @param failedPass   when it failed, what the javac pass that failed it depended on (so what the
+ *                     failure holds for), or null when that is not known (a source of the pass
+ *                     could not be read, or two of its roots declared the same class: an error
+ *                     of that batch, which either alone may not have); null when it compiled
  */
 public record SourceResult(Path path, SourceStamp stamp, byte[] bytes, Sha256 hash, List<ClassFile> classes,
-                           List<Path> dependencies, List<String> diagnostics, boolean failed) {
+                           List<Path> dependencies, List<String> diagnostics, boolean failed,
+                           PassInputs failedPass) {
     public SourceResult {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(stamp, "stamp");
@@ -33,10 +38,10 @@ public record SourceResult(Path path, SourceStamp stamp, byte[] bytes, Sha256 ha
         classes = List.copyOf(classes);
         dependencies = List.copyOf(dependencies);
         diagnostics = List.copyOf(diagnostics);
-        if (failed == diagnostics.isEmpty() || failed && !classes.isEmpty()) {
+        if (failed == diagnostics.isEmpty() || failed && !classes.isEmpty() || !failed && failedPass != null) {
             throw new IllegalArgumentException("a failed source has diagnostics and no classes, a compiled one no "
-                    + "diagnostics: " + path + " failed=" + failed + " diagnostics=" + diagnostics.size()
-                    + " classes=" + classes.size());
+                    + "diagnostics and no failed pass: " + path + " failed=" + failed + " diagnostics=" + diagnostics.size()
+                    + " classes=" + classes.size() + " failedPass=" + failedPass);
         }
     }
 }

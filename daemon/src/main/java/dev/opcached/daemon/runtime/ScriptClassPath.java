@@ -49,7 +49,7 @@ public final class ScriptClassPath {
 
     /** The class path of scripts in {@code docroot} (a real path). */
     public static ScriptClassPath of(Path docroot) throws IOException {
-        List<Path> jars = vendorJars(docroot.resolve("vendor"));
+        List<Path> jars = vendorJars(vendorDirectoryOf(docroot));
         ClassLoader api = new ScriptApiLoader(Script.class.getClassLoader());
         ClassLoader parent = jars.isEmpty() ? api : new VendorClassLoader(urls(jars), api);
         return new ScriptClassPath(jars, readApiClasses(), parent);
@@ -57,7 +57,12 @@ public final class ScriptClassPath {
 
     /** The jars in {@code docroot}'s vendor directory now, in path order. */
     public static List<Path> vendorJarsOf(Path docroot) throws IOException {
-        return vendorJars(docroot.resolve("vendor"));
+        return vendorJars(vendorDirectoryOf(docroot));
+    }
+
+    /** Where {@code docroot}'s jars are (whether or not it exists). */
+    public static Path vendorDirectoryOf(Path docroot) {
+        return docroot.resolve("vendor");
     }
 
     private static List<Path> vendorJars(Path vendor) throws IOException {

@@ -184,6 +184,27 @@ class BatchJavacTest {
     }
 
     @Test
+    void aFailureSaysWhatItsPassDependedOnUnlessTwoRootsClashed() throws Exception {
+        Path www = docroot();
+        Path broken = write(www, "Broken.java", "public class Broken { int v = lib.Absent.V; }\n");
+        SourceResult alone = compile(www, broken).source(broken);
+        assertThat(alone.failed()).isTrue();
+        assertThat(alone.failedPass()).as("what the failure holds for").isNotNull();
+        assertThat(alone.failedPass().unchanged()).isTrue();
+
+        // Two scripts that each declare a class Row: together, the second is a duplicate; alone, each compiles.
+        Path one = write(www, "One.java", "public class One { }\nclass Row { }\n");
+        Path two = write(www, "Two.java", "public class Two { }\nclass Row { }\n");
+        BatchResult together = compile(www, one, two);
+        assertThat(together.failed()).singleElement().satisfies(clashed -> {
+            assertThat(clashed.diagnostics()).anyMatch(line -> line.contains("duplicate class: Row"));
+            assertThat(clashed.failedPass()).as("a failure of that batch, not of the file").isNull();
+        });
+        Path clashed = together.failed().get(0).path();
+        assertThat(compile(www, clashed).source(clashed).failed()).as("alone").isFalse();
+    }
+
+    @Test
     void everyErrorOfAManyErrorBatchIsSeenAndEachFileKeepsAtMostItsShare() throws Exception {
         Path www = docroot();
         StringBuilder many = new StringBuilder("public class Many {\n");
