@@ -115,7 +115,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
         this.clock = clock;
         this.javac = javac;
         this.turns = new Semaphore(policy.maxConcurrentCompiles(), true);
-        this.remembered = new RememberedOutcomes(policy, clock);
+        this.remembered = new RememberedOutcomes(policy, clock, segment::generation);
         this.usability = new EntryUsability(segment, source, policy);
         Arrays.setAll(storeStripes, i -> new Object());
     }

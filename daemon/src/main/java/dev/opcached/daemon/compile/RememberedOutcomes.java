@@ -28,6 +28,10 @@ import java.util.function.LongSupplier;
  * <p>A unit the segment may not hold is served while the file and its inputs keep their stamps
  * and it still may not be cached (or for that period at least: a full cache may have room by
  * then). Past 1,024 paths the least recently used go.
+ *
+ * <p>A reset or restart of the segment forgets them all, as OPcache's reset forgets everything: an
+ * operator who resets after a fix that kept every stamp (a file put back with its old mtime) gets
+ * a compile, not the old 500.
  */
 final class RememberedOutcomes {
     /**
@@ -42,13 +46,14 @@ final class RememberedOutcomes {
      * One remembered outcome: a failure with what its pass depended on (null: not known), or a
      * unit that may not be cached with the inputs it was compiled against.
      */
-    private record Remembered(SourceStamp stamp, FileOutcome outcome, long atNanos, List<Dependency> inputs,
-                              PassInputs failedPass) {
+    private record Remembered(SourceStamp stamp, FileOutcome outcome, long atNanos, long generation,
+                              List<Dependency> inputs, PassInputs failedPass) {
     }
 
     private final CachePolicy policy;
     private final EpochClock clock;
     private final LongSupplier nanoClock;
+    private final LongSupplier generation;
     private final long periodNanos;
     private final Map<String, Remembered> byPath = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -57,21 +62,24 @@ final class RememberedOutcomes {
         }
     };
 
-    RememberedOutcomes(CachePolicy policy, EpochClock clock) {
-        this(policy, clock, System::nanoTime);
+    /** @param generation the segment's current generation ({@code Segment::generation}) */
+    RememberedOutcomes(CachePolicy policy, EpochClock clock, LongSupplier generation) {
+        this(policy, clock, generation, System::nanoTime);
     }
 
     /** @param nanoClock {@link System#nanoTime()}'s clock, or a test's */
-    RememberedOutcomes(CachePolicy policy, EpochClock clock, LongSupplier nanoClock) {
+    RememberedOutcomes(CachePolicy policy, EpochClock clock, LongSupplier generation, LongSupplier nanoClock) {
         this.policy = policy;
         this.clock = clock;
+        this.generation = generation;
         this.nanoClock = nanoClock;
         this.periodNanos = Math.max(MIN_MEMORY_MILLIS, policy.revalidateFreqMillis()) * 1_000_000;
     }
 
     /** Remembers the unit {@code outcome} (not cached) of this version of the file, compiled against {@code inputs}; returns it. */
     synchronized FileOutcome remember(Path path, SourceStamp stamp, List<Dependency> inputs, FileOutcome outcome) {
-        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), inputs, null));
+        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation.getAsLong(), inputs,
+                null));
         return outcome;
     }
 
@@ -80,7 +88,8 @@ final class RememberedOutcomes {
      * depended on {@code failedPass} (null: not known); returns it.
      */
     synchronized FileOutcome rememberFailure(Path path, SourceStamp stamp, PassInputs failedPass, FileOutcome outcome) {
-        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), List.of(), failedPass));
+        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation.getAsLong(),
+                List.of(), failedPass));
         return outcome;
     }
 
@@ -99,7 +108,7 @@ final class RememberedOutcomes {
             return null;
         }
         boolean recent = nanoClock.getAsLong() - last.atNanos < periodNanos;
-        boolean usable = last.stamp.equals(stamp) && (last.outcome.status() == FileOutcome.Status.FAILED
+        boolean usable = last.stamp.equals(stamp) && last.generation == generation.getAsLong() && (last.outcome.status() == FileOutcome.Status.FAILED
                 ? last.failedPass == null ? recent : last.failedPass.unchanged()
                 : ScriptSource.unchanged(last.inputs) && (recent || policy.blacklist().matches(key)
                         || policy.notCacheable(stamp, clock.millis()) != null));

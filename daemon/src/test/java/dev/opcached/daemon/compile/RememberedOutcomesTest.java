@@ -31,6 +31,7 @@ class RememberedOutcomesTest {
     private Path docroot;
     private DocrootBatchCompiler javac;
     private final AtomicLong nanos = new AtomicLong(1_000);
+    private final AtomicLong generation = new AtomicLong(1);
     private RememberedOutcomes remembered;
 
     @BeforeEach
@@ -41,7 +42,7 @@ class RememberedOutcomesTest {
         javac = new DocrootBatchCompiler(new DocrootContainment(docroot));
         // revalidate_freq 0: the period a failure of an unknown pass gets is the least one, 2 s.
         remembered = new RememberedOutcomes(new CachePolicy(true, 0, 0, 0, Blacklist.EMPTY, 30_000, 1),
-                EpochClock.SYSTEM, nanos::get);
+                EpochClock.SYSTEM, generation::get, nanos::get);
     }
 
     /** Compiles {@code script} (it must fail) and remembers its failure as the pool's compiler does. */
@@ -76,6 +77,15 @@ class RememberedOutcomesTest {
         later(24 * 3600);
         assertThat(recall(script)).as("a day later").isNotNull()
                 .extracting(FileOutcome::status).isEqualTo(FileOutcome.Status.FAILED);
+    }
+
+    @Test
+    void aResetForgetsAFailureThoughNothingChanged() throws Exception {
+        Path script = Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());");
+        failAndRemember(script);
+        assertThat(recall(script)).as("before the reset").isNotNull();
+        generation.incrementAndGet();
+        assertThat(recall(script)).as("after the reset").isNull();
     }
 
     @Test

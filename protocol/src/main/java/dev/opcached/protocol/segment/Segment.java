@@ -302,6 +302,11 @@ public final class Segment implements AutoCloseable {
         return reader.statistics();
     }
 
+    /** See {@link SegmentReader#generation()}. */
+    public long generation() {
+        return reader.generation();
+    }
+
     /** The cached scripts of the current generation (opcache_get_status()['scripts']). */
     public List<ScriptStatistics> scripts() {
         return reader.scripts();

@@ -77,6 +77,14 @@ public final class SegmentReader implements AutoCloseable {
         return file.guard(statistics::statistics);
     }
 
+    /** The current generation (every reset and restart moves it on), read without the lock; 0 once closed. */
+    public long generation() {
+        if (file.closed()) {
+            return 0;
+        }
+        return file.guard(() -> HeaderLayout.generationVolatile(bytes));
+    }
+
     /** The last restarts of this segment, oldest first (its restart log, read without the lock). */
     public List<RestartRecord> restartLog() {
         if (file.closed()) {
