@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.ZoneOffset;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -150,6 +151,31 @@ class ScriptHandlerTest {
         assertThat(channel.isWritable()).isTrue();
         assertThat(channel.config().isAutoRead()).isTrue();
         channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void aConnectionIdleForTheIdleTimeIsClosedAndSoIsOneWhoseClientStoppedReading() throws Exception {
+        EmbeddedChannel idle = channel();
+        idle.freezeTime();
+        send(idle, "GET /missing.java HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(written(idle)).startsWith("HTTP/1.1 404 ");
+        idle.advanceTimeBy(WorkerChannelInitializer.IDLE_SECONDS - 1, TimeUnit.SECONDS);
+        idle.runScheduledPendingTasks();
+        assertThat(idle.isOpen()).as("idle for less than the idle time").isTrue();
+        idle.advanceTimeBy(2, TimeUnit.SECONDS);
+        idle.runScheduledPendingTasks();
+        assertThat(idle.isOpen()).as("idle for longer").isFalse();
+
+        // A client that never reads: the answer stays queued and no byte moves either way.
+        EmbeddedChannel stuck = channel();
+        stuck.freezeTime();
+        stuck.unsafe().outboundBuffer().addMessage(Unpooled.wrappedBuffer(new byte[16]), 16, stuck.newPromise());
+        stuck.runPendingTasks();
+        stuck.advanceTimeBy(WorkerChannelInitializer.IDLE_SECONDS + 1, TimeUnit.SECONDS);
+        stuck.runScheduledPendingTasks();
+        assertThat(stuck.isOpen()).as("an answer that never drains does not hold the connection").isFalse();
+        idle.finishAndReleaseAll();
+        stuck.finishAndReleaseAll();
     }
 
     @Test
