@@ -2,6 +2,7 @@ package dev.opcached.daemon.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.opcached.daemon.Opcached;
 import dev.opcached.daemon.testing.PoolProcess;
@@ -117,6 +118,25 @@ class AdminTlsTest {
                     .contains("chmod 600 " + keyPem).doesNotContain("\tat ").doesNotContain("PRIVATE KEY");
             assertThat(dir.resolve("shm")).as("nothing was created").satisfiesAnyOf(
                     p -> assertThat(p).doesNotExist(), p -> assertThat(Files.list(p)).isEmpty());
+        }
+    }
+
+    @Test
+    void aKeyOfAnotherUserStopsTheStartThoughOnlyItsOwnerMayReadIt() throws Exception {
+        assumeTrue(Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0),
+                "only root can give the key to another user; this test runs as another user");
+        Path certificatePem = dir.resolve("admin.crt");
+        Path keyPem = dir.resolve("admin.key");
+        certificate(certificatePem, keyPem);
+        Files.setAttribute(keyPem, "unix:uid", 65534);
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        try (ChildJvm supervisor = ChildJvm.start(Opcached.class, "--docroot", docroot.toString(),
+                "--segment-dir", dir.resolve("shm").toString(), "--state-dir", dir.resolve("state").toString(),
+                "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+                "-d", "opcached.admin_tls_certificate=" + certificatePem, "-d", "opcached.admin_tls_key=" + keyPem)) {
+            assertThat(supervisor.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
+            assertThat(supervisor.output()).contains("opcached.admin_tls_key=" + keyPem + " belongs to uid 65534")
+                    .contains("chown 0 " + keyPem).doesNotContain("\tat ");
         }
     }
 }
