@@ -57,6 +57,28 @@ public final class PoolProcess implements AutoCloseable {
     /** The same, with the supervisor (and so its workers) on {@code classPath}. */
     public static PoolProcess start(String classPath, Path docroot, Path segmentDir, String name, int workers,
                                     String... directives) throws Exception {
+        // A free port is closed again before the supervisor binds it: a test in another test JVM
+        // (or one of its clients' outgoing connections) may take it meanwhile. Then new ports.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnFreePorts(classPath, docroot, segmentDir, name, workers, directives);
+            } catch (PortTakenException e) {
+                if (attempt == 3) {
+                    throw new IllegalStateException("three starts found their ports taken", e);
+                }
+            }
+        }
+    }
+
+    /** The supervisor stopped because a port picked for it was taken before it bound it. */
+    private static final class PortTakenException extends Exception {
+        PortTakenException(String output) {
+            super(output);
+        }
+    }
+
+    private static PoolProcess startOnFreePorts(String classPath, Path docroot, Path segmentDir, String name,
+                                                int workers, String... directives) throws Exception {
         int port = freePort();
         int adminPort = freePort();
         List<String> args = new ArrayList<>(List.of("--docroot", docroot.toString(), "--segment-dir", segmentDir.toString(),
@@ -81,7 +103,13 @@ public final class PoolProcess implements AutoCloseable {
             pool.awaitServing(workers, Duration.ofSeconds(60));
             return pool;
         } catch (Exception | Error e) {
+            boolean portTaken = !supervisor.process().isAlive() && supervisor.output().matches(
+                    "(?s).*(listen=\\S+ is not free|opcached\\.admin_listen=\\S+ cannot be bound"
+                            + "|is claimed by another pool).*");
             supervisor.close();
+            if (portTaken) {
+                throw new PortTakenException(supervisor.output());
+            }
             throw e;
         }
     }
