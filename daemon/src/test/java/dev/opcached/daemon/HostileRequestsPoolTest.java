@@ -2,6 +2,7 @@ package dev.opcached.daemon;
 
 import static dev.opcached.daemon.testing.HttpConnection.get;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.opcached.daemon.testing.Conditions;
 import dev.opcached.daemon.testing.HttpConnection;
@@ -256,8 +257,9 @@ class HostileRequestsPoolTest {
         assertThat(response.body()).isEqualTo("compiled slowly");
 
         Matcher compiled = pool.supervisor().awaitLine("compiled \\S+/SlowToCompile\\.java in (\\d+) ms", Conditions.DEADLINE);
-        assertThat(Long.parseLong(compiled.group(1))).as("the premise: the compile took longer than request_terminate_timeout (ms)")
-                .isGreaterThan(1_000);
+        long millis = Long.parseLong(compiled.group(1));
+        assumeTrue(millis > 1_000, "the premise: the compile took " + millis + " ms here, not longer than"
+                + " request_terminate_timeout (1 s), so there is nothing to test on a machine this fast");
         assertThat(pool.get("/SlowToCompile.java").body()).isEqualTo("compiled slowly");
         assertThat(workers()).as("the same workers, none replaced").isEqualTo(before);
         assertThat(pool.supervisor().output()).doesNotContain("ran past request_terminate_timeout");

@@ -22,7 +22,7 @@ public final class WorkerReportReader {
     private WorkerReportReader() {
     }
 
-    /** Starts a daemon thread named {@code name} that reads {@code in} to its end. */
+    /** Starts a daemon thread named after {@code name} (Netty's numbering added) that reads {@code in} to its end. */
     public static Thread start(String name, InputStream in, Consumer<WorkerReport> listener) {
         return start(name, in, listener, () -> { });
     }

@@ -184,23 +184,28 @@
     node.hidden = !text;
   }
 
-  /** Whether #banner shows a failed status read (the next sample in clears it) rather than a refused action. */
-  var bannerFromSampling = false;
+  /** The last refused action's message: it stays until another action succeeds. */
+  var actionFailure = "";
+  /** The last status read's failure: the next good sample clears it. */
+  var samplingFailure = "";
 
   /**
-   * The error banner. A refused action's message stays until another action succeeds: a sample
-   * coming in a second later must not take away the only word of why Invalidate or Reset did nothing.
+   * The error banner: a failed status read and a refused action's message, each kept apart, so
+   * that a sample coming in a second later (good or failed) never takes away the only word of why
+   * Invalidate or Reset did nothing.
    */
   function banner(text, fromSampling) {
-    show("banner", text);
-    bannerFromSampling = Boolean(text) && fromSampling;
+    if (fromSampling) {
+      samplingFailure = text;
+    } else {
+      actionFailure = text;
+    }
+    show("banner", [samplingFailure, actionFailure].filter(Boolean).join(" \u00b7 "));
   }
 
   /** After an action succeeded: a refusal of an earlier one no longer holds. */
   function clearActionBanner() {
-    if (!bannerFromSampling) {
-      banner("", false);
-    }
+    banner("", false);
   }
 
   var noticeTimer = null;
@@ -262,6 +267,7 @@
     $("signin").hidden = false;
     $("pool").textContent = "";
     $("updated").textContent = "";
+    banner("", true);
     banner("", false);
     show("signin-error", message || "");
     $("token").focus();
@@ -291,9 +297,7 @@
     }
     sampling = true;
     return call("GET", "/status?scripts=1", null, token).then(function (status) {
-      if (bannerFromSampling) {
-        banner("", true);
-      }
+      banner("", true);
       record(status);
       render(status);
     }, function (failure) {
