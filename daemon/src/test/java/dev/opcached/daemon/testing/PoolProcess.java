@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 
 /** A real supervisor started by a test, with its workers, on a free port; and an HTTP client for it. */
 public final class PoolProcess implements AutoCloseable {
@@ -120,19 +121,39 @@ public final class PoolProcess implements AutoCloseable {
         }
     }
 
+    /** A worker's "serving … on http://…" line (the supervisor's ready line says "serving" too). */
+    private static final Pattern WORKER_SERVING = Pattern.compile("(?m)^(?!.*ready: segment).*serving \\S+ on http://");
+
+    /**
+     * Waits for every worker's serving line, then for an answer from one of them. Another server
+     * may have taken the port between its pick and the workers' bind (another test JVM's admin
+     * endpoint, say): a worker then cannot bind it, or an answer comes without X-Opcached-Worker.
+     * Then new ports.
+     */
     private void awaitServing(int workers, Duration timeout) throws Exception {
-        supervisor.awaitLine("(?s)(serving .*){" + workers + "}", timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            try {
-                get("/");
-                return;
-            } catch (ConnectException e) {
-                if (System.nanoTime() - deadline >= 0) {
-                    throw new TimeoutException("pool on port " + port + " never answered:\n" + supervisor.output());
-                }
-                Thread.sleep(20);
+            String output = supervisor.output();
+            if (output.contains("Address already in use")) {
+                throw new PortTakenException(output);
             }
+            if (WORKER_SERVING.matcher(output).results().count() >= workers) {
+                try {
+                    HttpResponse<String> answer = get("/");
+                    if (answer.headers().firstValue("X-Opcached-Worker").isPresent()) {
+                        return;
+                    }
+                    throw new PortTakenException("port " + port + " answered without X-Opcached-Worker:\n" + output);
+                } catch (ConnectException e) {
+                    // not accepting yet
+                }
+            } else if (!supervisor.process().isAlive()) {
+                throw new IllegalStateException("the supervisor exited before its workers served:\n" + output);
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new TimeoutException("pool on port " + port + " never answered:\n" + output);
+            }
+            Thread.sleep(20);
         }
     }
 
