@@ -254,7 +254,8 @@ public final class BatchJavac {
                 pass.crash(crashLine(printed.toString()));
             }
         } catch (RuntimeException | AssertionError | StackOverflowError e) {
-            // The same thrown out of javac (or out of our listener). Out of memory is the process's.
+            // The same thrown out of javac (or out of our listener). An OutOfMemoryError thrown out
+            // is the process's; one javac caught itself ends up above, as a crash.
             pass.crash(e.toString());
         }
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
@@ -325,13 +326,15 @@ public final class BatchJavac {
          * What the pass depended on, and so what its failures hold for: the sources it read, every
          * source served to the batch so far as a unit's class files (a superset of those this pass
          * read), the directories it listed and the jars; null when a source could not be read (an
-         * I/O error need not happen again) or when roots clashed (each alone may compile: the
-         * failure holds for this batch, not for the file).
+         * I/O error need not happen again), when roots clashed (each alone may compile: the
+         * failure holds for this batch, not for the file) or when the pass crashed (javac's own
+         * failure, an OutOfMemoryError javac caught, or an exception out of our listener or file
+         * managers: no verdict on any text, and it need not happen again).
          */
         PassInputs inputs() {
             if (!inputsKnown) {
                 inputsKnown = true;
-                if (!looked.unreadable() && !rootsClash) {
+                if (!looked.unreadable() && !rootsClash && !crashed) {
                     Map<Path, SourceStamp> sources = new HashMap<>();
                     for (Path path : looked.read()) {
                         sources.put(path, context.reads().get(path).stamp());
