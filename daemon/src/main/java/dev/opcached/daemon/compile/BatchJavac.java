@@ -398,7 +398,12 @@ public final class BatchJavac {
             return next;
         }
 
-        /** Every file of {@code files} fails, with this pass's general errors (as its own) and its own. */
+        /**
+         * Every file of {@code files} fails, with this pass's general errors (as its own) and its
+         * own. A file with no error of its own, in a pass of several roots, failed for the batch
+         * (another file's errors, or errors nobody was seen to cause): alone it may compile, so its
+         * failure records no inputs and holds for the short period only.
+         */
         void failAll(Set<Path> files, SourceReads reads, Map<Path, SourceResult> results) {
             for (Path file : files) {
                 SourceRead source = reads.get(file);
@@ -410,7 +415,8 @@ public final class BatchJavac {
                         lines.add(file + ":1: error: not compiled: the batch failed on "
                                 + String.join(", ", errors.keySet().stream().map(Path::toString).toList()));
                     }
-                    results.put(file, failed(source, List.copyOf(recorder.usesOf(file).keySet()), lines, inputs()));
+                    PassInputs inputs = errors.containsKey(file) || roots.size() == 1 ? inputs() : null;
+                    results.put(file, failed(source, List.copyOf(recorder.usesOf(file).keySet()), lines, inputs));
                 }
             }
         }
