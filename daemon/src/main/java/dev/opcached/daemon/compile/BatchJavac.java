@@ -6,6 +6,7 @@ import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.SourceStamp;
+import dev.opcached.protocol.unit.Dependency;
 import dev.opcached.protocol.unit.Sha256;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -323,9 +324,10 @@ public final class BatchJavac {
         }
 
         /**
-         * What the pass depended on, and so what its failures hold for: the sources it read, every
-         * source served to the batch so far as a unit's class files (a superset of those this pass
-         * read), the directories it listed and the jars; null when a source could not be read (an
+         * What the pass depended on, and so what its failures hold for: the sources it read, the
+         * served sources whose class files it opened, with their units' closures (what made them
+         * served), the directories it listed and the jars (a served unit of a listed package that
+         * javac never opened is no input: a class added or removed shows in its directory); null when a source could not be read (an
          * I/O error need not happen again), when roots clashed (each alone may compile: the
          * failure holds for this batch, not for the file) or when the pass crashed (javac's own
          * failure, an OutOfMemoryError javac caught, or an exception out of our listener or file
@@ -339,11 +341,24 @@ public final class BatchJavac {
                     for (Path path : looked.read()) {
                         sources.put(path, context.reads().get(path).stamp());
                     }
-                    context.served().all().forEach((path, unit) -> sources.putIfAbsent(path, unit.stamp()));
+                    for (Path path : looked.servedOpened()) {
+                        served(path, sources);
+                        for (Dependency input : context.served().served(path).unit().sources()) {
+                            served(Path.of(input.path()), sources);
+                        }
+                    }
                     inputs = new PassInputs(sources, context.jars(), looked.listed());
                 }
             }
             return inputs;
+        }
+
+        /** Adds the served source at {@code path} with the stamp its unit was found current for. */
+        private void served(Path path, Map<Path, SourceStamp> sources) {
+            CurrentUnits.Current unit = context.served().served(path);
+            if (unit != null) {
+                sources.putIfAbsent(path, unit.stamp());
+            }
         }
 
         void crash(String what) {

@@ -9,10 +9,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What one javac pass depended on, in a form that a stat per input checks: the docroot sources
- * whose text it read and those whose current units it read as class files instead (each with its
+ * whose text it read and those whose current units' class files it opened instead (with their
+ * closures) (each with its
  * stamp from before it was read), the docroot directories it listed to look classes up, and the
  * jars on its class path. A file added, removed or renamed in a directory changes that
  * directory's modification time, so that a class javac looked for and did not find, and might
@@ -64,6 +66,11 @@ public final class PassInputs {
             }
         }
         return true;
+    }
+
+    /** The docroot sources recorded, read or served. */
+    Set<Path> sources() {
+        return sources.keySet();
     }
 
     /** How many stats {@link #unchanged()} takes at most. */

@@ -23,7 +23,8 @@ import java.util.function.LongSupplier;
  * and revalidate_freq say: a failure is no cache entry (OPcache keeps no failed script, so a fix
  * shows on the next request), and the memo must not make it one. A failure whose pass is not
  * known (a file refused before javac, a compiler that could not start, a source that could not be
- * read: what need not happen again) is served for max(2 s, revalidate_freq) only.
+ * read: what need not happen again), or whose pass had more than {@link #MAX_FAILURE_INPUTS}
+ * inputs to check, is served for max(2 s, revalidate_freq) only.
  *
  * <p>A unit the segment may not hold is served while the file and its inputs keep their stamps
  * and it still may not be cached (or for that period at least: a full cache may have room by
@@ -39,6 +40,11 @@ final class RememberedOutcomes {
      * such a file costs one compile per period).
      */
     static final long MIN_MEMORY_MILLIS = 2_000;
+    /**
+     * The inputs one remembered failure may check: past them, it is served for the period only,
+     * as one whose pass is not known, so that a recall costs a bounded number of stats.
+     */
+    static final int MAX_FAILURE_INPUTS = 256;
     /** Paths remembered: enough for every broken or uncacheable file of a large docroot. */
     static final int MAX_PATHS = 1024;
 
@@ -85,11 +91,13 @@ final class RememberedOutcomes {
 
     /**
      * Remembers the failure {@code outcome} of this version of the file, failed by a pass that
-     * depended on {@code failedPass} (null: not known); returns it.
+     * depended on {@code failedPass} (null: not known; one of more than {@link #MAX_FAILURE_INPUTS}
+     * inputs is taken as not known); returns it.
      */
     synchronized FileOutcome rememberFailure(Path path, SourceStamp stamp, PassInputs failedPass, FileOutcome outcome) {
+        PassInputs checked = failedPass == null || failedPass.size() > MAX_FAILURE_INPUTS ? null : failedPass;
         byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation.getAsLong(),
-                List.of(), failedPass));
+                List.of(), checked));
         return outcome;
     }
 

@@ -13,7 +13,9 @@ import dev.opcached.protocol.segment.SourceStamp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
@@ -152,5 +154,21 @@ class RememberedOutcomesTest {
         assertThat(recall(script)).as("within 2 s").isNotNull();
         later(2);
         assertThat(recall(script)).as("past 2 s").isNull();
+    }
+
+    @Test
+    void aFailureWithMoreInputsThanTheCapIsServedForTheOldPeriodOnly() throws Exception {
+        Path script = Scripts.write(docroot, "many", "response.write(1);");
+        for (int inputs : List.of(RememberedOutcomes.MAX_FAILURE_INPUTS, RememberedOutcomes.MAX_FAILURE_INPUTS + 1)) {
+            Map<Path, PassInputs.DirectoryStamp> absent = new HashMap<>();
+            for (int i = 0; i < inputs; i++) {
+                absent.put(docroot.resolve("absent" + i), PassInputs.DirectoryStamp.ABSENT);
+            }
+            remembered.rememberFailure(script, ScriptSource.stamp(script), new PassInputs(Map.of(), Map.of(), absent),
+                    failure(script));
+            later(3);
+            assertThat(recall(script) != null).as("%d inputs: served past 2 s", inputs)
+                    .isEqualTo(inputs <= RememberedOutcomes.MAX_FAILURE_INPUTS);
+        }
     }
 }
