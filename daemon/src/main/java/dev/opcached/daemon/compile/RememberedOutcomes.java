@@ -19,7 +19,7 @@ import java.util.function.LongSupplier;
  * so does everything the javac pass that failed it depended on ({@link PassInputs}: the sources it
  * read, the directories it looked classes up in, the jars), since the error may be in another file
  * the script uses, or a class it names may have been missing, and either may have been fixed
- * since. No time limits it, and it is checked on every use whatever opcache.validate_timestamps
+ * since; and for {@link #MAX_FAILURE_MEMORY_MILLIS} at most. It is checked on every use whatever opcache.validate_timestamps
  * and revalidate_freq say: a failure is no cache entry (OPcache keeps no failed script, so a fix
  * shows on the next request), and the memo must not make it one. A failure whose pass is not
  * known (a file refused before javac, a compiler that could not start, a source that could not be
@@ -45,6 +45,15 @@ final class RememberedOutcomes {
      * as one whose pass is not known, so that a recall costs a bounded number of stats.
      */
     static final int MAX_FAILURE_INPUTS = 256;
+    /**
+     * How long a failure is served at most without javac, however its inputs hold. A pass's outcome
+     * also depends on what no stamp records: which docroot sources have a current unit in the
+     * segment (a secondary top-level class javac finds only in a served unit's class files, a
+     * duplicate class that clashes only with a source compiled from its text), and whatever else
+     * a recorded stamp misses. Past this, the next request compiles once (one compile for all
+     * that wait), so that such a failure lasts a minute, not until a file changes.
+     */
+    static final long MAX_FAILURE_MEMORY_MILLIS = 60_000;
     /** Paths remembered: enough for every broken or uncacheable file of a large docroot. */
     static final int MAX_PATHS = 1024;
 
@@ -61,6 +70,7 @@ final class RememberedOutcomes {
     private final LongSupplier nanoClock;
     private final LongSupplier generation;
     private final long periodNanos;
+    private final long maxFailureNanos = MAX_FAILURE_MEMORY_MILLIS * 1_000_000;
     private final Map<String, Remembered> byPath = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Remembered> eldest) {
@@ -115,9 +125,10 @@ final class RememberedOutcomes {
         if (last == null) {
             return null;
         }
-        boolean recent = nanoClock.getAsLong() - last.atNanos < periodNanos;
+        long age = nanoClock.getAsLong() - last.atNanos;
+        boolean recent = age < periodNanos;
         boolean usable = last.stamp.equals(stamp) && last.generation == generation.getAsLong() && (last.outcome.status() == FileOutcome.Status.FAILED
-                ? last.failedPass == null ? recent : last.failedPass.unchanged()
+                ? last.failedPass == null ? recent : age < maxFailureNanos && last.failedPass.unchanged()
                 : ScriptSource.unchanged(last.inputs) && (recent || policy.blacklist().matches(key)
                         || policy.notCacheable(stamp, clock.millis()) != null));
         if (!usable) {
