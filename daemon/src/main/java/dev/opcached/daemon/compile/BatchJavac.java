@@ -137,6 +137,8 @@ public final class BatchJavac {
      */
     public BatchResult compile(Collection<Path> realPaths, CurrentUnits current) throws IOException {
         long started = System.nanoTime();
+        // No stamp of the batch is taken before this: the time racy stamps are judged against.
+        long startedMillis = System.currentTimeMillis();
         Map<Path, SourceStamp> jars = new TreeMap<>();
         for (Path jar : classPath.vendorJars()) {
             SourceStamp stamp = SourceStamp.of(jar);
@@ -173,7 +175,7 @@ public final class BatchJavac {
                     continue;
                 }
                 passes++;
-                Pass pass = run(standard, sources, served, pending, new PassContext(reads, served, jars));
+                Pass pass = run(standard, sources, served, pending, new PassContext(reads, served, jars, startedMillis));
                 if (pass.crashed) {
                     // javac itself failed on some file it read: halve the roots until that file (or
                     // the roots that use it) are alone, so that the crash costs only them.
@@ -294,7 +296,8 @@ public final class BatchJavac {
     }
 
     /** What a pass's inputs are made of besides what it looked at: the batch's reads, served units and jars. */
-    private record PassContext(SourceReads reads, ServedDependencies served, Map<Path, SourceStamp> jars) {
+    private record PassContext(SourceReads reads, ServedDependencies served, Map<Path, SourceStamp> jars,
+                               long startedMillis) {
     }
 
     /** One javac task over some roots: what it entered, looked at, reported and wrote. */
@@ -347,7 +350,7 @@ public final class BatchJavac {
                             served(Path.of(input.path()), sources);
                         }
                     }
-                    inputs = new PassInputs(sources, context.jars(), looked.listed());
+                    inputs = new PassInputs(sources, context.jars(), looked.listed(), context.startedMillis());
                 }
             }
             return inputs;

@@ -33,8 +33,10 @@ import javax.tools.StandardLocation;
  * Every source it lets through is named by its real path and read once, through {@link SourceReads}.
  *
  * <p>It also notes what each javac pass looked at ({@link #beginPass}): the sources whose text it
- * read, the served sources whose class files it opened, and the package directories it listed (each stamped before its first listing in the batch,
- * so that a file added while javac listed it shows as a change), the inputs of {@link PassInputs}.
+ * read, the served sources whose class files it opened, and the package directories it listed
+ * (each stamped before its first listing in the batch, so that a file added while javac listed it
+ * shows as a change, unless it came in the same tick of the file system's clock as the stamp:
+ * {@link PassInputs#racy}), the inputs of {@link PassInputs}.
  */
 final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileManager> {
     private final DocrootContainment docroot;

@@ -23,8 +23,10 @@ import java.util.function.LongSupplier;
  * and revalidate_freq say: a failure is no cache entry (OPcache keeps no failed script, so a fix
  * shows on the next request), and the memo must not make it one. A failure whose pass is not
  * known (a file refused before javac, a compiler that could not start, a source that could not be
- * read: what need not happen again), or whose pass had more than {@link #MAX_FAILURE_INPUTS}
- * inputs to check, is served for max(2 s, revalidate_freq) only.
+ * read: what need not happen again), whose pass had more than {@link #MAX_FAILURE_INPUTS} inputs
+ * to check, or one of whose stamps is racy (an mtime within {@link #RACY_MARGIN_MILLIS}, or
+ * file_update_protection if longer, of when it was taken: a change in the same clock tick would
+ * not show) is served for max(2 s, revalidate_freq) only.
  *
  * <p>A unit the segment may not hold is served while the file and its inputs keep their stamps
  * and it still may not be cached (or for that period at least: a full cache may have room by
@@ -54,6 +56,12 @@ final class RememberedOutcomes {
      * that wait), so that such a failure lasts a minute, not until a file changes.
      */
     static final long MAX_FAILURE_MEMORY_MILLIS = 60_000;
+    /**
+     * The least margin within which a recorded mtime makes its stamp racy ({@link PassInputs#racy}):
+     * file_update_protection's default, and at least what coarse file system clocks need whatever
+     * file_update_protection says.
+     */
+    static final long RACY_MARGIN_MILLIS = 2_000;
     /** Paths remembered: enough for every broken or uncacheable file of a large docroot. */
     static final int MAX_PATHS = 1024;
 
@@ -70,6 +78,7 @@ final class RememberedOutcomes {
     private final LongSupplier nanoClock;
     private final LongSupplier generation;
     private final long periodNanos;
+    private final long racyMarginMillis;
     private final long maxFailureNanos = MAX_FAILURE_MEMORY_MILLIS * 1_000_000;
     private final Map<String, Remembered> byPath = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -90,6 +99,7 @@ final class RememberedOutcomes {
         this.generation = generation;
         this.nanoClock = nanoClock;
         this.periodNanos = Math.max(MIN_MEMORY_MILLIS, policy.revalidateFreqMillis()) * 1_000_000;
+        this.racyMarginMillis = Math.max(RACY_MARGIN_MILLIS, policy.fileUpdateProtectionMillis());
     }
 
     /** Remembers the unit {@code outcome} (not cached) of this version of the file, compiled against {@code inputs}; returns it. */
@@ -102,10 +112,11 @@ final class RememberedOutcomes {
     /**
      * Remembers the failure {@code outcome} of this version of the file, failed by a pass that
      * depended on {@code failedPass} (null: not known; one of more than {@link #MAX_FAILURE_INPUTS}
-     * inputs is taken as not known); returns it.
+     * inputs, or with a racy stamp, is taken as not known); returns it.
      */
     synchronized FileOutcome rememberFailure(Path path, SourceStamp stamp, PassInputs failedPass, FileOutcome outcome) {
-        PassInputs checked = failedPass == null || failedPass.size() > MAX_FAILURE_INPUTS ? null : failedPass;
+        PassInputs checked = failedPass == null || failedPass.size() > MAX_FAILURE_INPUTS
+                || failedPass.racy(stamp, racyMarginMillis) ? null : failedPass;
         byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation.getAsLong(),
                 List.of(), checked));
         return outcome;

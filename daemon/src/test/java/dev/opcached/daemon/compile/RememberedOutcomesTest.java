@@ -13,11 +13,13 @@ import dev.opcached.protocol.segment.SourceStamp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,8 +49,27 @@ class RememberedOutcomesTest {
                 EpochClock.SYSTEM, generation::get, nanos::get);
     }
 
+    /**
+     * Sets every file and directory of the docroot 10 s back: older than the racy margin, as files
+     * deployed before the request are, and a change since shows as a new mtime.
+     */
+    private void backdate() throws IOException {
+        FileTime before = FileTime.fromMillis(System.currentTimeMillis() - 10_000);
+        try (Stream<Path> all = Files.walk(docroot)) {
+            for (Path path : all.toList()) {
+                Files.setLastModifiedTime(path, before);
+            }
+        }
+    }
+
     /** Compiles {@code script} (it must fail) and remembers its failure as the pool's compiler does. */
-    private SourceStamp failAndRemember(Path script) {
+    private SourceStamp failAndRemember(Path script) throws IOException {
+        backdate();
+        return failAndRememberAsWritten(script);
+    }
+
+    /** {@link #failAndRemember}, the files' mtimes as they are. */
+    private SourceStamp failAndRememberAsWritten(Path script) {
         SourceStamp stamp = ScriptSource.stamp(script);
         SourceBatchCompiler.CompiledSource compiled = javac.compile(List.of(script), CurrentUnits.NONE).sources()
                 .get(script);
@@ -161,16 +182,34 @@ class RememberedOutcomesTest {
     @Test
     void aFailureWithMoreInputsThanTheCapIsServedForTheOldPeriodOnly() throws Exception {
         Path script = Scripts.write(docroot, "many", "response.write(1);");
+        backdate();
         for (int inputs : List.of(RememberedOutcomes.MAX_FAILURE_INPUTS, RememberedOutcomes.MAX_FAILURE_INPUTS + 1)) {
             Map<Path, PassInputs.DirectoryStamp> absent = new HashMap<>();
             for (int i = 0; i < inputs; i++) {
                 absent.put(docroot.resolve("absent" + i), PassInputs.DirectoryStamp.ABSENT);
             }
-            remembered.rememberFailure(script, ScriptSource.stamp(script), new PassInputs(Map.of(), Map.of(), absent),
+            remembered.rememberFailure(script, ScriptSource.stamp(script), new PassInputs(Map.of(), Map.of(), absent,
+                    System.currentTimeMillis()),
                     failure(script));
             later(3);
             assertThat(recall(script) != null).as("%d inputs: served past 2 s", inputs)
                     .isEqualTo(inputs <= RememberedOutcomes.MAX_FAILURE_INPUTS);
         }
+    }
+
+    @Test
+    void aFailureOfAJustWrittenFileIsServedForTheOldPeriodOnly() throws Exception {
+        // Written now: a change in the same tick as its stamp, or its directory's, would not show.
+        Path script = Scripts.write(docroot, "racy", "response.write(lib.Helper.greeting());");
+        failAndRememberAsWritten(script);
+        later(1);
+        assertThat(recall(script)).as("within 2 s").isNotNull();
+        later(2);
+        assertThat(recall(script)).as("past 2 s").isNull();
+
+        // The same file once its stamps are older than the margin: served past the period.
+        failAndRemember(script);
+        later(3);
+        assertThat(recall(script)).as("its files 10 s old, past 2 s").isNotNull();
     }
 }
