@@ -15,26 +15,28 @@ import java.util.function.LongSupplier;
  * The last outcome of each file version (real path, mtime, size) that javac failed on or that the
  * segment may not hold, served again without javac.
  *
- * <p>A failure is served for as long as it can still be true: while the file keeps its stamp and
- * so does everything the javac pass that failed it depended on ({@link PassInputs}: the sources it
- * read, the directories it looked classes up in, the jars), since the error may be in another file
- * the script uses, or a class it names may have been missing, and either may have been fixed
- * since; and for {@link #MAX_FAILURE_MEMORY_MILLIS} at most. It is checked on every use whatever opcache.validate_timestamps
- * and revalidate_freq say: a failure is no cache entry (OPcache keeps no failed script, so a fix
- * shows on the next request), and the memo must not make it one. A failure whose pass is not
- * known (a file refused before javac, a compiler that could not start, a source that could not be
- * read: what need not happen again), whose pass had more than {@link #MAX_FAILURE_INPUTS} inputs
- * to check, or one of whose stamps is racy (an mtime within {@link #RACY_MARGIN_MILLIS}, or
- * file_update_protection if longer, of when it was taken: a change in the same clock tick would
- * not show) is served for max(2 s, revalidate_freq) only.
+ * <p>A failure is served while the file keeps its stamp and so does everything the javac pass
+ * that failed it depended on ({@link PassInputs}: the sources it read, the served units whose
+ * class files it opened, the directories it looked classes up in, the jars), since the error may
+ * be in another file the script uses, or a class it names may have been missing, and either may
+ * have been fixed since; and for {@link #MAX_FAILURE_MEMORY_MILLIS} at most. It is checked on
+ * every use whatever opcache.validate_timestamps and revalidate_freq say: a failure is no cache
+ * entry (OPcache keeps no failed script, so a fix shows on the next request), and the memo must
+ * not make it one. A failure whose pass is not known (a file refused before javac, a compiler
+ * that could not start, a source that could not be read, a pass that crashed, a root failed by
+ * its batch rather than by its own errors: what need not happen again), whose pass had more than
+ * {@link #MAX_FAILURE_INPUTS} inputs to check, or one of whose stamps is racy (an mtime within
+ * {@link #RACY_MARGIN_MILLIS}, or file_update_protection if longer, of when it was taken: a
+ * change in the same clock tick would not show) is served for max(2 s, revalidate_freq) only.
  *
  * <p>A unit the segment may not hold is served while the file and its inputs keep their stamps
  * and it still may not be cached (or for that period at least: a full cache may have room by
  * then). Past 1,024 paths the least recently used go.
  *
- * <p>A reset or restart of the segment forgets them all, as OPcache's reset forgets everything: an
- * operator who resets after a fix that kept every stamp (a file put back with its old mtime) gets
- * a compile, not the old 500.
+ * <p>A reset or restart of the segment forgets them all, and what a compile that was running at
+ * the time remembers after it (each is kept with the generation its compile began in), as
+ * OPcache's reset forgets everything: an operator who resets after a fix that kept every stamp (a
+ * file put back with its old mtime) gets a compile, not the old 500.
  */
 final class RememberedOutcomes {
     /**
@@ -102,23 +104,29 @@ final class RememberedOutcomes {
         this.racyMarginMillis = Math.max(RACY_MARGIN_MILLIS, policy.fileUpdateProtectionMillis());
     }
 
-    /** Remembers the unit {@code outcome} (not cached) of this version of the file, compiled against {@code inputs}; returns it. */
-    synchronized FileOutcome remember(Path path, SourceStamp stamp, List<Dependency> inputs, FileOutcome outcome) {
-        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation.getAsLong(), inputs,
-                null));
+    /**
+     * Remembers the unit {@code outcome} (not cached) of this version of the file, compiled against
+     * {@code inputs} by a compile that began in the segment's generation {@code generation} (read
+     * before it read any source, so that a reset during the compile forgets it); returns it.
+     */
+    synchronized FileOutcome remember(Path path, SourceStamp stamp, List<Dependency> inputs, FileOutcome outcome,
+                                      long generation) {
+        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation, inputs, null));
         return outcome;
     }
 
     /**
      * Remembers the failure {@code outcome} of this version of the file, failed by a pass that
      * depended on {@code failedPass} (null: not known; one of more than {@link #MAX_FAILURE_INPUTS}
-     * inputs, or with a racy stamp, is taken as not known); returns it.
+     * inputs, or with a racy stamp, is taken as not known), in a compile that began in the
+     * segment's generation {@code generation} (as for {@link #remember}); returns it.
      */
-    synchronized FileOutcome rememberFailure(Path path, SourceStamp stamp, PassInputs failedPass, FileOutcome outcome) {
+    synchronized FileOutcome rememberFailure(Path path, SourceStamp stamp, PassInputs failedPass, FileOutcome outcome,
+                                             long generation) {
         PassInputs checked = failedPass == null || failedPass.size() > MAX_FAILURE_INPUTS
                 || failedPass.racy(stamp, racyMarginMillis) ? null : failedPass;
-        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation.getAsLong(),
-                List.of(), checked));
+        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation, List.of(),
+                checked));
         return outcome;
     }
 

@@ -71,11 +71,12 @@ class RememberedOutcomesTest {
     /** {@link #failAndRemember}, the files' mtimes as they are. */
     private SourceStamp failAndRememberAsWritten(Path script) {
         SourceStamp stamp = ScriptSource.stamp(script);
+        long compileGeneration = generation.get();
         SourceBatchCompiler.CompiledSource compiled = javac.compile(List.of(script), CurrentUnits.NONE).sources()
                 .get(script);
         assertThat(compiled.failed()).as("%s compiles", script).isTrue();
         assertThat(compiled.failedPass()).as("what its pass depended on").isNotNull();
-        remembered.rememberFailure(script, stamp, compiled.failedPass(), failure(script));
+        remembered.rememberFailure(script, stamp, compiled.failedPass(), failure(script), compileGeneration);
         return stamp;
     }
 
@@ -111,6 +112,19 @@ class RememberedOutcomesTest {
         assertThat(recall(script)).as("before the reset").isNotNull();
         generation.incrementAndGet();
         assertThat(recall(script)).as("after the reset").isNull();
+    }
+
+    @Test
+    void aFailureOfACompileThatBeganBeforeAResetIsForgotten() throws Exception {
+        Path script = Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());");
+        backdate();
+        long compileGeneration = generation.get();
+        SourceBatchCompiler.CompiledSource compiled = javac.compile(List.of(script), CurrentUnits.NONE).sources()
+                .get(script);
+        generation.incrementAndGet(); // the reset, while javac ran
+        remembered.rememberFailure(script, ScriptSource.stamp(script), compiled.failedPass(), failure(script),
+                compileGeneration);
+        assertThat(recall(script)).as("remembered under the generation it began in").isNull();
     }
 
     @Test
@@ -172,7 +186,7 @@ class RememberedOutcomesTest {
     @Test
     void aFailureWhosePassIsNotKnownIsServedForTheOldPeriodOnly() throws Exception {
         Path script = Scripts.write(docroot, "unknown", "response.write(1);");
-        remembered.rememberFailure(script, ScriptSource.stamp(script), null, failure(script));
+        remembered.rememberFailure(script, ScriptSource.stamp(script), null, failure(script), generation.get());
         later(1);
         assertThat(recall(script)).as("within 2 s").isNotNull();
         later(2);
@@ -190,7 +204,7 @@ class RememberedOutcomesTest {
             }
             remembered.rememberFailure(script, ScriptSource.stamp(script), new PassInputs(Map.of(), Map.of(), absent,
                     System.currentTimeMillis()),
-                    failure(script));
+                    failure(script), generation.get());
             later(3);
             assertThat(recall(script) != null).as("%d inputs: served past 2 s", inputs)
                     .isEqualTo(inputs <= RememberedOutcomes.MAX_FAILURE_INPUTS);
