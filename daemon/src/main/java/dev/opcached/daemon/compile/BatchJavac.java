@@ -330,11 +330,12 @@ public final class BatchJavac {
          * What the pass depended on, and so what its failures hold for: the sources it read, the
          * served sources whose class files it opened, with their units' closures (what made them
          * served), the directories it listed and the jars (a served unit of a listed package that
-         * javac never opened is no input: a class added or removed shows in its directory); null when a source could not be read (an
-         * I/O error need not happen again), when roots clashed (each alone may compile: the
-         * failure holds for this batch, not for the file) or when the pass crashed (javac's own
-         * failure, an OutOfMemoryError javac caught, or an exception out of our listener or file
-         * managers: no verdict on any text, and it need not happen again).
+         * javac never opened is no input: a class added or removed shows in its directory); null
+         * when a source could not be read (an I/O error need not happen again), when roots
+         * clashed (each alone may compile: the failure holds for this batch, not for the file) or
+         * when the pass crashed (javac's own failure, an OutOfMemoryError javac caught, or an
+         * exception out of our listener or file managers: no verdict on any text, and it need not
+         * happen again).
          */
         PassInputs inputs() {
             if (!inputsKnown) {

@@ -125,8 +125,9 @@ public final class PassInputs {
     /**
      * A directory's modification time, to the file system's precision (not cut to milliseconds:
      * a change within the same millisecond shows where the file system keeps finer times; one in
-     * the same tick of a coarse clock does not, which {@link #racy} is for), and its identity (a directory renamed into its place is another one); {@link #ABSENT} when there is
-     * no directory there.
+     * the same tick of a coarse clock does not, which {@link #racy} is for), and its identity (a
+     * directory renamed into its place is another one); {@link #ABSENT} when there is no
+     * directory there.
      */
     record DirectoryStamp(FileTime modified, Object fileKey) {
         /** No directory at that path (nothing there, or a file of another kind). */
