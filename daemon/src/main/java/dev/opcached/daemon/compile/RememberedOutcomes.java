@@ -27,7 +27,8 @@ import java.util.function.LongSupplier;
  * its batch rather than by its own errors: what need not happen again), whose pass had more than
  * {@link #MAX_FAILURE_INPUTS} inputs to check, or one of whose stamps is racy (an mtime within
  * {@link #RACY_MARGIN_MILLIS}, or file_update_protection if longer, of when it was taken: a
- * change in the same clock tick would not show) is served for max(2 s, revalidate_freq) only.
+ * change in the same clock tick would not show; its inputs are still checked) is served for
+ * max(2 s, revalidate_freq) only.
  *
  * <p>A unit the segment may not hold is served while the file and its inputs keep their stamps
  * and it still may not be cached (or for that period at least: a full cache may have room by
@@ -68,11 +69,12 @@ final class RememberedOutcomes {
     static final int MAX_PATHS = 1024;
 
     /**
-     * One remembered outcome: a failure with what its pass depended on (null: not known), or a
-     * unit that may not be cached with the inputs it was compiled against.
+     * One remembered outcome: a failure with what its pass depended on (null: not known or too
+     * many to check) and how long it may be served at most, or a unit that may not be cached with
+     * the inputs it was compiled against.
      */
     private record Remembered(SourceStamp stamp, FileOutcome outcome, long atNanos, long generation,
-                              List<Dependency> inputs, PassInputs failedPass) {
+                              List<Dependency> inputs, PassInputs failedPass, long failureNanos) {
     }
 
     private final CachePolicy policy;
@@ -111,22 +113,24 @@ final class RememberedOutcomes {
      */
     synchronized FileOutcome remember(Path path, SourceStamp stamp, List<Dependency> inputs, FileOutcome outcome,
                                       long generation) {
-        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation, inputs, null));
+        byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation, inputs, null,
+                0));
         return outcome;
     }
 
     /**
      * Remembers the failure {@code outcome} of this version of the file, failed by a pass that
      * depended on {@code failedPass} (null: not known; one of more than {@link #MAX_FAILURE_INPUTS}
-     * inputs, or with a racy stamp, is taken as not known), in a compile that began in the
-     * segment's generation {@code generation} (as for {@link #remember}); returns it.
+     * inputs is taken as not known; one with a racy stamp is still checked, for the period only),
+     * in a compile that began in the segment's generation {@code generation} (as for
+     * {@link #remember}); returns it.
      */
     synchronized FileOutcome rememberFailure(Path path, SourceStamp stamp, PassInputs failedPass, FileOutcome outcome,
                                              long generation) {
-        PassInputs checked = failedPass == null || failedPass.size() > MAX_FAILURE_INPUTS
-                || failedPass.racy(stamp, racyMarginMillis) ? null : failedPass;
+        PassInputs checked = failedPass == null || failedPass.size() > MAX_FAILURE_INPUTS ? null : failedPass;
+        long failureNanos = checked == null || checked.racy(stamp, racyMarginMillis) ? periodNanos : maxFailureNanos;
         byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation, List.of(),
-                checked));
+                checked, failureNanos));
         return outcome;
     }
 
@@ -147,7 +151,7 @@ final class RememberedOutcomes {
         long age = nanoClock.getAsLong() - last.atNanos;
         boolean recent = age < periodNanos;
         boolean usable = last.stamp.equals(stamp) && last.generation == generation.getAsLong() && (last.outcome.status() == FileOutcome.Status.FAILED
-                ? last.failedPass == null ? recent : age < maxFailureNanos && last.failedPass.unchanged()
+                ? age < last.failureNanos && (last.failedPass == null || last.failedPass.unchanged())
                 : ScriptSource.unchanged(last.inputs) && (recent || policy.blacklist().matches(key)
                         || policy.notCacheable(stamp, clock.millis()) != null));
         if (!usable) {
