@@ -6,6 +6,7 @@ import dev.opcached.protocol.common.DocrootContainment;
 import dev.opcached.protocol.common.LogText;
 import dev.opcached.protocol.segment.ClassFile;
 import dev.opcached.protocol.segment.SourceStamp;
+import dev.opcached.protocol.unit.Dependency;
 import dev.opcached.protocol.unit.Sha256;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -136,6 +137,8 @@ public final class BatchJavac {
      */
     public BatchResult compile(Collection<Path> realPaths, CurrentUnits current) throws IOException {
         long started = System.nanoTime();
+        // No stamp of the batch is taken before this: the time racy stamps are judged against.
+        long startedMillis = System.currentTimeMillis();
         Map<Path, SourceStamp> jars = new TreeMap<>();
         for (Path jar : classPath.vendorJars()) {
             SourceStamp stamp = SourceStamp.of(jar);
@@ -172,7 +175,7 @@ public final class BatchJavac {
                     continue;
                 }
                 passes++;
-                Pass pass = run(standard, sources, served, pending, new PassContext(reads, served, jars));
+                Pass pass = run(standard, sources, served, pending, new PassContext(reads, served, jars, startedMillis));
                 if (pass.crashed) {
                     // javac itself failed on some file it read: halve the roots until that file (or
                     // the roots that use it) are alone, so that the crash costs only them.
@@ -254,7 +257,8 @@ public final class BatchJavac {
                 pass.crash(crashLine(printed.toString()));
             }
         } catch (RuntimeException | AssertionError | StackOverflowError e) {
-            // The same thrown out of javac (or out of our listener). Out of memory is the process's.
+            // The same thrown out of javac (or out of our listener). An OutOfMemoryError thrown out
+            // is the process's; one javac caught itself ends up above, as a crash.
             pass.crash(e.toString());
         }
         for (Diagnostic<? extends JavaFileObject> diagnostic : diagnostics.getDiagnostics()) {
@@ -292,7 +296,8 @@ public final class BatchJavac {
     }
 
     /** What a pass's inputs are made of besides what it looked at: the batch's reads, served units and jars. */
-    private record PassContext(SourceReads reads, ServedDependencies served, Map<Path, SourceStamp> jars) {
+    private record PassContext(SourceReads reads, ServedDependencies served, Map<Path, SourceStamp> jars,
+                               long startedMillis) {
     }
 
     /** One javac task over some roots: what it entered, looked at, reported and wrote. */
@@ -322,25 +327,42 @@ public final class BatchJavac {
         }
 
         /**
-         * What the pass depended on, and so what its failures hold for: the sources it read, every
-         * source served to the batch so far as a unit's class files (a superset of those this pass
-         * read), the directories it listed and the jars; null when a source could not be read (an
-         * I/O error need not happen again) or when roots clashed (each alone may compile: the
-         * failure holds for this batch, not for the file).
+         * What the pass depended on, and so what its failures hold for: the sources it read, the
+         * served sources whose class files it opened, with their units' closures (what made them
+         * served), the directories it listed and the jars (a served unit of a listed package that
+         * javac never opened is no input: a class added or removed shows in its directory); null
+         * when a source could not be read (an I/O error need not happen again), when roots
+         * clashed (each alone may compile: the failure holds for this batch, not for the file) or
+         * when the pass crashed (javac's own failure, an OutOfMemoryError javac caught, or an
+         * exception out of our listener or file managers: no verdict on any text, and it need not
+         * happen again).
          */
         PassInputs inputs() {
             if (!inputsKnown) {
                 inputsKnown = true;
-                if (!looked.unreadable() && !rootsClash) {
+                if (!looked.unreadable() && !rootsClash && !crashed) {
                     Map<Path, SourceStamp> sources = new HashMap<>();
                     for (Path path : looked.read()) {
                         sources.put(path, context.reads().get(path).stamp());
                     }
-                    context.served().all().forEach((path, unit) -> sources.putIfAbsent(path, unit.stamp()));
-                    inputs = new PassInputs(sources, context.jars(), looked.listed());
+                    for (Path path : looked.servedOpened()) {
+                        served(path, sources);
+                        for (Dependency input : context.served().served(path).unit().sources()) {
+                            served(Path.of(input.path()), sources);
+                        }
+                    }
+                    inputs = new PassInputs(sources, context.jars(), looked.listed(), context.startedMillis());
                 }
             }
             return inputs;
+        }
+
+        /** Adds the served source at {@code path} with the stamp its unit was found current for. */
+        private void served(Path path, Map<Path, SourceStamp> sources) {
+            CurrentUnits.Current unit = context.served().served(path);
+            if (unit != null) {
+                sources.putIfAbsent(path, unit.stamp());
+            }
         }
 
         void crash(String what) {
@@ -395,7 +417,12 @@ public final class BatchJavac {
             return next;
         }
 
-        /** Every file of {@code files} fails, with this pass's general errors (as its own) and its own. */
+        /**
+         * Every file of {@code files} fails, with this pass's general errors (as its own) and its
+         * own. A file with no error of its own, in a pass of several roots, failed for the batch
+         * (another file's errors, or errors nobody was seen to cause): alone it may compile, so its
+         * failure records no inputs and holds for the short period only.
+         */
         void failAll(Set<Path> files, SourceReads reads, Map<Path, SourceResult> results) {
             for (Path file : files) {
                 SourceRead source = reads.get(file);
@@ -407,7 +434,8 @@ public final class BatchJavac {
                         lines.add(file + ":1: error: not compiled: the batch failed on "
                                 + String.join(", ", errors.keySet().stream().map(Path::toString).toList()));
                     }
-                    results.put(file, failed(source, List.copyOf(recorder.usesOf(file).keySet()), lines, inputs()));
+                    PassInputs inputs = errors.containsKey(file) || roots.size() == 1 ? inputs() : null;
+                    results.put(file, failed(source, List.copyOf(recorder.usesOf(file).keySet()), lines, inputs));
                 }
             }
         }

@@ -51,12 +51,13 @@ public final class DocrootBatchCompiler implements SourceBatchCompiler {
             // Stamped before the jars are listed: a jar added since (one that may hold a class a
             // failed file looked for) changes it.
             Path vendor = ScriptClassPath.vendorDirectoryOf(docroot.root());
+            long vendorStampedAfter = System.currentTimeMillis();
             PassInputs.DirectoryStamp vendorStamp = PassInputs.DirectoryStamp.of(vendor);
             BatchResult result = javac().compile(roots, current);
             Map<Path, CompileUnit> units = assembler.assemble(result);
             for (SourceResult source : result.sources()) {
                 PassInputs failedPass = source.failedPass() == null ? null
-                        : source.failedPass().withDirectory(vendor, vendorStamp);
+                        : source.failedPass().withDirectory(vendor, vendorStamp, vendorStampedAfter);
                 sources.put(source.path(), new CompiledSource(source.path(), source.stamp(), units.get(source.path()),
                         source.diagnostics(), failedPass));
             }

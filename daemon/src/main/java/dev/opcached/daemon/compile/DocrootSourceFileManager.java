@@ -33,8 +33,10 @@ import javax.tools.StandardLocation;
  * Every source it lets through is named by its real path and read once, through {@link SourceReads}.
  *
  * <p>It also notes what each javac pass looked at ({@link #beginPass}): the sources whose text it
- * read and the package directories it listed (each stamped before its first listing in the batch,
- * so that a file added while javac listed it shows as a change), the inputs of {@link PassInputs}.
+ * read, the served sources whose class files it opened, and the package directories it listed
+ * (each stamped before its first listing in the batch, so that a file added while javac listed it
+ * shows as a change, unless it came in the same tick of the file system's clock as the stamp:
+ * {@link PassInputs#racy}), the inputs of {@link PassInputs}.
  */
 final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileManager> {
     private final DocrootContainment docroot;
@@ -125,6 +127,11 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
     @Override
     public boolean contains(Location location, FileObject file) throws IOException {
         return super.contains(location, unwrap(file));
+    }
+
+    /** Notes that the pass opened a class file of the unit served for the source at {@code realPath}. */
+    void servedOpened(Path realPath) {
+        pass.servedOpened.add(realPath);
     }
 
     /** Notes that the pass looks into {@code packageName}'s directory on the source path, stamped before it does. */
@@ -221,12 +228,18 @@ final class DocrootSourceFileManager extends ForwardingJavaFileManager<JavaFileM
     /** What one javac pass looked at in the docroot. */
     static final class Looked {
         private final Set<Path> read = ConcurrentHashMap.newKeySet();
+        private final Set<Path> servedOpened = ConcurrentHashMap.newKeySet();
         private final Map<Path, PassInputs.DirectoryStamp> listed = new ConcurrentHashMap<>();
         private volatile boolean unreadable;
 
         /** The sources whose text the pass read. */
         Set<Path> read() {
             return Set.copyOf(read);
+        }
+
+        /** The served sources whose units' class files the pass opened (not merely listed). */
+        Set<Path> servedOpened() {
+            return Set.copyOf(servedOpened);
         }
 
         /** The directories it listed, each with its stamp from before its first listing in the batch. */

@@ -551,6 +551,8 @@ public final class LocalPoolCompiler implements PoolCompiler {
             acquireTurn(deadlineMillis, roots);
             SourceBatchCompiler.Batch batch;
             int alongside = running.incrementAndGet();
+            // Before javac reads a source: a reset from here on forgets what this batch remembers.
+            long generation = segment.generation();
             try {
                 batch = javac.compile(roots, this::currentInSegment);
             } finally {
@@ -560,7 +562,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             figures.batch(batch.sources().size(), batch.micros());
             Map<Path, Boolean> inSegment = storeAll(batch);
             for (Path root : roots) {
-                FileOutcome outcome = rootOutcome(root, stamps.get(root), batch, inSegment, alongside);
+                FileOutcome outcome = rootOutcome(root, stamps.get(root), batch, inSegment, alongside, generation);
                 if (outcome.inSegment()) {
                     markersHeld.remove(root); // the store cleared it
                     outdated.remove(root); // and replaced the old unit
@@ -620,7 +622,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
     }
 
     private FileOutcome rootOutcome(Path root, SourceStamp stamp, SourceBatchCompiler.Batch batch,
-                                    Map<Path, Boolean> inSegment, int alongside) {
+                                    Map<Path, Boolean> inSegment, int alongside, long generation) {
         SourceBatchCompiler.CompiledSource compiled = batch.sources().get(root);
         long millis = batch.micros() / 1000;
         if (compiled == null || compiled.failed()) {
@@ -629,7 +631,8 @@ public final class LocalPoolCompiler implements PoolCompiler {
             LOG.warn("compile of {} failed in {} ms ({} running):{}", LogText.escape(root), millis, alongside,
                     LogText.lines(diagnostics));
             return remembered.rememberFailure(root, stamp, compiled == null ? null : compiled.failedPass(),
-                    new FileOutcome(root.toString(), FileOutcome.Status.FAILED, diagnostics, null, batch.micros()));
+                    new FileOutcome(root.toString(), FileOutcome.Status.FAILED, diagnostics, null, batch.micros()),
+                    generation);
         }
         CompileUnit unit = compiled.unit();
         long bytes = unit.classes().stream().mapToLong(c -> c.bytes().length).sum();
@@ -654,7 +657,7 @@ public final class LocalPoolCompiler implements PoolCompiler {
             handOver.add(0, unit);
         }
         return remembered.remember(root, stamp, unit.dependencies(), new FileOutcome(root.toString(), FileOutcome.Status.NOT_CACHED,
-                List.of(), CompileUnitCodec.encodeAll(handOver), batch.micros()));
+                List.of(), CompileUnitCodec.encodeAll(handOver), batch.micros()), generation);
     }
 
     private String notCacheable(SourceBatchCompiler.CompiledSource compiled) {

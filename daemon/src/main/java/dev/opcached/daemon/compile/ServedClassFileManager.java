@@ -62,7 +62,7 @@ final class ServedClassFileManager extends ForwardingJavaFileManager<DocrootSour
                 // A class of another package (a file whose package clause does not match its
                 // directory) would be a bad class file here: javac cannot find it by this path.
                 if (inPackage(classFile.binaryName(), packageName, recurse)) {
-                    all.add(new ServedClass(classFile));
+                    all.add(new ServedClass(classFile, path, fileManager));
                 }
             }
         }
@@ -106,19 +106,28 @@ final class ServedClassFileManager extends ForwardingJavaFileManager<DocrootSour
                 || recurse && (packageName.isEmpty() || classPackage.startsWith(packageName + "."));
     }
 
-    /** One class file of a served unit. */
+    /**
+     * One class file of a served unit. javac opens it only when it needs the class (listing a
+     * package enters every class by name and reads none), so that what it opens is what the pass
+     * depended on, noted with the pass ({@link DocrootSourceFileManager#servedOpened}).
+     */
     private static final class ServedClass extends SimpleJavaFileObject {
         private final String binaryName;
         private final byte[] bytes;
+        private final Path source;
+        private final DocrootSourceFileManager notes;
 
-        ServedClass(ClassFile classFile) {
+        ServedClass(ClassFile classFile, Path source, DocrootSourceFileManager notes) {
             super(URI.create("opcached-unit:///" + classFile.binaryName().replace('.', '/') + ".class"), Kind.CLASS);
             this.binaryName = classFile.binaryName();
             this.bytes = classFile.bytes();
+            this.source = source;
+            this.notes = notes;
         }
 
         @Override
         public InputStream openInputStream() {
+            notes.servedOpened(source);
             return new ByteArrayInputStream(bytes);
         }
     }

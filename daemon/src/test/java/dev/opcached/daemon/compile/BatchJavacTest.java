@@ -247,6 +247,8 @@ class BatchJavacTest {
             assertThat(batch.source(crashing).diagnostics()).as(crashing.toString())
                     .anyMatch(line -> line.startsWith(crashing + ":1: error: javac crashed compiling this file or one it uses")
                             && line.contains("StackOverflowError"));
+            assertThat(batch.source(crashing).failedPass()).as("a crash is no verdict on %s: not known", crashing)
+                    .isNull();
         }
         for (Path compiled : good) {
             assertThat(batch.source(compiled).failed()).as(compiled.toString()).isFalse();

@@ -223,6 +223,32 @@ class CurrentDependenciesTest {
     }
 
     @Test
+    void aFailureRecordsTheServedUnitsWhoseClassFilesItsPassOpenedAndNotTheOthersOfThePackagesItListed()
+            throws Exception {
+        Engine engine = new Engine();
+        List<String> roots = new ArrayList<>(List.of("Page.java"));
+        for (int i = 0; i < 5; i++) {
+            write("lib/Other" + i + ".java", "package lib;\npublic class Other" + i + " { }\n");
+            write("Flat" + i + ".java", "public class Flat" + i + " { }\n");
+            roots.add("lib/Other" + i + ".java");
+            roots.add("Flat" + i + ".java");
+        }
+        Map<Path, CompileUnit> units = engine.assembler.assemble(engine.compile(CurrentUnits.NONE,
+                roots.toArray(String[]::new)));
+        Path broken = write("Broken.java", "public class Broken { int v = lib.Dep.VERSION; int w = missing; }\n");
+
+        BatchResult batch = engine.javac.compile(List.of(broken), engine.holding(units));
+        assertThat(batch.served()).as("served to the batch").containsKeys(docroot.resolve("lib/Other0.java"),
+                docroot.resolve("Flat0.java"), docroot.resolve("lib/Dep.java"));
+        SourceResult failed = batch.source(broken);
+        assertThat(failed.failed()).isTrue();
+        assertThat(failed.failedPass().sources()).as("what the failure checks")
+                .contains(broken, docroot.resolve("lib/Dep.java"), docroot.resolve("lib/Base.java"))
+                .doesNotContain(docroot.resolve("lib/Other0.java"), docroot.resolve("Flat0.java"),
+                        docroot.resolve("Page.java"));
+    }
+
+    @Test
     void aDependencyWhoseClosureHoldsARootIsCompiledAndNoRootIsReadFromAUnit() throws Exception {
         Engine engine = new Engine();
         Map<Path, CompileUnit> fromSource = engine.assembler.assemble(engine.compile(CurrentUnits.NONE, "Page.java"));

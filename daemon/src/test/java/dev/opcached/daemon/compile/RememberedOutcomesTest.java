@@ -13,15 +13,19 @@ import dev.opcached.protocol.segment.SourceStamp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A failure is served again while what its javac pass depended on holds, however long, and not
+ * A failure is served again while what its javac pass depended on holds, for a minute at most, and not
  * once any of it changed: the file, a source the pass read, a directory it looked a class up in,
  * the vendor jars. The passes are real javac passes over real files; the clock is the test's.
  */
@@ -45,14 +49,34 @@ class RememberedOutcomesTest {
                 EpochClock.SYSTEM, generation::get, nanos::get);
     }
 
+    /**
+     * Sets every file and directory of the docroot 10 s back: older than the racy margin, as files
+     * deployed before the request are, and a change since shows as a new mtime.
+     */
+    private void backdate() throws IOException {
+        FileTime before = FileTime.fromMillis(System.currentTimeMillis() - 10_000);
+        try (Stream<Path> all = Files.walk(docroot)) {
+            for (Path path : all.toList()) {
+                Files.setLastModifiedTime(path, before);
+            }
+        }
+    }
+
     /** Compiles {@code script} (it must fail) and remembers its failure as the pool's compiler does. */
-    private SourceStamp failAndRemember(Path script) {
+    private SourceStamp failAndRemember(Path script) throws IOException {
+        backdate();
+        return failAndRememberAsWritten(script);
+    }
+
+    /** {@link #failAndRemember}, the files' mtimes as they are. */
+    private SourceStamp failAndRememberAsWritten(Path script) {
         SourceStamp stamp = ScriptSource.stamp(script);
+        long compileGeneration = generation.get();
         SourceBatchCompiler.CompiledSource compiled = javac.compile(List.of(script), CurrentUnits.NONE).sources()
                 .get(script);
         assertThat(compiled.failed()).as("%s compiles", script).isTrue();
         assertThat(compiled.failedPass()).as("what its pass depended on").isNotNull();
-        remembered.rememberFailure(script, stamp, compiled.failedPass(), failure(script));
+        remembered.rememberFailure(script, stamp, compiled.failedPass(), failure(script), compileGeneration);
         return stamp;
     }
 
@@ -69,14 +93,16 @@ class RememberedOutcomesTest {
     }
 
     @Test
-    void aFailureIsServedAgainLongAfterTheOldPeriodWhileNothingChanged() throws Exception {
+    void aFailureIsServedAgainPastTheOldPeriodWhileNothingChangedForAMinuteAtMost() throws Exception {
         Path script = Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());");
         failAndRemember(script);
         later(3);
         assertThat(recall(script)).as("after 3 s").isNotNull();
-        later(24 * 3600);
-        assertThat(recall(script)).as("a day later").isNotNull()
+        later(56);
+        assertThat(recall(script)).as("after 59 s").isNotNull()
                 .extracting(FileOutcome::status).isEqualTo(FileOutcome.Status.FAILED);
+        later(2);
+        assertThat(recall(script)).as("after 61 s: what no stamp records may have changed").isNull();
     }
 
     @Test
@@ -86,6 +112,19 @@ class RememberedOutcomesTest {
         assertThat(recall(script)).as("before the reset").isNotNull();
         generation.incrementAndGet();
         assertThat(recall(script)).as("after the reset").isNull();
+    }
+
+    @Test
+    void aFailureOfACompileThatBeganBeforeAResetIsForgotten() throws Exception {
+        Path script = Scripts.write(docroot, "uses", "response.write(lib.Helper.greeting());");
+        backdate();
+        long compileGeneration = generation.get();
+        SourceBatchCompiler.CompiledSource compiled = javac.compile(List.of(script), CurrentUnits.NONE).sources()
+                .get(script);
+        generation.incrementAndGet(); // the reset, while javac ran
+        remembered.rememberFailure(script, ScriptSource.stamp(script), compiled.failedPass(), failure(script),
+                compileGeneration);
+        assertThat(recall(script)).as("remembered under the generation it began in").isNull();
     }
 
     @Test
@@ -147,10 +186,44 @@ class RememberedOutcomesTest {
     @Test
     void aFailureWhosePassIsNotKnownIsServedForTheOldPeriodOnly() throws Exception {
         Path script = Scripts.write(docroot, "unknown", "response.write(1);");
-        remembered.rememberFailure(script, ScriptSource.stamp(script), null, failure(script));
+        remembered.rememberFailure(script, ScriptSource.stamp(script), null, failure(script), generation.get());
         later(1);
         assertThat(recall(script)).as("within 2 s").isNotNull();
         later(2);
         assertThat(recall(script)).as("past 2 s").isNull();
+    }
+
+    @Test
+    void aFailureWithMoreInputsThanTheCapIsServedForTheOldPeriodOnly() throws Exception {
+        Path script = Scripts.write(docroot, "many", "response.write(1);");
+        backdate();
+        for (int inputs : List.of(RememberedOutcomes.MAX_FAILURE_INPUTS, RememberedOutcomes.MAX_FAILURE_INPUTS + 1)) {
+            Map<Path, PassInputs.DirectoryStamp> absent = new HashMap<>();
+            for (int i = 0; i < inputs; i++) {
+                absent.put(docroot.resolve("absent" + i), PassInputs.DirectoryStamp.ABSENT);
+            }
+            remembered.rememberFailure(script, ScriptSource.stamp(script), new PassInputs(Map.of(), Map.of(), absent,
+                    System.currentTimeMillis()),
+                    failure(script), generation.get());
+            later(3);
+            assertThat(recall(script) != null).as("%d inputs: served past 2 s", inputs)
+                    .isEqualTo(inputs <= RememberedOutcomes.MAX_FAILURE_INPUTS);
+        }
+    }
+
+    @Test
+    void aFailureOfAJustWrittenFileIsServedForTheOldPeriodOnly() throws Exception {
+        // Written now: a change in the same tick as its stamp, or its directory's, would not show.
+        Path script = Scripts.write(docroot, "racy", "response.write(lib.Helper.greeting());");
+        failAndRememberAsWritten(script);
+        later(1);
+        assertThat(recall(script)).as("within 2 s").isNotNull();
+        later(2);
+        assertThat(recall(script)).as("past 2 s").isNull();
+
+        // The same file once its stamps are older than the margin: served past the period.
+        failAndRemember(script);
+        later(3);
+        assertThat(recall(script)).as("its files 10 s old, past 2 s").isNotNull();
     }
 }
