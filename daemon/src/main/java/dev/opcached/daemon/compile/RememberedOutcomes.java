@@ -28,7 +28,7 @@ import java.util.function.LongSupplier;
  * {@link #MAX_FAILURE_INPUTS} inputs to check, or one of whose stamps is racy (an mtime within
  * {@link #RACY_MARGIN_MILLIS}, or file_update_protection if longer, of when it was taken: a
  * change in the same clock tick would not show; its inputs are still checked) is served for
- * max(2 s, revalidate_freq) only.
+ * max(2 s, revalidate_freq) only, and never past {@link #MAX_FAILURE_MEMORY_MILLIS} either.
  *
  * <p>A unit the segment may not hold is served while the file and its inputs keep their stamps
  * and it still may not be cached (or for that period at least: a full cache may have room by
@@ -128,7 +128,9 @@ final class RememberedOutcomes {
     synchronized FileOutcome rememberFailure(Path path, SourceStamp stamp, PassInputs failedPass, FileOutcome outcome,
                                              long generation) {
         PassInputs checked = failedPass == null || failedPass.size() > MAX_FAILURE_INPUTS ? null : failedPass;
-        long failureNanos = checked == null || checked.racy(stamp, racyMarginMillis) ? periodNanos : maxFailureNanos;
+        // A failure that cannot be trusted is never kept longer than one that can (revalidate_freq may exceed the cap).
+        long failureNanos = checked == null || checked.racy(stamp, racyMarginMillis)
+                ? Math.min(periodNanos, maxFailureNanos) : maxFailureNanos;
         byPath.put(path.toString(), new Remembered(stamp, outcome, nanoClock.getAsLong(), generation, List.of(),
                 checked, failureNanos));
         return outcome;

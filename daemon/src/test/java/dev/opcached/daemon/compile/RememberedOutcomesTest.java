@@ -226,4 +226,17 @@ class RememberedOutcomesTest {
         later(3);
         assertThat(recall(script)).as("its files 10 s old, past 2 s").isNotNull();
     }
+
+    @Test
+    void aRacyFailureIsNeverKeptLongerThanATrustedOneWhateverRevalidateFreqSays() throws Exception {
+        // revalidate_freq 300 s: the short period would be 300 s, past the 60 s cap of a trusted failure.
+        remembered = new RememberedOutcomes(new CachePolicy(true, 300_000, 0, 0, Blacklist.EMPTY, 30_000, 1),
+                EpochClock.SYSTEM, generation::get, nanos::get);
+        Path script = Scripts.write(docroot, "racy", "response.write(lib.Helper.greeting());");
+        failAndRememberAsWritten(script);
+        later(59);
+        assertThat(recall(script)).as("within the cap").isNotNull();
+        later(2);
+        assertThat(recall(script)).as("past the cap, though revalidate_freq is 300 s").isNull();
+    }
 }

@@ -104,12 +104,13 @@ public final class PoolProcess implements AutoCloseable {
             pool.awaitServing(workers, Duration.ofSeconds(60));
             return pool;
         } catch (Exception | Error e) {
-            boolean portTaken = !supervisor.process().isAlive() && supervisor.output().matches(
+            String output = supervisor.output(); // read before close() removes it
+            boolean portTaken = e instanceof PortTakenException || !supervisor.process().isAlive() && output.matches(
                     "(?s).*(listen=\\S+ is not free|opcached\\.admin_listen=\\S+ cannot be bound"
                             + "|is claimed by another pool).*");
             supervisor.close();
             if (portTaken) {
-                throw new PortTakenException(supervisor.output());
+                throw new PortTakenException(output);
             }
             throw e;
         }
