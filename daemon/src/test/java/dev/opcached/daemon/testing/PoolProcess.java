@@ -91,7 +91,10 @@ public final class PoolProcess implements AutoCloseable {
                 "-d", "opcached.compiler_warmup=0",
                 // C1 only: test pools serve a few requests, and C2's compiles would only take CPU
                 // from the other test JVMs (a test that sets its own options replaces this).
-                "-d", "opcached.worker_java_options=-XX:TieredStopAtLevel=1"));
+                "-d", "opcached.worker_java_options=-XX:TieredStopAtLevel=1",
+                // The same for the compiler: its javac batches are small here, and C2 would compile
+                // javac itself in every test's compiler JVM.
+                "-d", "opcached.compiler_java_options=-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
         for (String directive : directives) {
             args.add("-d");
             args.add(directive);
