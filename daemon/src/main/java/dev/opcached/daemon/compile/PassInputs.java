@@ -13,10 +13,9 @@ import java.util.Set;
 
 /**
  * What one javac pass depended on, in a form that a stat per input checks: the docroot sources
- * whose text it read and those whose current units' class files it opened instead (with their
- * closures) (each with its
- * stamp from before it was read), the docroot directories it listed to look classes up, and the
- * jars on its class path. A file added, removed or renamed in a directory changes that
+ * whose text it read and those whose current units' class files it opened instead, with their
+ * closures (each with its stamp from before it was read), the docroot directories it listed to
+ * look classes up, and the jars on its class path. A file added, removed or renamed in a directory changes that
  * directory's modification time, so that a class javac looked for and did not find, and might
  * find now, shows as a changed directory. While every input is unchanged, the pass would fail
  * again the same way: what {@link RememberedOutcomes} serves a failure for.
